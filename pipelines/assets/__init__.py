@@ -1,0 +1,1 @@
+"""Lantern's Dagster assets, one module per layer step."""

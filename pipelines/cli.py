@@ -1,0 +1,127 @@
+"""The `lantern` command line: refresh, sql, status, generate (and more as the product grows)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import duckdb
+
+from pipelines.settings import load_settings
+from transforms.extracts.delivery import list_months
+
+
+def _cmd_refresh(args: argparse.Namespace) -> int:
+    from pipelines.runs import refresh
+
+    s = load_settings(inbox=args.inbox)
+    months = list_months(s.inbox)
+    if not months:
+        print(f"no delivery folders (YYYY-MM) in {s.inbox}", file=sys.stderr)
+        return 2
+    if args.month:
+        if args.month not in months:
+            print(f"no delivery folder {args.month} in {s.inbox} (have {months[0]}..{months[-1]})", file=sys.stderr)
+            return 2
+        todo = [args.month]
+    else:
+        todo = months
+    publish = args.month or months[-1]
+    print(f"Lantern refresh: inbox {s.inbox}, warehouse {s.warehouse}")
+    refresh(s, todo, publish, progress=print)
+    return _report_loads(s.warehouse, todo)
+
+
+def _report_loads(warehouse: Path, months: list[str]) -> int:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        failed = con.execute(
+            "SELECT source_file, message FROM ops.loads l WHERE status = 'failed' AND delivery_month IN "
+            "(SELECT unnest(?::VARCHAR[])) AND NOT EXISTS (SELECT 1 FROM ops.loads k WHERE k.source_file = l.source_file "
+            "AND k.status = 'loaded' AND k.load_id > l.load_id)", [months]).fetchall()
+        q = con.execute("SELECT count(*) FROM ops.quarantine WHERE delivery_month IN (SELECT unnest(?::VARCHAR[]))",
+                        [months]).fetchall()[0][0]
+    if q:
+        print(f"! {q} rows quarantined: `lantern status` shows which rules they broke")
+    for f, m in failed:
+        print(f"✗ refused {f}: {m}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    s = load_settings()
+    if not s.warehouse.exists():
+        print(f"no warehouse at {s.warehouse}: run `lantern refresh` first")
+        return 1
+    with duckdb.connect(str(s.warehouse), read_only=True) as con:
+        print("Loads by month (files loaded / failed, rows loaded / quarantined):")
+        for r in con.execute(
+                "SELECT delivery_month, count(*) FILTER (WHERE status='loaded'), count(*) FILTER (WHERE status='failed'), "
+                "coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0) FROM ops.loads GROUP BY 1 ORDER BY 1").fetchall():
+            print(f"  {r[0]}  files {r[1]:>2} / {r[2]}  rows {r[3]:>7} / {r[4]}")
+        print("Quarantine by source and rule:")
+        for r in con.execute("SELECT source, unnest(rules) AS rule, count(*) FROM ops.quarantine GROUP BY 1, 2 ORDER BY 1, 3 DESC").fetchall():
+            print(f"  {r[0]:<24} {r[1]:<28} {r[2]}")
+        for r in con.execute("SELECT source_file, message FROM ops.loads WHERE status='failed' ORDER BY load_id").fetchall():
+            print(f"  refused {r[0]}: {r[1]}")
+    return 0
+
+
+def _cmd_sql(args: argparse.Namespace) -> int:
+    from pipelines.sqlcli import run_sql
+
+    return run_sql(load_settings(), args.query, fmt=args.format, out=args.out)
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from synthetic import generate_borough
+
+    summary = generate_borough(Path(args.out), people=args.people, months=args.months,
+                               start_month=args.start, seed=args.seed, defects=args.defects)
+    print(summary)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `lantern`."""
+    p = argparse.ArgumentParser(prog="lantern", description="Lantern: contextual-safeguarding analytics.")
+    p.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("refresh", help="load deliveries, rebuild the warehouse, publish the profile")
+    g = r.add_mutually_exclusive_group()
+    g.add_argument("--month", help="one delivery month YYYY-MM (default: all months in the inbox)")
+    g.add_argument("--all", action="store_true", help="every month in the inbox (the default)")
+    r.add_argument("--inbox", help="borough inbox folder (default $LANTERN_INBOX or data/sample)")
+    r.set_defaults(func=_cmd_refresh)
+    st = sub.add_parser("status", help="what is loaded, what was quarantined")
+    st.set_defaults(func=_cmd_status)
+    q = sub.add_parser("sql", help="run a read-only query on the analyst copy")
+    q.add_argument("query")
+    q.add_argument("--format", choices=["table", "csv", "json", "xlsx", "parquet"], default="table")
+    q.add_argument("--out", help="write to this file (needed for xlsx and parquet)")
+    q.set_defaults(func=_cmd_sql)
+    gen = sub.add_parser("generate", help="generate a synthetic borough")
+    gen.add_argument("--out", required=True)
+    gen.add_argument("--people", type=int, default=3000)
+    gen.add_argument("--months", type=int, default=24)
+    gen.add_argument("--start", default="2024-11")
+    gen.add_argument("--seed", type=int, default=7)
+    gen.add_argument("--defects", action="store_true")
+    gen.set_defaults(func=_cmd_generate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `lantern` command."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,100 @@
+"""Run the Lantern assets in process (what the command line and tests call).
+
+The command line does not duplicate the assets: it materialises the same Dagster assets that
+`dagster dev` shows, through `dg.materialize`, in this process (a process per step costs seconds).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from collections.abc import Callable, Sequence
+
+import dagster as dg
+import duckdb
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
+
+from pipelines import definitions
+from pipelines.resources import build_resources
+from pipelines.settings import Settings
+from transforms.warehouse import bootstrap
+
+logger = logging.getLogger(__name__)
+
+_QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def _instance() -> dg.DagsterInstance:
+    if os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.get()
+    return dg.DagsterInstance.ephemeral()
+
+
+def all_assets() -> list[dg.AssetsDefinition]:
+    """Every asset of the code location."""
+    return [a for a in definitions.defs.assets or [] if isinstance(a, dg.AssetsDefinition)]
+
+
+def _select(keys: Sequence[str]) -> list[dg.AssetsDefinition]:
+    want = set(keys)
+    return [a for a in all_assets() if {k.to_user_string() for k in a.keys} & want]
+
+
+def downstream_keys() -> list[str]:
+    """Unpartitioned assets that rebuild from `raw` (identity, core, marts), in definition order."""
+    return [k.to_user_string() for a in all_assets() for k in a.keys
+            if a.partitions_def is None and k.to_user_string() != "reference_data"]
+
+
+def materialize(keys: Sequence[str], settings: Settings, *, months: Sequence[str] | None = None,
+                quiet: bool = True) -> dg.ExecuteInProcessResult:
+    """Materialise assets by key; `months` picks the monthly partitions (one run, a range)."""
+    tags = {}
+    if months:
+        tags = {ASSET_PARTITION_RANGE_START_TAG: min(months), ASSET_PARTITION_RANGE_END_TAG: max(months)}
+    assets = _select(keys)
+    return dg.materialize(assets, resources=build_resources(settings), instance=_instance(),
+                          tags=tags, run_config=_QUIET if quiet else None, raise_on_error=True)
+
+
+def refresh(settings: Settings, months: Sequence[str], publish_month: str | None,
+            progress: Callable[[str], None] = logger.info) -> str:
+    """Load `months`, rebuild everything downstream and publish `publish_month`; returns run id."""
+    run_id = uuid.uuid4().hex[:12]
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(settings.warehouse)) as con:
+        bootstrap(con)
+        con.execute("INSERT INTO ops.runs VALUES (?, 'refresh', ?, now(), NULL, 'running', NULL)",
+                    [run_id, ",".join(months)])
+    status, message = "failed", ""
+    try:
+        steps: list[tuple[str, list[str], Sequence[str] | None]] = [
+            ("reference data", ["reference_data"], None),
+            (f"deliveries {min(months)}..{max(months)} ({len(months)} months)" if months else "deliveries", ["raw_extracts"], months),
+        ]
+        down = [k for k in downstream_keys() if k not in ("local_profile",)]
+        if down:
+            steps.append(("identity, core and marts", down, None))
+        if publish_month:
+            steps.append((f"publishing the profile for {publish_month}", ["local_profile"], [publish_month]))
+        for label, keys, part in steps:
+            if keys == ["raw_extracts"] and not months:
+                continue
+            t0 = time.perf_counter()
+            progress(f"… {label}")
+            materialize(keys, settings, months=part)
+            progress(f"✓ {label} ({time.perf_counter() - t0:.1f}s)")
+        status = "succeeded"
+    except Exception as exc:
+        message = str(exc).splitlines()[0][:500]
+        raise
+    finally:
+        with duckdb.connect(str(settings.warehouse)) as con:
+            con.execute("UPDATE ops.runs SET finished_at = now(), status = ?, message = ? WHERE run_id = ?",
+                        [status, message, run_id])
+    return run_id

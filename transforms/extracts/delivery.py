@@ -1,0 +1,97 @@
+"""A borough inbox: its month folders, what files each holds, and its `reference/` folder."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import duckdb
+
+import sql
+from transforms.extracts.contract import POLICE_UK_STREET, SOURCES
+from transforms.extracts.load import LoadResult, load_file
+from transforms.extracts.profiles import Profile
+from transforms.extracts.reader import ExtractError
+
+logger = logging.getLogger(__name__)
+
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+REFERENCE_FILES = ("wards.csv", "wards.geojson", "population.csv", "schools.csv", "places.csv")
+
+
+def list_months(inbox: Path) -> list[str]:
+    """The delivery months (`YYYY-MM` folders) of an inbox, oldest first."""
+    if not inbox.is_dir():
+        raise ExtractError(f"{inbox}: the inbox folder does not exist.")
+    return sorted(p.name for p in inbox.iterdir() if p.is_dir() and MONTH_RE.match(p.name))
+
+
+def load_delivery(con: duckdb.DuckDBPyConnection, inbox: Path, month: str,
+                  profiles: dict[str, Profile], run_id: str | None = None) -> list[LoadResult]:
+    """Load every known file of one month's delivery folder, references first."""
+    folder = inbox / month
+    if not folder.is_dir():
+        raise ExtractError(f"{folder}: no delivery folder for {month}.")
+    results: list[LoadResult] = []
+    failed_sources: set[str] = set()
+    known: set[Path] = set()
+    for source in SOURCES:
+        profile = profiles[source.name]
+        matches = sorted(folder.glob(profile.file))
+        for path in matches:
+            known.add(path)
+            blocked = [r.target for r in source.references if r.target in failed_sources]
+            rel = f"{month}/{path.name}" + (f"#{profile.sheet}" if profile.sheet else "")
+            if blocked:
+                results.append(LoadResult(source.name, rel, "waiting",
+                                          message=f"not loaded: {blocked[0]} of this delivery failed; "
+                                                  "fix that file and refresh again"))
+                continue
+            res = load_file(con, path, source, profile, delivery_month=month, source_file=rel,
+                            run_id=run_id)
+            if res.status == "failed":
+                failed_sources.add(source.name)
+            results.append(res)
+    street = profiles[POLICE_UK_STREET.name]
+    for path in sorted(folder.glob(street.file)):
+        known.add(path)
+        results.append(load_file(con, path, POLICE_UK_STREET, street, delivery_month=month,
+                                 source_file=f"{month}/{path.name}", run_id=run_id))
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path not in known and not path.name.startswith("."):
+            logger.warning("%s: not a known source file; ignored", path)
+            results.append(LoadResult("unknown", f"{month}/{path.name}", "ignored",
+                                      message="not a file of the extract contract; ignored"))
+    return results
+
+
+def load_public_context(con: duckdb.DuckDBPyConnection, folder: Path,
+                        profiles: dict[str, Profile], run_id: str | None = None) -> list[LoadResult]:
+    """Load data.police.uk street-level CSVs from any folder as public context."""
+    profile = profiles[POLICE_UK_STREET.name]
+    out = []
+    for path in sorted(folder.rglob(profile.file)):
+        month = path.name[:7] if MONTH_RE.match(path.name[:7]) else None
+        out.append(load_file(con, path, POLICE_UK_STREET, profile, delivery_month=month,
+                             source_file=f"police-uk/{path.name}", run_id=run_id))
+    return out
+
+
+def load_reference(con: duckdb.DuckDBPyConnection, reference: Path) -> dict[str, int]:
+    """Replace the `core` reference tables (wards, boundaries, population, schools, places)."""
+    missing = [f for f in REFERENCE_FILES if not (reference / f).exists()]
+    if missing:
+        raise ExtractError(f"{reference}: reference files missing: {missing}; an inbox needs a "
+                           "reference/ folder with wards, boundaries, population, schools and places.")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for stmt in sql.statements("core/reference"):
+            con.execute(stmt, {"ref": str(reference)}) if "$ref" in stmt else con.execute(stmt)
+        counts = {t: int(con.execute(f"SELECT count(*) FROM core.{t}").fetchall()[0][0])
+                  for t in ("ward", "ward_boundary", "population", "school", "place", "place_alias")}
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        raise ExtractError(f"{reference}: reference data could not be loaded: {exc}") from exc
+    return counts

@@ -1,0 +1,151 @@
+"""Load one delivered file into `raw`, atomically, with `ops.loads` and `ops.quarantine`.
+
+The file is staged as text, typed and validated in SQL, and then, in one transaction, its good
+rows go to `raw.<source>`, its bad rows verbatim to `ops.quarantine`, earlier versions of re-sent
+records to `raw.<source>_history`, and one row to `ops.loads`. A file already loaded (same
+checksum) is skipped. A file that cannot be read is refused whole: the transaction is rolled
+back, a `failed` row with the reason is written to `ops.loads`, and the warehouse is as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from transforms.extracts import rules
+from transforms.extracts.contract import Source
+from transforms.extracts.profiles import Profile
+from transforms.extracts.reader import ExtractError, file_checksum, stage_file
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """Outcome of loading one file."""
+
+    source: str
+    source_file: str
+    status: str  # loaded | unchanged | failed
+    rows_in: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_superseded: int = 0
+    load_id: int | None = None
+    message: str = ""
+
+
+def _q(name: str) -> str:
+    return '"' + name + '"'
+
+
+def already_loaded(con: duckdb.DuckDBPyConnection, source: str, checksum: str) -> bool:
+    """Whether a file with this checksum has been loaded for this source."""
+    rows = con.execute(
+        "SELECT count(*) FROM ops.loads WHERE source = ? AND checksum = ? AND status = 'loaded'",
+        [source, checksum]).fetchall()
+    return bool(rows[0][0])
+
+
+def _supersede(con: duckdb.DuckDBPyConnection, source: Source, load_id: int) -> int:
+    """Move all but the newest version of each key touched by this load to history."""
+    table = f"raw.{source.name}"
+    if not source.key:
+        # keyless public files: a re-sent file replaces the rows an earlier load of it brought
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _losers AS SELECT load_id, row_number FROM {table} "
+            f"WHERE source_file = (SELECT source_file FROM ops.loads WHERE load_id = ?) "
+            f"AND load_id <> ?", [load_id, load_id])
+    else:
+        key = ", ".join(_q(k) for k in source.key)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _losers AS SELECT load_id, row_number FROM ("
+            f" SELECT load_id, row_number, row_number() OVER (PARTITION BY {key} "
+            f"   ORDER BY delivery_month DESC, load_id DESC, row_number DESC) AS rank"
+            f" FROM {table} WHERE ({key}) IN (SELECT ({key}) FROM {table} WHERE load_id = ?)"
+            f") WHERE rank > 1", [load_id])
+    n = int(con.execute("SELECT count(*) FROM _losers").fetchall()[0][0])
+    if n:
+        con.execute(
+            f"INSERT INTO {table}_history SELECT r.*, ? AS superseded_by_load, now() AS superseded_at "
+            f"FROM {table} r SEMI JOIN _losers l ON r.load_id = l.load_id AND r.row_number = l.row_number",
+            [load_id])
+        con.execute(
+            f"DELETE FROM {table} r USING _losers l "
+            f"WHERE r.load_id = l.load_id AND r.row_number = l.row_number")
+    con.execute("DROP TABLE _losers")
+    return n
+
+
+def _record_failure(con: duckdb.DuckDBPyConnection, source: Source, rel: str, month: str | None,
+                    checksum: str | None, run_id: str | None, message: str) -> int:
+    load_id = int(con.execute("SELECT nextval('ops.load_seq')").fetchall()[0][0])
+    con.execute(
+        "INSERT INTO ops.loads (load_id, run_id, source, source_file, delivery_month, checksum, "
+        "status, message, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, 'failed', ?, now(), now())",
+        [load_id, run_id, source.name, rel, month, checksum, message])
+    return load_id
+
+
+def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profile: Profile, *,
+              delivery_month: str | None, source_file: str, run_id: str | None = None) -> LoadResult:
+    """Load one file (or one sheet of a workbook) into `raw`; never leaves a half-written state."""
+    try:
+        checksum = file_checksum(path)
+    except OSError as exc:
+        msg = f"{path}: cannot be read ({exc.strerror}); check the file exists and is readable."
+        lid = _record_failure(con, source, source_file, delivery_month, None, run_id, msg)
+        return LoadResult(source.name, source_file, "failed", load_id=lid, message=msg)
+    if already_loaded(con, source.name, checksum):
+        return LoadResult(source.name, source_file, "unchanged")
+    staged, typed = f"_stage_{source.name}", f"_typed_{source.name}"
+    try:
+        sf = stage_file(con, path, source, profile, staged)
+        con.execute(rules.typing_sql(source, profile, staged, typed))
+        dup = rules.duplicate_sql(source, typed)
+        if dup:
+            con.execute(dup)
+        for stmt in rules.orphan_sql(source, typed):
+            con.execute(stmt)
+        cols = ", ".join(_q(c) for c in source.column_names)
+        con.execute("BEGIN TRANSACTION")
+        load_id = int(con.execute("SELECT nextval('ops.load_seq')").fetchall()[0][0])
+        con.execute(
+            "INSERT INTO ops.loads (load_id, run_id, source, source_file, delivery_month, checksum, "
+            "encoding, rows_in, status, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'loading', now())",
+            [load_id, run_id, source.name, source_file, delivery_month, checksum, sf.encoding, sf.rows_in])
+        con.execute(
+            "INSERT INTO ops.quarantine (load_id, source, source_file, delivery_month, row_number, rules, record) "
+            f"SELECT ?, ?, ?, ?, row_number, rules, record FROM {typed} WHERE len(rules) > 0",
+            [load_id, source.name, source_file, delivery_month])
+        con.execute(
+            f"INSERT INTO raw.{source.name} ({cols}, delivery_month, load_id, source_file, row_number) "
+            f"SELECT {cols}, ?, ?, ?, row_number FROM {typed} WHERE len(rules) = 0 ORDER BY row_number",
+            [delivery_month, load_id, source_file])
+        counts = con.execute(
+            f"SELECT count(*) FILTER (WHERE len(rules) = 0), count(*) FILTER (WHERE len(rules) > 0) FROM {typed}"
+        ).fetchall()[0]
+        superseded = _supersede(con, source, load_id)
+        con.execute(
+            "UPDATE ops.loads SET rows_loaded = ?, rows_quarantined = ?, rows_superseded = ?, "
+            "status = 'loaded', finished_at = now() WHERE load_id = ?",
+            [counts[0], counts[1], superseded, load_id])
+        con.execute("COMMIT")
+        logger.info("loaded %s: %d rows, %d quarantined", source_file, counts[0], counts[1])
+        return LoadResult(source.name, source_file, "loaded", sf.rows_in, int(counts[0]),
+                          int(counts[1]), superseded, load_id)
+    except (ExtractError, duckdb.Error, OSError) as exc:
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+        msg = str(exc) if isinstance(exc, ExtractError) else f"{path}: {exc.__class__.__name__}: {exc}"
+        logger.error("refused %s: %s", source_file, msg)
+        lid = _record_failure(con, source, source_file, delivery_month, checksum, run_id, msg)
+        return LoadResult(source.name, source_file, "failed", load_id=lid, message=msg)
+    finally:
+        for t in (staged, typed):
+            con.execute(f"DROP TABLE IF EXISTS {t}")

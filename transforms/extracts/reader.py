@@ -1,0 +1,236 @@
+"""Read one delivered file into a DuckDB temp table of text columns, named canonically.
+
+Everything is read as text first; typing and validation happen afterwards in SQL
+(`transforms.extracts.rules`). What cannot be read at all (unknown encoding, missing column,
+truncated file, broken CSV structure) raises `ExtractError` naming the file, the column or line,
+and what to do: such a file is refused whole.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import logging
+import tempfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from transforms.extracts.contract import Source
+from transforms.extracts.profiles import Profile
+
+logger = logging.getLogger(__name__)
+
+
+class ExtractError(Exception):
+    """A file that cannot be loaded; the message says which file, where, and what to do."""
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """What `stage_file` read: the temp table name, rows in and the encoding found."""
+
+    table: str
+    rows_in: int
+    encoding: str
+    checksum: str
+
+
+def file_checksum(path: Path) -> str:
+    """SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def detect_encoding(data: bytes, declared: str, path: Path) -> str:
+    """`utf-8` or `windows-1252` for a CSV's bytes (or the profile's declared encoding)."""
+    if declared not in ("auto", ""):
+        try:
+            codecs.lookup(declared)
+        except LookupError as exc:
+            raise ExtractError(f"{path}: the profile declares an unknown encoding {declared!r}; "
+                               "use utf-8, windows-1252 or auto") from exc
+        return declared
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[3:]
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    try:
+        data.decode("cp1252")
+        return "windows-1252"
+    except UnicodeDecodeError as exc:
+        raise ExtractError(
+            f"{path}: unknown encoding: not UTF-8 (byte {utf8_error.start}) nor Windows-1252 "
+            f"(byte {exc.start}); re-export the file as UTF-8 CSV, or set 'encoding' in the "
+            "source profile") from exc
+
+
+def _check_not_truncated(text: str, path: Path, delimiter: str, n_header: int) -> None:
+    """Refuse a file whose last record is cut short (no final newline and too few fields)."""
+    if not text or text.endswith(("\n", "\r")):
+        return
+    tail = text[text.rfind("\n") + 1:] if "\n" in text else text
+    line_no = text.count("\n") + 1
+    try:
+        fields = next(csv.reader([tail], delimiter=delimiter, strict=True))
+    except (csv.Error, StopIteration):
+        fields = []
+    if tail.count('"') % 2 == 1 or len(fields) < n_header:
+        raise ExtractError(
+            f"{path}: truncated at line {line_no}: the last record has {len(fields)} of "
+            f"{n_header} fields and no line end; the file was cut short in transfer. "
+            "Ask the sender to re-send the whole file.")
+
+
+def _resolve_columns(header: list[str], source: Source, profile: Profile, path: Path) -> dict[str, str | None]:
+    """canonical -> exported header name (None where an optional column is absent)."""
+    present = {h.strip().lstrip("\ufeff"): h for h in header}
+    out: dict[str, str | None] = {}
+    for col in source.columns:
+        exported = profile.exported(col.name)
+        if exported in present:
+            out[col.name] = present[exported]
+        elif col.required:
+            hint = f" (the profile maps it from {exported!r})" if exported != col.name else ""
+            raise ExtractError(
+                f"{path}: missing required column {col.name!r}{hint}; the header has "
+                f"{sorted(present)}. Fix the export, or map the column in the source profile.")
+        else:
+            out[col.name] = None
+    return out
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _project(con: duckdb.DuckDBPyConnection, raw_table: str, table: str,
+             mapping: dict[str, str | None]) -> int:
+    cols = ", ".join(
+        f"{_quote_ident(exp)} AS {_quote_ident(can)}" if exp is not None
+        else f"CAST(NULL AS VARCHAR) AS {_quote_ident(can)}"
+        for can, exp in mapping.items()
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS "
+                f"SELECT row_number, record, {cols} FROM {raw_table}")
+    con.execute(f"DROP TABLE {raw_table}")
+    return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+
+
+def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profile: Profile,
+              table: str) -> StagedFile:
+    """Read a CSV export as text into temp table `table` (row_number, record JSON, columns)."""
+    data = path.read_bytes()
+    checksum = hashlib.sha256(data).hexdigest()
+    encoding = detect_encoding(data, profile.encoding, path)
+    text = data.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+    del data
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    header = next(csv.reader([first_line], delimiter=profile.delimiter)) if first_line else []
+    if not header:
+        raise ExtractError(f"{path}: empty file or no header row; re-export it with its header.")
+    mapping = _resolve_columns(header, source, profile, path)
+    _check_not_truncated(text, path, profile.delimiter, len(header))
+    with tempfile.TemporaryDirectory(prefix="lantern-stage-") as tmp:
+        read_path = path
+        if encoding != "utf-8":
+            read_path = Path(tmp) / "utf8.csv"
+            read_path.write_text(text, encoding="utf-8")
+        del text
+        raw = f"{table}__raw"
+        try:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {raw} AS "
+                "SELECT row_number() OVER () AS row_number, to_json(src) AS record, src.* "
+                "FROM read_csv(?, all_varchar = true, header = true, delim = ?, quote = '\"', "
+                "escape = '\"', strict_mode = true, null_padding = false, "
+                "auto_detect = false, columns = ?) AS src",
+                [str(read_path), profile.delimiter, {h: "VARCHAR" for h in header}],
+            )
+        except duckdb.Error as exc:
+            msg = str(exc).split("\n")
+            where = next((m.strip() for m in msg if "line" in m.lower()), msg[0])
+            raise ExtractError(
+                f"{path}: the CSV structure is broken ({where}); check quoting and the "
+                "number of fields on that line, then re-send the file.") from exc
+    rows = _project(con, raw, table, mapping)
+    return StagedFile(table, rows, encoding, checksum)
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.hour == 0 and value.minute == 0 and value.second == 0:
+            return value.strftime("%d/%m/%Y")
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value)
+    return text if text.strip() else None
+
+
+def stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profile: Profile,
+               table: str) -> StagedFile:
+    """Read one sheet of an XLSX workbook as text into temp table `table`."""
+    import openpyxl  # local: only the MAP workbook needs it
+
+    data = path.read_bytes()
+    checksum = hashlib.sha256(data).hexdigest()
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several types for a broken zip
+        raise ExtractError(f"{path}: not a readable XLSX workbook ({exc.__class__.__name__}: "
+                           f"{exc}); re-save it from Excel as .xlsx and re-send.") from exc
+    sheet = profile.sheet or source.sheet
+    if sheet not in wb.sheetnames:
+        raise ExtractError(f"{path}: no sheet {sheet!r} (sheets: {wb.sheetnames}); the MAP "
+                           "workbook needs sheets 'assessments' and 'cells'.")
+    rows = wb[sheet].iter_rows(values_only=True)
+    header_row = next(rows, None)
+    if not header_row:
+        raise ExtractError(f"{path}: sheet {sheet!r} is empty; it needs a header row.")
+    header = [str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header_row)]
+    mapping = _resolve_columns(header, source, profile, path)
+    records = []
+    for values in rows:
+        cells = [_cell_text(v) for v in values]
+        if all(c is None for c in cells):
+            continue
+        cells += [None] * (len(header) - len(cells))
+        records.append(cells[: len(header)])
+    wb.close()
+    frame = pd.DataFrame(records, columns=header, dtype="object")
+    frame.insert(0, "row_number", range(1, len(frame) + 1))
+    raw = f"{table}__raw"
+    con.register("_xlsx_frame", frame)
+    cols = ", ".join(f"CAST({_quote_ident(h)} AS VARCHAR) AS {_quote_ident(h)}" for h in header)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT row_number, "
+                f"to_json(struct_pack({', '.join(f'{_quote_ident(h)} := {_quote_ident(h)}' for h in header)})) AS record, "
+                f"{cols} FROM (SELECT row_number, {cols} FROM _xlsx_frame)")
+    con.unregister("_xlsx_frame")
+    n = _project(con, raw, table, mapping)
+    return StagedFile(table, n, "xlsx", checksum)
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profile: Profile,
+               table: str) -> StagedFile:
+    """Stage a CSV or XLSX export by its suffix."""
+    if not path.exists():
+        raise ExtractError(f"{path}: file not found.")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return stage_xlsx(con, path, source, profile, table)
+    return stage_csv(con, path, source, profile, table)

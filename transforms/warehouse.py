@@ -1,0 +1,50 @@
+"""Create the warehouse's schemas and the `raw` and `ops` tables (idempotent)."""
+
+from __future__ import annotations
+
+import duckdb
+
+import sql
+from transforms.extracts.contract import SOURCE_BY_NAME, Source
+
+_RAW_META = (
+    ("delivery_month", "VARCHAR", "Month of the delivery folder the row came in (YYYY-MM)."),
+    ("load_id", "BIGINT", "The load (ops.loads) that brought the row."),
+    ("source_file", "VARCHAR", "File path relative to the inbox."),
+    ("row_number", "BIGINT", "Data row number within the file (1 = first row after the header)."),
+)
+_HISTORY_META = (
+    ("superseded_by_load", "BIGINT", "The load that re-sent this record and replaced this version."),
+    ("superseded_at", "TIMESTAMP", "When this version was replaced."),
+)
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def raw_ddl(source: Source) -> list[str]:
+    """CREATE and COMMENT statements for `raw.<source>` and `raw.<source>_history`."""
+    cols = [(c.name, c.sql_type, c.comment or f"{c.name} as delivered, typed ({c.kind}).")
+            for c in source.columns] + list(_RAW_META)
+    out = []
+    for table, extra, what in (
+        (source.name, (), f"Current version of each record of {source.file} ({source.description})."),
+        (f"{source.name}_history", _HISTORY_META,
+         f"Earlier versions of {source.name} records that a later delivery re-sent (corrections)."),
+    ):
+        all_cols = cols + list(extra)
+        body = ", ".join(f'"{n}" {t}' for n, t, _ in all_cols)
+        out.append(f"CREATE TABLE IF NOT EXISTS raw.{table} ({body})")
+        out.append(f"COMMENT ON TABLE raw.{table} IS {_lit(what + ' Personal data: pipeline only.')}")
+        out.extend(f'COMMENT ON COLUMN raw.{table}."{n}" IS {_lit(c)}' for n, _, c in all_cols)
+    return out
+
+
+def bootstrap(con: duckdb.DuckDBPyConnection) -> None:
+    """Create schemas, `ops` tables and one `raw` table (plus history) per source."""
+    for stmt in sql.statements("ops/schema"):
+        con.execute(stmt)
+    for source in SOURCE_BY_NAME.values():
+        for stmt in raw_ddl(source):
+            con.execute(stmt)
