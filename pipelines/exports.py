@@ -25,7 +25,7 @@ def write_frame(frame: pd.DataFrame, fmt: str, out: str | None) -> str:
         raise SystemExit(f"--out FILE is needed for {fmt}")
     if fmt == "table":
         with pd.option_context("display.max_rows", 200, "display.max_columns", 50, "display.width", 200):
-            pass
+            sys.stdout.write(frame.to_string(index=False) + "\n")
         return "stdout"
     if fmt == "csv":
         guard_formulas(frame).to_csv(out or sys.stdout, index=False)
@@ -34,7 +34,7 @@ def write_frame(frame: pd.DataFrame, fmt: str, out: str | None) -> str:
         if out:
             open(out, "w", encoding="utf-8").write(text)
         else:
-            pass
+            sys.stdout.write(text + "\n")
     elif fmt == "xlsx":
         guard_formulas(frame).to_excel(out, index=False, engine="openpyxl")
     elif fmt == "parquet":

@@ -1,10 +1,32 @@
 """Dagster resources: the warehouse connection and Lantern's settings."""
 
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import dagster as dg
+import duckdb
 from dagster_duckdb import DuckDBResource
 
 from pipelines.settings import Settings, load_settings
+
+
+def connect_warehouse(path: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection to the warehouse with the configuration every Lantern connection shares
+    (DuckDB refuses a second in-process connection to one file with a different one)."""
+    return duckdb.connect(path, read_only=read_only, config={"custom_user_agent": "lantern"})
+
+
+class WarehouseResource(DuckDBResource):
+    """The DuckDB warehouse; closes its connection even when the asset fails."""
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        conn = connect_warehouse(self.database)
+        try:
+            yield conn
+        finally:
+            conn.close()
 
 
 class LanternConfig(dg.ConfigurableResource):
@@ -28,6 +50,6 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
     s = settings or load_settings()
     s.warehouse.parent.mkdir(parents=True, exist_ok=True)
     return {
-        "duckdb": DuckDBResource(database=str(s.warehouse)),
+        "duckdb": WarehouseResource(database=str(s.warehouse)),
         "lantern": LanternConfig.from_settings(s),
     }

@@ -13,14 +13,13 @@ import uuid
 from collections.abc import Callable, Sequence
 
 import dagster as dg
-import duckdb
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
 from pipelines import definitions
-from pipelines.resources import build_resources
+from pipelines.resources import build_resources, connect_warehouse
 from pipelines.settings import Settings
 from transforms.warehouse import bootstrap
 
@@ -67,7 +66,7 @@ def refresh(settings: Settings, months: Sequence[str], publish_month: str | None
     """Load `months`, rebuild everything downstream and publish `publish_month`; returns run id."""
     run_id = uuid.uuid4().hex[:12]
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(settings.warehouse)) as con:
+    with connect_warehouse(str(settings.warehouse)) as con:
         bootstrap(con)
         con.execute("INSERT INTO ops.runs VALUES (?, 'refresh', ?, now(), NULL, 'running', NULL)",
                     [run_id, ",".join(months)])
@@ -94,7 +93,7 @@ def refresh(settings: Settings, months: Sequence[str], publish_month: str | None
         message = str(exc).splitlines()[0][:500]
         raise
     finally:
-        with duckdb.connect(str(settings.warehouse)) as con:
+        with connect_warehouse(str(settings.warehouse)) as con:
             con.execute("UPDATE ops.runs SET finished_at = now(), status = ?, message = ? WHERE run_id = ?",
                         [status, message, run_id])
     return run_id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import sys
 from pathlib import Path
 
 import duckdb
@@ -45,14 +46,17 @@ def run_sql(settings: Settings, query: str, fmt: str = "table", out: str | None 
     """Run a read-only query and print or export the result; returns an exit code."""
     problem = _refuse_writes(query)
     if problem:
+        print(problem, file=sys.stderr)
         return 2
     db = _source(settings)
     if not db.exists():
+        print(f"no warehouse at {db}: run `lantern refresh` first", file=sys.stderr)
         return 1
     with duckdb.connect(str(db), read_only=True) as con:
         try:
             frame = con.execute(query).df()
-        except duckdb.Error:
+        except duckdb.Error as exc:
+            print(f"query failed: {exc}", file=sys.stderr)
             return 2
     from pipelines.exports import write_frame
 

@@ -6,7 +6,7 @@ Files may hold several statements separated by `;` at line ends; `statements(nam
 
 from __future__ import annotations
 
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 
 

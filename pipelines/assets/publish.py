@@ -12,7 +12,7 @@ from pipelines.resources import LanternConfig
 
 
 @dg.asset(group_name="publish", kinds={"html", "plotly"}, partitions_def=monthly,
-          deps=["raw_extracts"])
+          deps=["raw_extracts", "person_marts"])
 def local_profile(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                   lantern: LanternConfig) -> dg.MaterializeResult:
     """The monthly local profile (partners' edition) as static HTML, with small numbers suppressed."""

@@ -4,9 +4,7 @@ create or replace table core.ward as
 select trim(ward_code) as ward_code, trim(ward_name) as ward_name
 from read_csv($ref || '/wards.csv', header = true, all_varchar = true);
 comment on table core.ward is 'One row per ward of the borough (ONS ward code and name).';
-create or replace table core.ward_boundary as
-select f.properties.ward_code::varchar as ward_code, to_json(f.geometry)::varchar as geometry
-from (select unnest(features) as f from read_json($ref || '/wards.geojson', maximum_object_size = 100000000));
+create or replace table core.ward_boundary (ward_code varchar, geometry varchar);
 comment on table core.ward_boundary is 'One row per ward: its boundary as GeoJSON geometry (WGS84).';
 create or replace table core.population as
 select trim(ward_code) as ward_code, trim(sex) as sex, trim(ethnic_group) as ethnic_group,

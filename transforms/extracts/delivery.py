@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from pathlib import Path
@@ -78,6 +79,16 @@ def load_public_context(con: duckdb.DuckDBPyConnection, folder: Path,
     return out
 
 
+def _ward_geometries(path: Path) -> list[list[str]]:
+    """(ward_code, geometry JSON) per feature of a ward GeoJSON file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        return [[str(f["properties"]["ward_code"]), json.dumps(f["geometry"])] for f in data["features"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ExtractError(f"{path}: not a GeoJSON FeatureCollection with a ward_code property on "
+                           f"every feature ({exc}); fix the boundaries file.") from exc
+
+
 def load_reference(con: duckdb.DuckDBPyConnection, reference: Path) -> dict[str, int]:
     """Replace the `core` reference tables (wards, boundaries, population, schools, places)."""
     missing = [f for f in REFERENCE_FILES if not (reference / f).exists()]
@@ -88,6 +99,7 @@ def load_reference(con: duckdb.DuckDBPyConnection, reference: Path) -> dict[str,
     try:
         for stmt in sql.statements("core/reference"):
             con.execute(stmt, {"ref": str(reference)}) if "$ref" in stmt else con.execute(stmt)
+        con.executemany("INSERT INTO core.ward_boundary VALUES (?, ?)", _ward_geometries(reference / "wards.geojson"))
         counts = {t: int(con.execute(f"SELECT count(*) FROM core.{t}").fetchall()[0][0])
                   for t in ("ward", "ward_boundary", "population", "school", "place", "place_alias")}
         con.execute("COMMIT")

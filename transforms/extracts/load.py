@@ -42,11 +42,15 @@ def _q(name: str) -> str:
     return '"' + name + '"'
 
 
-def already_loaded(con: duckdb.DuckDBPyConnection, source: str, checksum: str) -> bool:
-    """Whether a file with this checksum has been loaded for this source."""
+def _before_commit() -> None:
+    """A seam for the crash tests: runs inside the transaction, just before COMMIT."""
+
+
+def already_loaded(con: duckdb.DuckDBPyConnection, source: str, source_file: str, checksum: str) -> bool:
+    """Whether this file (same place in the inbox, same bytes) has been loaded for this source."""
     rows = con.execute(
-        "SELECT count(*) FROM ops.loads WHERE source = ? AND checksum = ? AND status = 'loaded'",
-        [source, checksum]).fetchall()
+        "SELECT count(*) FROM ops.loads WHERE source = ? AND source_file = ? AND checksum = ? "
+        "AND status = 'loaded'", [source, source_file, checksum]).fetchall()
     return bool(rows[0][0])
 
 
@@ -99,7 +103,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profil
         msg = f"{path}: cannot be read ({exc.strerror}); check the file exists and is readable."
         lid = _record_failure(con, source, source_file, delivery_month, None, run_id, msg)
         return LoadResult(source.name, source_file, "failed", load_id=lid, message=msg)
-    if already_loaded(con, source.name, checksum):
+    if already_loaded(con, source.name, source_file, checksum):
         return LoadResult(source.name, source_file, "unchanged")
     staged, typed = f"_stage_{source.name}", f"_typed_{source.name}"
     try:
@@ -133,6 +137,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profil
             "UPDATE ops.loads SET rows_loaded = ?, rows_quarantined = ?, rows_superseded = ?, "
             "status = 'loaded', finished_at = now() WHERE load_id = ?",
             [counts[0], counts[1], superseded, load_id])
+        _before_commit()
         con.execute("COMMIT")
         logger.info("loaded %s: %d rows, %d quarantined", source_file, counts[0], counts[1])
         return LoadResult(source.name, source_file, "loaded", sf.rows_in, int(counts[0]),

@@ -1,0 +1,85 @@
+-- marts.peer_evidence: one row per piece of evidence that two people were together: a pair
+-- (person_key_a < person_key_b) x relation x the source records that show it. The grain below
+-- marts.peer_edge, kept so that every edge can be traced and its weight decayed over time.
+-- Parameters: $window_days (same_place window), $young_min, $young_max (ages of young people).
+create or replace table marts.peer_evidence as
+with age_of as (
+  select person_key, birth_year from core.person
+), inv as (
+  -- people involved in an incident as victim or suspect, with their age at the time
+  select v.incident_key, v.person_key, v.role in ('suspect', 'accused') as is_suspect,
+         v.role = 'victim' as is_victim, cast(i.occurred_at as date) as seen_on, i.place_id,
+         coalesce(v.age_at_event, year(i.occurred_at) - a.birth_year) as age
+  from core.involvement v join core.incident i using (incident_key)
+  left join age_of a using (person_key)
+  where v.role in ('victim', 'suspect', 'accused') and v.person_key is not null
+), incident_pairs as (
+  select case when x.is_suspect and y.is_suspect then 'co_suspect'
+              when x.is_victim and y.is_victim then 'co_victim'
+              else 'victim_suspect' end as relation,
+         x.person_key as a, y.person_key as b, x.seen_on,
+         ['police_crimes:' || x.incident_key] as refs, x.place_id,
+         x.age as age_a, y.age as age_b
+  from inv x join inv y on x.incident_key = y.incident_key and x.person_key < y.person_key
+  where (x.is_suspect or x.is_victim) and (y.is_suspect or y.is_victim)
+), missing_pairs as (
+  select 'missing_together' as relation, m.person_key as a, w.peer as b,
+         cast(m.reported_at as date) as seen_on, ['missing_episodes:' || m.episode_id] as refs,
+         m.found_place_id as place_id,
+         coalesce(m.age_at_event, year(m.reported_at) - o.birth_year) as age_a,
+         year(m.reported_at) - p.birth_year as age_b
+  from core.missing_episode m, unnest(m.missing_with_keys) as w(peer)
+  left join age_of o on o.person_key = m.person_key
+  left join age_of p on p.person_key = w.peer
+  where m.person_key <> w.peer
+), named_pairs as (
+  select 'named_peer' as relation, c.person_key as a, n.peer as b, s.meeting_date as seen_on,
+         ['map_assessments:' || c.assessment_id] as refs, cast(null as varchar) as place_id,
+         coalesce(s.age_at_event, year(s.meeting_date) - o.birth_year) as age_a,
+         year(s.meeting_date) - p.birth_year as age_b
+  from core.assessment_cell c join core.assessment s using (assessment_id),
+       unnest(c.named_peer_keys) as n(peer)
+  left join age_of o on o.person_key = c.person_key
+  left join age_of p on p.person_key = n.peer
+  where c.person_key <> n.peer
+), presence as (
+  -- a young person at a known place: involved in an incident there, or found there after missing
+  select person_key, place_id, seen_on, 'police_crimes:' || incident_key as ref
+  from inv where place_id is not null and age between $young_min and $young_max
+  union
+  select m.person_key, m.found_place_id, cast(coalesce(m.returned_at, m.reported_at) as date),
+         'missing_episodes:' || m.episode_id
+  from core.missing_episode m left join age_of o using (person_key)
+  where m.found_place_id is not null
+    and coalesce(m.age_at_event, year(m.reported_at) - o.birth_year) between $young_min and $young_max
+), place_pairs as (
+  select 'same_place' as relation, x.person_key as a, y.person_key as b,
+         greatest(x.seen_on, y.seen_on) as seen_on, list_sort([x.ref, y.ref]) as refs,
+         x.place_id, $young_min as age_a, $young_min as age_b
+  from presence x join presence y
+    on x.place_id = y.place_id and x.person_key < y.person_key and x.ref <> y.ref
+   and abs(date_diff('day', x.seen_on, y.seen_on)) <= $window_days
+), all_pairs as (
+  select * from incident_pairs
+  union all select * from missing_pairs
+  union all select * from named_pairs
+  union all select * from place_pairs
+)
+select least(a, b) as person_key_a, greatest(a, b) as person_key_b, relation,
+       min(seen_on) as seen_on, strftime(min(seen_on), '%Y-%m') as month, refs,
+       any_value(place_id) as place_id,
+       case when relation in ('missing_together', 'named_peer') then 'reported' else 'recorded' end as reliability,
+       bool_or(coalesce(age_a between $young_min and $young_max and age_b between $young_min and $young_max, false)) as young_people
+from all_pairs
+where a <> b and seen_on is not null
+group by all;
+comment on table marts.peer_evidence is 'One row per piece of evidence that two people were together (pair x relation x source records): the trace behind every peer edge.';
+comment on column marts.peer_evidence.person_key_a is 'The lower person_key of the pair.';
+comment on column marts.peer_evidence.person_key_b is 'The higher person_key of the pair.';
+comment on column marts.peer_evidence.relation is 'co_suspect, victim_suspect, co_victim (one crime), missing_together (return interview), named_peer (MAP meeting), same_place (two records at one place within the window).';
+comment on column marts.peer_evidence.seen_on is 'Date of the evidence (offence, missing report, meeting, or the later of two place records).';
+comment on column marts.peer_evidence.month is 'Month of seen_on (YYYY-MM).';
+comment on column marts.peer_evidence.refs is 'Source records, as source:key (police_crimes:4201234/25, missing_episodes:ME0001234, map_assessments:MAP00123).';
+comment on column marts.peer_evidence.place_id is 'The place where the two were seen, when known (always for same_place).';
+comment on column marts.peer_evidence.reliability is 'recorded (by an agency, or inferred from agency records) or reported (told at interview or said at a meeting).';
+comment on column marts.peer_evidence.young_people is 'Both were aged 10-19 at the time (age from the record, else from birth year); only such evidence makes peer groups.';

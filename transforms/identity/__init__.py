@@ -1,0 +1,1 @@
+"""Identity resolution: one `person_key` per child across agencies (see `resolve`)."""

@@ -1,0 +1,144 @@
+"""Linkage features of a person record: normalised names, name-variant groups, a consonant
+skeleton for transliterations, date-of-birth parts and postcode parts.
+
+Rationale. Fellegi-Sunter models (as splink implements them) compare *prepared* columns; the
+preparation decides which kinds of recording noise a comparison level can see. Names are
+normalised as in `deterministic.normalise_name` (accents, case, hyphens and spaces removed), the
+parts of a double-barrelled surname are kept as a list, nicknames and romanisation variants map
+to groups from `name_variants.yaml`, and a consonant skeleton (first letter plus the remaining
+consonants, doubled letters collapsed, then vowels and the semi-vowels h, w, y dropped: a simplified cousin of
+Soundex, Russell & Odell 1918) lets "Mohamed"/"Muhammad" or "Chowdhury"/"Choudhury" meet even
+when the table does not list them. Dates of birth are kept as text (`yyyymmdd`) and as parts, so
+a day/month swap or a `01/01` estimate can be recognised; invalid dates are kept as parts only.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+import pandas as pd
+import yaml
+
+from transforms.identity.deterministic import normalise_name
+
+logger = logging.getLogger(__name__)
+
+FEATURE_COLUMNS = [
+    "fn", "sn", "sn_parts", "fn_groups", "sn_groups", "fn_canon", "fn_sk", "sn_sk",
+    "dob_s", "by", "bm", "bd", "dob_est", "sex", "pc", "pc_out",
+]
+
+_SKELETON_DROP = set("aeiouyhw")
+_PC_RE = re.compile(r"[^A-Z0-9]")
+
+
+@lru_cache(maxsize=1)
+def name_variants() -> dict[str, dict[str, list[str]]]:
+    """The name-variant table: {'forenames'|'surnames': {group: [normalised names]}}."""
+    text = resources.files("transforms.identity").joinpath("name_variants.yaml").read_text("utf-8")
+    raw = yaml.safe_load(text)
+    return {kind: {group: sorted({normalise_name(n) for n in names} | {normalise_name(group)})
+                   for group, names in (raw.get(kind) or {}).items()}
+            for kind in ("forenames", "surnames")}
+
+
+@lru_cache(maxsize=2)
+def _group_index(kind: str) -> dict[str, tuple[str, ...]]:
+    index: dict[str, set[str]] = {}
+    for group, names in name_variants()[kind].items():
+        for n in names:
+            index.setdefault(n, set()).add(group)
+    return {n: tuple(sorted(g)) for n, g in index.items()}
+
+
+def name_groups(name: str, kind: str = "forenames") -> list[str]:
+    """Variant groups of a normalised name (the name itself when it is in none)."""
+    if not name:
+        return []
+    return list(_group_index(kind).get(name, (name,)))
+
+
+def skeleton(name: str) -> str:
+    """Consonant skeleton of a normalised name: first letter, then the consonants but h, w, y."""
+    if not name:
+        return ""
+    dedup = [name[0]]
+    for ch in name[1:]:
+        if ch != dedup[-1]:
+            dedup.append(ch)
+    return dedup[0] + "".join(ch for ch in dedup[1:] if ch not in _SKELETON_DROP)
+
+
+def surname_parts(value: object) -> list[str]:
+    """Normalised parts of a (possibly double-barrelled) surname."""
+    if not isinstance(value, str):
+        return []
+    text = unicodedata.normalize("NFKD", value).lower()
+    parts = re.split(r"[\s\-]+", text)
+    return [p for p in (normalise_name(x) for x in parts) if p]
+
+
+def _dob_parts(dob: pd.Series) -> pd.DataFrame:
+    """yyyymmdd text and integer parts from dates, datetimes or yyyymmdd / yyyy-mm-dd strings."""
+    s = dob.astype("string") if not pd.api.types.is_datetime64_any_dtype(dob) else dob.dt.strftime("%Y%m%d")
+    digits = s.str.replace(r"[^0-9]", "", regex=True)
+    digits = digits.where(digits.str.len() == 8)
+    by = pd.to_numeric(digits.str[0:4], errors="coerce").astype("Int64")
+    bm = pd.to_numeric(digits.str[4:6], errors="coerce").astype("Int64")
+    bd = pd.to_numeric(digits.str[6:8], errors="coerce").astype("Int64")
+    return pd.DataFrame({"dob_s": digits.astype(object).where(digits.notna(), None),
+                         "by": by, "bm": bm, "bd": bd,
+                         "dob_est": (bm == 1) & (bd == 1)}, index=dob.index)
+
+
+def _postcode(pc: pd.Series) -> pd.DataFrame:
+    """Full postcode (compact) when it has an inward code, and its outward code (district)."""
+    compact = pc.astype("string").str.upper().str.replace(_PC_RE, "", regex=True)
+    full = compact.where(compact.str.len() >= 5)
+    outward = full.str[:-3].fillna(compact)
+    outward = outward.where(outward.str.len() >= 2)
+    return pd.DataFrame({"pc": full.astype(object).where(full.notna(), None),
+                         "pc_out": outward.astype(object).where(outward.notna(), None)},
+                        index=pc.index)
+
+
+def _norm_or_none(series: pd.Series) -> pd.Series:
+    out = series.map(normalise_name)
+    return out.where(out != "", None)
+
+
+def prepare_features(records: pd.DataFrame) -> pd.DataFrame:
+    """Feature columns (FEATURE_COLUMNS) for records with forename, surname, dob, gender, postcode."""
+    fn = _norm_or_none(records["forename"])
+    sn = _norm_or_none(records["surname"])
+    # distinct names are few: compute per distinct value, then map
+    fn_u = pd.Series(fn.dropna().unique())
+    sn_u = pd.Series(sn.dropna().unique())
+    fg = dict(zip(fn_u, fn_u.map(lambda n: name_groups(n, "forenames")), strict=True))
+    sg = dict(zip(sn_u, sn_u.map(lambda n: name_groups(n, "surnames")), strict=True))
+    fsk = {n: skeleton(n) for n in fn_u}
+    ssk = {n: skeleton(n) for n in sn_u}
+    raw_sn = records["surname"]
+    parts_u = {v: surname_parts(v) for v in raw_sn.dropna().unique()}
+    out = pd.DataFrame(index=records.index)
+    out["fn"] = fn
+    out["sn"] = sn
+    out["sn_parts"] = raw_sn.map(lambda v: parts_u.get(v, []) if isinstance(v, str) else [])
+    out["fn_groups"] = fn.map(lambda n: fg.get(n, []) if n else [])
+    out["sn_groups"] = sn.map(lambda n: sg.get(n, []) if n else [])
+    out["fn_canon"] = out["fn_groups"].map(lambda g: g[0] if g else None)
+    out["fn_sk"] = fn.map(lambda n: fsk.get(n) if n else None)
+    out["sn_sk"] = sn.map(lambda n: ssk.get(n) if n else None)
+    out = out.join(_dob_parts(records["dob"]))
+    g = records["gender"].astype("string").str.upper().str[:1] if "gender" in records else None
+    out["sex"] = g.where(g.isin(["M", "F"])).astype(object) if g is not None else None
+    if "postcode" in records:
+        out = out.join(_postcode(records["postcode"]))
+    else:
+        out["pc"] = None
+        out["pc_out"] = None
+    return out[FEATURE_COLUMNS]

@@ -1,0 +1,59 @@
+"""The settings of Lantern's network layer, with the defaults the sample borough was tuned on.
+
+Everything that shapes the peer graph is here so that a borough can change it in configuration
+(the Dagster asset config passes a `NetworkParams` down) and the documentation can state it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Relations between two young people, as `marts.peer_edge.relation` spells them.
+RELATIONS = ("co_suspect", "victim_suspect", "co_victim", "missing_together", "named_peer", "same_place")
+
+#: How each relation is known: `recorded` by an agency, or `reported` at interview or meeting.
+RELIABILITY = {
+    "co_suspect": "recorded",
+    "victim_suspect": "recorded",
+    "co_victim": "recorded",
+    "missing_together": "reported",  # told at the return home interview
+    "named_peer": "reported",  # said at the MAP meeting
+    "same_place": "recorded",  # inferred from two agency records at one place
+}
+
+
+def _default_relation_weights() -> dict[str, float]:
+    # Co-offending, going missing together and being named as a peer are strong signs of one
+    # group; being victim and suspect in one incident is often harm *between* groups; turning up
+    # at the same place within a fortnight is the weakest hint.
+    return {"co_suspect": 1.0, "victim_suspect": 0.3, "co_victim": 0.5, "missing_together": 1.0,
+            "named_peer": 1.0, "same_place": 0.15}
+
+
+@dataclass(frozen=True)
+class NetworkParams:
+    """Settings of the peer graph, the monthly groups and their tracking."""
+
+    half_life_months: float = 6.0
+    """An edge's evidence counts half as much after this many months (exponential decay)."""
+    min_weight: float = 0.1
+    """Pairs whose decayed, relation-weighted tie falls below this are left out of the month's graph."""
+    same_place_window_days: int = 14
+    """Two young people at one place within this many days make a `same_place` edge."""
+    relation_weights: dict[str, float] = field(default_factory=_default_relation_weights)
+    """How much one piece of evidence of each relation adds to the tie used to find groups."""
+    young_min_age: int = 10
+    young_max_age: int = 19
+    """Young people are those aged 10-19 at the event; ties to adults stay out of peer groups."""
+    min_group_size: int = 3
+    """Communities smaller than this are not reported as peer groups (planted groups are 3-15)."""
+    resolution: float = 1.0
+    """Resolution of modularity in the community detection (1.0 = standard modularity)."""
+    seed: int = 42
+    """Seed of the community detection, so that a rebuild gives the same groups."""
+    match_threshold: float = 0.3
+    """Jaccard overlap at which a month's group is matched to last month's (Greene et al. 2010)."""
+    profile_window_months: int = 12
+    """Group profiles count incidents, places and wards over this many months up to the month."""
+    key_places: int = 5
+    """How many places a group profile lists as its key places."""

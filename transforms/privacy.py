@@ -1,0 +1,79 @@
+"""Scans that prove personal data stays in `raw`: no names, dates of birth, postcodes or free
+text in `core` or `marts`.
+
+The scan takes every distinct forename and surname (4+ letters), date of birth and postcode of
+the person-bearing sources and looks for them, as whole values, in every text and list column of
+every table in the given schemas; dates of birth are also looked for in DATE columns.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import duckdb
+
+from transforms.extracts.vocab import VOCABULARIES
+
+logger = logging.getLogger(__name__)
+
+FORBIDDEN_COLUMNS = frozenset({
+    "forename", "surname", "dob", "date_of_birth", "postcode", "home_postcode", "mo_text", "note",
+    "location_name", "found_location_name", "context_detail", "named_locations", "child_id", "upn",
+    "police_nominal_id",
+})
+
+
+@dataclass(frozen=True)
+class Hit:
+    """Personal data found where it must not be."""
+
+    table: str
+    column: str
+    kind: str
+    example_count: int
+
+
+def _tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
+    return [tuple(r) for r in con.execute(
+        "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema IN (SELECT unnest(?::VARCHAR[])) ORDER BY ALL", [list(schemas)]).fetchall()]
+
+
+def find_personal_data(con: duckdb.DuckDBPyConnection,
+                       schemas: tuple[str, ...] = ("core", "marts")) -> list[Hit]:
+    """Every column in `schemas` that holds a name, date of birth or postcode from `raw`."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _pii_values AS
+        SELECT DISTINCT lower(trim(v)) AS v, kind FROM (
+          SELECT forename AS v, 'name' AS kind FROM raw.person_record
+          UNION ALL SELECT surname, 'name' FROM raw.person_record
+          UNION ALL SELECT strftime(dob, '%d/%m/%Y'), 'dob' FROM raw.person_record
+          UNION ALL SELECT CAST(dob AS VARCHAR), 'dob' FROM raw.person_record
+          UNION ALL SELECT postcode, 'postcode' FROM raw.person_record
+        ) WHERE v IS NOT NULL AND length(trim(v)) >= 4""")
+    # code values (e.g. ethnic group 'white', 'black') are vocabulary, not surnames
+    codes = sorted({v.lower() for vocab in VOCABULARIES.values() for v in vocab})
+    con.execute("DELETE FROM _pii_values WHERE kind = 'name' AND v IN (SELECT unnest(?::VARCHAR[]))", [codes])
+    hits: list[Hit] = []
+    for schema, table, column, dtype in _tables(con, schemas):
+        name = f"{schema}.{table}"
+        if column.lower() in FORBIDDEN_COLUMNS:
+            hits.append(Hit(name, column, "forbidden column", 0))
+            continue
+        col = '"' + column.replace('"', '""') + '"'
+        if dtype == "VARCHAR":
+            expr = f"lower(trim({col}))"
+        elif dtype.endswith("[]"):
+            expr = f"lower(trim(CAST(unnest({col}) AS VARCHAR)))"
+        elif dtype == "DATE":
+            expr = f"CAST({col} AS VARCHAR)"
+        else:
+            continue
+        only_dob = "p.kind = 'dob'" if dtype == "DATE" else "true"
+        rows = con.execute(
+            f"SELECT p.kind, count(*) FROM (SELECT DISTINCT {expr} AS v FROM {name}) t "
+            f"JOIN _pii_values p USING (v) WHERE {only_dob} GROUP BY 1").fetchall()
+        hits.extend(Hit(name, column, kind, int(n)) for kind, n in rows)
+    con.execute("DROP TABLE _pii_values")
+    return hits
