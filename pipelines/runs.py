@@ -11,6 +11,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import dagster as dg
 from dagster._core.storage.tags import (
@@ -39,9 +40,14 @@ def all_assets() -> list[dg.AssetsDefinition]:
     return [a for a in definitions.defs.assets or [] if isinstance(a, dg.AssetsDefinition)]
 
 
-def _select(keys: Sequence[str]) -> list[dg.AssetsDefinition]:
+def _select(keys: Sequence[str]) -> list[Any]:
+    """The assets called `keys`, with the asset checks that guard them."""
     want = set(keys)
-    return [a for a in all_assets() if {k.to_user_string() for k in a.keys} & want]
+    assets: list[Any] = [a for a in all_assets() if {k.to_user_string() for k in a.keys} & want]
+    for c in definitions.defs.asset_checks or []:
+        if {k.asset_key.to_user_string() for k in c.check_keys} & want:
+            assets.append(c)
+    return assets
 
 
 def downstream_keys() -> list[str]:

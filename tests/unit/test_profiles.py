@@ -9,7 +9,12 @@ import pytest
 
 from transforms.extracts.contract import POLICE_CRIMES, POLICE_PERSONS, SOURCE_BY_NAME
 from transforms.extracts.load import load_file
-from transforms.extracts.profiles import ProfileError, canonical_profiles, load_profiles, parse_profile
+from transforms.extracts.profiles import (
+    ProfileError,
+    canonical_profiles,
+    load_profiles,
+    parse_profile,
+)
 from transforms.warehouse import bootstrap
 
 BOROUGH_PROFILE = """\

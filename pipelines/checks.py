@@ -1,0 +1,43 @@
+"""Asset checks: blocking on what must never pass, warning on what an analyst should see."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from transforms import checks
+
+
+def _result(outcome: checks.CheckOutcome, severity: dg.AssetCheckSeverity) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=outcome.passed, severity=severity,
+                               description=outcome.description, metadata=outcome.metadata)
+
+
+@dg.asset_check(asset="raw_extracts", blocking=True)
+def rows_reconcile(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    """Rows in = rows loaded + rows quarantined, for every file; raw holds what the loads say."""
+    with duckdb.get_connection() as con:
+        return _result(checks.rows_reconcile(con), dg.AssetCheckSeverity.ERROR)
+
+
+@dg.asset_check(asset="raw_extracts", blocking=False)
+def volume_usual(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    """A source's volume this month far from its usual (warning)."""
+    with duckdb.get_connection() as con:
+        month = con.execute("SELECT max(delivery_month) FROM ops.loads WHERE status = 'loaded'").fetchall()[0][0]
+        return _result(checks.volume_usual(con, month or "0000-00"), dg.AssetCheckSeverity.WARN)
+
+
+@dg.asset_check(asset="person_marts", blocking=True)
+def no_personal_data(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    """No names, dates of birth, postcodes or free text in core or marts."""
+    with duckdb.get_connection() as con:
+        return _result(checks.no_personal_data(con), dg.AssetCheckSeverity.ERROR)
+
+
+@dg.asset_check(asset="person_marts", blocking=True)
+def no_orphan_keys(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    """Every key in the marts points at a person or incident that exists."""
+    with duckdb.get_connection() as con:
+        return _result(checks.no_orphan_keys(con), dg.AssetCheckSeverity.ERROR)
+
+
+ASSET_CHECKS = [rows_reconcile, volume_usual, no_personal_data, no_orphan_keys]

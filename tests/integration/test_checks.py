@@ -1,0 +1,43 @@
+"""Data checks pass on the sample and fail on what must never pass."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from transforms import checks
+
+
+def test_checks_pass_on_sample(sample_con) -> None:
+    for fn in (checks.rows_reconcile, checks.no_personal_data, checks.no_orphan_keys):
+        outcome = fn(sample_con)
+        print(f"\n{fn.__name__}: {outcome.description}")
+        assert outcome.passed, outcome.description
+
+
+def test_checks_catch_personal_data_and_bad_counts(sample_warehouse: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "broken.duckdb"
+    shutil.copy(sample_warehouse, copy)
+    con = duckdb.connect(str(copy))
+    name = con.execute("SELECT surname FROM raw.person_record WHERE length(surname) >= 5 LIMIT 1").fetchall()[0][0]
+    con.execute("CREATE TABLE marts.leak AS SELECT ? AS whoever", [name])
+    con.execute("CREATE TABLE core.leak2 AS SELECT dob FROM raw.police_persons WHERE dob IS NOT NULL LIMIT 3")
+    out = checks.no_personal_data(con)
+    assert not out.passed and "marts.leak.whoever" in out.description and "core.leak2" in out.description
+    con.execute("UPDATE ops.loads SET rows_quarantined = rows_quarantined + 1 WHERE load_id = (SELECT min(load_id) FROM ops.loads)")
+    assert not checks.rows_reconcile(con).passed
+    con.execute("DELETE FROM marts.person WHERE person_key = (SELECT min(person_key) FROM marts.involvement)")
+    assert not checks.no_orphan_keys(con).passed
+
+
+def test_volume_check_warns_on_a_collapse(sample_warehouse: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "vol.duckdb"
+    shutil.copy(sample_warehouse, copy)
+    con = duckdb.connect(str(copy))
+    month = con.execute("SELECT max(delivery_month) FROM ops.loads").fetchall()[0][0]
+    assert checks.volume_usual(con, month).passed
+    con.execute("UPDATE ops.loads SET rows_in = 3 WHERE source = 'police_crimes' AND delivery_month = ?", [month])
+    out = checks.volume_usual(con, month)
+    assert not out.passed and "police_crimes" in out.description

@@ -1,0 +1,79 @@
+"""Data checks the orchestration runs after each step: what must never pass, and what an
+analyst should look at. Each returns (passed, description, metadata)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from transforms.extracts.contract import SOURCES
+from transforms.privacy import find_personal_data
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """Result of one data check."""
+
+    passed: bool
+    description: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def rows_reconcile(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
+    """Every loaded file: rows in = loaded + quarantined; raw + history = rows loaded per source."""
+    bad_files = con.execute(
+        "SELECT source_file FROM ops.loads WHERE status = 'loaded' "
+        "AND rows_in <> rows_loaded + rows_quarantined").fetchall()
+    bad_sources = []
+    for s in SOURCES:
+        held = con.execute(f"SELECT (SELECT count(*) FROM raw.{s.name}) + "
+                           f"(SELECT count(*) FROM raw.{s.name}_history)").fetchall()[0][0]
+        loaded = con.execute("SELECT coalesce(sum(rows_loaded), 0) FROM ops.loads WHERE source = ? "
+                             "AND status = 'loaded'", [s.name]).fetchall()[0][0]
+        if held != loaded:
+            bad_sources.append(f"{s.name}: raw holds {held}, loads say {loaded}")
+    ok = not bad_files and not bad_sources
+    return CheckOutcome(ok, "every input row is loaded or quarantined" if ok else
+                        f"rows do not reconcile: {[f for (f,) in bad_files] + bad_sources}",
+                        {"files_unreconciled": len(bad_files), "sources_unreconciled": len(bad_sources)})
+
+
+def no_personal_data(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
+    """No name, date of birth, postcode or free-text column in `core` or `marts`."""
+    hits = find_personal_data(con)
+    return CheckOutcome(not hits, "no personal data in core or marts" if not hits else
+                        "personal data found: " + "; ".join(f"{h.table}.{h.column} ({h.kind})" for h in hits[:10]),
+                        {"hits": len(hits)})
+
+
+def no_orphan_keys(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
+    """Every person_key and incident_key in the marts points at a row of marts.person / incident."""
+    orphans = con.execute("""
+        SELECT (SELECT count(*) FROM marts.involvement WHERE person_key NOT IN (SELECT person_key FROM marts.person)),
+               (SELECT count(*) FROM marts.involvement WHERE incident_key NOT IN (SELECT incident_key FROM marts.incident)),
+               (SELECT count(*) FROM marts.person_link WHERE person_key NOT IN (SELECT person_key FROM marts.person))
+    """).fetchall()[0]
+    total = int(sum(orphans))
+    return CheckOutcome(total == 0, "no orphan keys in the marts" if total == 0 else
+                        f"orphan keys: involvement->person {orphans[0]}, involvement->incident {orphans[1]}, "
+                        f"person_link->person {orphans[2]}", {"orphans": total})
+
+
+def volume_usual(con: duckdb.DuckDBPyConnection, month: str, tolerance: float = 2.0) -> CheckOutcome:
+    """Each source's rows this month within `tolerance`x of its median over the previous 6 months
+    (small counts are allowed their Poisson noise)."""
+    rows = con.execute("""
+        WITH m AS (SELECT source, delivery_month, sum(rows_in) AS n FROM ops.loads
+                   WHERE status = 'loaded' AND source <> 'police_uk_street' GROUP BY ALL),
+             base AS (SELECT source, median(n) AS usual FROM m
+                      WHERE delivery_month < ? AND delivery_month >= strftime(CAST(? || '-01' AS DATE) - INTERVAL 6 MONTH, '%Y-%m')
+                      GROUP BY source)
+        SELECT m.source, m.n, b.usual FROM m JOIN base b USING (source) WHERE m.delivery_month = ?
+    """, [month, month, month]).fetchall()
+    # far = off by the factor AND by more than chance allows for a small count (3 sd, 20 rows)
+    odd = [f"{s}: {n} rows vs usual {u:.0f}" for s, n, u in rows
+           if u and (n > tolerance * u or n < u / tolerance) and abs(n - u) > max(3 * u ** 0.5, 20)]
+    return CheckOutcome(not odd, "volumes as usual" if not odd else "volume far from usual: " + "; ".join(odd),
+                        {"sources_checked": len(rows), "sources_unusual": len(odd)})
