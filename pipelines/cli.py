@@ -30,8 +30,55 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
         todo = months
     publish = args.month or months[-1]
     print(f"Lantern refresh: inbox {s.inbox}, warehouse {s.warehouse}")
-    refresh(s, todo, publish, progress=print)
+    refresh(s, todo, publish, progress=print, wait=args.wait)
     return _report_loads(s.warehouse, todo)
+
+
+def _rebuild_after_change(s) -> None:  # type: ignore[no-untyped-def]
+    """Rebuild core, marts, the analyst copy and the published pages from raw."""
+    import shutil
+
+    from pipelines.runs import refresh
+
+    months = list_months(s.inbox) if s.inbox.is_dir() else []
+    for folder in ("profile", "analysts", "packs", "review"):
+        shutil.rmtree(s.build / folder, ignore_errors=True)
+    refresh(s, [], months[-1] if months else None, progress=print)
+
+
+def _cmd_purge(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from pipelines.resources import connect_warehouse
+    from pipelines.runs import warehouse_lock
+    from transforms.governance import purge, retention_defaults
+
+    s = load_settings()
+    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
+    with warehouse_lock(s), connect_warehouse(str(s.warehouse)) as con:
+        removed = purge(con, as_of, retention_defaults())
+    for source, n in removed.items():
+        print(f"  {source:<24} {n} rows past retention removed")
+    _rebuild_after_change(s)
+    return 0
+
+
+def _cmd_erase(args: argparse.Namespace) -> int:
+    import getpass
+
+    from pipelines.resources import connect_warehouse
+    from pipelines.runs import warehouse_lock
+    from transforms.governance import erase
+
+    s = load_settings()
+    with warehouse_lock(s), connect_warehouse(str(s.warehouse)) as con:
+        result = erase(con, args.source, args.key, getpass.getuser())
+    if result.records == 0 or result.rows_deleted == 0:
+        print(f"no record {args.source} {args.key} in the warehouse; nothing erased", file=sys.stderr)
+        return 1
+    print(f"erased {result.records} source records of one person ({result.rows_deleted} rows); rebuilding…")
+    _rebuild_after_change(s)
+    return 0
 
 
 def _report_loads(warehouse: Path, months: list[str]) -> int:
@@ -93,7 +140,15 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--month", help="one delivery month YYYY-MM (default: all months in the inbox)")
     g.add_argument("--all", action="store_true", help="every month in the inbox (the default)")
     r.add_argument("--inbox", help="borough inbox folder (default $LANTERN_INBOX or data/sample)")
+    r.add_argument("--wait", action="store_true", help="wait for a running refresh instead of failing")
     r.set_defaults(func=_cmd_refresh)
+    pu = sub.add_parser("purge", help="remove records past their source's retention period")
+    pu.add_argument("--as-of", help="date to count retention from (default today), YYYY-MM-DD")
+    pu.set_defaults(func=_cmd_purge)
+    er = sub.add_parser("erase", help="erase one person's records everywhere (raw, core, marts, copies, pages)")
+    er.add_argument("--source", required=True, help="source of a record of the person, e.g. social_care_referrals")
+    er.add_argument("--key", required=True, help="that record's key as in marts.person_link.source_key")
+    er.set_defaults(func=_cmd_erase)
     st = sub.add_parser("status", help="what is loaded, what was quarantined")
     st.set_defaults(func=_cmd_status)
     q = sub.add_parser("sql", help="run a read-only query on the analyst copy")
@@ -121,6 +176,22 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # the last line of defence: a clear message, not a traceback
+        from pipelines.runs import RefreshBusy
+        from transforms.extracts.reader import ExtractError
+
+        if isinstance(exc, (RefreshBusy, ExtractError)):
+            print(f"lantern: {exc}", file=sys.stderr)
+            return 3
+        if isinstance(exc, duckdb.IOException) or isinstance(exc, OSError):
+            text = str(exc)
+            hint = ("the warehouse is open in another process (an analyst session?): analysts should "
+                    "use the analyst copy under build/analyst/" if "lock" in text.lower() else
+                    "check free disk space and file permissions")
+            print(f"lantern: {text.splitlines()[0]}\n  {hint}; nothing was half-written "
+                  "(each step is one transaction).", file=sys.stderr)
+            return 4
+        raise
 
 
 if __name__ == "__main__":

@@ -6,11 +6,13 @@ The command line does not duplicate the assets: it materialises the same Dagster
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
@@ -67,13 +69,48 @@ def materialize(keys: Sequence[str], settings: Settings, *, months: Sequence[str
                           tags=tags, run_config=_QUIET if quiet else None, raise_on_error=True)
 
 
-def refresh(settings: Settings, months: Sequence[str], publish_month: str | None,
-            progress: Callable[[str], None] = logger.info) -> str:
-    """Load `months`, rebuild everything downstream and publish `publish_month`; returns run id."""
-    run_id = uuid.uuid4().hex[:12]
+class RefreshBusy(RuntimeError):
+    """Another refresh holds the warehouse."""
+
+
+@contextmanager
+def warehouse_lock(settings: Settings, wait: bool = False) -> Iterator[None]:
+    """One refresh at a time per warehouse: a second one waits (`wait`) or fails clearly."""
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    path = settings.warehouse.with_name(settings.warehouse.name + ".lock")
+    with open(path, "a+", encoding="utf-8") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "unknown"
+            raise RefreshBusy(f"another refresh is writing {settings.warehouse} ({holder}); wait for it "
+                              "to finish, or run again with --wait") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fh.seek(0)
+            fh.truncate()
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def refresh(settings: Settings, months: Sequence[str], publish_month: str | None,
+            progress: Callable[[str], None] = logger.info, wait: bool = False) -> str:
+    """Load `months`, rebuild everything downstream and publish `publish_month`; returns run id."""
+    with warehouse_lock(settings, wait):
+        return _refresh(settings, months, publish_month, progress)
+
+
+def _refresh(settings: Settings, months: Sequence[str], publish_month: str | None,
+             progress: Callable[[str], None]) -> str:
+    run_id = uuid.uuid4().hex[:12]
     with connect_warehouse(str(settings.warehouse)) as con:
         bootstrap(con)
+        os.chmod(settings.warehouse, 0o600)  # raw holds personal data: the pipeline's only
         con.execute("INSERT INTO ops.runs VALUES (?, 'refresh', ?, now(), NULL, 'running', NULL)",
                     [run_id, ",".join(months)])
     status, message = "failed", ""

@@ -1,0 +1,27 @@
+"""The analyst copy: `core` and `marts` published read-only for ad-hoc SQL and BI tools."""
+
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines.resources import LanternConfig
+from transforms.governance import publish_analyst_copy
+
+# Every asset that writes core or marts comes before the copy (see definitions.py).
+SHARE_AFTER_GROUPS = ("identity", "core", "marts", "network", "themes")
+
+
+def make_analyst_copy(deps: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    """The analyst-copy asset, after every asset that writes core or marts."""
+
+    @dg.asset(name="analyst_copy", group_name="share", kinds={"duckdb", "parquet"}, deps=deps)
+    def analyst_copy(duckdb: DuckDBResource, lantern: LanternConfig) -> dg.MaterializeResult:
+        """A read-only copy of `core` and `marts` (DuckDB file + Parquet) under
+        `build/analyst/`, so analysts' sessions never block the pipeline's writes."""
+        target = Path(lantern.build) / "analyst" / "lantern.duckdb"
+        with duckdb.get_connection() as con:
+            counts = publish_analyst_copy(con, target)
+        return dg.MaterializeResult(metadata={"tables": len(counts), "path": str(target)})
+
+    return analyst_copy
