@@ -130,6 +130,18 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_review_arguments(p: argparse.ArgumentParser) -> None:
+    from pipelines.review import add_arguments
+
+    add_arguments(p)
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from pipelines.review import main as review_main
+
+    return review_main(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `lantern`."""
     p = argparse.ArgumentParser(prog="lantern", description="Lantern: contextual-safeguarding analytics.")
@@ -151,6 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
     er.set_defaults(func=_cmd_erase)
     st = sub.add_parser("status", help="what is loaded, what was quarantined")
     st.set_defaults(func=_cmd_status)
+    rv = sub.add_parser("review", help="period review of a theme: what agencies knew beforehand")
+    _add_review_arguments(rv)
+    rv.set_defaults(func=_cmd_review)
     q = sub.add_parser("sql", help="run a read-only query on the analyst copy")
     q.add_argument("query")
     q.add_argument("--format", choices=["table", "csv", "json", "xlsx", "parquet"], default="table")
@@ -164,7 +179,36 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=7)
     gen.add_argument("--defects", action="store_true")
     gen.set_defaults(func=_cmd_generate)
+    pk = sub.add_parser("pack", help="MAP meeting pack for one young person (restricted)")
+    pk.add_argument("person_key", metavar="PERSON_KEY")
+    pk.set_defaults(func=_cmd_pack)
+    pb = sub.add_parser("publish", help="publish the profile for a month (and the restricted analysts' edition)")
+    pb.add_argument("--month", help="month YYYY-MM (default: the latest loaded)")
+    pb.add_argument("--analysts", action="store_true", help="also build the restricted analysts' edition")
+    pb.set_defaults(func=_cmd_publish)
     return p
+
+
+def _cmd_pack(args: argparse.Namespace) -> int:
+    from pipelines.pack import main as pack_main
+
+    return pack_main(args)
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from pipelines.runs import materialize
+
+    s = load_settings()
+    month = args.month
+    if not month:
+        with duckdb.connect(str(s.warehouse), read_only=True) as con:
+            month = con.execute("select max(delivery_month) from ops.loads where status = 'loaded'").fetchall()[0][0]
+    keys = ["local_profile"] + (["analysts_edition"] if args.analysts else [])
+    for key in keys:
+        materialize([key], s, months=[month])
+    print(f"published {month}: {s.build / 'profile' / month}"
+          + (f" and (RESTRICTED) {s.build / 'restricted' / month}" if args.analysts else ""))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,17 +2,22 @@
 
 import dagster as dg
 
-from pipelines.assets import core, ingest, publish
+from pipelines.assets import core, ingest, network, publish, themes
+from pipelines.assets.share import SHARE_AFTER_GROUPS, make_analyst_copy
 from pipelines.checks import ASSET_CHECKS
 from pipelines.jobs import monthly_refresh
 from pipelines.resources import build_resources
 from pipelines.schedules import monthly_schedule
 from pipelines.sensors import inbox_sensor
 
-ASSET_MODULES = [ingest, core, publish]
+ASSET_MODULES = [ingest, core, themes, network, publish]
+
+_assets = dg.load_assets_from_modules(ASSET_MODULES)
+_share_deps = [k for a in _assets if isinstance(a, dg.AssetsDefinition)
+               for k in a.keys if a.group_names_by_key.get(k) in SHARE_AFTER_GROUPS]
 
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules(ASSET_MODULES),
+    assets=[*_assets, make_analyst_copy(_share_deps)],
     asset_checks=ASSET_CHECKS,
     jobs=[monthly_refresh],
     schedules=[monthly_schedule],

@@ -55,7 +55,14 @@ def _select(keys: Sequence[str]) -> list[Any]:
 def downstream_keys() -> list[str]:
     """Unpartitioned assets that rebuild from `raw` (identity, core, marts), in definition order."""
     return [k.to_user_string() for a in all_assets() for k in a.keys
-            if a.partitions_def is None and k.to_user_string() != "reference_data"]
+            if a.partitions_def is None and k.to_user_string() != "reference_data"
+            and not _on_request_only(a, k)]
+
+
+def _on_request_only(a: dg.AssetsDefinition, k: dg.AssetKey) -> bool:
+    """Restricted pages (analysts' edition, packs) are built when asked, never by a refresh."""
+    kinds = getattr(a, "kinds", set()) or set()
+    return a.group_names_by_key.get(k) == "restricted" and "html" in kinds
 
 
 def materialize(keys: Sequence[str], settings: Settings, *, months: Sequence[str] | None = None,

@@ -10,7 +10,7 @@ from transforms.extracts.vocab import ETHNIC_GROUP_OF
 # Order matters: later models read earlier ones.
 CORE_MODELS = (
     "core/ethnicity_map", "staging/child_key", "core/incident", "core/person_record",
-    "core/involvement", "core/incident_theme", "core/referral", "core/missing_episode", "core/exclusion",
+    "core/involvement", "core/referral", "core/missing_episode", "core/exclusion",
     "core/assessment", "core/assessment_cell", "core/person",
 )
 

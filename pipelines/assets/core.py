@@ -30,7 +30,7 @@ def core_tables(duckdb: DuckDBResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={f"rows_{k}": v for k, v in counts.items()})
 
 
-@dg.asset(group_name="marts", kinds={"duckdb"}, deps=["core_tables"], pool=WAREHOUSE_POOL)
+@dg.asset(group_name="marts", kinds={"duckdb"}, deps=["core_tables", "incident_themes"], pool=WAREHOUSE_POOL)
 def person_marts(duckdb: DuckDBResource) -> dg.MaterializeResult:
     """marts.incident, marts.involvement, marts.person and marts.person_link."""
     with duckdb.get_connection() as con:

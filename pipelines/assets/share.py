@@ -9,7 +9,7 @@ from pipelines.resources import LanternConfig
 from transforms.governance import publish_analyst_copy
 
 # Every asset that writes core or marts comes before the copy (see definitions.py).
-SHARE_AFTER_GROUPS = ("identity", "core", "marts", "network", "themes")
+SHARE_AFTER_GROUPS = ("identity", "core", "marts", "network", "themes", "restricted")
 
 
 def make_analyst_copy(deps: list[dg.AssetKey]) -> dg.AssetsDefinition:

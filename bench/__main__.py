@@ -1,0 +1,138 @@
+"""`python -m bench [--sizes tiny,sample,city,london] [--out build/bench]`: Lantern's benchmarks.
+
+For each size it generates (or reuses) a synthetic borough, then times every stage in a fresh
+process (wall time, rows per second, peak memory) beside baselines measured in the same run:
+DuckDB's untyped read_csv and a pandas read-and-validate loop for ingest, a full rebuild for the
+monthly incremental refresh, and (from `bench.network`, `bench.identity` where present) igraph's
+Leiden and records-per-second linkage. Results print as a table and are written as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SIZES = {  # name: (people, months)
+    "tiny": (300, 6),
+    "sample": (3000, 24),
+    "city": (30000, 60),
+    "london": (300000, 120),
+}
+PIPELINE = ["ingest", "identity", "core_marts", "network", "themes", "publishing"]
+
+
+def _stage(stage: str, borough: Path, warehouse: Path, months: list[str] | None = None) -> dict:
+    cmd = [sys.executable, "-m", "bench.stages", stage, str(borough), str(warehouse), ",".join(months or [])]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        return {"stage": stage, "error": (p.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def _borough(root: Path, name: str) -> Path:
+    from synthetic import generate_borough
+
+    people, months = SIZES[name]
+    out = root / f"borough-{name}"
+    if not (out / "truth" / "events.csv").exists():
+        shutil.rmtree(out, ignore_errors=True)
+        t0 = time.perf_counter()
+        generate_borough(out, people=people, months=months, start_month="2016-11" if months > 24 else "2024-11", seed=7)
+        sys.stderr.write(f"generated {name} ({people} people, {months} months) in {time.perf_counter() - t0:.0f}s\n")
+    return out
+
+
+def run_size(name: str, root: Path) -> list[dict]:
+    """Every stage and baseline for one size."""
+    from transforms.extracts.delivery import list_months
+
+    borough = _borough(root, name)
+    months = list_months(borough)
+    work = root / f"wh-{name}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    out = []
+    wh = work / "pipeline.duckdb"
+    for stage in PIPELINE:
+        out.append(_stage(stage, borough, wh, months))
+    out.append(_stage("baseline_duckdb", borough, work / "floor.duckdb", months))
+    out.append(_stage("baseline_pandas", borough, work / "pandas.duckdb", months))
+    # incremental: everything but the last month, then add it, against a full rebuild
+    inc = work / "incremental.duckdb"
+    _stage("full_refresh", borough, inc, months[:-1])
+    step = _stage("full_refresh", borough, inc, months)
+    step["stage"] = "incremental_month"
+    out.append(step)
+    full = _stage("full_refresh", borough, work / "full.duckdb", months)
+    out.append(full)
+    for r in out:
+        r["size"] = name
+        if r.get("seconds"):
+            r["rows_per_s"] = round(r["rows"] / r["seconds"], 1) if r.get("rows") else None
+    return out
+
+
+def _ratios(rows: list[dict]) -> dict[str, float]:
+    by = {r["stage"]: r for r in rows if "seconds" in r}
+    out = {}
+    if "ingest" in by and "baseline_duckdb" in by:
+        out["ingest_vs_duckdb_read_csv"] = by["ingest"]["seconds"] / by["baseline_duckdb"]["seconds"]
+    if "ingest" in by and "baseline_pandas" in by:
+        out["ingest_vs_pandas_loop"] = by["ingest"]["seconds"] / by["baseline_pandas"]["seconds"]
+    if "incremental_month" in by and "full_refresh" in by:
+        out["incremental_vs_full_rebuild"] = by["incremental_month"]["seconds"] / by["full_refresh"]["seconds"]
+    return {k: round(v, 3) for k, v in out.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks and print / save the figures."""
+    ap = argparse.ArgumentParser(prog="python -m bench")
+    ap.add_argument("--sizes", default="tiny,sample,city")
+    ap.add_argument("--out", default="build/bench")
+    ap.add_argument("--work", default="build/bench/work", help="where boroughs and warehouses go (reused)")
+    args = ap.parse_args(argv)
+    out_dir, work = Path(args.out), Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    report = {"machine": {"platform": platform.platform(), "python": platform.python_version(),
+                          "cpus": __import__("os").cpu_count()}, "sizes": {}}
+    for name in args.sizes.split(","):
+        rows = run_size(name, work)
+        ratios = _ratios(rows)
+        report["sizes"][name] = {"stages": rows, "ratios": ratios}
+        print(f"\n== {name}: {SIZES[name][0]} people, {SIZES[name][1]} months")
+        print(f"{'stage':<20}{'seconds':>10}{'rows':>12}{'rows/s':>12}{'peak MB':>10}")
+        for r in rows:
+            if "error" in r:
+                print(f"{r['stage']:<20} error: {r['error']}")
+            else:
+                print(f"{r['stage']:<20}{r['seconds']:>10.2f}{r['rows']:>12}{(r.get('rows_per_s') or 0):>12.0f}{r['peak_mb']:>10.0f}")
+        for k, v in ratios.items():
+            print(f"  ratio {k}: {v}")
+    names = list(report["sizes"])
+    if len(names) > 1:
+        first, last = report["sizes"][names[0]]["stages"], report["sizes"][names[-1]]["stages"]
+        growth = {}
+        for a in first:
+            b = next((x for x in last if x["stage"] == a["stage"]), None)
+            if b and a.get("seconds") and b.get("seconds") and a.get("rows") and b.get("rows"):
+                growth[a["stage"]] = {"time_x": round(b["seconds"] / a["seconds"], 1),
+                                      "rows_x": round(b["rows"] / a["rows"], 1)}
+        report["growth"] = growth
+        print(f"\ngrowth {names[0]} -> {names[-1]} (time x / rows x):")
+        for k, v in growth.items():
+            print(f"  {k:<20} {v['time_x']:>8} / {v['rows_x']}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    target.write_text(json.dumps(report, indent=2))
+    print(f"\nwritten {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,169 @@
+"""One benchmark stage, run in a fresh process so its peak memory is its own.
+
+`python -m bench.stages STAGE BOROUGH WAREHOUSE [MONTHS]` prints one JSON line:
+`{"stage", "seconds", "rows", "peak_mb"}`. Stages run against the warehouse the earlier stages
+left, in the order `bench.__main__` calls them.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    return int(con.execute(sql).fetchall()[0][0])
+
+
+def _settings(borough: Path, warehouse: Path):  # type: ignore[no-untyped-def]
+    from pipelines.settings import load_settings
+
+    return load_settings(inbox=str(borough), warehouse=str(warehouse),
+                         build=str(warehouse.parent / "build"), pseudonym_key="bench")
+
+
+def ingest(borough: Path, warehouse: Path, months: list[str]) -> int:
+    """Lantern's validated, typed load of `months` (transforms, no orchestration); rows counted
+    over the CSV files the baselines read (the small MAP workbook is loaded and timed too)."""
+    from transforms.extracts.ingest import ingest_months, ingest_reference
+
+    with duckdb.connect(str(warehouse)) as con:
+        ingest_reference(con, borough)
+        results = ingest_months(con, borough, months, None)
+    return sum(r.rows_in for r in results if r.source_file.endswith(".csv"))
+
+
+def baseline_duckdb(borough: Path, warehouse: Path, months: list[str]) -> int:
+    """The engine's floor: DuckDB's own read_csv of the same CSVs into untyped tables."""
+    with duckdb.connect(str(warehouse)) as con:
+        n = 0
+        for name in ("police_crimes", "police_persons", "social_care_referrals", "missing_episodes",
+                     "school_exclusions"):
+            files = [str(borough / m / f"{name}.csv") for m in months if (borough / m / f"{name}.csv").exists()]
+            con.execute(f"CREATE OR REPLACE TABLE floor_{name} AS SELECT * FROM "
+                        "read_csv(?, all_varchar = true, header = true, union_by_name = true, encoding = 'latin-1')",
+                        [files])
+            n += _rows(con, f"SELECT count(*) FROM floor_{name}")
+    return n
+
+
+def baseline_pandas(borough: Path, warehouse: Path, months: list[str]) -> int:
+    """The way many analysts do it today: pandas read_csv per file plus a validate loop."""
+    import pandas as pd
+
+    from transforms.extracts.contract import SOURCE_BY_NAME
+    from transforms.extracts.vocab import VOCABULARIES
+
+    n = 0
+    for m in months:
+        for name in ("police_crimes", "police_persons", "social_care_referrals", "missing_episodes",
+                     "school_exclusions"):
+            path = borough / m / f"{name}.csv"
+            if not path.exists():
+                continue
+            try:
+                df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+            except UnicodeDecodeError:
+                df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252")
+            bad = pd.Series(False, index=df.index)
+            for col in SOURCE_BY_NAME[name].columns:
+                if col.name not in df:
+                    continue
+                s = df[col.name]
+                if col.required:
+                    bad |= s.str.strip() == ""
+                if col.kind == "date":
+                    bad |= pd.to_datetime(s, format="%d/%m/%Y", errors="coerce").isna() & (s != "")
+                if col.kind == "code" and col.vocab:
+                    bad |= ~s.isin(VOCABULARIES[col.vocab]) & (s != "")
+            n += len(df)
+    return n
+
+
+def identity(borough: Path, warehouse: Path, months: list[str]) -> int:
+    """Identity resolution over every person-bearing record."""
+    from pipelines.runs import materialize
+
+    materialize(["person_identity"], _settings(borough, warehouse))
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return _rows(con, "SELECT count(*) FROM core.person_link")
+
+
+def _downstream(group: str, borough: Path, warehouse: Path) -> None:
+    from pipelines.runs import all_assets, materialize
+
+    keys = [k.to_user_string() for a in all_assets() for k in a.keys
+            if a.group_names_by_key.get(k) == group]
+    if keys:
+        materialize(keys, _settings(borough, warehouse))
+
+
+def core_marts(borough: Path, warehouse: Path, months: list[str]) -> int:
+    """Core entities, themes of each incident and the person/incident marts."""
+    from pipelines.runs import materialize
+
+    materialize(["core_tables", "incident_themes", "person_marts"], _settings(borough, warehouse))
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return _rows(con, "SELECT count(*) FROM marts.incident")
+
+
+def network(borough: Path, warehouse: Path, months: list[str]) -> int:
+    """Peer edges, monthly groups, tracking and profiles."""
+    _downstream("network", borough, warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return _rows(con, "SELECT count(*) FROM marts.peer_edge")
+
+
+def themes(borough: Path, warehouse: Path, months: list[str]) -> int:
+    """Monthly series and exceedances, breakdowns, emerging themes, cohorts."""
+    _downstream("themes", borough, warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return _rows(con, "SELECT count(*) FROM marts.theme_monthly")
+
+
+def publishing(borough: Path, warehouse: Path, months: list[str]) -> int:
+    """The analyst copy and the local profile for the last month."""
+    from pipelines.runs import materialize
+
+    s = _settings(borough, warehouse)
+    materialize(["analyst_copy"], s)
+    materialize(["local_profile"], s, months=[months[-1]])
+    return sum(1 for _ in (s.build / "profile").rglob("*.html"))
+
+
+def full_refresh(borough: Path, warehouse: Path, months: list[str]) -> int:
+    """Everything from an empty warehouse: all months, all assets, the last month's pages."""
+    from pipelines.runs import refresh
+
+    refresh(_settings(borough, warehouse), months, months[-1], progress=lambda m: None)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return _rows(con, "SELECT sum(rows_in) FROM ops.loads")
+
+
+STAGES = {f.__name__: f for f in (ingest, baseline_duckdb, baseline_pandas, identity, core_marts,
+                                  network, themes, publishing, full_refresh)}
+
+
+def main(argv: list[str]) -> None:
+    """Run one stage and print its JSON line."""
+    stage, borough, warehouse = argv[0], Path(argv[1]), Path(argv[2])
+    months = argv[3].split(",") if len(argv) > 3 and argv[3] else []
+    if not months:
+        from transforms.extracts.delivery import list_months
+
+        months = list_months(borough)
+    t0 = time.perf_counter()
+    rows = STAGES[stage](borough, warehouse, months)
+    seconds = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    sys.stdout.write(json.dumps({"stage": stage, "seconds": round(seconds, 3), "rows": rows,
+                                 "peak_mb": round(peak_mb, 1)}) + "\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

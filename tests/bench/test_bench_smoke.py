@@ -1,0 +1,22 @@
+"""A smoke run of the benchmark at its smallest size, so it cannot rot (no timing thresholds)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench.__main__ import main
+
+
+def test_bench_runs_at_the_smallest_size(tmp_path: Path, capsys) -> None:
+    assert main(["--sizes", "tiny", "--out", str(tmp_path), "--work", str(tmp_path / "work")]) == 0
+    report = json.loads(next(tmp_path.glob("bench-*.json")).read_text())
+    stages = {r["stage"]: r for r in report["sizes"]["tiny"]["stages"]}
+    assert not [r for r in stages.values() if "error" in r], [r for r in stages.values() if "error" in r]
+    for name in ("ingest", "identity", "core_marts", "network", "themes", "publishing",
+                 "baseline_duckdb", "baseline_pandas", "incremental_month", "full_refresh"):
+        assert stages[name]["seconds"] > 0 and stages[name]["peak_mb"] > 0, name
+    assert stages["ingest"]["rows"] == stages["baseline_duckdb"]["rows"] == stages["baseline_pandas"]["rows"]
+    assert set(report["sizes"]["tiny"]["ratios"]) == {"ingest_vs_duckdb_read_csv", "ingest_vs_pandas_loop",
+                                                      "incremental_vs_full_rebuild"}
+    print(capsys.readouterr().out)

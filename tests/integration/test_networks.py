@@ -1,0 +1,101 @@
+"""The network marts on the sample borough, scored against its planted peer groups."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+from tests.conftest import SAMPLE
+
+NETWORK_TABLES = ("peer_evidence", "peer_edge", "peer_group", "peer_group_event", "group_place",
+                  "peer_group_profile", "place_profile", "peer_on_peer", "peer_bridge")
+
+
+def _truth_by_person_key(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Planted (month, person_key, true_group_id): each true person on their majority person_key."""
+    truth = pd.read_csv(SAMPLE / "truth" / "peer_groups.csv")
+    records = pd.read_csv(SAMPLE / "truth" / "person_records.csv", dtype=str)
+    links = con.execute("select source, source_key, person_key from marts.person_link").df()
+    votes = (records.merge(links, on=["source", "source_key"])
+             .groupby(["true_person_id", "person_key"]).size().reset_index(name="n")
+             .sort_values(["true_person_id", "n", "person_key"], ascending=[True, False, True])
+             .drop_duplicates("true_person_id"))
+    return truth.merge(votes[["true_person_id", "person_key"]], on="true_person_id")
+
+
+def test_peer_groups_match_the_planted_groups(sample_con: duckdb.DuckDBPyConnection) -> None:
+    truth = _truth_by_person_key(sample_con)
+    found = sample_con.execute("select as_of_month as month, person_key, group_id from marts.peer_group").df()
+    both = truth.merge(found, on=["month", "person_key"])
+    rows = []
+    for month, d in both.groupby("month"):
+        rows.append((month, adjusted_rand_score(d.true_group_id, d.group_id),
+                     normalized_mutual_info_score(d.true_group_id, d.group_id), len(d),
+                     int((truth.month == month).sum())))
+    scores = pd.DataFrame(rows, columns=["month", "ari", "nmi", "people_scored", "planted_people"])
+    print("\n" + scores.to_string(index=False, float_format="%.3f"))
+    print(f"mean ARI {scores.ari.mean():.3f}, mean NMI {scores.nmi.mean():.3f}, "
+          f"planted members found in a group {scores.people_scored.sum() / scores.planted_people.sum():.2f}")
+    assert len(scores) >= 20
+    assert scores.ari.mean() >= 0.78
+    assert scores.people_scored.sum() >= 0.7 * scores.planted_people.sum()
+
+
+def test_every_edge_traces_to_source_records(sample_con: duckdb.DuckDBPyConnection) -> None:
+    bad = sample_con.execute("""
+        select count(*) filter (where len(evidence) = 0
+                                or not list_bool_and(list_transform(evidence, lambda e: regexp_matches(e, '^(police_crimes|missing_episodes|map_assessments):.+')))),
+               count(*) filter (where reliability <> case when relation in ('missing_together', 'named_peer')
+                                                          then 'reported' else 'recorded' end),
+               count(*) filter (where person_key_a >= person_key_b or weight <= 0 or first_seen > last_seen),
+               count(distinct relation)
+        from marts.peer_edge""").fetchall()[0]
+    assert bad[:3] == (0, 0, 0)
+    assert bad[3] >= 4
+
+
+def test_groups_are_stable_and_events_consistent(sample_con: duckdb.DuckDBPyConnection) -> None:
+    dupes, small = sample_con.execute("""
+        select (select count(*) from (select as_of_month, person_key from marts.peer_group group by all having count(*) > 1)),
+               (select count(*) from marts.peer_group_profile where size < 3)""").fetchall()[0]
+    assert dupes == 0 and small == 0
+    events = dict(sample_con.execute("select event, count(*) from marts.peer_group_event group by 1").fetchall())
+    print(f"\ngroup events: {events}")
+    assert events.get("continue", 0) > 5 * events.get("birth", 0) > 0
+    orphans = sample_con.execute("""
+        select count(*) from marts.peer_group_event e
+        where e.event <> 'death' and not exists (select 1 from marts.peer_group g
+              where g.as_of_month = e.as_of_month and g.group_id = e.group_id)""").fetchall()[0][0]
+    assert orphans == 0
+
+
+def test_profiles_and_peer_on_peer(sample_con: duckdb.DuckDBPyConnection) -> None:
+    n_groups, with_places, vs = sample_con.execute("""
+        select count(*), count(*) filter (where len(key_places) > 0), sum(victim_and_suspect_members)
+        from marts.peer_group_profile""").fetchall()[0]
+    assert n_groups > 0 and with_places > 0.5 * n_groups and vs > 0
+    borough = sample_con.execute("""
+        select as_of_month, young_people, victim_and_suspect, victim_and_suspect_share
+        from marts.peer_on_peer where group_id is null order by as_of_month""").df()
+    print(f"\nborough-wide victim-and-suspect share, last month: {borough.iloc[-1].to_dict()}")
+    assert (borough.victim_and_suspect <= borough.young_people).all() and borough.victim_and_suspect.sum() > 0
+    places = sample_con.execute("select count(*), max(group_count) from marts.place_profile").fetchall()[0]
+    assert places[0] > 0 and places[1] >= 2
+
+
+def test_bridging_view_is_restricted_and_unranked(sample_con: duckdb.DuckDBPyConnection) -> None:
+    cols = [r[0] for r in sample_con.execute("describe marts.peer_bridge").fetchall()]
+    assert cols == ["as_of_month", "person_key", "group_id", "linked_group_ids"]
+    comment = sample_con.execute("select comment from duckdb_tables() where schema_name = 'marts' "
+                                 "and table_name = 'peer_bridge'").fetchall()[0][0]
+    assert comment.startswith("restricted")
+    assert sample_con.execute("select count(*) from marts.peer_bridge").fetchall()[0][0] > 0
+
+
+def test_network_tables_carry_comments(sample_con: duckdb.DuckDBPyConnection) -> None:
+    missing = sample_con.execute("""
+        select table_name, column_name from duckdb_columns()
+        where schema_name = 'marts' and table_name in (select unnest($t)) and (comment is null or comment = '')""",
+                                 {"t": list(NETWORK_TABLES)}).fetchall()
+    assert missing == []

@@ -1,0 +1,107 @@
+"""Keep peer-group identities stable from month to month, and say how groups change.
+
+Each month's groups are matched to last month's by Jaccard overlap of their members, following
+the step-to-front matching of Greene, Doyle & Cunningham (2010), "Tracking the evolution of
+communities in dynamic social networks", ASONAM 2010: a pair of groups is *linked* when their
+Jaccard overlap reaches a threshold (0.3 there and here). From the links:
+
+* one old group linked to one new group: **continue** (the new group keeps the old id);
+* a new group linked to several old groups: **merge** (it keeps the id of the closest one);
+* an old group linked to several new groups: **split** (the closest part keeps the id, the other
+  parts get new ids);
+* a new group with no link: **birth** (a new id); an old group with no link: **death**.
+
+Ids are handed out greedily by descending overlap, so each id lives in at most one group a month.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+Group = frozenset[str]
+
+
+@dataclass(frozen=True)
+class GroupEvent:
+    """One change of one group between last month and this month."""
+
+    as_of_month: str
+    event: str  # birth, death, merge, split, continue
+    group_id: str
+    related_group_ids: tuple[str, ...] = ()
+
+
+def jaccard(a: Group, b: Group) -> float:
+    """|a ∩ b| / |a ∪ b| (0 for two empty sets)."""
+    union = len(a | b)
+    return len(a & b) / union if union else 0.0
+
+
+def track_groups(monthly: Iterable[tuple[str, Sequence[Group]]], *, threshold: float = 0.3,
+                 prefix: str = "PG") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stable ids for each month's groups; returns (memberships, events).
+
+    memberships: as_of_month, person_key, group_id. events: as_of_month, event, group_id,
+    related_group_ids. Months must come in order.
+    """
+    counter = 0
+    previous: dict[str, Group] = {}
+    rows: list[tuple[str, str, str]] = []
+    events: list[GroupEvent] = []
+
+    def new_id() -> str:
+        nonlocal counter
+        counter += 1
+        return f"{prefix}{counter:05d}"
+
+    for month, groups in monthly:
+        current = list(groups)
+        links = [(jaccard(p, c), pid, ci) for pid, p in previous.items() for ci, c in enumerate(current)
+                 if p & c]
+        links = [lk for lk in links if lk[0] >= threshold]
+        links.sort(key=lambda lk: (-lk[0], lk[1], lk[2]))
+        olds_of: dict[int, list[str]] = {}
+        news_of: dict[str, list[int]] = {}
+        for _, pid, ci in links:
+            olds_of.setdefault(ci, []).append(pid)
+            news_of.setdefault(pid, []).append(ci)
+        # greedy: the strongest link first takes the id
+        assigned: dict[int, str] = {}
+        used: set[str] = set()
+        for _, pid, ci in links:
+            if ci not in assigned and pid not in used:
+                assigned[ci] = pid
+                used.add(pid)
+        for ci in range(len(current)):
+            if ci not in assigned:
+                assigned[ci] = new_id()
+        for ci, members in enumerate(current):
+            gid = assigned[ci]
+            rows.extend((month, person, gid) for person in sorted(members))
+            olds = olds_of.get(ci, [])
+            if len(olds) > 1:
+                events.append(GroupEvent(month, "merge", gid, tuple(sorted(o for o in olds if o != gid))))
+            elif not olds:
+                events.append(GroupEvent(month, "birth", gid))
+            elif olds[0] == gid and len(news_of[gid]) == 1:
+                events.append(GroupEvent(month, "continue", gid))
+        for pid, news in news_of.items():
+            if len(news) > 1:
+                parts = tuple(sorted(assigned[ci] for ci in news if assigned[ci] != pid))
+                events.append(GroupEvent(month, "split", pid, parts))
+        for pid in previous:
+            if pid not in news_of:
+                events.append(GroupEvent(month, "death", pid))
+        previous = {assigned[ci]: members for ci, members in enumerate(current)}
+        logger.debug("%s: %d groups", month, len(current))
+
+    members = pd.DataFrame(rows, columns=["as_of_month", "person_key", "group_id"])
+    ev = pd.DataFrame([(e.as_of_month, e.event, e.group_id, list(e.related_group_ids)) for e in events],
+                      columns=["as_of_month", "event", "group_id", "related_group_ids"])
+    return members, ev

@@ -1,0 +1,1 @@
+"""Themes and trends: versioned theme definitions, expected levels, breakdowns, emerging themes."""
