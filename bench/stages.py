@@ -44,10 +44,19 @@ def baseline_duckdb(borough: Path, warehouse: Path, months: list[str]) -> int:
         n = 0
         for name in ("police_crimes", "police_persons", "social_care_referrals", "missing_episodes",
                      "school_exclusions"):
-            files = [str(borough / m / f"{name}.csv") for m in months if (borough / m / f"{name}.csv").exists()]
-            con.execute(f"CREATE OR REPLACE TABLE floor_{name} AS SELECT * FROM "
-                        "read_csv(?, all_varchar = true, header = true, union_by_name = true, encoding = 'latin-1')",
-                        [files])
+            con.execute(f"DROP TABLE IF EXISTS floor_{name}")
+            for m in months:
+                path = borough / m / f"{name}.csv"
+                if not path.exists():
+                    continue
+                try:  # the floor still needs each file's encoding (a UTF-8 check, as ingest does)
+                    path.read_bytes().decode("utf-8")
+                    enc = "utf-8"
+                except UnicodeDecodeError:
+                    enc = "latin-1"
+                verb = "INSERT INTO" if _rows(con, f"SELECT count(*) FROM duckdb_tables() WHERE table_name = 'floor_{name}'") else "CREATE TABLE"
+                con.execute(f"{verb} floor_{name} {'BY NAME ' if verb == 'INSERT INTO' else 'AS '}SELECT * FROM "
+                            "read_csv(?, all_varchar = true, header = true, encoding = ?)", [str(path), enc])
             n += _rows(con, f"SELECT count(*) FROM floor_{name}")
     return n
 

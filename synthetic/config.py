@@ -20,7 +20,7 @@ class NoiseRates:
     hyphen_one_part: float
     dob_missing: float
     dob_estimated: float
-    dob_day_month_swap: float
+    dob_day_month_swap: float  # applies to dates whose day is <= 12 (else it would not parse)
     postcode_blank: float
     postcode_partial: float
     gender_unknown: float
@@ -35,7 +35,7 @@ POLICE_NOISE = NoiseRates(
     hyphen_one_part=0.03,
     dob_missing=0.05,
     dob_estimated=0.03,
-    dob_day_month_swap=0.02,
+    dob_day_month_swap=0.05,  # of dates that can be swapped (day <= 12): ~2% of all records
     postcode_blank=0.10,
     postcode_partial=0.08,
     gender_unknown=0.02,
@@ -50,7 +50,7 @@ SOCIAL_CARE_NOISE = NoiseRates(
     hyphen_one_part=0.03,
     dob_missing=0.01,
     dob_estimated=0.01,
-    dob_day_month_swap=0.01,
+    dob_day_month_swap=0.025,
     postcode_blank=0.03,
     postcode_partial=0.02,
     gender_unknown=0.005,
@@ -89,7 +89,7 @@ class GeneratorConfig:
     defects: bool = False
 
     # Families and vulnerability
-    twin_rate: float = 0.02
+    twin_rate: float = 0.04  # chance a younger sibling is the twin of the one before
     hyphenated_surname_rate: float = 0.06
     looked_after_base: float = 0.04
 
@@ -100,43 +100,44 @@ class GeneratorConfig:
     group_mean_life_months: float = 30.0
     second_group_share: float = 0.12  # members who also hold a weaker second group
     two_school_group_share: float = 0.2
-    merge_rate: float = 0.006  # per group per month
+    merge_rate: float = 0.012  # per group per month (only when the merged group stays <= max)
     split_rate: float = 0.006  # per group (size >= 8) per month
 
     # Crimes
-    group_incident_rate: float = 1.25  # per group per month, before seasonality
-    background_victim_per_1000: float = 9.0
+    group_incident_rate: float = 1.7  # per group per month, before seasonality
+    background_victim_per_1000: float = 12.0
     cse_adult_per_1000: float = 1.6
     summer_uplift: float = 1.4  # Jun-Aug multiplier on violence
     accused_share: float = 0.25  # suspects recorded as accused
-    witness_prob: float = 0.45
-    child_witness_prob: float = 0.12
-    informant_prob: float = 0.12
+    witness_prob: float = 0.18
+    child_witness_prob: float = 0.05
+    informant_prob: float = 0.08
 
     # Identity noise (per agency)
     police_noise: NoiseRates = field(default=POLICE_NOISE)
     social_care_noise: NoiseRates = field(default=SOCIAL_CARE_NOISE)
     education_noise: NoiseRates = field(default=EDUCATION_NOISE)
     nominal_blank_rate: float = 0.40
-    second_nominal_rate: float = 0.05  # share of police-recorded children with two nominal IDs
+    second_nominal_rate: float = 0.10  # share of police-recorded children with two nominal IDs
     sc_ethnicity_disagree: float = 0.0  # placeholder: disagreement comes from IC coding
 
     # Social care, missing, exclusions, MAP
-    referral_background_per_1000: float = 12.0
-    police_referral_prob: float = 0.35  # per child-in-crime, a police referral follows
+    referral_background_per_1000: float = 5.0
+    police_referral_prob: float = 0.12  # per child-in-crime, a police referral follows
     child_in_police_known_to_sc: float = 0.85  # at least this share get >= 1 referral
     missing_group_per_group: float = 0.12  # joint missing events per group per month
     missing_individual_per_1000: float = 8.0
     exclusion_per_1000: float = 14.0
     exclusion_group_multiplier: float = 3.0
-    map_share_of_hsb: float = 0.8
+    map_per_1000: float = 1.2  # MAP assessments per 1,000 young people per month
     unaddressed_context_rate: float = 0.3
 
     # Planted events
     theme_app: str = "Blinkr"
     theme_monthly_incidents_per_1000: float = 3.0
     hotspot_monthly_incidents_per_1000: float = 6.0
-    exceedance_multiplier: float = 4.0
+    exceedance_multiplier: float = 2.0  # on the violence of groups based in the ward
+    exceedance_extra_per_1000: float = 5.0  # plus this many extra SYV incidents a month there
 
     # Output encodings
     cp1252_every: int = 4  # every n-th month's social care file is Windows-1252

@@ -21,24 +21,89 @@ CELL_LON = 0.0145
 CELL_LAT = 0.0095
 
 WARD_NAMES = (
-    "Clissold", "Brownswood", "Stamford Hill West", "Cazenove", "Springfield", "Lordship",
-    "Shacklewell", "Dalston", "De Beauvoir", "Hackney Downs", "Hackney Wick", "Homerton",
-    "Kings Park", "Victoria", "London Fields", "Haggerston", "Hoxton East", "Hoxton West",
-    "Woodberry Down", "Stoke Newington",
+    "Clissold",
+    "Brownswood",
+    "Stamford Hill West",
+    "Cazenove",
+    "Springfield",
+    "Lordship",
+    "Shacklewell",
+    "Dalston",
+    "De Beauvoir",
+    "Hackney Downs",
+    "Hackney Wick",
+    "Homerton",
+    "Kings Park",
+    "Victoria",
+    "London Fields",
+    "Haggerston",
+    "Hoxton East",
+    "Hoxton West",
+    "Woodberry Down",
+    "Stoke Newington",
 )
 WARD_OUTWARD = (
-    "N16", "N4", "N16", "N16", "E5", "N16", "E8", "E8", "N1", "E8", "E9", "E9", "E5", "E9", "E8",
-    "E2", "N1", "N1", "N4", "N16",
+    "N16",
+    "N4",
+    "N16",
+    "N16",
+    "E5",
+    "N16",
+    "E8",
+    "E8",
+    "N1",
+    "E8",
+    "E9",
+    "E9",
+    "E5",
+    "E9",
+    "E8",
+    "E2",
+    "N1",
+    "N1",
+    "N4",
+    "N16",
 )
 STREETS = (
-    "Church Street", "Green Lanes", "Stamford Hill", "Cazenove Road", "Upper Clapton Road",
-    "Lordship Road", "Shacklewell Lane", "Kingsland Road", "Englefield Road", "Rectory Road",
-    "Wick Road", "Homerton High Street", "Millfields Road", "Victoria Park Road", "Mare Street",
-    "Queensbridge Road", "Hoxton Street", "Pitfield Street", "Seven Sisters Road",
-    "Stoke Newington High Street", "Albion Road", "Manor Road", "Clapton Common", "Evering Road",
-    "Lea Bridge Road", "Northwold Road", "Dalston Lane", "Amhurst Road", "Downs Road",
-    "Chatsworth Road", "Morning Lane", "Well Street", "Graham Road", "Richmond Road",
-    "Whiston Road", "Kingsland High Street", "Essex Road", "Balls Pond Road", "Woodberry Grove",
+    "Church Street",
+    "Green Lanes",
+    "Stamford Hill",
+    "Cazenove Road",
+    "Upper Clapton Road",
+    "Lordship Road",
+    "Shacklewell Lane",
+    "Kingsland Road",
+    "Englefield Road",
+    "Rectory Road",
+    "Wick Road",
+    "Homerton High Street",
+    "Millfields Road",
+    "Victoria Park Road",
+    "Mare Street",
+    "Queensbridge Road",
+    "Hoxton Street",
+    "Pitfield Street",
+    "Seven Sisters Road",
+    "Stoke Newington High Street",
+    "Albion Road",
+    "Manor Road",
+    "Clapton Common",
+    "Evering Road",
+    "Lea Bridge Road",
+    "Northwold Road",
+    "Dalston Lane",
+    "Amhurst Road",
+    "Downs Road",
+    "Chatsworth Road",
+    "Morning Lane",
+    "Well Street",
+    "Graham Road",
+    "Richmond Road",
+    "Whiston Road",
+    "Kingsland High Street",
+    "Essex Road",
+    "Balls Pond Road",
+    "Woodberry Grove",
     "Allerton Road",
 )
 
@@ -62,13 +127,28 @@ PLACES: tuple[tuple[str, str, str, int], ...] = (
     ("Frampton Park Estate", "Frampton Park;Frampton Pk Est", "dwelling", 13),
     ("Gascoyne Estate", "Gascoyne;Gascoyne 2", "dwelling", 13),
     ("Stamford Hill Estate", "Stamford Hill Est", "dwelling", 2),
-    ("Sam's Chicken Church Street", "Sams Chicken;Sam's;chicken shop on Church St", "shop_takeaway", 0),
+    (
+        "Sam's Chicken Church Street",
+        "Sams Chicken;Sam's;chicken shop on Church St",
+        "shop_takeaway",
+        0,
+    ),
     ("Rooster Spot Mare Street", "Rooster Spot;the chicken shop on Mare St", "shop_takeaway", 14),
     ("Tasty Wings Kingsland Road", "Tasty Wings;Tasty Wingz", "shop_takeaway", 7),
     ("Golden Fry Lower Clapton", "Golden Fry;the chippy on Lower Clapton Rd", "shop_takeaway", 11),
     ("Favourite Chicken Stamford Hill", "Favourite Chicken;Favourite", "shop_takeaway", 2),
-    ("Dalston Kingsland Shopping Centre", "Kingsland Shopping Centre;Kingsland centre;the shopping centre", "shop_takeaway", 7),
-    ("Dalston Junction Station", "Dalston Jnct;Dalston station;Dalston Junction", "public_transport", 7),
+    (
+        "Dalston Kingsland Shopping Centre",
+        "Kingsland Shopping Centre;Kingsland centre;the shopping centre",
+        "shop_takeaway",
+        7,
+    ),
+    (
+        "Dalston Junction Station",
+        "Dalston Jnct;Dalston station;Dalston Junction",
+        "public_transport",
+        7,
+    ),
     ("Hackney Central Station", "Hackney Central;Hackney Central stn", "public_transport", 14),
     ("Hackney Downs Station", "Hackney Downs stn", "public_transport", 9),
     ("Stoke Newington Station", "Stokey station;Stoke Newington stn", "public_transport", 19),
@@ -82,24 +162,48 @@ PLACES: tuple[tuple[str, str, str, int], ...] = (
     ("Forest Road Youth Club", "Forest Rd youth club", "youth_club_leisure", 15),
     ("Clissold Leisure Centre", "Clissold Leisure;Clissold baths", "youth_club_leisure", 0),
     ("Kings Hall Leisure Centre", "Kings Hall", "youth_club_leisure", 11),
-    ("Amhurst Road Hostel", "Amhurst Rd hostel;the hostel on Amhurst Rd", "hostel_supported_housing", 6),
+    (
+        "Amhurst Road Hostel",
+        "Amhurst Rd hostel;the hostel on Amhurst Rd",
+        "hostel_supported_housing",
+        6,
+    ),
     ("Ridley Road Market", "Ridley Rd market;Ridley Road", "street", 7),
     ("Regent's Canal Towpath", "the canal;canal towpath;Regents Canal", "park_open_space", 16),
     ("Clapton Square", "Clapton Sq", "park_open_space", 11),
 )
 
 SECONDARY_NAMES = (
-    "Northwold Academy", "Lea Bridge Community School", "Kingsland High School",
-    "Amhurst Park Academy", "St Aidan's Catholic School", "Mare Street Academy",
-    "Downs Park School", "Haggerston Fields School", "Springfield Girls' Academy",
-    "Hoxton Park School", "Clissold Community College", "Homerton Academy",
+    "Northwold Academy",
+    "Lea Bridge Community School",
+    "Kingsland High School",
+    "Amhurst Park Academy",
+    "St Aidan's Catholic School",
+    "Mare Street Academy",
+    "Downs Park School",
+    "Haggerston Fields School",
+    "Springfield Girls' Academy",
+    "Hoxton Park School",
+    "Clissold Community College",
+    "Homerton Academy",
 )
 PRIMARY_NAMES = (
-    "Church Street Primary", "Grazebrook Lane Primary", "Benthal Road Primary",
-    "Shacklewell Green Primary", "Sebright Road Primary", "Gayhurst Road Primary",
-    "Millfields Community Primary", "Jubilee Primary", "Orchard Primary", "Woodberry Primary",
-    "Holmleigh Primary", "Tyssen Primary", "Baden Powell Primary", "Queensbridge Primary",
-    "Randal Cremer Primary", "Princess May Primary",
+    "Church Street Primary",
+    "Grazebrook Lane Primary",
+    "Benthal Road Primary",
+    "Shacklewell Green Primary",
+    "Sebright Road Primary",
+    "Gayhurst Road Primary",
+    "Millfields Community Primary",
+    "Jubilee Primary",
+    "Orchard Primary",
+    "Woodberry Primary",
+    "Holmleigh Primary",
+    "Tyssen Primary",
+    "Baden Powell Primary",
+    "Queensbridge Primary",
+    "Randal Cremer Primary",
+    "Princess May Primary",
 )
 GIRLS_SCHOOL = "Springfield Girls' Academy"
 
@@ -122,7 +226,9 @@ class Geography:
         """Number of wards."""
         return len(self.ward_codes)
 
-    def random_points(self, wards: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    def random_points(
+        self, wards: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Uniform-ish random (lat, lon) inside each given ward (bilinear in its quadrilateral)."""
         u = rng.uniform(0.08, 0.92, len(wards))
         v = rng.uniform(0.08, 0.92, len(wards))
@@ -165,17 +271,26 @@ def build_geography(people: int, rng: np.random.Generator) -> Geography:
         grid[w] = (r, c)
         for k, (dr, dc) in enumerate(((0, 0), (0, 1), (1, 1), (1, 0))):
             corners[w, k] = (vx[r + dr, c + dc], vy[r + dr, c + dc])
-    codes = np.array([f"E05{9090001 + w:07d}"[:9] if False else f"E0509{w + 1:04d}" for w in range(n_wards)])
+    codes = np.array([f"E0509{w + 1:04d}" for w in range(n_wards)], dtype=object)
     names = np.array(
-        [WARD_NAMES[w] if w < len(WARD_NAMES) else f"{WARD_NAMES[w % len(WARD_NAMES)]} {w // len(WARD_NAMES) + 1}" for w in range(n_wards)],
+        [
+            WARD_NAMES[w]
+            if w < len(WARD_NAMES)
+            else f"{WARD_NAMES[w % len(WARD_NAMES)]} {w // len(WARD_NAMES) + 1}"
+            for w in range(n_wards)
+        ],
         dtype=object,
     )
     outward = np.array(
-        [WARD_OUTWARD[w] if w < len(WARD_OUTWARD) else f"{'ENWS'[w % 4]}{10 + w // 4}" for w in range(n_wards)],
+        [
+            WARD_OUTWARD[w] if w < len(WARD_OUTWARD) else f"{'ENWS'[w % 4]}{10 + w // 4}"
+            for w in range(n_wards)
+        ],
         dtype=object,
     )
     streets = np.array(
-        [[STREETS[(3 * w + k) % len(STREETS)] for k in range(3)] for w in range(n_wards)], dtype=object
+        [[STREETS[(3 * w + k) % len(STREETS)] for k in range(3)] for w in range(n_wards)],
+        dtype=object,
     )
     geo = Geography(codes, names, outward, corners, grid, pd.DataFrame(), pd.DataFrame(), streets)
     geo.places = _build_places(geo, rng)
@@ -202,16 +317,29 @@ def _build_places(geo: Geography, rng: np.random.Generator) -> pd.DataFrame:
 def _build_schools(geo: Geography, people: int, rng: np.random.Generator) -> pd.DataFrame:
     n_sec = max(12, int(round(people / 600)))
     n_pri = max(16, int(round(people / 400)))
-    names = [SECONDARY_NAMES[i] if i < len(SECONDARY_NAMES) else f"Academy No. {i + 1}" for i in range(n_sec)]
-    names += [PRIMARY_NAMES[i] if i < len(PRIMARY_NAMES) else f"Primary No. {i + 1}" for i in range(n_pri)]
+    names = [
+        SECONDARY_NAMES[i] if i < len(SECONDARY_NAMES) else f"Academy No. {i + 1}"
+        for i in range(n_sec)
+    ]
+    names += [
+        PRIMARY_NAMES[i] if i < len(PRIMARY_NAMES) else f"Primary No. {i + 1}" for i in range(n_pri)
+    ]
     phases = ["secondary"] * n_sec + ["primary"] * n_pri
     urns = rng.choice(np.arange(100000, 150000), size=n_sec + n_pri, replace=False)
     wards = np.concatenate(
-        [np.linspace(0, geo.n_wards - 1, n_sec).round().astype(int), rng.integers(0, geo.n_wards, n_pri)]
+        [
+            np.linspace(0, geo.n_wards - 1, n_sec).round().astype(int),
+            rng.integers(0, geo.n_wards, n_pri),
+        ]
     )
     return pd.DataFrame(
-        {"urn": urns.astype(str), "name": names, "phase": phases, "ward": wards,
-         "ward_code": geo.ward_codes[wards]}
+        {
+            "urn": urns.astype(str),
+            "name": names,
+            "phase": phases,
+            "ward": wards,
+            "ward_code": geo.ward_codes[wards],
+        }
     )
 
 
@@ -237,7 +365,10 @@ def write_reference(geo: Geography, population: pd.DataFrame, out: Path) -> None
         features.append(
             {
                 "type": "Feature",
-                "properties": {"ward_code": str(geo.ward_codes[w]), "ward_name": str(geo.ward_names[w])},
+                "properties": {
+                    "ward_code": str(geo.ward_codes[w]),
+                    "ward_name": str(geo.ward_names[w]),
+                },
                 "geometry": {"type": "Polygon", "coordinates": [ring]},
             }
         )
@@ -245,7 +376,9 @@ def write_reference(geo: Geography, population: pd.DataFrame, out: Path) -> None
         json.dumps({"type": "FeatureCollection", "features": features}, indent=1), encoding="utf-8"
     )
     population.to_csv(out / "population.csv", index=False, lineterminator="\n")
-    geo.schools[["urn", "name", "phase", "ward_code"]].to_csv(out / "schools.csv", index=False, lineterminator="\n")
-    geo.places[["place_id", "name", "aliases", "location_type", "ward_code", "latitude", "longitude"]].to_csv(
-        out / "places.csv", index=False, lineterminator="\n"
+    geo.schools[["urn", "name", "phase", "ward_code"]].to_csv(
+        out / "schools.csv", index=False, lineterminator="\n"
     )
+    geo.places[
+        ["place_id", "name", "aliases", "location_type", "ward_code", "latitude", "longitude"]
+    ].to_csv(out / "places.csv", index=False, lineterminator="\n")

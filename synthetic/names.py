@@ -1,6 +1,6 @@
 """Name pools of a diverse inner-London borough, and the ways names get mis-recorded.
 
-Pools are keyed by DfE ethnicity code. They are deliberately short, drawn with Zipf-like weights,
+Pools are keyed by community of origin (which maps onto a DfE ethnicity code). They are deliberately short, drawn with Zipf-like weights,
 so that name collisions happen (two different "Mohammed Ali"s) as they do in real extracts.
 """
 
@@ -13,139 +13,262 @@ import numpy as np
 _M = "M"
 _F = "F"
 
-FORENAMES: dict[str, dict[str, tuple[str, ...]]] = {
-    "WBRI": {
-        _M: ("Oliver", "Harry", "Jack", "George", "Charlie", "Alfie", "Thomas", "James", "Joshua",
-             "William", "Alexander", "Daniel", "Samuel", "Callum", "Connor", "Liam", "Kyle",
-             "Reece", "Jordan", "Tyler", "Lewis", "Ryan", "Bradley", "Jake", "Mason", "Chaim",
-             "Moshe", "Shmuel", "Noël"),
-        _F: ("Olivia", "Amelia", "Isla", "Ava", "Emily", "Sophie", "Grace", "Lily", "Chloe",
-             "Jessica", "Ellie", "Megan", "Holly", "Charlotte", "Zoë", "Amy", "Lauren", "Courtney",
-             "Chelsea", "Kayleigh", "Rebecca", "Rivka", "Chana", "Renée"),
-    },
-    "WOTH": {
-        _M: ("Mehmet", "Mustafa", "Emre", "Can", "Deniz", "Baran", "Yusuf", "Hüseyin", "Serkan",
-             "Łukasz", "Jakub", "Kacper", "Szymon", "José", "João", "Tiago", "Luca", "Andrei",
-             "Ionuţ", "Daniel"),
-        _F: ("Elif", "Zeynep", "Ayşe", "Dilan", "Berfin", "Derya", "Melek", "Wiktoria", "Zuzanna",
-             "Maja", "Inês", "Beatriz", "Ana", "Ioana", "Zoë", "Chloé"),
-    },
-    "BAFR": {
-        _M: ("Olusegun", "Oluwaseun", "Oluwatobi", "Chukwuemeka", "David", "Daniel", "Samuel",
-             "Kwame", "Kofi", "Abdirahman", "Abdullahi", "Mohamed", "Ahmed", "Yusuf", "Israel",
-             "Emmanuel", "Joshua", "Oluwafemi", "Michael"),
-        _F: ("Folake", "Adaeze", "Chioma", "Blessing", "Favour", "Precious", "Abena", "Ama",
-             "Hodan", "Ayaan", "Fartun", "Amina", "Deborah", "Esther", "Grace", "Comfort"),
-    },
-    "BCRB": {
-        _M: ("Tyrone", "Jermaine", "Kai", "Malachi", "Isaiah", "Jayden", "Tyrese", "Marcus",
-             "Andre", "Nathaniel", "Elijah", "Leon", "Dwayne", "Kyrie", "Joshua", "Daniel"),
-        _F: ("Shanice", "Tia", "Jada", "Aaliyah", "Keisha", "Nia", "Amara", "Kayla", "Zara",
-             "Leah", "Rebecca", "Jessica"),
-    },
-    "ABAN": {
-        _M: ("Mohammed", "Muhammad", "Abdul", "Rahim", "Imran", "Sahil", "Rayhan", "Tanvir",
-             "Ibrahim", "Yusuf", "Ayaan", "Zayn", "Mohammed"),
-        _F: ("Fatima", "Ayesha", "Sumaya", "Nusrat", "Maryam", "Tasnim", "Safa", "Jannat",
-             "Fatima"),
-    },
-    "AOTH": {
-        _M: ("Muhammad", "Hamza", "Arjun", "Rohan", "Mohammed", "Ali", "Hassan", "Bilal", "Zain",
-             "Aarav"),
-        _F: ("Priya", "Anika", "Simran", "Ayesha", "Zainab", "Hafsa", "Aaliyah", "Noor"),
-    },
-    "CHNE": {
-        _M: ("Wei", "Jun", "Hao", "Kevin", "Jason", "Ethan"),
-        _F: ("Mei", "Lily", "Xin", "Yan", "Jessica", "Chloe"),
-    },
-    "OOTH": {
-        _M: ("Omar", "Karim", "Minh", "Duc", "José", "Luis", "Mateo", "Ahmad", "Yousef", "Dara",
-             "Mohammed", "Ali"),
-        _F: ("Layla", "Nour", "Anh", "Linh", "Camila", "Valentina", "Sara", "Mariam", "Noor"),
-    },
-}
-FORENAMES["BOTH"] = {
-    s: FORENAMES["BAFR"][s][:10] + FORENAMES["BCRB"][s][:10] for s in (_M, _F)
-}
-FORENAMES["MWBC"] = {
-    s: FORENAMES["WBRI"][s][:18] + FORENAMES["BCRB"][s][:12] for s in (_M, _F)
-}
-FORENAMES["MOTH"] = {
-    s: FORENAMES["WBRI"][s][:12] + FORENAMES["BAFR"][s][:6] + FORENAMES["OOTH"][s][:6]
-    for s in (_M, _F)
-}
 
-SURNAMES: dict[str, tuple[str, ...]] = {
-    "WBRI": ("Smith", "Jones", "Williams", "Taylor", "Brown", "Davies", "Evans", "Wilson",
-             "Thomas", "Johnson", "Roberts", "Walker", "Wright", "Robinson", "Thompson", "White",
-             "Hughes", "Edwards", "Green", "Hall", "Wood", "Harris", "Lewis", "Martin", "Jackson",
-             "Clarke", "Murphy", "O'Brien", "O'Connor", "Kelly", "Doyle", "Cohen", "Levy",
-             "Friedman", "Goldberg", "Stern", "Schwartz"),
-    "WOTH": ("Yilmaz", "Kaya", "Demir", "Çelik", "Doğan", "Aydin", "Öztürk", "Arslan", "Polat",
-             "Koç", "Nowak", "Kowalski", "Wiśniewski", "Wójcik", "Kowalczyk", "Lewandowski",
-             "Gonçalves", "Sánchez", "Muñoz", "Silva", "Santos", "Pereira", "Popescu", "Ionescu",
-             "Rossi", "Grünfeld", "Weiss", "Klein"),
-    "BAFR": ("Okafor", "Adeyemi", "Adebayo", "Okonkwo", "Mensah", "Asante", "Osei", "Boateng",
-             "Owusu", "Abdi", "Mohamed", "Hassan", "Warsame", "Farah", "Ali", "Nwosu", "Eze",
-             "Oyelaran", "Ogunleye", "Kamara", "Diallo", "Mbeki", "Adeleke", "Johnson"),
-    "BCRB": ("Campbell", "Brown", "Williams", "Thompson", "Johnson", "Francis", "Grant", "Reid",
-             "Henry", "Clarke", "Morgan", "Bailey", "Richards", "Gordon", "Lewis", "Powell",
-             "Forbes", "Spencer"),
-    "ABAN": ("Begum", "Rahman", "Ahmed", "Uddin", "Miah", "Hussain", "Khan", "Islam", "Ali",
-             "Chowdhury", "Hoque", "Akhtar"),
-    "AOTH": ("Patel", "Khan", "Shah", "Singh", "Kaur", "Iqbal", "Sivakumar", "Hussain", "Ali",
-             "Malik", "Butt", "Sharma"),
-    "CHNE": ("Chen", "Wang", "Li", "Zhang", "Liu", "Lin", "Wong", "Chan"),
-    "OOTH": ("Nguyen", "Tran", "Pham", "Haddad", "Saleh", "Rodríguez", "García", "López",
-             "Ahmadi", "Hosseini", "Karimi", "Mahmoud", "Ali"),
-}
-SURNAMES["BOTH"] = SURNAMES["BAFR"][:12] + SURNAMES["BCRB"][:12]
-SURNAMES["MWBC"] = SURNAMES["BCRB"] + SURNAMES["WBRI"][:15]
-SURNAMES["MOTH"] = SURNAMES["WBRI"][:15] + SURNAMES["OOTH"][:6] + SURNAMES["BAFR"][:6]
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
 
+
+# fmt: off
+#: Name pools by community of origin: (forenames M, forenames F, surnames), and the DfE code the
+#: community mostly records. Keeping communities apart avoids "José Yilmaz"-style chimeras; mixed
+#: heritage families draw from two communities.
+ORIGINS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "british": ("WBRI",
+        _split("Oliver Harry Jack George Charlie Alfie Thomas James Joshua William Alexander Daniel "
+               "Samuel Callum Connor Liam Kyle Reece Jordan Tyler Lewis Ryan Bradley Jake Mason Noël "
+               "Freddie Archie Theo Leo Oscar Henry Finley Harrison Louis Toby Max Ethan Dylan Luke Sam"),
+        _split("Olivia Amelia Isla Ava Emily Sophie Grace Lily Chloe Jessica Ellie Megan Holly "
+               "Charlotte Zoë Amy Lauren Courtney Chelsea Kayleigh Rebecca Renée Poppy Freya Evie "
+               "Ruby Daisy Florence Millie Rosie Phoebe Imogen Alice Matilda Erin Maisie Hannah"),
+        _split("Smith Jones Williams Taylor Brown Davies Evans Wilson Thomas Johnson Roberts Walker "
+               "Wright Robinson Thompson White Hughes Edwards Green Hall Wood Harris Lewis Martin "
+               "Jackson Clarke Murphy O'Brien O'Connor Kelly Doyle Baker Carter Cooper Ward Turner Hill "
+               "Moore King Allen Young Scott Mitchell Bennett Collins Cook Bell Stewart Morris Price Shaw Fox "
+               "Palmer Mills Webb Barnes Hunt Lloyd Fisher Dixon Holmes Knight")),
+    "orthodox_jewish": ("WBRI",
+        _split("Chaim Moshe Shmuel Yossi Avraham Yitzchok Mendel Dovid Yehuda Shlomo Aron Boruch Eli Yakov"),
+        _split("Rivka Chana Faigy Esther Malky Sarah Leah Miriam Devorah Rochel Shoshana Bracha Gitty"),
+        _split("Cohen Levy Friedman Goldberg Stern Schwartz Weiss Klein Grünfeld Rosenberg Katz Gross "
+               "Herskovitz Lieberman Steiner Landau Rubin Kahan")),
+    "turkish_kurdish": ("WOTH",
+        _split("Mehmet Mustafa Emre Can Deniz Baran Yusuf Hüseyin Serkan Ali Kerem Efe Burak Onur Arda "
+               "Berk Cem Umut Volkan Hakan Murat"),
+        _split("Elif Zeynep Ayşe Dilan Berfin Derya Melek Eylül Ece Zehra Selin Defne Irem Buse Gizem "
+               "Sevgi Nur Yasemin"),
+        _split("Yilmaz Kaya Demir Çelik Doğan Aydin Öztürk Arslan Polat Koç Şahin Yildiz Aslan Kurt "
+               "Özdemir Erdoğan Güneş Kara Korkmaz Aksoy Bulut Tekin Keskin Ünal")),
+    "polish": ("WOTH",
+        _split("Łukasz Jakub Kacper Szymon Filip Mateusz Michał Antoni Wojciech Bartosz Dawid Oskar"),
+        _split("Wiktoria Zuzanna Maja Julia Natalia Zofia Oliwia Hanna Amelia Lena Alicja"),
+        _split("Nowak Kowalski Wiśniewski Wójcik Kowalczyk Lewandowski Zieliński Kamiński Szymański "
+               "Woźniak Dąbrowski Kozłowski Jankowski Mazur Krawczyk")),
+    "iberian": ("WOTH",
+        _split("José João Tiago Diogo Rodrigo Pedro Miguel Rafael Gonçalo Afonso Duarte"),
+        _split("Inês Beatriz Mariana Leonor Ana Carolina Matilde Margarida Francisca"),
+        _split("Gonçalves Sánchez Muñoz Silva Santos Pereira Ferreira Costa Oliveira Rodrigues "
+               "Martins Sousa Fernandes Lopes Marques Ribeiro")),
+    "romanian": ("WOTH",
+        _split("Andrei Ionuţ Mihai Luca Darius Stefan Alexandru Gabriel Cristian Vlad Razvan"),
+        _split("Ioana Maria Elena Andreea Bianca Alexandra Denisa Larisa Roxana"),
+        _split("Popescu Ionescu Popa Dumitru Stan Munteanu Stoica Gheorghe Matei Ciobanu Rusu Lazar")),
+    "nigerian": ("BAFR",
+        _split("Olusegun Oluwaseun Oluwatobi Chukwuemeka David Daniel Samuel Emmanuel Joshua "
+               "Oluwafemi Michael Israel Tobi Ayomide Tunde Ikenna Chinedu Obinna Femi Damilola Kayode "
+               "Dayo Ebuka"),
+        _split("Folake Adaeze Chioma Blessing Favour Precious Deborah Esther Grace Comfort Temi Funmilayo "
+               "Ngozi Adaora Ifeoma Bukola Kemi Titilayo Simisola"),
+        _split("Okafor Adeyemi Adebayo Okonkwo Nwosu Eze Oyelaran Ogunleye Adeleke Johnson Okoro Balogun "
+               "Adewale Oladipo Afolabi Obi Nnamdi Uche Chukwu Ibekwe Olawale Bakare Akinola Ogundipe")),
+    "ghanaian": ("BAFR",
+        _split("Kwame Kofi Kwabena Yaw Emmanuel Daniel Nana Kojo Kwesi Kwaku Fiifi Ebo Prince"),
+        _split("Abena Ama Akosua Efua Grace Adwoa Afia Akua Esi Yaa Maame Nhyira"),
+        _split("Mensah Asante Osei Boateng Owusu Agyeman Appiah Amoah Acheampong Darko Frimpong Ansah "
+               "Opoku Sarpong Addo")),
+    "somali": ("BAFR",
+        _split("Abdirahman Abdullahi Mohamed Ahmed Yusuf Abdi Hassan Ismail Abdikarim Mahad Liban "
+               "Khalid Hamza Sharmarke"),
+        _split("Hodan Ayaan Fartun Amina Hibo Sagal Nasra Ikran Sahra Hamdi Ubah Khadra Ilhan"),
+        _split("Abdi Mohamed Hassan Warsame Farah Ali Osman Jama Aden Nur Egal Yusuf Hirsi Dualeh Guled")),
+    "caribbean": ("BCRB",
+        _split("Tyrone Jermaine Kai Malachi Isaiah Jayden Tyrese Marcus Andre Nathaniel Elijah Leon "
+               "Dwayne Kyrie Joshua Daniel Jamal Dante Rashid Kareem Josiah Ezekiel Levi Omari Reuben"),
+        _split("Shanice Tia Jada Aaliyah Keisha Nia Amara Kayla Zara Leah Rebecca Jessica Imani Kiara "
+               "Tiana Jasmine Naomi Chantelle Destiny Makayla"),
+        _split("Campbell Brown Williams Thompson Johnson Francis Grant Reid Henry Clarke Morgan "
+               "Bailey Richards Gordon Lewis Powell Forbes Spencer Allen Walters Edwards Harvey Baptiste "
+               "Charles Samuels Daley Fraser Hylton Bennett Graham McKenzie Robinson Douglas Stewart")),
+    "bangladeshi": ("ABAN",
+        _split("Mohammed Muhammad Abdul Rahim Imran Sahil Rayhan Tanvir Ibrahim Yusuf Ayaan Zayn Arif "
+               "Shahid Nabil Faisal Rafi Sabbir Jamal Hamid Raihan Tahmid"),
+        _split("Fatima Ayesha Sumaya Nusrat Maryam Tasnim Safa Jannat Sadia Nadia Farhana Ruksana Shirin "
+               "Taslima Afsana Mahira Anisa"),
+        _split("Begum Rahman Ahmed Uddin Miah Hussain Khan Islam Ali Chowdhury Hoque Akhtar Karim Haque "
+               "Sarkar Talukder Bhuiyan Mahmud Alam Siddique Rashid Sheikh")),
+    "south_asian": ("AOTH",
+        _split("Muhammad Hamza Arjun Rohan Mohammed Ali Hassan Bilal Zain Aarav Dev Vikram Kiran Usman "
+               "Saad Rayan Harpreet Jaspreet"),
+        _split("Priya Anika Simran Ayesha Zainab Hafsa Aaliyah Noor Aisha Mehreen Kavya Diya Amrit Laiba"),
+        _split("Patel Khan Shah Singh Kaur Iqbal Sivakumar Hussain Ali Malik Butt Sharma Gill Sandhu "
+               "Chaudhry Qureshi Mirza Raza Nair Pillai Desai Mehta")),
+    "chinese": ("CHNE",
+        _split("Wei Jun Hao Kevin Jason Ethan Jian Ming Tao Ryan Yi"),
+        _split("Mei Lily Xin Yan Jessica Chloe Ling Hui Jing Emily Ying"),
+        _split("Chen Wang Li Zhang Liu Lin Wong Chan Huang Zhao Wu Zhou Xu Sun Ma Ho Cheung")),
+    "vietnamese": ("OOTH",
+        _split("Minh Duc Nam Huy Khoa Quang Tuan Long Bao Phuc"),
+        _split("Anh Linh Mai Thu Ngoc Lan Hoa Trang Hanh Vy"),
+        _split("Nguyen Tran Pham Le Hoang Vu Dang Bui Do Ho Ngo Duong Ly")),
+    "arab_iranian": ("OOTH",
+        _split("Omar Karim Ahmad Yousef Dara Ali Mohammed Hamid Reza Amir Sami Tariq Nasser Kamal"),
+        _split("Layla Nour Sara Mariam Yasmin Noor Dina Rana Shirin Leila Hana Salma"),
+        _split("Haddad Saleh Ahmadi Hosseini Karimi Mahmoud Ali Rezaei Khalil Nasser Hamdan Jafari "
+               "Moradi Sadeghi Abbas Darwish")),
+    "latin_american": ("OOTH",
+        _split("José Luis Mateo Santiago Sebastián Carlos Andrés Diego Juan Felipe Nicolás"),
+        _split("Camila Valentina Sofía Lucía Daniela Isabella Gabriela Mariana Paula Andrea"),
+        _split("Rodríguez García López Martínez Hernández Gómez Pérez Díaz Torres Ramírez Flores "
+               "Vargas Castro Morales")),
+}
+#: share of the 10-19 population by community, and the community pairs of mixed families
+ORIGIN_MIX: dict[str, float] = {
+    "british": 0.14, "orthodox_jewish": 0.04, "turkish_kurdish": 0.08, "polish": 0.03,
+    "iberian": 0.02, "romanian": 0.02, "nigerian": 0.065, "ghanaian": 0.035, "somali": 0.03,
+    "caribbean": 0.09, "mixed_wbc": 0.08, "mixed_other": 0.09, "bangladeshi": 0.05,
+    "south_asian": 0.06, "chinese": 0.02, "vietnamese": 0.025, "arab_iranian": 0.04,
+    "latin_american": 0.025,
+}
+MIXED: dict[str, tuple[str, str, str]] = {
+    "mixed_wbc": ("MWBC", "british", "caribbean"),
+    "mixed_other": ("MOTH", "british", "nigerian"),
+}
+# fmt: on
+
+
+def origin_dfe(origin: str) -> str:
+    """DfE ethnicity code a community mostly records."""
+    return MIXED[origin][0] if origin in MIXED else ORIGINS[origin][0]
+
+
+def origin_pools(origin: str, rng: np.random.Generator) -> tuple[str, str]:
+    """(forename community, surname community): mixed families draw each from one parent."""
+    if origin in MIXED:
+        _, a, b = MIXED[origin]
+        return (a, b) if rng.random() < 0.5 else (b, a)
+    return origin, origin
+
+
+# fmt: off
 ADULT_FORENAMES = {
-    _M: ("Paul", "Mark", "John", "Michael", "David", "Andrew", "Ahmed", "Mohammed", "Kevin",
-         "Dean", "Wayne", "Ricky", "Tunde", "Kemal", "Ali", "Gary", "Lee", "Darren", "Adrian",
-         "Stefan", "Marek", "Ryan", "Tyrone", "Delroy"),
-    _F: ("Sarah", "Claire", "Michelle", "Joanne", "Nicola", "Fatima", "Ayse", "Funmi", "Sandra",
-         "Lisa", "Angela", "Maria", "Joanna", "Shirley", "Yvonne", "Rukhsana", "Agnieszka"),
+    _M: _split("Paul Mark John Michael David Andrew Ahmed Mohammed Kevin Dean Wayne Ricky Tunde Kemal "
+               "Ali Gary Lee Darren Adrian Stefan Marek Ryan Tyrone Delroy"),
+    _F: _split("Sarah Claire Michelle Joanne Nicola Fatima Ayse Funmi Sandra Lisa Angela Maria Joanna "
+               "Shirley Yvonne Rukhsana Agnieszka"),
 }
+# fmt: on
 
 NICKNAMES: dict[str, tuple[str, ...]] = {
-    "Mohammed": ("Mo", "Mohd"), "Muhammad": ("Mo",), "Mohamed": ("Mo",),
-    "Alexander": ("Alex",), "Olusegun": ("Segun",), "Oluwaseun": ("Seun",),
-    "Oluwatobi": ("Tobi",), "Oluwafemi": ("Femi",), "Chukwuemeka": ("Emeka",),
-    "Abdirahman": ("Abdi",), "Abdullahi": ("Abdi",), "Daniel": ("Dan", "Danny"),
-    "Samuel": ("Sam",), "Joshua": ("Josh",), "Thomas": ("Tom", "Tommy"), "James": ("Jamie",),
-    "William": ("Will", "Billy"), "Jessica": ("Jess",), "Rebecca": ("Becky",),
-    "Charlotte": ("Lottie",), "Nathaniel": ("Nate",), "Ibrahim": ("Ibby",),
-    "Oliver": ("Ollie",), "Kayleigh": ("Kay",), "Mustafa": ("Musti",), "Yusuf": ("Yus",),
-    "Adaeze": ("Ada",), "Jakub": ("Kuba",), "Zuzanna": ("Zuzia",), "Emmanuel": ("Manny",),
-    "Michael": ("Mike",), "Jermaine": ("Jerm",), "Abdul": ("Abs",), "Malachi": ("Kai",),
-    "Isaiah": ("Zay",), "Elijah": ("Eli",), "Hamza": ("Hamz",), "Ayesha": ("Aisha",),
-    "Valentina": ("Vale",), "Shmuel": ("Shmuli",), "Callum": ("Cal",), "Bradley": ("Brad",),
-    "Precious": ("Presh",), "Deborah": ("Debbie",), "Abena": ("Abby",), "Tyrese": ("Ty",),
-    "Tyrone": ("Ty",), "Jayden": ("Jay",), "Jordan": ("Jord",), "Amelia": ("Millie",),
+    "Mohammed": ("Mo", "Mohd"),
+    "Muhammad": ("Mo",),
+    "Mohamed": ("Mo",),
+    "Alexander": ("Alex",),
+    "Olusegun": ("Segun",),
+    "Oluwaseun": ("Seun",),
+    "Oluwatobi": ("Tobi",),
+    "Oluwafemi": ("Femi",),
+    "Chukwuemeka": ("Emeka",),
+    "Abdirahman": ("Abdi",),
+    "Abdullahi": ("Abdi",),
+    "Daniel": ("Dan", "Danny"),
+    "Samuel": ("Sam",),
+    "Joshua": ("Josh",),
+    "Thomas": ("Tom", "Tommy"),
+    "James": ("Jamie",),
+    "William": ("Will", "Billy"),
+    "Jessica": ("Jess",),
+    "Rebecca": ("Becky",),
+    "Charlotte": ("Lottie",),
+    "Nathaniel": ("Nate",),
+    "Ibrahim": ("Ibby",),
+    "Oliver": ("Ollie",),
+    "Kayleigh": ("Kay",),
+    "Mustafa": ("Musti",),
+    "Yusuf": ("Yus",),
+    "Adaeze": ("Ada",),
+    "Jakub": ("Kuba",),
+    "Zuzanna": ("Zuzia",),
+    "Emmanuel": ("Manny",),
+    "Michael": ("Mike",),
+    "Jermaine": ("Jerm",),
+    "Abdul": ("Abs",),
+    "Malachi": ("Kai",),
+    "Isaiah": ("Zay",),
+    "Elijah": ("Eli",),
+    "Hamza": ("Hamz",),
+    "Ayesha": ("Aisha",),
+    "Valentina": ("Vale",),
+    "Shmuel": ("Shmuli",),
+    "Callum": ("Cal",),
+    "Bradley": ("Brad",),
+    "Precious": ("Presh",),
+    "Deborah": ("Debbie",),
+    "Abena": ("Abby",),
+    "Tyrese": ("Ty",),
+    "Tyrone": ("Ty",),
+    "Jayden": ("Jay",),
+    "Jordan": ("Jord",),
+    "Amelia": ("Millie",),
 }
 
 VARIANTS: dict[str, tuple[str, ...]] = {
-    "Mohammed": ("Muhammad", "Mohamed", "Mohammad"), "Muhammad": ("Mohammed", "Muhammed"),
-    "Mohamed": ("Mohammed", "Mohamud"), "Yusuf": ("Yousef", "Yusef"), "Yousef": ("Yusuf",),
-    "Ahmed": ("Ahmad",), "Ahmad": ("Ahmed",), "Hussain": ("Hussein", "Husain"),
-    "Abdirahman": ("Abdulrahman", "Abdurahman"), "Ayesha": ("Aisha", "Ayisha"),
-    "Fatima": ("Fatimah",), "Ibrahim": ("Ebrahim",), "Mustafa": ("Mustapha",),
-    "Hassan": ("Hasan",), "Chowdhury": ("Choudhury",), "Mehmet": ("Mehmed",), "Chaim": ("Haim",),
-    "Moshe": ("Moishe",), "Rahman": ("Rehman",), "Uddin": ("Udin",), "Abdi": ("Abdy",),
-    "Oluwaseun": ("Oluwaseyi",), "Nguyen": ("Nguyễn",), "Aaliyah": ("Aliyah",),
-    "Shanice": ("Shaniece",), "Jayden": ("Jaden",), "Kayleigh": ("Kayley", "Kaylee"),
-    "Zainab": ("Zaynab",), "Maryam": ("Mariam",), "Mariam": ("Maryam",),
+    "Mohammed": ("Muhammad", "Mohamed", "Mohammad"),
+    "Muhammad": ("Mohammed", "Muhammed"),
+    "Mohamed": ("Mohammed", "Mohamud"),
+    "Yusuf": ("Yousef", "Yusef"),
+    "Yousef": ("Yusuf",),
+    "Ahmed": ("Ahmad",),
+    "Ahmad": ("Ahmed",),
+    "Hussain": ("Hussein", "Husain"),
+    "Abdirahman": ("Abdulrahman", "Abdurahman"),
+    "Ayesha": ("Aisha", "Ayisha"),
+    "Fatima": ("Fatimah",),
+    "Ibrahim": ("Ebrahim",),
+    "Mustafa": ("Mustapha",),
+    "Hassan": ("Hasan",),
+    "Chowdhury": ("Choudhury",),
+    "Mehmet": ("Mehmed",),
+    "Chaim": ("Haim",),
+    "Moshe": ("Moishe",),
+    "Rahman": ("Rehman",),
+    "Uddin": ("Udin",),
+    "Abdi": ("Abdy",),
+    "Oluwaseun": ("Oluwaseyi",),
+    "Nguyen": ("Nguyễn",),
+    "Aaliyah": ("Aliyah",),
+    "Shanice": ("Shaniece",),
+    "Jayden": ("Jaden",),
+    "Kayleigh": ("Kayley", "Kaylee"),
+    "Zainab": ("Zaynab",),
+    "Maryam": ("Mariam",),
+    "Mariam": ("Maryam",),
 }
 
 _KEYBOARD_NEIGHBOURS = {
-    "a": "sqz", "b": "vnh", "c": "xvd", "d": "sfe", "e": "wrd", "f": "dgr", "g": "fht", "h": "gjy",
-    "i": "uok", "j": "hku", "k": "jli", "l": "kop", "m": "nj", "n": "bmh", "o": "ipl", "p": "ol",
-    "q": "wa", "r": "etf", "s": "adw", "t": "ryg", "u": "yij", "v": "cbf", "w": "qes", "x": "zcs",
-    "y": "tuh", "z": "xa",
+    "a": "sqz",
+    "b": "vnh",
+    "c": "xvd",
+    "d": "sfe",
+    "e": "wrd",
+    "f": "dgr",
+    "g": "fht",
+    "h": "gjy",
+    "i": "uok",
+    "j": "hku",
+    "k": "jli",
+    "l": "kop",
+    "m": "nj",
+    "n": "bmh",
+    "o": "ipl",
+    "p": "ol",
+    "q": "wa",
+    "r": "etf",
+    "s": "adw",
+    "t": "ryg",
+    "u": "yij",
+    "v": "cbf",
+    "w": "qes",
+    "x": "zcs",
+    "y": "tuh",
+    "z": "xa",
 }
 
 
@@ -191,7 +314,7 @@ def one_char_edit(name: str, rng: np.random.Generator) -> str:
         new = pool[int(rng.integers(0, len(pool)))]
         if new == ch.lower():
             new = "e" if ch.lower() != "e" else "a"
-        return name[:i] + new + name[i + 1:]
+        return name[:i] + new + name[i + 1 :]
     if op < 0.75 and len(name) > 3:
-        return name[:i] + name[i + 1:]
+        return name[:i] + name[i + 1 :]
     return name[:i] + ch.lower() + name[i:]

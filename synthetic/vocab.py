@@ -29,13 +29,44 @@ ROLES = ("victim", "suspect", "accused", "witness", "informant")
 GENDERS = ("M", "F", "X", "U")
 IC_CODES = ("IC1", "IC2", "IC3", "IC4", "IC5", "IC6", "IC9")
 DFE_CODES = (
-    "WBRI", "WOTH", "MWBC", "MOTH", "ABAN", "AOTH", "BAFR", "BCRB", "BOTH", "CHNE", "OOTH",
-    "REFU", "NOBT",
+    "WBRI",
+    "WOTH",
+    "MWBC",
+    "MOTH",
+    "ABAN",
+    "AOTH",
+    "BAFR",
+    "BCRB",
+    "BOTH",
+    "CHNE",
+    "OOTH",
+    "REFU",
+    "NOBT",
 )
-REFERRAL_SOURCES = ("police", "school", "health", "la_services", "family_self", "anonymous", "other")
+REFERRAL_SOURCES = (
+    "police",
+    "school",
+    "health",
+    "la_services",
+    "family_self",
+    "anonymous",
+    "other",
+)
 OUTCOMES = ("nfa", "assessment", "s47", "child_in_need", "child_protection", "looked_after")
 EXCLUSION_REASONS = (
-    "PP", "PA", "VP", "VA", "BU", "RA", "SM", "DA", "DM", "TH", "MT", "PD", "OT",
+    "PP",
+    "PA",
+    "VP",
+    "VA",
+    "BU",
+    "RA",
+    "SM",
+    "DA",
+    "DM",
+    "TH",
+    "MT",
+    "PD",
+    "OT",
 )
 HSB_LEVELS = ("normal", "inappropriate", "problematic", "abusive", "violent")
 CONTEXTS = ("individual", "family_home", "peer_group", "school", "neighbourhood")
@@ -50,31 +81,71 @@ DOMAINS = (
     "planned_actions",
 )
 GLM_GOODS = (
-    "life", "knowledge", "excellence_in_play", "excellence_in_work", "agency", "inner_peace",
-    "relatedness", "community", "spirituality", "pleasure", "creativity",
+    "life",
+    "knowledge",
+    "excellence_in_play",
+    "excellence_in_work",
+    "agency",
+    "inner_peace",
+    "relatedness",
+    "community",
+    "spirituality",
+    "pleasure",
+    "creativity",
 )
 VULNERABILITY_FACTORS = (
-    "domestic_abuse", "parental_substance_misuse", "parental_mental_health",
-    "parental_learning_difficulty", "absent_father", "sexual_abuse_history", "victim_of_crime",
-    "exploitation_vulnerability", "bereavement", "learning_disability", "mental_health",
+    "domestic_abuse",
+    "parental_substance_misuse",
+    "parental_mental_health",
+    "parental_learning_difficulty",
+    "absent_father",
+    "sexual_abuse_history",
+    "victim_of_crime",
+    "exploitation_vulnerability",
+    "bereavement",
+    "learning_disability",
+    "mental_health",
     "looked_after",
 )
 RISK_FACTORS = (
-    "offending", "gang_affected", "substance_misuse", "youth_violence", "school_exclusion",
-    "fragmented_care", "missing", "cse", "cce_county_lines", "online_harm", "hsb", "trafficking",
+    "offending",
+    "gang_affected",
+    "substance_misuse",
+    "youth_violence",
+    "school_exclusion",
+    "fragmented_care",
+    "missing",
+    "cse",
+    "cce_county_lines",
+    "online_harm",
+    "hsb",
+    "trafficking",
     "weapon_carrying",
 )
 RESILIENCE_FACTORS = (
-    "trusted_adult", "school_engagement", "positive_activity", "supportive_family",
+    "trusted_adult",
+    "school_engagement",
+    "positive_activity",
+    "supportive_family",
     "stable_placement",
 )
 FACTORS = VULNERABILITY_FACTORS + RISK_FACTORS + RESILIENCE_FACTORS
 
 #: DfE code -> broad ethnic group of population.csv
 DFE_TO_GROUP = {
-    "WBRI": "white", "WOTH": "white", "MWBC": "mixed", "MOTH": "mixed", "ABAN": "asian",
-    "AOTH": "asian", "BAFR": "black", "BCRB": "black", "BOTH": "black", "CHNE": "other",
-    "OOTH": "other", "REFU": "unknown", "NOBT": "unknown",
+    "WBRI": "white",
+    "WOTH": "white",
+    "MWBC": "mixed",
+    "MOTH": "mixed",
+    "ABAN": "asian",
+    "AOTH": "asian",
+    "BAFR": "black",
+    "BCRB": "black",
+    "BOTH": "black",
+    "CHNE": "other",
+    "OOTH": "other",
+    "REFU": "unknown",
+    "NOBT": "unknown",
 }
 ETHNIC_GROUPS = ("asian", "black", "mixed", "white", "other")
 
@@ -83,8 +154,11 @@ OFFENCES: dict[str, tuple[str, tuple[str, ...]]] = {
     "violence": (
         "violence_against_the_person",
         (
-            "GBH with intent", "Wounding with intent", "Assault occasioning actual bodily harm",
-            "Common assault", "Threats to kill",
+            "GBH with intent",
+            "Wounding with intent",
+            "Assault occasioning actual bodily harm",
+            "Common assault",
+            "Threats to kill",
         ),
     ),
     "robbery": ("robbery", ("Robbery of personal property",)),
@@ -95,7 +169,8 @@ OFFENCES: dict[str, tuple[str, tuple[str, ...]]] = {
     "drugs": (
         "drug_offences",
         (
-            "Possession with intent to supply class A", "Possession with intent to supply class B",
+            "Possession with intent to supply class A",
+            "Possession with intent to supply class B",
             "Being concerned in the supply of class A",
         ),
     ),
@@ -103,27 +178,46 @@ OFFENCES: dict[str, tuple[str, tuple[str, ...]]] = {
     "peer_sexual": (
         "sexual_offences",
         (
-            "Sexual assault on a female aged 13 and over", "Sexual activity involving a child under 16",
-            "Rape of a female aged under 16", "Sexual communication with a child",
+            "Sexual assault on a female aged 13 and over",
+            "Sexual activity involving a child under 16",
+            "Rape of a female aged under 16",
+            "Sexual communication with a child",
         ),
     ),
-    "images": ("misc_against_society", ("Taking, making or distributing indecent images of children",)),
+    "images": (
+        "misc_against_society",
+        ("Taking, making or distributing indecent images of children",),
+    ),
     "cse": (
         "sexual_offences",
         (
-            "Sexual activity involving a child under 16", "Rape of a female aged under 16",
-            "Rape of a female aged 16 or over", "Arranging or facilitating commission of a child sex offence",
+            "Sexual activity involving a child under 16",
+            "Rape of a female aged under 16",
+            "Rape of a female aged 16 or over",
+            "Arranging or facilitating commission of a child sex offence",
             "Meeting a child following sexual grooming",
         ),
     ),
     "theft": ("theft", ("Theft from the person", "Shoplifting", "Theft of pedal cycle")),
-    "damage": ("criminal_damage", ("Criminal damage to a dwelling", "Criminal damage to a vehicle")),
+    "damage": (
+        "criminal_damage",
+        ("Criminal damage to a dwelling", "Criminal damage to a vehicle"),
+    ),
     "public_order": ("public_order", ("Public fear, alarm or distress", "Affray")),
-    "assault_adult": ("violence_against_the_person", ("Assault occasioning actual bodily harm", "Common assault")),
-    "domestic": ("violence_against_the_person", ("Common assault", "Assault occasioning actual bodily harm")),
+    "assault_adult": (
+        "violence_against_the_person",
+        ("Assault occasioning actual bodily harm", "Common assault"),
+    ),
+    "domestic": (
+        "violence_against_the_person",
+        ("Common assault", "Assault occasioning actual bodily harm"),
+    ),
     "online_cse": (
         "sexual_offences",
-        ("Sexual communication with a child", "Causing or inciting a child to engage in sexual activity"),
+        (
+            "Sexual communication with a child",
+            "Causing or inciting a child to engage in sexual activity",
+        ),
     ),
 }
 

@@ -52,9 +52,18 @@ def find_personal_data(con: duckdb.DuckDBPyConnection,
           UNION ALL SELECT CAST(dob AS VARCHAR), 'dob' FROM raw.person_record
           UNION ALL SELECT postcode, 'postcode' FROM raw.person_record
         ) WHERE v IS NOT NULL AND length(trim(v)) >= 4""")
-    # code values (e.g. ethnic group 'white', 'black') are vocabulary, not surnames
+    # Words that are also surnames but here are vocabulary ('white', 'black'), structure (a
+    # dimension called 'ward', a column 'hall') or public reference names (a ward, school or place)
+    # are not personal data where they appear as such.
     codes = sorted({v.lower() for vocab in VOCABULARIES.values() for v in vocab})
     con.execute("DELETE FROM _pii_values WHERE kind = 'name' AND v IN (SELECT unnest(?::VARCHAR[]))", [codes])
+    con.execute("DELETE FROM _pii_values WHERE kind = 'name' AND v IN (SELECT lower(column_name) FROM "
+                "information_schema.columns UNION SELECT lower(table_name) FROM information_schema.tables)")
+    for table, column in (("core.ward", "ward_name"), ("core.school", "name"), ("core.place", "name"),
+                          ("core.place_alias", "alias")):
+        if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema || '.' || table_name = ?",
+                       [table]).fetchall()[0][0]:
+            con.execute(f"DELETE FROM _pii_values WHERE kind = 'name' AND v IN (SELECT lower({column}) FROM {table})")
     hits: list[Hit] = []
     for schema, table, column, dtype in _tables(con, schemas):
         name = f"{schema}.{table}"

@@ -49,3 +49,28 @@ def test_inbox_sensor_requests_new_and_changed_months(tmp_path: Path, monkeypatc
     assert sorted(r.partition_key for r in third.run_requests) == ["2025-01", "2025-02"]
     assert len({r.run_key for r in third.run_requests} | {r.run_key for r in first.run_requests}) == 3
     assert set(json.loads(third.cursor)) == {"2025-01/police_crimes.csv", "2025-02/police_crimes.csv"}
+
+
+def test_two_month_partitioned_run(tmp_path: Path) -> None:
+    """The monthly job's assets for a two-partition range in one run (single-run backfill)."""
+    import duckdb
+
+    from pipelines.runs import all_assets, materialize
+    from pipelines.settings import load_settings
+    from tests.conftest import SAMPLE
+    from transforms.extracts.delivery import list_months
+
+    s = load_settings(inbox=str(SAMPLE), warehouse=str(tmp_path / "wh.duckdb"), build=str(tmp_path / "build"),
+                      pseudonym_key="k")
+    months = list_months(SAMPLE)[:2]
+    keys = [k.to_user_string() for a in all_assets() for k in a.keys
+            if a.group_names_by_key.get(k) != "restricted"]
+    result = materialize(keys, s, months=months)
+    assert result.success
+    with duckdb.connect(str(s.warehouse), read_only=True) as con:
+        loaded = {m for (m,) in con.execute("SELECT DISTINCT delivery_month FROM ops.loads").fetchall()}
+        inc_months = {m for (m,) in con.execute("SELECT DISTINCT month FROM marts.incident").fetchall()}
+    assert loaded == set(months)
+    assert inc_months and max(inc_months) <= months[-1]
+    for m in months:
+        assert list((s.build / "profile" / m).glob("*.html")), f"no pages for {m}"

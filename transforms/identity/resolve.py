@@ -1,37 +1,153 @@
-"""Resolve every person-bearing record into one `person_key` and write `core.person_link`."""
+"""Resolve every person-bearing record into one `person_key` and write the identity tables.
+
+Reads `raw.person_record` (names, dates of birth, postcodes: raw only), links the records
+(`linkage.link_records`: deterministic seeds, a splink model trained on this data, constrained
+clustering), keeps keys stable against the previous run (`keys.assign_keys`) and writes, in one
+transaction: `core.person_link` (record -> person_key, match probability, cluster size),
+`core.link_review` (clerical review; analysts' decisions kept and honoured), `core.person_key_map`,
+`core.person_key_event` (merges and splits) and `core.linkage_run` (the trained model and counts).
+No table written here holds a name, date of birth or postcode.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import time
+from datetime import datetime
+from typing import Any
 
 import duckdb
 import pandas as pd
 
-from transforms.identity.deterministic import deterministic_clusters
-from transforms.identity.pseudonym import person_key
+import sql
+from transforms.identity.keys import assign_keys
+from transforms.identity.linkage import DEFAULT_REVIEW_LOWER, DEFAULT_THRESHOLD, link_records
+from transforms.identity.review import decided_pairs, review_rows
 
 logger = logging.getLogger(__name__)
 
+_PERSON_LINK_COMMENTS = {
+    "source": "Source file stem (police_persons, social_care_referrals, missing_episodes, school_exclusions, map_assessments).",
+    "source_key": "The record key in its source, composite keys joined with | (crime_ref|person_seq).",
+    "person_key": "Pseudonymous person key: a keyed hash (HMAC-SHA256), stable across refreshes while the person's cluster persists.",
+    "match_probability": "Best model match probability tying the record to the rest of its cluster; 1.0 for singletons and deterministic links (shared agency ID, exact name and date of birth, identical identifiers, analyst-accepted).",
+    "cluster_size": "Number of source records resolved to this person_key.",
+}
 
-def resolve_identities(con: duckdb.DuckDBPyConnection, *, secret: str) -> dict[str, int]:
-    """Cluster `raw.person_record` and (re)write `core.person_link`; returns counts."""
+
+def _write(con: duckdb.DuckDBPyConnection, links: pd.DataFrame, review: pd.DataFrame,
+           events: pd.DataFrame, run: dict[str, Any], run_id: str) -> int:
+    con.register("_id_links", links[["source", "source_key", "person_key", "match_probability",
+                                     "cluster_size"]])
+    text_cols = ["pair_id", "source_l", "source_key_l", "source_key_r", "source_r", "reason"]
+    review = review[text_cols[:5] + ["match_probability", "reason"]].astype(
+        {c: "string" for c in text_cols} | {"match_probability": "float64"})
+    con.register("_id_review", review)
+    con.register("_id_events", events)
+    con.register("_id_run", pd.DataFrame([run]))
+    con.execute("begin transaction")
+    try:
+        con.execute("""
+            create or replace table core.person_link as
+            select source::varchar as source, source_key::varchar as source_key,
+                   person_key::varchar as person_key, match_probability::double as match_probability,
+                   cluster_size::integer as cluster_size
+            from _id_links order by source, source_key""")
+        con.execute("comment on table core.person_link is 'One row per person-bearing source record: "
+                    "the resolved person_key and the probability of the link that put it there.'")
+        for col, text in _PERSON_LINK_COMMENTS.items():
+            escaped = text.replace("'", "''")
+            con.execute(f"comment on column core.person_link.{col} is '{escaped}'")
+        # keys: keep first_run, drop records no longer delivered
+        con.execute("""
+            create or replace temp table _id_map as
+            select l.source, l.source_key, l.person_key, coalesce(m.first_run, ?) as first_run,
+                   ? as run_id
+            from _id_links l left join core.person_key_map m using (source, source_key)""",
+                    [run_id, run_id])
+        con.execute("delete from core.person_key_map")
+        con.execute("insert into core.person_key_map select source, source_key, person_key, "
+                    "first_run, run_id from _id_map")
+        # review: decided rows are never dropped; stale pending rows go; new pairs come in
+        con.execute("""
+            delete from core.link_review
+            where decision = 'pending' and pair_id not in (select pair_id from _id_review)""")
+        con.execute("""
+            update core.link_review set match_probability = r.match_probability,
+                   reason = r.reason, last_seen_run = ?
+            from _id_review r where core.link_review.pair_id = r.pair_id""", [run_id])
+        con.execute("""
+            insert into core.link_review (pair_id, source_l, source_key_l, source_key_r, source_r,
+                   match_probability, reason, decision, first_seen_run, last_seen_run)
+            select pair_id, source_l, source_key_l, source_key_r, source_r, match_probability,
+                   reason, 'pending', ?, ?
+            from _id_review where pair_id not in (select pair_id from core.link_review)""",
+                    [run_id, run_id])
+        if len(events):
+            con.execute("insert into core.person_key_event select run_id, event, person_key, "
+                        "related_person_keys::varchar[], records::integer from _id_events")
+        pending = con.execute("select count(*) from core.link_review where decision = 'pending'"
+                              ).fetchall()[0][0]
+        con.execute("""
+            insert into core.linkage_run select run_id, trained_at, method, model_json, threshold,
+                   review_lower, records, nodes, pairs_scored, clusters, ?, merges, splits, seconds
+            from _id_run""", [pending])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        for name in ("_id_links", "_id_review", "_id_events", "_id_run"):
+            con.unregister(name)
+    return int(pending)
+
+
+def resolve_identities(con: duckdb.DuckDBPyConnection, *, secret: str,
+                       threshold: float = DEFAULT_THRESHOLD,
+                       review_lower: float = DEFAULT_REVIEW_LOWER,
+                       run_id: str | None = None, now: datetime | None = None,
+                       use_model: bool = True, seed: int = 42) -> dict[str, Any]:
+    """Link `raw.person_record` and (re)write the identity tables in `core`; returns counts."""
+    started = time.perf_counter()
+    now = now or datetime.now()
+    run_id = run_id or now.strftime("%Y%m%dT%H%M%S%f")
+    for stmt in sql.statements("core/link_schema"):
+        con.execute(stmt)
     records = con.execute(
-        "SELECT source, source_key, agency, agency_id, forename, surname, dob FROM raw.person_record"
-    ).df()
-    if records.empty:
-        links = pd.DataFrame(columns=["source", "source_key", "person_key", "match_probability"])
-    else:
-        cluster = deterministic_clusters(records)
-        rep = (records["source"] + "|" + records["source_key"]).groupby(cluster).transform("min")
-        links = pd.DataFrame({
-            "source": records["source"], "source_key": records["source_key"],
-            "person_key": rep.map(lambda r: person_key(secret, r)),
-            "match_probability": 1.0,
-        })
-    con.register("_links", links)
-    con.execute("CREATE OR REPLACE TABLE core.person_link AS SELECT source::VARCHAR AS source, "
-                "source_key::VARCHAR AS source_key, person_key::VARCHAR AS person_key, "
-                "match_probability::DOUBLE AS match_probability FROM _links")
-    con.unregister("_links")
-    con.execute("COMMENT ON TABLE core.person_link IS 'Source record -> resolved person_key, with the match probability of its link.'")
-    return {"records": len(links), "persons": int(links["person_key"].nunique()) if len(links) else 0}
+        "select source, source_key, agency, agency_id, forename, surname, dob, gender, postcode "
+        "from raw.person_record").df()
+    accepted, rejected = decided_pairs(con)
+    method = "splink" if use_model else "deterministic"
+    try:
+        result = link_records(records, threshold=threshold, review_lower=review_lower,
+                              accepted=accepted, rejected=rejected, seed=seed, use_model=use_model)
+    except Exception:
+        if not use_model:
+            raise
+        logger.exception("probabilistic linkage failed; falling back to deterministic rules")
+        method = "deterministic"
+        result = link_records(records, threshold=threshold, review_lower=review_lower,
+                              accepted=accepted, rejected=rejected, use_model=False)
+    previous = con.execute("select source, source_key, person_key from core.person_key_map").df()
+    keys, events = assign_keys(result.links, previous, secret=secret, run_id=run_id)
+    links = result.links.assign(person_key=keys.to_numpy())
+    review = review_rows(result.review)
+    run: dict[str, Any] = {
+        "run_id": run_id, "trained_at": now, "method": method,
+        "model_json": json.dumps(result.model, default=str) if result.model else None,
+        "threshold": threshold, "review_lower": review_lower,
+        "records": result.stats["records"], "nodes": result.stats["nodes"],
+        "pairs_scored": result.stats["pairs_scored"], "clusters": result.stats["clusters"],
+        "merges": int((events["event"] == "merge").sum()) if len(events) else 0,
+        "splits": int((events["event"] == "split").sum()) if len(events) else 0,
+        "seconds": time.perf_counter() - started,
+    }
+    pending = _write(con, links, review, events, run, run_id)
+    counts = {"run_id": run_id, "method": method, "records": int(len(links)),
+              "persons": int(links["person_key"].nunique()) if len(links) else 0,
+              "pairs_scored": int(run["pairs_scored"]), "review_pending": pending,
+              "merges": run["merges"], "splits": run["splits"],
+              "seconds": round(time.perf_counter() - started, 2)}
+    logger.info("identity resolution: %s", counts)
+    return counts

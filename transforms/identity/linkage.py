@@ -1,0 +1,208 @@
+"""Link person records into clusters: deterministic seeds, the splink model, constrained clustering.
+
+Pure over data frames (no warehouse), so the pipeline and the benchmarks (FEBRL, splink's
+historical figures) go through the same path. Records with an identical identity (same agency
+and agency ID, normalised names, date of birth, sex and postcode) are first collapsed into one
+*identity node*: a child with twelve identical referrals is scored once, which keeps the number of
+scored pairs proportional to the number of distinct ways a person was written down.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from transforms.identity.cluster import constrained_clusters
+from transforms.identity.features import prepare_features
+from transforms.identity.model import PAIR_COLUMNS, train_and_predict
+
+logger = logging.getLogger(__name__)
+
+RECORD_COLUMNS = ["source", "source_key", "agency", "agency_id", "forename", "surname", "dob",
+                  "gender", "postcode"]
+# Agencies whose person IDs are trusted to be one per person: two different IDs of one of these
+# agencies are never merged by the model (an analyst can still accept such a pair).
+STRICT_AGENCIES: tuple[str, ...] = ("social_care", "education")
+DEFAULT_THRESHOLD = 0.95
+DEFAULT_REVIEW_LOWER = 0.60
+
+
+@dataclass
+class LinkResult:
+    """Clusters of records, pairs for clerical review, the trained model and counts."""
+
+    links: pd.DataFrame  # source, source_key, cluster, match_probability, cluster_size, rep
+    review: pd.DataFrame  # source_l, source_key_l, source_r, source_key_r, match_probability, reason
+    model: dict[str, Any] = field(default_factory=dict)
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+def _record_ref(source: pd.Series, key: pd.Series) -> pd.Series:
+    return source.astype(str) + "|" + key.astype(str)
+
+
+def _nodes(records: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Identity nodes and, per record, its node id."""
+    feats = prepare_features(records)
+    rec = pd.concat([records[["source", "source_key", "agency", "agency_id"]].reset_index(drop=True),
+                     feats.reset_index(drop=True)], axis=1)
+    rec["agency_id"] = rec["agency_id"].astype("string").str.strip()
+    rec["agency_id"] = rec["agency_id"].where(rec["agency_id"] != "").astype(object)
+    rec["agency_id"] = rec["agency_id"].where(rec["agency_id"].notna(), None)
+    rec["ref"] = _record_ref(rec["source"], rec["source_key"])
+    named = rec["fn"].notna() | rec["sn"].notna() | rec["dob_s"].notna()
+    key_cols = ["agency", "agency_id", "fn", "sn", "dob_s", "sex", "pc", "pc_out"]
+    ident = rec[key_cols[0]].astype("string").fillna("")
+    for c in key_cols[1:]:
+        ident = ident + "\x1f" + rec[c].astype("string").fillna("")
+    # unnamed records with an agency ID collapse on that ID; unnamed ones without stay alone
+    ident = ident.where(named, "id\x1f" + rec["agency"].astype("string").fillna("") + "\x1f"
+                        + rec["agency_id"].astype("string").fillna(""))
+    alone = ~named & rec["agency_id"].isna()
+    ident = ident.where(~alone, "rec\x1f" + rec["ref"])
+    codes, _ = pd.factorize(ident, sort=False)
+    rec["node_id"] = codes
+    first = rec.sort_values("ref").drop_duplicates("node_id").sort_values("node_id")
+    nodes = first.drop(columns=["source", "source_key"]).rename(columns={"ref": "rep"})
+    nodes["named"] = named.loc[first.index].to_numpy()
+    nodes["records"] = np.bincount(codes, minlength=len(nodes))
+    return nodes.reset_index(drop=True), codes
+
+
+def _deterministic_edges(nodes: pd.DataFrame) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(agency-ID edges, exact name + dob edges) between nodes, as chains within each key."""
+    def chain(frame: pd.DataFrame, cols: list[str]) -> list[tuple[int, int]]:
+        f = frame.dropna(subset=cols).sort_values("node_id")
+        if f.empty:
+            return []
+        first = f.groupby(cols, sort=False)["node_id"].transform("min")
+        keep = f["node_id"] != first
+        return list(zip(first[keep].astype(int), f.loc[keep, "node_id"].astype(int), strict=True))
+
+    return chain(nodes, ["agency", "agency_id"]), chain(nodes, ["fn", "sn", "dob_s"])
+
+
+def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
+                 review_lower: float = DEFAULT_REVIEW_LOWER,
+                 accepted: list[tuple[str, str]] | None = None,
+                 rejected: list[tuple[str, str]] | None = None,
+                 strict_agencies: tuple[str, ...] = STRICT_AGENCIES,
+                 model: dict[str, Any] | None = None, seed: int = 42,
+                 use_model: bool = True, family_guard: bool = True) -> LinkResult:
+    """Cluster person records (RECORD_COLUMNS) into persons.
+
+    `accepted` / `rejected` are pairs of record refs (`source|source_key`) decided by an analyst:
+    accepted pairs are forced together, rejected pairs can never share a cluster.
+    `family_guard` keeps pairs whose forenames or dates of birth disagree out of automatic links.
+    """
+    records = records.reset_index(drop=True)
+    nodes, node_of = _nodes(records)
+    n = len(nodes)
+    node_by_ref = dict(zip(_record_ref(records["source"], records["source_key"]), node_of.tolist(), strict=True))
+    id_edges, exact_edges = _deterministic_edges(nodes)
+
+    # deterministic clusters: the seed labels for training
+    det, _ = constrained_clusters(n, [(a, b, 1.0, "forced") for a, b in id_edges + exact_edges])
+    nodes["det_cluster"] = det
+
+    scored = nodes[nodes["named"]]
+    pairs = pd.DataFrame({c: pd.Series(dtype="int64") for c in PAIR_COLUMNS[:2]}
+                         | {"match_probability": pd.Series(dtype="float64")}
+                         | {c: pd.Series(dtype="bool") for c in PAIR_COLUMNS[3:]})
+    trained: dict[str, Any] = {}
+    if use_model and len(scored) >= 2:
+        cols = ["node_id", "agency", "agency_id", "det_cluster", "fn", "sn", "sn_parts", "fn_groups",
+                "sn_groups", "fn_canon", "fn_sk", "sn_sk", "dob_s", "by", "bm", "bd", "dob_est",
+                "sex", "pc", "pc_out"]
+        frame = scored[cols].copy()
+        for c in ("by", "bm", "bd"):
+            frame[c] = frame[c].astype("float64")
+        frame["dob_est"] = frame["dob_est"].astype("boolean")
+        pairs, trained = train_and_predict(frame, lower=review_lower, seed=seed, model=model)
+
+    accepted_nodes = [(node_by_ref[a], node_by_ref[b]) for a, b in (accepted or [])
+                      if a in node_by_ref and b in node_by_ref]
+    rejected_nodes = [(node_by_ref[a], node_by_ref[b]) for a, b in (rejected or [])
+                      if a in node_by_ref and b in node_by_ref]
+    # family guard: a pair whose forenames disagree outright, or whose dates of birth differ in a
+    # way no recording error explains (twins, siblings, a parent with the child's name), never
+    # links automatically, however high its probability: it goes to clerical review
+    guarded = ~(pairs["forename_agrees"].astype(bool) & pairs["dob_agrees"].astype(bool))
+    if not family_guard:
+        guarded = guarded & False
+    strong = pairs[(pairs["match_probability"] >= threshold) & ~guarded].sort_values(
+        "match_probability", ascending=False, kind="stable")
+    edges: list[tuple[int, int, float, str]] = (
+        [(a, b, 1.0, "forced") for a, b in id_edges + accepted_nodes]
+        + [(a, b, 1.0, "exact") for a, b in exact_edges]
+        + list(zip(strong["node_l"].astype(int), strong["node_r"].astype(int),
+                   strong["match_probability"].astype(float), ["model"] * len(strong), strict=True)))
+    strict = nodes[nodes["agency"].isin(strict_agencies) & nodes["agency_id"].notna()]
+    trusted = list(zip(strict["node_id"].astype(int), strict["agency"], strict["agency_id"], strict=True))
+    labels, refused = constrained_clusters(n, edges, trusted_ids=trusted, cannot_link=rejected_nodes)
+    lab = np.asarray(labels)
+
+    # best probability tying each node to the rest of its cluster
+    best = np.zeros(n)
+    det_tied = np.zeros(n, dtype=bool)
+    for a, b in id_edges + exact_edges + accepted_nodes:
+        if lab[a] == lab[b]:
+            det_tied[a] = det_tied[b] = True
+    if len(pairs):
+        pl = pairs["node_l"].to_numpy(int)
+        pr = pairs["node_r"].to_numpy(int)
+        pp = pairs["match_probability"].to_numpy(float)
+        same = lab[pl] == lab[pr]
+        np.maximum.at(best, pl[same], pp[same])
+        np.maximum.at(best, pr[same], pp[same])
+    cluster_records = pd.Series(nodes["records"].to_numpy()).groupby(lab).transform("sum").to_numpy()
+    singleton = cluster_records == nodes["records"].to_numpy()
+    node_prob = np.where(det_tied | singleton | (nodes["records"].to_numpy() > 1), 1.0, best)
+    node_prob = np.where(node_prob == 0, 1.0, node_prob)
+
+    links = pd.DataFrame({
+        "source": records["source"].astype(str), "source_key": records["source_key"].astype(str),
+        "cluster": lab[node_of], "match_probability": node_prob[node_of],
+        "cluster_size": cluster_records[node_of],
+    })
+
+    # clerical review: near-threshold pairs left apart, and strong pairs refused by a constraint
+    review_rows = []
+    if len(pairs):
+        band = pairs[(pairs["match_probability"] < threshold) | guarded]
+        band = band[lab[band["node_l"].to_numpy(int)] != lab[band["node_r"].to_numpy(int)]]
+        review_rows.append(pd.DataFrame({"node_l": band["node_l"].astype(int), "node_r": band["node_r"].astype(int),
+                                         "match_probability": band["match_probability"].astype(float),
+                                         "reason": "near threshold"}))
+    if refused:
+        rf = pd.DataFrame(refused, columns=["node_l", "node_r", "match_probability", "kind"])
+        rf = rf[lab[rf["node_l"].to_numpy(int)] != lab[rf["node_r"].to_numpy(int)]]
+        review_rows.append(rf.assign(reason="refused: conflicting agency IDs or analyst decision")
+                           .drop(columns="kind"))
+    review = (pd.concat(review_rows, ignore_index=True) if review_rows else
+              pd.DataFrame(columns=["node_l", "node_r", "match_probability", "reason"]))
+    rep = nodes["rep"].to_numpy()
+    if len(review):
+        rl = rep[review["node_l"].to_numpy(int)]
+        rr = rep[review["node_r"].to_numpy(int)]
+        lo, hi = np.minimum(rl, rr), np.maximum(rl, rr)
+        review = pd.DataFrame({
+            "source_l": [x.split("|", 1)[0] for x in lo], "source_key_l": [x.split("|", 1)[1] for x in lo],
+            "source_r": [x.split("|", 1)[0] for x in hi], "source_key_r": [x.split("|", 1)[1] for x in hi],
+            "match_probability": review["match_probability"].to_numpy(float),
+            "reason": review["reason"].to_numpy(),
+        }).sort_values("match_probability", ascending=False).drop_duplicates(
+            ["source_l", "source_key_l", "source_r", "source_key_r"]).reset_index(drop=True)
+    else:
+        review = pd.DataFrame(columns=["source_l", "source_key_l", "source_r", "source_key_r",
+                                       "match_probability", "reason"])
+    stats = {"records": len(records), "nodes": n, "scored_nodes": int(len(scored)),
+             "pairs_scored": int(pairs.attrs.get("pairs_scored", len(pairs))),
+             "pairs_in_band": int(len(pairs)), "clusters": int(len(np.unique(lab))),
+             "refused_edges": len(refused), "review_pairs": int(len(review))}
+    logger.info("linkage: %s", stats)
+    return LinkResult(links=links, review=review, model=trained, stats=stats)

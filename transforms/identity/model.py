@@ -1,0 +1,285 @@
+"""The probabilistic linkage model: splink (Fellegi-Sunter) on DuckDB, trained from the data.
+
+Method. Fellegi & Sunter (1969), "A theory for record linkage", JASA 64(328), as implemented by
+splink (Linacre et al. 2022, Ministry of Justice): each pair of records is compared column by
+column into discrete agreement levels; the model holds, per level, m = P(level | same person) and
+u = P(level | different people) and sums log2(m/u) into a match weight. Training:
+
+1. u from random sampling of record pairs (almost all random pairs are non-matches);
+2. the prior (probability two random records match) from the deterministic rules (exact name
+   and date of birth; shared agency person ID) at an assumed recall;
+3. m by expectation maximisation on two blocking rules (same date of birth; same forename group
+   and surname skeleton), each training the comparisons it does not block on;
+4. m re-estimated from the deterministic seeds: pairs of records sharing an agency person ID
+   (social-care child_id, UPN, police nominal ID) are the same person, so the noise *agencies
+   themselves* record for one child (a nickname on one referral, a swapped date on another) is
+   a direct measurement of m (`estimate_m_from_label_column`). EM alone confuses twins and
+   same-named parents (same surname, date of birth or postcode) with matches, because those
+   fields are not independent within a family; the labelled m corrects that, and EM's values
+   stand for the levels the labels cannot observe (different IDs within one agency).
+
+Comparisons cover the recording noise seen in police, social care and education extracts:
+forename and surname (exact with term-frequency adjustment, swapped order, nickname or
+transliteration group, hyphenated-part overlap, edit distance, consonant skeleton), date of birth
+(exact, day/month swap, `01/01` estimate, one-digit typo, same year), sex, postcode (full,
+district) and the agency person ID (different IDs within one agency: strong evidence against,
+weaker for police, where one child can hold two nominal IDs). Blocking rules are equi-joins on
+bounded keys (date of birth with a name key; name keys with the birth year; swapped names; name
+keys alone only where one date of birth is missing), so the number of scored pairs grows roughly
+linearly with the number of records; a rule on a name alone would grow with the square of a
+common name's frequency.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+# Deterministic rules: used for the prior and as seed; they admit (almost) no false positives.
+DETERMINISTIC_RULES = [
+    "l.fn = r.fn and l.sn = r.sn and l.dob_s = r.dob_s",
+    "l.agency = r.agency and l.agency_id = r.agency_id",
+]
+
+# Blocking rules for prediction: each an equi-join on a bounded key.
+PREDICT_BLOCKING = [
+    "l.dob_s = r.dob_s and l.fn_canon = r.fn_canon",
+    "l.dob_s = r.dob_s and l.sn_sk = r.sn_sk",
+    "l.fn_canon = r.fn_canon and l.sn_sk = r.sn_sk and l.by = r.by",
+    # a missing date of birth on one side: name keys only, for those records
+    "l.fn_canon = r.fn_canon and l.sn_sk = r.sn_sk and (l.by is null or r.by is null)",
+    "l.fn = r.sn and l.sn = r.fn",
+    "l.fn = r.sn and l.dob_s = r.dob_s",
+    "l.sn = r.fn and l.dob_s = r.dob_s",
+    "l.dob_s = r.dob_s and l.pc_out = r.pc_out",
+]
+
+PAIR_COLUMNS = ["node_l", "node_r", "match_probability", "forename_agrees", "surname_agrees",
+                "dob_agrees"]
+
+TRAINING_BLOCKING = [
+    "l.dob_s = r.dob_s",
+    "l.fn_canon = r.fn_canon and l.sn_sk = r.sn_sk",
+]
+
+
+def _jw(a: str, b: str) -> str:
+    return f"jaro_winkler_similarity({a}, {b})"
+
+
+def _name_comparison(col: str, other: str, groups: str, label: str, parts: bool) -> dict[str, Any]:
+    l_, r_ = f"{col}_l", f"{col}_r"
+    cross_a, cross_b = _jw(f"{col}_l", f"{other}_r"), _jw(f"{other}_l", f"{col}_r")
+    swap = (f"{l_} <> {r_} and (({cross_a} >= 0.92 and {cross_b} >= 0.92) or "
+            f"({col}_l = {other}_r and {cross_b} >= 0.85) or ({other}_l = {col}_r and {cross_a} >= 0.85))")
+    if col == "fn":
+        null = f"{l_} is null or {r_} is null"
+        swap_level = [{"sql_condition": swap, "label_for_charts": "forename and surname swapped"}]
+    else:
+        # a swap is counted once, in the forename comparison; here it carries no weight
+        null = f"{l_} is null or {r_} is null or ({swap})"
+        swap_level = []
+    levels: list[dict[str, Any]] = [
+        {"sql_condition": null, "is_null_level": True,
+         "label_for_charts": f"{label} missing" + ("" if col == "fn" else " (or swapped)")},
+        {"sql_condition": f"{l_} = {r_}", "label_for_charts": f"{label} exact",
+         "tf_adjustment_column": col, "tf_adjustment_weight": 1.0},
+        *swap_level,
+        {"sql_condition": f"list_has_any({groups}_l, {groups}_r)",
+         "label_for_charts": f"{label} nickname or variant"},
+    ]
+    if parts:
+        levels.append({"sql_condition": "len(sn_parts_l) + len(sn_parts_r) > 2 and "
+                                         "list_has_any(sn_parts_l, sn_parts_r)",
+                       "label_for_charts": "one part of a double-barrelled surname"})
+    levels += [
+        {"sql_condition": f"damerau_levenshtein({l_}, {r_}) <= 1 or {_jw(l_, r_)} >= 0.94",
+         "label_for_charts": f"{label} one edit"},
+        {"sql_condition": f"{col[:2]}_sk_l = {col[:2]}_sk_r or {_jw(l_, r_)} >= 0.85",
+         "label_for_charts": f"{label} same skeleton or similar"},
+        {"sql_condition": "ELSE", "label_for_charts": "different"},
+    ]
+    return {"output_column_name": label, "comparison_levels": levels}
+
+
+def _dob_comparison() -> dict[str, Any]:
+    return {"output_column_name": "dob", "comparison_levels": [
+        {"sql_condition": "by_l is null or by_r is null", "is_null_level": True,
+         "label_for_charts": "dob missing"},
+        {"sql_condition": "dob_s_l = dob_s_r and not dob_est_l", "label_for_charts": "dob exact"},
+        {"sql_condition": "by_l = by_r and bm_l = bd_r and bd_l = bm_r and bm_l <> bd_l",
+         "label_for_charts": "day and month swapped"},
+        {"sql_condition": "by_l = by_r and (dob_est_l or dob_est_r)",
+         "label_for_charts": "same year, one dob an 01/01 estimate"},
+        {"sql_condition": "damerau_levenshtein(dob_s_l, dob_s_r) <= 1",
+         "label_for_charts": "one digit different"},
+        {"sql_condition": "abs(by_l - by_r) <= 1", "label_for_charts": "within a year"},
+        {"sql_condition": "ELSE", "label_for_charts": "different"},
+    ]}
+
+
+def _simple(col: str, label: str, partial: str | None = None) -> dict[str, Any]:
+    levels: list[dict[str, Any]] = [
+        {"sql_condition": f"{col}_l is null or {col}_r is null", "is_null_level": True,
+         "label_for_charts": f"{label} missing"},
+        {"sql_condition": f"{col}_l = {col}_r", "label_for_charts": f"{label} equal"},
+    ]
+    if partial:
+        levels.append({"sql_condition": f"{partial}_l = {partial}_r",
+                       "label_for_charts": f"{label} same district"})
+    levels.append({"sql_condition": "ELSE", "label_for_charts": "different"})
+    return {"output_column_name": label, "comparison_levels": levels}
+
+
+def _postcode_comparison() -> dict[str, Any]:
+    return {"output_column_name": "postcode", "comparison_levels": [
+        {"sql_condition": "pc_out_l is null or pc_out_r is null", "is_null_level": True,
+         "label_for_charts": "postcode missing"},
+        {"sql_condition": "pc_l = pc_r", "label_for_charts": "full postcode equal"},
+        {"sql_condition": "pc_out_l = pc_out_r", "label_for_charts": "same district"},
+        {"sql_condition": "ELSE", "label_for_charts": "different"},
+    ]}
+
+
+def _agency_id_comparison(agencies: list[str]) -> dict[str, Any]:
+    levels: list[dict[str, Any]] = [
+        {"sql_condition": "agency_id_l is null or agency_id_r is null or agency_l <> agency_r",
+         "is_null_level": True, "label_for_charts": "no comparable agency ID"},
+        {"sql_condition": "agency_id_l = agency_id_r", "label_for_charts": "same agency ID"},
+    ]
+    for a in agencies:
+        levels.append({"sql_condition": f"agency_l = '{a}'",
+                       "label_for_charts": f"different {a} IDs"})
+    levels.append({"sql_condition": "ELSE", "label_for_charts": "different agency IDs"})
+    return {"output_column_name": "agency_id", "comparison_levels": levels}
+
+
+# Comparisons whose m the agency-ID labels can measure (the agency-ID comparison itself cannot).
+LABELLED_COMPARISONS = ("forename", "surname", "dob", "sex", "postcode")
+PRIOR_PAIRS = 20.0  # weight of EM's m as a prior, in pseudo-pairs
+
+
+def _label_pairs(labels: pd.Series) -> int:
+    counts = labels.dropna().value_counts()
+    return int((counts * (counts - 1) // 2).sum())
+
+
+def combine_m(em_model: dict[str, Any], label_model: dict[str, Any], label_pairs: int,
+              prior_pairs: float = PRIOR_PAIRS) -> dict[str, Any]:
+    """EM's m as a prior updated by the labelled pairs: m = (n * m_label + k * m_em) / (n + k)."""
+    out = copy.deepcopy(em_model)
+    labelled = {c["output_column_name"]: c for c in label_model["comparisons"]}
+    for comp in out["comparisons"]:
+        name = comp["output_column_name"]
+        if name not in LABELLED_COMPARISONS or name not in labelled:
+            continue
+        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        lab_levels = [lv for lv in labelled[name]["comparison_levels"] if not lv.get("is_null_level")]
+        raw = []
+        for lv, lab in zip(levels, lab_levels, strict=True):
+            m_em = lv.get("m_probability") or 0.0
+            m_lab = lab.get("m_probability") or 0.0
+            raw.append((label_pairs * m_lab + prior_pairs * m_em) / (label_pairs + prior_pairs))
+        total = sum(raw) or 1.0
+        for lv, m in zip(levels, raw, strict=True):
+            lv["m_probability"] = max(m / total, 1e-6)
+    return out
+
+
+def _agrees_sql(model: dict[str, Any], comparison: str, bottom: int = 1) -> str:
+    """SQL true unless the pair falls in one of the comparison's `bottom` levels."""
+    for comp in model["comparisons"]:
+        if comp["output_column_name"] == comparison:
+            conds = [lvl["sql_condition"] for lvl in comp["comparison_levels"]][:-bottom]
+            return "coalesce(" + " or ".join(f"({c})" for c in conds) + ", false)"
+    return "true"
+
+
+def settings(agencies: list[str]) -> dict[str, Any]:
+    """The splink settings (untrained) for identity nodes of the given agencies."""
+    comparisons = [
+        _name_comparison("fn", "sn", "fn_groups", "forename", parts=False),
+        _name_comparison("sn", "fn", "sn_groups", "surname", parts=True),
+        _dob_comparison(),
+        _simple("sex", "sex"),
+        _postcode_comparison(),
+    ]
+    if agencies:
+        comparisons.append(_agency_id_comparison(sorted(agencies)))
+    return {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": "node_id",
+        "comparisons": comparisons,
+        "blocking_rules_to_generate_predictions": PREDICT_BLOCKING,
+        "retain_intermediate_calculation_columns": False,
+        "retain_matching_columns": True,
+        "additional_columns_to_retain": [],
+    }
+
+
+def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
+                      deterministic_recall: float = 0.7, u_pairs: float = 2e6,
+                      model: dict[str, Any] | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Score pairs of identity nodes; returns (pairs with p >= lower, trained settings dict).
+
+    `nodes` carries `node_id`, `agency`, `agency_id`, `det_cluster` and the feature columns.
+    A previously trained `model` (settings dict) may be passed to score without training.
+    """
+    from splink import DuckDBAPI, Linker
+
+    empty = pd.DataFrame({c: pd.Series(dtype="int64") for c in PAIR_COLUMNS[:2]}
+                         | {"match_probability": pd.Series(dtype="float64")}
+                         | {c: pd.Series(dtype="bool") for c in PAIR_COLUMNS[3:]})
+    if len(nodes) < 2:
+        return empty, model or {}
+    agencies = sorted(a for a in nodes.loc[nodes["agency_id"].notna(), "agency"].unique())
+    con = duckdb.connect()  # names never leave this in-memory database
+    try:
+        db_api = DuckDBAPI(connection=con)
+        frame = nodes.copy()
+        frame["person_label"] = (frame["agency"].astype(str) + ":" + frame["agency_id"].astype(str)
+                                 ).where(frame["agency_id"].notna(), None)
+        sdf = db_api.register(frame, table_name="identity_nodes")
+        linker = Linker(sdf, model if model is not None else settings(agencies), log_level=None)
+        if model is None:
+            trn = linker.training
+            try:
+                trn.estimate_probability_two_random_records_match(
+                    list[Any](DETERMINISTIC_RULES), recall=deterministic_recall)
+            except ValueError as exc:  # no deterministic pair at all: keep splink's default prior
+                logger.warning("prior not estimated (%s); using the default", exc)
+            trn.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
+            for rule in TRAINING_BLOCKING:
+                try:
+                    trn.estimate_parameters_using_expectation_maximisation(
+                        rule, estimate_without_term_frequencies=True)
+                except Exception as exc:  # EM can fail on tiny or degenerate inputs
+                    logger.warning("EM on %s did not run: %s", rule, exc)
+            trained = linker.misc.save_model_to_json()
+            label_pairs = _label_pairs(frame["person_label"])
+            if label_pairs:
+                # records sharing an agency person ID are the same person: the noise between
+                # them measures m directly, free of EM's confusion with twins and families
+                labelled = Linker(sdf, trained, log_level=None)
+                labelled.training.estimate_m_from_label_column("person_label")
+                trained = combine_m(trained, labelled.misc.save_model_to_json(), label_pairs)
+                linker = Linker(sdf, trained, log_level=None)
+        trained = linker.misc.save_model_to_json()
+        pred = linker.inference.predict(warning_mode="never")
+        scored = con.execute(f"select count(*) from {pred.physical_name}").fetchall()[0][0]
+        pairs = con.execute(
+            f"select node_id_l as node_l, node_id_r as node_r, match_probability, "
+            f"{_agrees_sql(trained, 'forename')} as forename_agrees, "
+            f"{_agrees_sql(trained, 'surname')} as surname_agrees, "
+            f"{_agrees_sql(trained, 'dob', bottom=2)} as dob_agrees "
+            f"from {pred.physical_name} where match_probability >= ?", [lower]).df()
+        pairs.attrs["pairs_scored"] = int(scored)
+    finally:
+        con.close()
+    return (pairs if len(pairs) else empty), trained
