@@ -1,22 +1,39 @@
 """The page builder: writes the monthly local profile site under `build/profile/YYYY-MM/`.
 
 plotly.js is written once per site (`build/profile/plotly.min.js`) and every page loads it from
-disk, so pages open in a browser with no server and no internet.
+disk, so pages open in a browser with no server and no internet. Figures are embedded as JSON
+blocks (`<script type="application/json" class="lantern-figure">`) drawn by a few lines of script,
+and every table is embedded the same way (`class="lantern-table"`), so that tests and the
+disclosure scanner read exactly the numbers a reader sees.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from dashboards import figures
+from dashboards.disclosure import label
+
 logger = logging.getLogger(__name__)
 
 PLOTLY_JS = "plotly.min.js"
+CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; "
+       "img-src data:; font-src data:")
+_DRAW = """<script>
+document.querySelectorAll('script.lantern-figure').forEach(function (s) {
+  var f = JSON.parse(s.textContent);
+  Plotly.newPlot(s.getAttribute('data-target'), f.data, f.layout,
+                 {displaylogo: false, responsive: true, modeBarButtonsToRemove: ['sendDataToCloud']});
+});
+</script>"""
 
 
 def write_plotly_js(site: Path) -> Path:
@@ -28,47 +45,129 @@ def write_plotly_js(site: Path) -> Path:
     return target
 
 
-def page(title: str, body: str, *, depth: int = 1, subtitle: str = "") -> str:
+def page(title: str, body: str, *, depth: int = 1, subtitle: str = "", nav: str = "") -> str:
     """A whole HTML page that loads the site's plotly.js (`depth` folders below the root)."""
     js = "../" * depth + PLOTLY_JS
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data:; font-src data:">
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
+<meta name="referrer" content="no-referrer">
 <title>{html.escape(title)}</title>
 <script src="{js}"></script>
-<style>body{{font-family:Arial,Helvetica,sans-serif;margin:2em;max-width:1200px;color:#222}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #bbb;padding:4px 8px;text-align:right}}
-th{{background:#eee}}.note{{color:#555;font-size:90%}}</style>
+<style>body{{font-family:Arial,Helvetica,sans-serif;margin:2em;max-width:1250px;color:#222}}
+table{{border-collapse:collapse;margin:0.5em 0 1em}}td,th{{border:1px solid #bbb;padding:4px 8px;text-align:right}}
+th{{background:#eee}}td.t,th.t{{text-align:left}}.note{{color:#555;font-size:90%}}
+.pair{{display:flex;flex-wrap:wrap;gap:1em}}.pair>div{{flex:1 1 560px;min-width:0}}
+.na{{color:#8a4b00;background:#fff6e5;padding:0.5em;border-left:4px solid #E69F00}}
+nav a{{margin-right:1em}}h2{{border-bottom:2px solid #0072B2;padding-bottom:3px;margin-top:2em}}</style>
 </head><body>
+<nav>{nav}</nav>
 <h1>{html.escape(title)}</h1><p class="note">{html.escape(subtitle)}</p>
 {body}
+{_DRAW}
 </body></html>
 """
 
 
+@dataclass
+class Table:
+    """A published table: column names, what each column holds, rows of (suppressed) values."""
+
+    name: str
+    title: str
+    columns: list[str]
+    kinds: list[str]  # label | count | rate | share | model | ratio | number
+    rows: list[list[object]] = field(default_factory=list)
+    note: str = ""
+
+    def cell(self, value: object, kind: str) -> str:
+        if kind == "label":
+            return "" if value is None else str(value)
+        if kind == "count":
+            return label(value)  # type: ignore[arg-type]
+        if value is None:
+            return "–"
+        if kind == "number":
+            text = f"{value:.3g}"  # type: ignore[str-format]
+            return text if any(ch in text for ch in ".en") else text + ".0"  # a decimal, never read as a count
+        return f"{value:,.{2 if kind == 'ratio' else 1}f}"
+
+
+class Page:
+    """Collects the sections, figures and tables of one page."""
+
+    def __init__(self, slug: str) -> None:
+        self.slug = slug
+        self.parts: list[str] = []
+        self.tables: list[Table] = []
+        self.figures: list[go.Figure] = []
+
+    def add(self, fragment: str) -> None:
+        self.parts.append(fragment)
+
+    def heading(self, text: str, level: int = 2, anchor: str = "") -> None:
+        ident = f' id="{html.escape(anchor)}"' if anchor else ""
+        self.parts.append(f"<h{level}{ident}>{html.escape(text)}</h{level}>")
+
+    def text(self, text: str, cls: str = "note") -> None:
+        self.parts.append(f'<p class="{cls}">{html.escape(text)}</p>')
+
+    def missing(self, what: str) -> None:
+        self.parts.append(f'<p class="na">{html.escape(what)}: not yet available in this warehouse.</p>')
+
+    def figure(self, fig: go.Figure) -> str:
+        """Register a figure; returns its HTML fragment (a div and its JSON)."""
+        n = len(self.figures)
+        self.figures.append(fig)
+        ident = f"{self.slug}-fig-{n}"
+        return (f'<div id="{ident}" class="lantern-chart" style="min-height:300px"></div>'
+                f'<script type="application/json" class="lantern-figure" data-target="{ident}">'
+                f"{figures.to_json(fig)}</script>")
+
+    def add_figure(self, fig: go.Figure) -> None:
+        self.parts.append(self.figure(fig))
+
+    def pair(self, left: str, right: str) -> None:
+        self.parts.append(f'<div class="pair"><div>{left}</div><div>{right}</div></div>')
+
+    def table(self, t: Table) -> str:
+        """Register a table; returns its HTML (with its data embedded as JSON)."""
+        self.tables.append(t)
+        head = "".join(f'<th class="{"t" if k == "label" else ""}">{html.escape(c)}</th>'
+                       for c, k in zip(t.columns, t.kinds, strict=True))
+        body = "".join(
+            "<tr>" + "".join(f'<td class="{"t" if k == "label" else ""}">{html.escape(t.cell(v, k))}</td>'
+                             for v, k in zip(row, t.kinds, strict=True)) + "</tr>" for row in t.rows)
+        data = json.dumps({"name": t.name, "title": t.title, "columns": t.columns, "kinds": t.kinds,
+                           "rows": t.rows}, default=str, separators=(",", ":"))
+        data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        note = f'<p class="note">{html.escape(t.note)}</p>' if t.note else ""
+        return (f"<h3>{html.escape(t.title)}</h3><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+                f'{note}<script type="application/json" class="lantern-table">{data}</script>')
+
+    def add_table(self, t: Table) -> None:
+        self.parts.append(self.table(t))
+
+    def html(self) -> str:
+        return "\n".join(self.parts)
+
+
 def figure_html(fig: go.Figure) -> str:
     """A figure as an HTML fragment (plotly.js not included: the page loads it)."""
-    return str(fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False}))
+    return Page("f").figure(fig)
 
 
 def build_profile(con: duckdb.DuckDBPyConnection, month: str, site: Path, *,
                   small_count: int = 5) -> list[Path]:
-    """Build the pages for `month`; returns the files written."""
+    """Build the partners' edition for `month` (profile, theme pages, data quality, dictionary,
+    exports) under `site/month`; returns the files written."""
+    from dashboards import dictionary, partners, quality
+
     write_plotly_js(site)
     out = site / month
     out.mkdir(parents=True, exist_ok=True)
-    rows = con.execute(
-        "SELECT delivery_month, source, sum(rows_loaded), sum(rows_quarantined) FROM ops.loads "
-        "WHERE status = 'loaded' AND delivery_month <= ? GROUP BY ALL ORDER BY 1, 2", [month]).fetchall()
-    fig = go.Figure()
-    for src in sorted({r[1] for r in rows}):
-        xs = [r[0] for r in rows if r[1] == src]
-        ys = [int(r[2]) for r in rows if r[1] == src]
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=src))
-    fig.update_layout(title=f"Records loaded per delivery month, by source (to {month})",
-                      xaxis_title="Delivery month", yaxis_title="Records loaded (count)")
-    body = figure_html(fig)
-    target = out / "data-quality.html"
-    target.write_text(page(f"Data quality — {month}", body,
-                           subtitle="Loads per source and month (records, not people)."), encoding="utf-8")
-    return [target]
+    written = partners.build(con, month, out, small_count=small_count)
+    written += quality.build(con, month, out, small_count=small_count)
+    written += dictionary.build(con, month, out)
+    logger.info("local profile %s: %d files under %s", month, len(written), out)
+    return written

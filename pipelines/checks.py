@@ -40,4 +40,19 @@ def no_orphan_keys(duckdb: DuckDBResource) -> dg.AssetCheckResult:
         return _result(checks.no_orphan_keys(con), dg.AssetCheckSeverity.ERROR)
 
 
-ASSET_CHECKS = [rows_reconcile, volume_usual, no_personal_data, no_orphan_keys]
+@dg.asset_check(asset="theme_breakdowns", blocking=False)
+def completeness_steady(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    """A field's recording completeness dropping this month (warning: read trends with care)."""
+    with duckdb.get_connection() as con:
+        return _result(checks.completeness_steady(con), dg.AssetCheckSeverity.WARN)
+
+
+@dg.asset_check(asset="person_identity", blocking=False)
+def review_backlog_steady(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    """The clerical-review backlog of borderline links growing (warning)."""
+    with duckdb.get_connection() as con:
+        return _result(checks.review_backlog_steady(con), dg.AssetCheckSeverity.WARN)
+
+
+ASSET_CHECKS = [rows_reconcile, volume_usual, no_personal_data, no_orphan_keys, completeness_steady,
+                review_backlog_steady]

@@ -142,6 +142,38 @@ def _cmd_review(args: argparse.Namespace) -> int:
     return review_main(args)
 
 
+def _cmd_links(args: argparse.Namespace) -> int:
+    import getpass
+
+    from pipelines.resources import connect_warehouse
+    from pipelines.runs import warehouse_lock
+    from transforms.identity.review import record_decision
+
+    s = load_settings()
+    if args.action == "list":
+        with connect_warehouse(str(s.warehouse), read_only=True) as con:
+            rows = con.execute(
+                "SELECT pair_id, source_l, source_key_l, source_r, source_key_r, round(match_probability, 3), reason "
+                "FROM core.link_review WHERE decision = 'pending' ORDER BY match_probability DESC LIMIT ?",
+                [args.limit]).fetchall()
+        print("pair_id  record A  record B  probability  reason  (look the records up in raw with proper access)")
+        for r in rows:
+            print(f"{r[0]}  {r[1]}:{r[2]}  {r[3]}:{r[4]}  {r[5]}  {r[6] or ''}")
+        return 0
+    if not args.pair:
+        print("give the pair_id(s) to decide", file=sys.stderr)
+        return 2
+    with warehouse_lock(s), connect_warehouse(str(s.warehouse)) as con:
+        for pid in args.pair:
+            try:
+                record_decision(con, pid, args.action, getpass.getuser())
+            except KeyError as exc:
+                print(f"lantern: {exc.args[0]}", file=sys.stderr)
+                return 2
+    print(f"recorded '{args.action}' for {len(args.pair)} pair(s); honoured on the next refresh")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `lantern`."""
     p = argparse.ArgumentParser(prog="lantern", description="Lantern: contextual-safeguarding analytics.")
@@ -171,6 +203,11 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--format", choices=["table", "csv", "json", "xlsx", "parquet"], default="table")
     q.add_argument("--out", help="write to this file (needed for xlsx and parquet)")
     q.set_defaults(func=_cmd_sql)
+    lk = sub.add_parser("links", help="clerical review of borderline identity links")
+    lk.add_argument("action", choices=["list", "accept", "reject", "pending"])
+    lk.add_argument("pair", nargs="*", help="pair_id(s) from `lantern links list`")
+    lk.add_argument("--limit", type=int, default=50)
+    lk.set_defaults(func=_cmd_links)
     gen = sub.add_parser("generate", help="generate a synthetic borough")
     gen.add_argument("--out", required=True)
     gen.add_argument("--people", type=int, default=3000)

@@ -77,3 +77,34 @@ def volume_usual(con: duckdb.DuckDBPyConnection, month: str, tolerance: float = 
            if u and (n > tolerance * u or n < u / tolerance) and abs(n - u) > max(3 * u ** 0.5, 20)]
     return CheckOutcome(not odd, "volumes as usual" if not odd else "volume far from usual: " + "; ".join(odd),
                         {"sources_checked": len(rows), "sources_unusual": len(odd)})
+
+
+def completeness_steady(con: duckdb.DuckDBPyConnection, drop: float = 0.15) -> CheckOutcome:
+    """No field's share filled in the latest month more than `drop` below its previous 6-month mean."""
+    rows = con.execute("""
+        WITH r AS (SELECT source, field, month, records, share_filled FROM marts.recording_completeness),
+             last AS (SELECT max(month) AS m FROM r)
+        SELECT r.source, r.field, r.share_filled, avg(p.share_filled) AS usual
+        FROM r JOIN last ON r.month = last.m
+        JOIN r p ON p.source = r.source AND p.field = r.field AND p.month < r.month
+             AND p.month >= strftime(CAST(r.month || '-01' AS DATE) - INTERVAL 6 MONTH, '%Y-%m')
+        WHERE r.records >= 20
+        GROUP BY ALL HAVING r.share_filled < avg(p.share_filled) - ?
+    """, [drop]).fetchall()
+    odd = [f"{s}.{f}: {v:.0%} filled vs usual {u:.0%}" for s, f, v, u in rows]
+    return CheckOutcome(not odd, "recording completeness steady" if not odd else
+                        "completeness dropping: " + "; ".join(odd[:10]), {"fields_dropping": len(odd)})
+
+
+def review_backlog_steady(con: duckdb.DuckDBPyConnection, growth: float = 1.5) -> CheckOutcome:
+    """The link-review backlog (pending pairs) not growing fast from one linkage run to the next."""
+    runs = con.execute("SELECT review_pending FROM core.linkage_run WHERE review_pending IS NOT NULL "
+                       "ORDER BY trained_at DESC LIMIT 2").fetchall()
+    pending = int(con.execute("SELECT count(*) FROM core.link_review WHERE decision = 'pending'").fetchall()[0][0])
+    if len(runs) < 2 or not runs[1][0]:
+        return CheckOutcome(True, f"{pending} pairs awaiting review", {"pending": pending})
+    now, before = int(runs[0][0]), int(runs[1][0])
+    ok = now <= growth * before
+    return CheckOutcome(ok, f"{pending} pairs awaiting review (last run {now}, run before {before})"
+                        + ("" if ok else ": the backlog is growing; review the pairs in core.link_review"),
+                        {"pending": pending, "last_run": now, "run_before": before})

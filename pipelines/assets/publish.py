@@ -1,24 +1,50 @@
-"""Publishing assets: the monthly local profile pages under `build/profile/YYYY-MM/`."""
-
+"""Publishing assets: the monthly local profile (partners' edition) under `build/profile/YYYY-MM/`,
+and the restricted analysts' edition under `build/restricted/YYYY-MM/` (group "restricted": the
+monthly job leaves it out; it is built only when asked, `lantern publish --analysts`)."""
 
 from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from dashboards import analysts
+from dashboards.disclosure import scan_published
 from dashboards.site import build_profile
 from pipelines.partitions import monthly
 from pipelines.resources import LanternConfig
 
+# the marts the pages read: base marts, themes and trends, networks (for the analysts' edition)
+MART_ASSETS = ["person_marts", "incident_themes", "theme_monthly", "theme_breakdowns", "emerging_themes"]
+NETWORK_ASSETS = ["peer_network"]
+
 
 @dg.asset(group_name="publish", kinds={"html", "plotly"}, partitions_def=monthly,
-          deps=["raw_extracts", "person_marts"])
+          deps=["raw_extracts", *MART_ASSETS])
 def local_profile(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                   lantern: LanternConfig) -> dg.MaterializeResult:
-    """The monthly local profile (partners' edition) as static HTML, with small numbers suppressed."""
+    """The monthly local profile (partners' edition) as static HTML with CSV/XLSX exports, small
+    numbers suppressed; the published folder is scanned for counts 1-5 and person keys."""
+    pages: list[str] = []
+    problems: list[str] = []
+    site = Path(lantern.build) / "profile"
+    for month in context.partition_keys:
+        with duckdb.get_connection() as con:
+            pages += [str(p) for p in build_profile(con, month, site, small_count=lantern.small_count)]
+        problems += scan_published(site / month)
+    if problems:
+        raise dg.Failure(description=f"disclosure scan failed: {len(problems)} problems, first: {problems[0]}")
+    return dg.MaterializeResult(metadata={"files": len(pages), "html_pages": sum(p.endswith(".html") for p in pages),
+                                          "first": pages[0] if pages else "", "disclosure_problems": 0})
+
+
+@dg.asset(group_name="restricted", kinds={"html", "plotly"}, partitions_def=monthly,
+          deps=[*MART_ASSETS, *NETWORK_ASSETS])
+def analysts_edition(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+                     lantern: LanternConfig) -> dg.MaterializeResult:
+    """The analysts' edition (restricted): peer network, group and place profiles, group-place
+    view, group changes. Pseudonymous keys: built only on request, never by the schedule."""
     pages: list[str] = []
     for month in context.partition_keys:
         with duckdb.get_connection() as con:
-            pages += [str(p) for p in build_profile(con, month, Path(lantern.build) / "profile",
-                                                    small_count=lantern.small_count)]
+            pages += [str(p) for p in analysts.build(con, month, Path(lantern.build) / "restricted")]
     return dg.MaterializeResult(metadata={"pages": len(pages), "first": pages[0] if pages else ""})

@@ -41,3 +41,20 @@ def test_volume_check_warns_on_a_collapse(sample_warehouse: Path, tmp_path: Path
     con.execute("UPDATE ops.loads SET rows_in = 3 WHERE source = 'police_crimes' AND delivery_month = ?", [month])
     out = checks.volume_usual(con, month)
     assert not out.passed and "police_crimes" in out.description
+
+
+def test_completeness_and_backlog_warnings(sample_warehouse: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "warn.duckdb"
+    shutil.copy(sample_warehouse, copy)
+    con = duckdb.connect(str(copy))
+    assert checks.completeness_steady(con).passed
+    assert checks.review_backlog_steady(con).passed
+    last = con.execute("SELECT max(month) FROM marts.recording_completeness").fetchall()[0][0]
+    con.execute("UPDATE marts.recording_completeness SET share_filled = share_filled / 3 "
+                "WHERE month = ? AND source = 'police_persons' AND records >= 20", [last])
+    out = checks.completeness_steady(con)
+    assert not out.passed and "police_persons" in out.description
+    con.execute("INSERT INTO core.linkage_run (run_id, trained_at, review_pending) VALUES "
+                "('r1', TIMESTAMP '2000-01-01', 10), ('r2', now() + INTERVAL 1 DAY, 40)")
+    out = checks.review_backlog_steady(con)
+    assert not out.passed and "growing" in out.description

@@ -1,0 +1,119 @@
+"""Exports of the published tables: CSV and XLSX with the same suppression as the pages, and a
+guard against spreadsheet formula injection (OWASP "CSV Injection": a cell starting with
+`=`, `+`, `-`, `@`, tab or carriage return is prefixed with a single quote so that a spreadsheet
+shows it as text instead of running it). Figures as PNG when a renderer (kaleido with a
+Chromium) is available; otherwise skipped with a note.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+    from dashboards.site import Table
+
+logger = logging.getLogger(__name__)
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def guard(value: object) -> object:
+    """A cell value a spreadsheet will not run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _cells(t: Table) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for row in t.rows:
+        out: list[object] = []
+        for v, kind in zip(row, t.kinds, strict=True):
+            if kind == "count":
+                out.append("c" if v is None else v)
+            elif kind == "label":
+                out.append(guard("" if v is None else str(v)))
+            else:
+                out.append("" if v is None else v)
+        rows.append(out)
+    return rows
+
+
+def file_stem(name: str) -> str:
+    """A safe file name for a table name."""
+    return _SAFE_NAME.sub("_", name).strip("_") or "table"
+
+
+def write_tables(tables: Sequence[Table], folder: Path) -> list[Path]:
+    """Each table as `<name>.csv` and `<name>.xlsx` in `folder`; returns the files."""
+    from openpyxl import Workbook
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for t in tables:
+        stem = file_stem(t.name)
+        header = [str(guard(c)) for c in t.columns]
+        rows = _cells(t)
+        path = folder / f"{stem}.csv"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(header)
+            w.writerows(rows)
+        written.append(path)
+        wb = Workbook()
+        ws = wb.active
+        ws.title = stem[:31]
+        ws.append(header)
+        for row in rows:
+            ws.append(row)
+            for cell, kind in zip(ws[ws.max_row], t.kinds, strict=True):
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # text stays text, never a formula
+                elif kind != "count":
+                    # rates, shares and modelled levels carry decimals: the scanner reads them as such
+                    cell.number_format = {"ratio": "0.00", "number": "0.000"}.get(kind, "0.0")
+        ws.append([])
+        ws.append([str(guard(t.title))])
+        if t.note:
+            ws.append([str(guard(t.note))])
+        ws.append(["c = a count from 1 to 5, suppressed (with a second cell where a total would reveal it)"])
+        xlsx = folder / f"{stem}.xlsx"
+        wb.save(xlsx)
+        written.append(xlsx)
+    return written
+
+
+def png_renderer() -> str | None:
+    """Why PNG export is unavailable (None when kaleido and a browser are there)."""
+    try:
+        import kaleido  # noqa: F401
+    except ImportError:
+        return "kaleido is not installed"
+    return None
+
+
+def write_pngs(figs: Sequence[tuple[str, go.Figure]], folder: Path) -> list[Path]:
+    """Figures as PNG (for reports) when a renderer is available; [] and a log line otherwise."""
+    why = png_renderer()
+    if why:
+        logger.info("PNG export skipped: %s", why)
+        return []
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, fig in figs:
+        path = folder / f"{file_stem(name)}.png"
+        try:
+            fig.write_image(str(path), width=1100, height=int(fig.layout.height or 450))
+        except Exception as exc:  # noqa: BLE001 - a missing browser is a reason to skip, not to fail
+            logger.warning("PNG export skipped: %s", str(exc).splitlines()[0] if str(exc) else exc)
+            return written
+        written.append(path)
+    return written

@@ -1,0 +1,537 @@
+"""The local profile, partners' edition: what the marts say, with disclosure control applied.
+
+`build` writes `index.html` (every theme this month against expected, the MAP assessment matrix,
+unaddressed contexts, emerging themes) and one page per theme (`theme-<code>.html`: trend with
+exceedances beside recording completeness; victims and suspects by age band, sex and ethnic
+group; location types; a ward map; day-by-hour heat map; repeat victimisation and the
+victim-and-suspect overlap; disproportionality with intervals), plus every table as CSV and XLSX
+under `exports/`. The page carries no person-level data: every number is an aggregate, counts
+from 1 to `small_count` are `c` with secondary suppression against published totals, and no rate
+rests on fewer than `small_count` cases.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from dashboards import exports, figures
+from dashboards.disclosure import is_small, rate, suppress_count, suppress_groups, suppress_series
+from dashboards.reading import (
+    columns,
+    definitions_version,
+    frame,
+    has_table,
+    last_load,
+    months_back,
+    tables_like,
+    theme_labels,
+    wards,
+)
+from dashboards.site import Page, Table, page
+
+logger = logging.getLogger(__name__)
+
+AGE_BANDS = [("0-9", 0, 9), ("10-13", 10, 13), ("14-15", 14, 15), ("16-17", 16, 17), ("18-24", 18, 24),
+             ("25+", 25, 200)]
+DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+HOUR_BLOCKS = ["00-03", "04-07", "08-11", "12-15", "16-19", "20-23"]
+CONTEXTS = ["individual", "family_home", "peer_group", "school", "neighbourhood"]
+DOMAINS = ["current_situation", "hsb", "vulnerability", "risk", "resilience", "strengths",
+           "professional_involvement", "planned_actions"]
+
+
+@dataclass
+class Context:
+    """What every page of one build shares."""
+
+    con: duckdb.DuckDBPyConnection
+    month: str
+    small: int
+    version: str
+    loaded: str
+    labels: dict[str, str]
+    months: list[str]
+    window: list[str]
+
+    @property
+    def period(self) -> str:
+        return f"{self.window[0]} to {self.window[-1]}"
+
+    def subtitle(self) -> str:
+        return (f"Month {self.month}. Theme definitions {self.version}; data last loaded {self.loaded}. "
+                f"Counts from 1 to {self.small} are shown as c, with a second cell suppressed where a total "
+                f"would reveal the first; no rate or percentage rests on fewer than {self.small} cases.")
+
+
+def _nav(themes: list[str]) -> str:
+    links = ['<a href="index.html">Profile</a>'] + [
+        f'<a href="theme-{html.escape(t)}.html">{html.escape(t)}</a>' for t in themes]
+    links += ['<a href="data-quality.html">Data quality</a>', '<a href="dictionary.html">Data dictionary</a>',
+              '<a href="exports/">Exports</a>']
+    return " ".join(links)
+
+
+def _themes(ctx: Context) -> list[str]:
+    con = ctx.con
+    if has_table(con, "marts", "theme_monthly"):
+        found = [r[0] for r in con.execute("select distinct theme from marts.theme_monthly order by 1").fetchall()]
+    else:
+        found = [r[0] for r in con.execute(
+            "select distinct unnest(themes) from marts.incident order by 1").fetchall()]
+    order = list(ctx.labels)
+    return sorted(found, key=lambda t: (order.index(t) if t in order else 99, t))
+
+
+def monthly_series(ctx: Context, theme: str) -> pd.DataFrame:
+    """Borough-wide monthly counts of `theme` with expected levels (NaN when not modelled)."""
+    con = ctx.con
+    base = pd.DataFrame({"month": ctx.months})
+    if has_table(con, "marts", "theme_monthly"):
+        cols = set(columns(con, "marts", "theme_monthly"))
+        want = [c for c in ("count", "expected", "lower", "upper", "exceedance") if c in cols]
+        df = frame(con, f"select month, {', '.join(chr(34) + c + chr(34) for c in want)} from marts.theme_monthly "
+                        "where theme = ? and ward_code is null and month <= ?", [theme, ctx.month])
+    else:
+        df = frame(con, "select month, count(*) as count from marts.incident where list_contains(themes, ?) "
+                        "and month <= ? group by 1", [theme, ctx.month])
+    out = base.merge(df, on="month", how="left")
+    out["count"] = out["count"].fillna(0).astype(int)
+    for c in ("expected", "lower", "upper"):
+        if c not in out:
+            out[c] = float("nan")
+    out["exceedance"] = out["exceedance"].fillna(False).astype(bool) if "exceedance" in out else False
+    return out
+
+
+def suppressed_series(ctx: Context, series: pd.DataFrame) -> list[int | None]:
+    """Monthly counts with primary suppression and secondary within the published 12-month total."""
+    window = [i for i, m in enumerate(series["month"]) if m in ctx.window]
+    return suppress_groups([int(v) for v in series["count"]], [window], ctx.small)
+
+
+def _num(v: object) -> float | None:
+    return None if v is None or pd.isna(v) else round(float(v), 1)  # type: ignore[arg-type]
+
+
+def headline(ctx: Context, themes: list[str]) -> Table:
+    """Every theme: this month against expected, and the last 12 months."""
+    t = Table("headline", f"Themed incidents in {ctx.month} against the expected level, and in {ctx.period}",
+              ["theme", f"incidents {ctx.month}", "expected", "expected range low", "expected range high",
+               "above expected range", f"incidents {ctx.period}"],
+              ["label", "count", "model", "model", "model", "label", "count"],
+              note="Expected levels and ranges from the theme model (marts.theme_monthly); "
+                   "'above expected range' marks an exceedance.")
+    for theme in themes:
+        s = monthly_series(ctx, theme)
+        sup = suppressed_series(ctx, s)
+        last = s.iloc[-1]
+        total = int(s[s["month"].isin(ctx.window)]["count"].sum())
+        t.rows.append([ctx.labels.get(theme, theme), sup[-1], _num(last["expected"]), _num(last["lower"]),
+                       _num(last["upper"]), "yes" if bool(last["exceedance"]) and sup[-1] is not None else
+                       ("yes (count suppressed)" if bool(last["exceedance"]) else "no"),
+                       suppress_count(total, ctx.small)])
+    return t
+
+
+def _in_window(ctx: Context) -> list[object]:
+    return [ctx.window[0], ctx.window[-1]]
+
+
+def people_by(ctx: Context, theme: str, dimension: str) -> Table:
+    """Victims and suspects of `theme` incidents in the window by age band, sex or ethnic group."""
+    con = ctx.con
+    if dimension == "age band":
+        cases = " ".join(f"when v.age_at_event between {lo} and {hi} then '{name}'" for name, lo, hi in AGE_BANDS)
+        expr, cats = f"case {cases} else 'unknown' end", [b[0] for b in AGE_BANDS] + ["unknown"]
+    elif dimension == "sex":
+        expr, cats = "coalesce(v.sex, 'unknown')", ["F", "M", "X", "unknown"]
+    else:
+        expr, cats = "coalesce(v.ethnic_group, 'unknown')", ["asian", "black", "mixed", "white", "other", "unknown"]
+    df = frame(con, f"""
+        select case when v.role = 'victim' then 'victims' else 'suspects' end as who, {expr} as cat,
+               count(*) as n
+        from marts.involvement v join marts.incident i using (incident_key)
+        where list_contains(i.themes, ?) and i.month between ? and ? and v.role in ('victim', 'suspect', 'accused')
+        group by all""", [theme, *_in_window(ctx)])
+    cats += sorted(set(df["cat"]) - set(cats))
+    raw = {who: [int(df[(df.who == who) & (df.cat == c)]["n"].sum()) for c in cats] for who in ("victims", "suspects")}
+    sup = {who: suppress_series(v, ctx.small) for who, v in raw.items()}
+    t = Table(f"{theme}_people_by_{dimension.replace(' ', '_')}",
+              f"Victims and suspects of {ctx.labels.get(theme, theme)} incidents by {dimension}, {ctx.period}",
+              [dimension, "victims", "suspects"], ["label", "count", "count"],
+              note="People counted once per incident (a person in two incidents counts twice); "
+                   "roles belong to incidents, not to children.")
+    for i, c in enumerate(cats):
+        t.rows.append([c, sup["victims"][i], sup["suspects"][i]])
+    return t
+
+
+def incidents_by(ctx: Context, theme: str, what: str) -> tuple[Table, list[str], list[int | None]]:
+    """Incidents of `theme` in the window by location type or ward (totals are published)."""
+    col = "location_type" if what == "location type" else "ward_code"
+    df = frame(ctx.con, f"""select coalesce({col}, 'none recorded') as cat, count(*) as n from marts.incident
+        where list_contains(themes, ?) and month between ? and ? group by 1 order by 2 desc, 1""",
+               [theme, *_in_window(ctx)])
+    cats = [str(c) for c in df["cat"]]
+    sup = suppress_series([int(n) for n in df["n"]], ctx.small)
+    t = Table(f"{theme}_incidents_by_{col}", f"{ctx.labels.get(theme, theme)} incidents by {what}, {ctx.period}",
+              [what, "incidents"], ["label", "count"])
+    t.rows = [[c, v] for c, v in zip(cats, sup, strict=True)]
+    return t, cats, sup
+
+
+def day_hour(ctx: Context, theme: str) -> tuple[Table, list[list[int | None]]]:
+    """Incidents of `theme` in the window by day of week and four-hour block."""
+    df = frame(ctx.con, """select day_of_week as d, hour_of_day // 4 as h, count(*) as n from marts.incident
+        where list_contains(themes, ?) and month between ? and ? and day_of_week is not null group by all""",
+               [theme, *_in_window(ctx)])
+    z = [[int(df[(df.d == d) & (df.h == h)]["n"].sum()) for h in range(6)] for d in range(7)]
+    flat = suppress_groups([v for row in z for v in row], [range(42)], ctx.small)
+    zs = [flat[d * 6:(d + 1) * 6] for d in range(7)]
+    t = Table(f"{theme}_day_hour", f"{ctx.labels.get(theme, theme)} incidents by day and time of day, {ctx.period}",
+              ["day"] + HOUR_BLOCKS, ["label"] + ["count"] * 6,
+              note="Time is the start of the window in which the offence happened.")
+    t.rows = [[DAYS[d]] + zs[d] for d in range(7)]
+    return t, zs
+
+
+def repeats(ctx: Context, theme: str) -> Table:
+    """Repeat victimisation and the victim-and-suspect overlap for `theme` in the window."""
+    rows = ctx.con.execute("""
+        with inv as (
+          select v.person_key, v.incident_key, v.role from marts.involvement v join marts.incident i using (incident_key)
+          where list_contains(i.themes, ?) and i.month between ? and ? and v.person_key is not null
+        ), per as (
+          select person_key, count(distinct incident_key) filter (where role = 'victim') as as_victim,
+                 count(distinct incident_key) filter (where role in ('suspect', 'accused')) as as_suspect
+          from inv group by 1
+        )
+        select count(*) filter (where as_victim > 0), count(*) filter (where as_victim > 1),
+               count(*) filter (where as_suspect > 0), count(*) filter (where as_victim > 0 and as_suspect > 0)
+        from per""", [theme, *_in_window(ctx)]).fetchall()[0]
+    victims, repeat, suspects, both = (int(v or 0) for v in rows)
+    v_s, r_s, s_s, b_s = (suppress_count(v, ctx.small) for v in (victims, repeat, suspects, both))
+    t = Table(f"{theme}_repeat_overlap",
+              f"Repeat victimisation and victim-and-suspect overlap, {ctx.labels.get(theme, theme)}, {ctx.period}",
+              ["measure", "people", "share (%)"], ["label", "count", "share"],
+              note="Repeat: a victim in two or more incidents of the theme in the period. Overlap: recorded as a "
+                   "victim in one incident and a suspect in another (or the same) in the period — a pattern "
+                   "across incidents, not a label for a child. Shares of victims; not shown on fewer than "
+                   f"{ctx.small} people.")
+    t.rows = [["distinct victims", v_s, None], ["distinct suspects", s_s, None],
+              ["victims in 2+ incidents", r_s, rate(r_s, v_s, ctx.small)],
+              ["both victim and suspect", b_s, rate(b_s, v_s, ctx.small)]]
+    return t
+
+
+def _pick(cols: list[str], *names: str) -> str | None:
+    for n in names:
+        for c in cols:
+            if c == n:
+                return c
+    for n in names:
+        for c in cols:
+            if n in c:
+                return c
+    return None
+
+
+def disproportionality(ctx: Context, theme: str) -> tuple[Table, object] | None:
+    """Rates per 1,000 children by group with intervals, from marts.disproportionality."""
+    if not has_table(ctx.con, "marts", "disproportionality"):
+        return None
+    cols = columns(ctx.con, "marts", "disproportionality")
+    df = frame(ctx.con, "select * from marts.disproportionality where theme = ?", [theme])
+    if "period" in cols and (df["period"] == "last_12_months").any():
+        df = df[df["period"] == "last_12_months"]
+    if "dimension" in cols and df["dimension"].isin(["ethnic_group", "sex"]).any():
+        df = df[df["dimension"].isin(["ethnic_group", "sex"])]
+    sort = [c for c in ("role", "dimension", "category") if c in cols]
+    if sort:
+        df = df.sort_values(sort)
+    if "month" in cols and len(df):
+        df = df[df["month"] == df["month"][df["month"] <= ctx.month].max()] if (df["month"] <= ctx.month).any() else df
+    group = _pick(cols, "group_value", "group", "ethnic_group", "category")
+    kind = _pick(cols, "group_type", "dimension", "breakdown")
+    ratio = _pick(cols, "ratio")
+    lo = _pick(cols, "ratio_lower", "ratio_low", "ratio_ci_lower", "lower")
+    hi = _pick(cols, "ratio_upper", "ratio_high", "ratio_ci_upper", "upper")
+    rate_col = _pick(cols, "rate_per_1000", "rate")
+    n_col = _pick(cols, "children", "young_people", "people", "victims", "count", "n")
+    if not (group and ratio):
+        return None
+    t = Table(f"{theme}_disproportionality",
+              f"Rate per 1,000 children aged 10-17 and ratio to the borough rate, {ctx.labels.get(theme, theme)}"
+              + (", last 12 months" if "period" in cols else ""),
+              ["group", "children", "rate per 1,000", "ratio to borough", "ratio low", "ratio high"],
+              ["label", "count", "rate", "ratio", "ratio", "ratio"],
+              note=f"95% confidence intervals. Not shown when fewer than {ctx.small} children.")
+    labels, vals, los, his = [], [], [], []
+    for _, r in df.iterrows():
+        n = int(r[n_col]) if n_col and not pd.isna(r[n_col]) else None
+        ok = n is None or (not is_small(n, ctx.small) and n >= ctx.small)
+        name = f"{r[kind]}: {r[group]}" if kind else str(r[group])
+        if "role" in cols:
+            name = f"{r['role']}s, {name}"
+        shown = [_num(r[c]) if ok and c else None for c in (rate_col, ratio, lo, hi)]
+        t.rows.append([name, suppress_count(n, ctx.small) if n is not None else None] + shown)
+        labels.append(name)
+        vals.append(shown[1])
+        los.append(shown[2])
+        his.append(shown[3])
+    fig = figures.intervals(labels, vals, los, his, reference=1.0,
+                            title=f"{ctx.labels.get(theme, theme)}: ratio of the group's rate to the borough rate, with 95% intervals",
+                            x_title="Rate ratio (1 = borough rate)", y_title="Role and group")
+    return t, fig
+
+
+def completeness(ctx: Context, theme: str) -> object:
+    """Recording completeness by month (marts.recording_completeness, else from the marts)."""
+    con = ctx.con
+    if has_table(con, "marts", "recording_completeness"):
+        cols = columns(con, "marts", "recording_completeness")
+        share = _pick(cols, "share", "filled_share", "completeness", "pct")
+        recs = _pick(cols, "records")
+        src = _pick(cols, "source")
+        fld = _pick(cols, "field")
+        df = frame(con, "select * from marts.recording_completeness where month <= ?", [ctx.month]) if share and fld else pd.DataFrame()
+        if src and len(df) and (df[src] == "police_crimes").any():
+            df = df[df[src].isin(["police_crimes", "police_persons"])]
+        series: dict[str, list[float | None]] = {}
+        if len(df):
+            scale = 100.0 if df[share].max() <= 1.0 else 1.0
+            for key, g in df.groupby([src, fld] if src else [fld]):
+                name = " / ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
+                ok = g[recs] >= ctx.small if recs else pd.Series(True, index=g.index)
+                by = dict(zip(g["month"], g[share].where(ok), strict=True))
+                series[name] = [None if by.get(m) is None or pd.isna(by.get(m)) else round(float(by[m]) * scale, 1)
+                                for m in ctx.months]
+        note = "recording completeness (marts.recording_completeness)"
+    else:
+        df = frame(con, """select i.month,
+              count(distinct i.incident_key) as incidents,
+              count(distinct i.incident_key) filter (where i.ward_code is not null or i.location_type = 'online') as ward,
+              count(distinct i.incident_key) filter (where i.location_type is not null) as loc,
+              count(*) filter (where v.role = 'victim') as victims,
+              count(*) filter (where v.role = 'victim' and coalesce(v.ethnic_group, 'unknown') <> 'unknown') as eth
+            from marts.incident i left join marts.involvement v using (incident_key)
+            where list_contains(i.themes, ?) and i.month <= ? group by 1""", [theme, ctx.month])
+        by = {r.month: r for r in df.itertuples()}
+        series = {
+            "ward or online recorded": [rate(int(by[m].ward), int(by[m].incidents), ctx.small) if m in by else None for m in ctx.months],
+            "location type recorded": [rate(int(by[m].loc), int(by[m].incidents), ctx.small) if m in by else None for m in ctx.months],
+            "victim's ethnic group recorded": [rate(int(by[m].eth), int(by[m].victims), ctx.small) if m in by else None for m in ctx.months],
+        }
+        note = f"recording completeness of {ctx.labels.get(theme, theme)} records (computed from the marts)"
+    return figures.share_lines(ctx.months, series, title=f"Recording completeness by month, {ctx.months[0]} to {ctx.month}: {note}")
+
+
+def theme_page(ctx: Context, theme: str, themes: list[str], out: Path) -> tuple[Path, list[Table]]:
+    """One theme's page."""
+    name = ctx.labels.get(theme, theme)
+    p = Page(f"theme-{theme}")
+    s = monthly_series(ctx, theme)
+    sup = suppressed_series(ctx, s)
+    last = s.iloc[-1]
+    exp = _num(last["expected"])
+    p.heading(f"{ctx.month} against expected")
+    p.text(f"{name} incidents in {ctx.month}: {'c' if sup[-1] is None else f'{sup[-1]:,}'}; expected "
+           f"{'not modelled' if exp is None else f'{exp:.1f} (range {_num(last.lower)} to {_num(last.upper)})'}; "
+           f"{'above the expected range' if bool(last['exceedance']) else 'not above the expected range'}.", cls="")
+    has_model = not s["expected"].isna().all()
+    fig = figures.trend(list(s["month"]), sup,
+                        expected=[_num(v) for v in s["expected"]] if has_model else None,
+                        lower=[_num(v) for v in s["lower"]] if has_model else None,
+                        upper=[_num(v) for v in s["upper"]] if has_model else None,
+                        exceedance=list(s["exceedance"]) if has_model else None,
+                        title=f"{name}: incidents per month, {s['month'].iloc[0]} to {ctx.month}, against the expected range",
+                        y_title="Incidents (count per month)")
+    p.heading("Trend and recording completeness")
+    if not has_model:
+        p.missing("Expected levels and exceedances (marts.theme_monthly)")
+    p.pair(p.figure(fig), p.figure(completeness(ctx, theme)))
+    tables: list[Table] = []
+    trend_t = Table(f"{theme}_monthly", f"{name} incidents per month", ["month", "incidents", "expected", "low", "high", "exceedance"],
+                    ["label", "count", "model", "model", "model", "label"])
+    trend_t.rows = [[m, c, _num(e), _num(lo), _num(hi), "yes" if x else "no"]
+                    for m, c, e, lo, hi, x in zip(s["month"], sup, s["expected"], s["lower"], s["upper"], s["exceedance"], strict=True)]
+    tables.append(trend_t)
+    p.add(f"<details><summary>Monthly counts as a table</summary>{p.table(trend_t)}</details>")
+
+    p.heading("Who: victims and suspects")
+    for dim in ("age band", "sex", "ethnic group"):
+        t = people_by(ctx, theme, dim)
+        tables.append(t)
+        fig = figures.grouped_bars([r[0] for r in t.rows], {"victims": [r[1] for r in t.rows], "suspects": [r[2] for r in t.rows]},
+                                   title=f"{name}: victims and suspects by {dim}, {ctx.period}",
+                                   x_title=dim.capitalize(), y_title="People per incident (count)")
+        p.pair(p.figure(fig), p.table(t))
+
+    p.heading("Where")
+    t, cats, vals = incidents_by(ctx, theme, "location type")
+    tables.append(t)
+    p.pair(p.figure(figures.bar_counts(cats, vals, horizontal=True, title=f"{name}: incidents by location type, {ctx.period}",
+                                       x_title="Incidents (count)", y_title="Location type")), p.table(t))
+    t, cats, vals = incidents_by(ctx, theme, "ward")
+    names, feats = wards(ctx.con)
+    t.rows = [[names.get(r[0], r[0]), r[1]] for r in t.rows]
+    tables.append(t)
+    if feats:
+        values = dict.fromkeys(names, 0) | dict(zip(cats, vals, strict=True))
+        mp = figures.ward_map(feats, values, names, title=f"{name}: incidents by ward, {ctx.period} (c = 1 to {ctx.small})",
+                              colour_title="Incidents (count)")
+        p.pair(p.figure(mp), p.table(t))
+    else:
+        p.missing("Ward boundaries")
+        p.add_table(t)
+
+    p.heading("When")
+    t, z = day_hour(ctx, theme)
+    tables.append(t)
+    p.add_figure(figures.heatmap(z, HOUR_BLOCKS, DAYS, title=f"{name}: incidents by day and time of day, {ctx.period}",
+                                 x_title="Time of day (hours, 4-hour blocks)", y_title="Day of week",
+                                 colour_title="Incidents (count)"))
+
+    p.heading("Repeat victimisation and overlap")
+    t = repeats(ctx, theme)
+    tables.append(t)
+    p.add_table(t)
+
+    p.heading("Disproportionality")
+    d = disproportionality(ctx, theme)
+    if d is None:
+        p.missing("Disproportionality with intervals (marts.disproportionality)")
+    else:
+        tables.append(d[0])
+        p.pair(p.figure(d[1]), p.table(d[0]))
+    target = out / f"theme-{theme}.html"
+    target.write_text(page(f"{name} — local profile {ctx.month}", p.html(), depth=1, subtitle=ctx.subtitle(),
+                           nav=_nav(themes)), encoding="utf-8")
+    return target, tables
+
+
+def assessment_matrix(ctx: Context, p: Page) -> list[Table]:
+    """The MAP assessment matrix across cases (contexts by domains) and unaddressed contexts."""
+    con = ctx.con
+    tables: list[Table] = []
+    p.heading("MAP assessments: the contextual matrix across cases")
+    if has_table(con, "marts", "assessment_matrix"):
+        cols = columns(con, "marts", "assessment_matrix")
+        n = "assessments" if "assessments" in cols else _pick(cols, "count", "n")
+        df = frame(con, f'select context, domain, sum("{n}") as n from marts.assessment_matrix group by all')
+        ctxs = CONTEXTS + sorted(set(df["context"].dropna()) - set(CONTEXTS))
+        doms = DOMAINS + sorted(set(df["domain"].dropna()) - set(DOMAINS))
+        raw = [[int(df[(df.context == c) & (df.domain == d)]["n"].sum()) for d in doms] for c in ctxs]
+        z = [[None if is_small(v, ctx.small) else v for v in row] for row in raw]
+        p.add_figure(figures.heatmap(z, doms, ctxs, title="Factors recorded in MAP assessments, by context and domain, all assessments to date",
+                                     x_title="Domain of the assessment matrix", y_title="Context",
+                                     colour_title="Factor records (count)"))
+        t = Table("assessment_matrix", "Factor records in MAP assessments by context and domain", ["context"] + doms,
+                  ["label"] + ["count"] * len(doms), note="A factor record: one factor recorded in one cell of one assessment.")
+        t.rows = [[c] + z[i] for i, c in enumerate(ctxs)]
+        tables.append(t)
+    else:
+        p.missing("The assessment matrix across MAP cases (marts.assessment_matrix)")
+    if has_table(con, "marts", "unaddressed_context"):
+        cols = columns(con, "marts", "unaddressed_context")
+        what = "count(distinct assessment_id)" if "assessment_id" in cols else "count(*)"
+        df = frame(con, f"select context, {what} as n from marts.unaddressed_context group by 1 order by 1")
+        vals = suppress_series([int(v) for v in df["n"]], ctx.small, with_total=False)
+        t = Table("unaddressed_context", "Assessments with a context recorded with vulnerability or risk but no planned action",
+                  ["context", "assessments"], ["label", "count"])
+        t.rows = [[c, v] for c, v in zip(df["context"], vals, strict=True)]
+        tables.append(t)
+        p.pair(p.figure(figures.bar_counts(list(df["context"]), vals, title="Unaddressed contexts: assessments with vulnerability or risk in a context but no planned action, all assessments to date",
+                                           x_title="Context", y_title="Assessments (count)")), p.table(t))
+    else:
+        p.missing("Unaddressed contexts (marts.unaddressed_context)")
+    return tables
+
+
+def emerging(ctx: Context, p: Page) -> list[Table]:
+    """Emerging themes, from any marts.emerging_theme* table (person-level columns dropped)."""
+    p.heading("Emerging themes")
+    names = tables_like(ctx.con, "marts", "emerging_theme")
+    if not names:
+        p.missing("Emerging themes (marts.emerging_theme)")
+        return []
+    tables = []
+    for name in names:
+        df = frame(ctx.con, f'select * from marts."{name}"')
+        for col in ("period_end", "month"):
+            if col in df and len(df):
+                df = df[df[col].astype(str) <= ctx.month]
+                if col == "period_end" and len(df):
+                    df = df[df[col] == df[col].max()]
+                break
+        keep = [c for c in df.columns if "person" not in c and not c.endswith("_keys") and c != "evidence"]
+        df = df[keep].head(40)
+        kinds = ["count" if pd.api.types.is_integer_dtype(df[c]) else
+                 ("number" if pd.api.types.is_float_dtype(df[c]) else "label") for c in keep]
+        t = Table(name, f"Emerging themes ({name})", keep, kinds)
+        for _, r in df.iterrows():
+            row: list[object] = []
+            for c, k in zip(keep, kinds, strict=True):
+                v = r[c]
+                if k == "count":
+                    row.append(suppress_count(None if pd.isna(v) else int(v), ctx.small))
+                elif k == "number":
+                    row.append(None if pd.isna(v) else float(f"{float(v):.3g}"))
+                elif hasattr(v, "__len__") and not isinstance(v, str):
+                    row.append(", ".join(str(x) for x in v))
+                else:
+                    row.append(None if v is None or pd.isna(v) else str(v))
+            t.rows.append(row)
+        tables.append(t)
+        p.add_table(t)
+    return tables
+
+
+def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count: int = 5) -> list[Path]:
+    """Write the partners' edition pages and exports for `month` into `out`; returns the files."""
+    first = con.execute("select min(month) from marts.incident").fetchall()[0][0] or month
+    all_months = months_back(month, 600)
+    months = [m for m in all_months if m >= first]
+    ctx = Context(con, month, small_count, definitions_version(con), last_load(con), theme_labels(con), months,
+                  months_back(month, 12))
+    themes = _themes(ctx)
+    written: list[Path] = []
+    tables: list[Table] = []
+    p = Page("index")
+    p.heading("This month against expected, every theme")
+    if not themes:
+        p.missing("Themes (no incident carries a theme yet)")
+    head = headline(ctx, themes)
+    tables.append(head)
+    p.add_table(head)
+    for theme in themes:
+        s = monthly_series(ctx, theme)
+        has_model = not s["expected"].isna().all()
+        fig = figures.trend(list(s["month"]), suppressed_series(ctx, s),
+                            expected=[_num(v) for v in s["expected"]] if has_model else None,
+                            lower=[_num(v) for v in s["lower"]] if has_model else None,
+                            upper=[_num(v) for v in s["upper"]] if has_model else None,
+                            exceedance=list(s["exceedance"]) if has_model else None,
+                            title=f"{ctx.labels.get(theme, theme)}: incidents per month, {s['month'].iloc[0]} to {month}",
+                            y_title="Incidents (count per month)")
+        p.add(f'<p><a href="theme-{html.escape(theme)}.html">{html.escape(ctx.labels.get(theme, theme))}: '
+              "breakdowns, map, heat map, repeats and disproportionality</a></p>")
+        p.add_figure(fig)
+    tables += emerging(ctx, p)
+    tables += assessment_matrix(ctx, p)
+    index = out / "index.html"
+    index.write_text(page(f"Local profile — {month}", p.html(), depth=1, subtitle=ctx.subtitle(), nav=_nav(themes)),
+                     encoding="utf-8")
+    written.append(index)
+    for theme in themes:
+        target, ts = theme_page(ctx, theme, themes, out)
+        written.append(target)
+        tables += ts
+    written += exports.write_tables(tables, out / "exports")
+    return written

@@ -1,0 +1,147 @@
+"""The published pages against the marts: the refresh built them, numbers match, nothing discloses."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dashboards.disclosure import scan_published, suppress_groups, suppress_series
+from dashboards.reading import months_back
+
+MONTH = "2026-10"
+
+
+def _tables(html: str) -> dict[str, dict]:
+    blocks = re.findall(r'<script type="application/json" class="lantern-table">(.*?)</script>', html, re.S)
+    return {t["name"]: t for t in map(json.loads, blocks)}
+
+
+def _figures(html: str) -> list[dict]:
+    return [json.loads(b) for b in re.findall(r'<script type="application/json" class="lantern-figure"[^>]*>(.*?)</script>', html, re.S)]
+
+
+@pytest.fixture(scope="module")
+def site(sample_warehouse: Path, sample_settings) -> Path:
+    return sample_settings.build / "profile" / MONTH
+
+
+def test_refresh_published_the_partners_edition_offline(site: Path) -> None:
+    names = {p.name for p in site.glob("*.html")}
+    assert {"index.html", "data-quality.html", "dictionary.html"} <= names
+    assert any(n.startswith("theme-") for n in names)
+    assert (site.parent / "plotly.min.js").exists() and not list(site.rglob("plotly*.js"))
+    for p in site.glob("*.html"):
+        text = p.read_text(encoding="utf-8")
+        assert "../plotly.min.js" in text and not re.search(r'<script[^>]+src="https?:', text)
+        assert "Content-Security-Policy" in text
+        assert "Theme definitions" in text and "last loaded" in text
+    assert list((site / "exports").glob("*.csv")) and list((site / "exports").glob("*.xlsx"))
+
+
+def test_disclosure_scan_of_the_partners_edition(site: Path) -> None:
+    problems = scan_published(site)
+    print(f"files scanned: {sum(1 for _ in site.rglob('*') if _.is_file())}, problems: {len(problems)}")
+    assert problems == []
+
+
+def test_every_figure_says_what_it_counts(site: Path) -> None:
+    n = 0
+    for p in site.glob("*.html"):
+        for fig in _figures(p.read_text(encoding="utf-8")):
+            n += 1
+            lay = fig["layout"]
+            assert lay["title"]["text"].strip(), p.name
+            if lay.get("xaxis", {}).get("visible", True) is not False:
+                assert lay["xaxis"]["title"]["text"] and lay["yaxis"]["title"]["text"], (p.name, lay["title"])
+    assert n >= 5
+
+
+def test_monthly_counts_equal_the_marts(site: Path, sample_con: duckdb.DuckDBPyConnection) -> None:
+    checked = 0
+    for p in site.glob("theme-*.html"):
+        theme = p.stem.removeprefix("theme-")
+        table = _tables(p.read_text(encoding="utf-8"))[f"{theme}_monthly"]
+        months = [r[0] for r in table["rows"]]
+        has_tm = sample_con.execute("select count(*) from duckdb_tables() where schema_name='marts' and table_name='theme_monthly'").fetchall()[0][0]
+        q = ("select month, count from marts.theme_monthly where theme = ? and ward_code is null" if has_tm else
+             "select month, count(*) from marts.incident where list_contains(themes, ?) group by 1")
+        got = dict(sample_con.execute(q, [theme]).fetchall())
+        raw = [int(got.get(m, 0)) for m in months]
+        window = [i for i, m in enumerate(months) if m in months_back(MONTH, 12)]
+        assert [r[1] for r in table["rows"]] == suppress_groups(raw, [window], 5)
+        checked += 1
+    print(f"themes checked: {checked}")
+    assert checked >= 1
+
+
+def test_breakdowns_equal_the_marts(site: Path, sample_con: duckdb.DuckDBPyConnection) -> None:
+    window = months_back(MONTH, 12)
+    theme_pages = sorted(site.glob("theme-*.html"))
+    assert theme_pages
+    p = theme_pages[0]
+    theme = p.stem.removeprefix("theme-")
+    tables = _tables(p.read_text(encoding="utf-8"))
+    by_sex = tables[f"{theme}_people_by_sex"]
+    rows = dict(((r[0], r[1]), r[2]) for r in sample_con.execute(
+        """select coalesce(v.sex, 'unknown'), case when v.role = 'victim' then 'victims' else 'suspects' end, count(*)
+           from marts.involvement v join marts.incident i using (incident_key)
+           where list_contains(i.themes, ?) and i.month between ? and ? and v.role in ('victim', 'suspect', 'accused')
+           group by all""", [theme, window[0], window[-1]]).fetchall())
+    cats = [r[0] for r in by_sex["rows"]]
+    for col, who in ((1, "victims"), (2, "suspects")):
+        assert [r[col] for r in by_sex["rows"]] == suppress_series([int(rows.get((c, who), 0)) for c in cats], 5)
+    loc = tables[f"{theme}_incidents_by_location_type"]
+    n = dict(sample_con.execute("""select coalesce(location_type, 'none recorded'), count(*) from marts.incident
+        where list_contains(themes, ?) and month between ? and ? group by 1""", [theme, window[0], window[-1]]).fetchall())
+    assert [r[1] for r in loc["rows"]] == suppress_series([int(n[r[0]]) for r in loc["rows"]], 5)
+
+
+def test_dictionary_lists_every_marts_column(site: Path, sample_con: duckdb.DuckDBPyConnection) -> None:
+    tables = _tables((site / "dictionary.html").read_text(encoding="utf-8"))
+    want = sample_con.execute("select table_name, column_name from duckdb_columns() where schema_name = 'marts'").fetchall()
+    have = {(name.removeprefix("dictionary_"), r[0]) for name, t in tables.items() for r in t["rows"]}
+    assert set(want) <= have
+
+
+def test_hostile_text_is_inert(sample_warehouse: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from dashboards.site import build_profile
+    from tests.browser.fake_marts import fill_missing_marts
+
+    db = tmp_path / "hostile.duckdb"
+    shutil.copy(sample_warehouse, db)
+    with duckdb.connect(str(db)) as con:
+        fill_missing_marts(con, hostile=True)
+        build_profile(con, MONTH, tmp_path / "site")
+    out = tmp_path / "site" / MONTH
+    for p in out.glob("*.html"):
+        text = p.read_text(encoding="utf-8")
+        assert "<script>document.title" not in text and "<img src=x" not in text, p.name
+    hostile = [p for p in (out / "exports").glob("*.csv") if "HYPERLINK" in p.read_text(encoding="utf-8")]
+    assert hostile, "the hostile emerging-theme row should be exported"
+    for p in hostile:
+        assert all(not c.startswith("=") for row in p.read_text(encoding="utf-8").splitlines() for c in row.split(","))
+        ws = load_workbook(p.with_suffix(".xlsx")).active
+        cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
+        assert cells and all(c.value.startswith("'=") and c.data_type == "s" for c in cells)
+    assert scan_published(out) == []
+
+
+def test_restricted_editions_stay_out_of_the_partners_folder(sample_warehouse: Path, sample_settings, tmp_path: Path) -> None:
+    from dashboards import analysts
+    from dashboards.pack import build_pack
+
+    with duckdb.connect(str(sample_warehouse), read_only=True) as con:
+        key = con.execute("select person_key from core.assessment order by 1 limit 1").fetchall()[0][0]
+        pack = build_pack(con, key, tmp_path / "restricted")
+        pages = analysts.build(con, MONTH, tmp_path / "restricted")
+    text = pack.read_text(encoding="utf-8")
+    assert key in text and "Contextual assessment matrix" in text and "RESTRICTED" in text
+    assert pages[0].exists() and "RESTRICTED" in pages[0].read_text(encoding="utf-8")
+    assert not list((sample_settings.build / "profile").rglob("pack-*")) and not list((sample_settings.build / "profile").rglob("analysts*"))
