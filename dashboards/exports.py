@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -98,6 +99,40 @@ def png_renderer() -> str | None:
     except ImportError:
         return "kaleido is not installed"
     return None
+
+
+def figures_of_page(page: Path) -> list[tuple[str, go.Figure]]:
+    """The figures a published page embeds (already suppressed), named by page and position."""
+    import json
+    from html.parser import HTMLParser
+
+    import plotly.graph_objects as go
+
+    found: list[tuple[str, go.Figure]] = []
+
+    class _Reader(HTMLParser):
+        grab: str | None = None
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            a = dict(attrs)
+            if tag == "script" and a.get("class") == "lantern-figure":
+                self.grab = a.get("data-target") or f"fig-{len(found)}"
+
+        def handle_data(self, data: str) -> None:
+            if self.grab:
+                found.append((self.grab, go.Figure(json.loads(data))))
+                self.grab = None
+
+    _Reader().feed(page.read_text(encoding="utf-8"))
+    return found
+
+
+def export_pngs(month_folder: Path) -> list[Path]:
+    """PNG of every figure of a published month's pages into `<month>/png/` (for reports)."""
+    if "BROWSER_PATH" not in os.environ and Path("/usr/bin/chromium").exists():
+        os.environ["BROWSER_PATH"] = "/usr/bin/chromium"  # kaleido drives the installed Chromium
+    figs = [fig for page in sorted(month_folder.glob("*.html")) for fig in figures_of_page(page)]
+    return write_pngs(figs, month_folder / "png")
 
 
 def write_pngs(figs: Sequence[tuple[str, go.Figure]], folder: Path) -> list[Path]:

@@ -495,7 +495,10 @@ def emerging(ctx: Context, p: Page) -> list[Table]:
 
 def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count: int = 5) -> list[Path]:
     """Write the partners' edition pages and exports for `month` into `out`; returns the files."""
-    first = con.execute("select min(month) from marts.incident").fetchall()[0][0] or month
+    # the series start where the theme model starts (its first delivery month): incidents
+    # recorded late from before it would otherwise show as a month of zeros
+    source = "marts.theme_monthly" if has_table(con, "marts", "theme_monthly") else "marts.incident"
+    first = con.execute(f"select min(month) from {source}").fetchall()[0][0] or month
     all_months = months_back(month, 600)
     months = [m for m in all_months if m >= first]
     ctx = Context(con, month, small_count, definitions_version(con), last_load(con), theme_labels(con), months,

@@ -1,8 +1,12 @@
 """Asset checks: blocking on what must never pass, warning on what an analyst should see."""
 
+from pathlib import Path
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from dashboards.disclosure import scan_published
+from pipelines.resources import LanternConfig
 from transforms import checks
 
 
@@ -54,5 +58,17 @@ def review_backlog_steady(duckdb: DuckDBResource) -> dg.AssetCheckResult:
         return _result(checks.review_backlog_steady(con), dg.AssetCheckSeverity.WARN)
 
 
-ASSET_CHECKS = [rows_reconcile, volume_usual, no_personal_data, no_orphan_keys, completeness_steady,
+@dg.asset_check(asset="local_profile", blocking=True)
+def published_counts_suppressed(lantern: LanternConfig) -> dg.AssetCheckResult:
+    """No count from 1 to 5 and no person key anywhere in the partners' edition (every page,
+    embedded figure data and export)."""
+    site = Path(lantern.build) / "profile"
+    problems = scan_published(site) if site.exists() else []
+    return dg.AssetCheckResult(passed=not problems, severity=dg.AssetCheckSeverity.ERROR,
+                               description="partners' edition clean" if not problems else
+                               f"{len(problems)} disclosure problems, first: {problems[0]}",
+                               metadata={"problems": len(problems)})
+
+
+ASSET_CHECKS = [published_counts_suppressed, rows_reconcile, volume_usual, no_personal_data, no_orphan_keys, completeness_steady,
                 review_backlog_steady]

@@ -222,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     pb = sub.add_parser("publish", help="publish the profile for a month (and the restricted analysts' edition)")
     pb.add_argument("--month", help="month YYYY-MM (default: the latest loaded)")
     pb.add_argument("--analysts", action="store_true", help="also build the restricted analysts' edition")
+    pb.add_argument("--png", action="store_true", help="also export every partners' figure as PNG (needs kaleido and Chromium)")
     pb.set_defaults(func=_cmd_publish)
     return p
 
@@ -243,6 +244,12 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     keys = ["local_profile"] + (["analysts_edition"] if args.analysts else [])
     for key in keys:
         materialize([key], s, months=[month])
+    if args.png:
+        from dashboards.exports import export_pngs
+
+        pngs = export_pngs(s.build / "profile" / month)
+        print(f"{len(pngs)} figures as PNG in {s.build / 'profile' / month / 'png'}" if pngs else
+              "PNG export unavailable (install kaleido; Chromium at /usr/bin/chromium): see the log")
     print(f"published {month}: {s.build / 'profile' / month}"
           + (f" and (RESTRICTED) {s.build / 'restricted' / month}" if args.analysts else ""))
     return 0

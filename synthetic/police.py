@@ -134,8 +134,13 @@ def finalise_police(
         group_code, texts = OFFENCES["robbery" if kname == "bg_robbery" else kname]
         og[mk] = group_code
         off[mk] = np.array(texts, dtype=object)[rng.integers(0, len(texts), mk.sum())]
+    # the planted surge is serious violence: wounding and GBH, knife-enabled robbery
+    surge = inc["special"].to_numpy() == SPECIAL_EXCEED
+    sv = surge & is_kind(kind, "violence")
+    off[sv] = np.array(["GBH with intent", "Wounding with intent"], dtype=object)[rng.integers(0, 2, sv.sum())]
     # knives: bladed-article offences always; wounding and GBH often; the text follows the flag
     r_knife = rng.random(n)
+    r_knife[surge & is_kind(kind, "robbery")] = 0.0
     serious = np.isin(off, ["GBH with intent", "Wounding with intent"])
     knife = (
         np.array(["blade" in str(x) for x in off])

@@ -19,7 +19,7 @@ NETWORK_ASSETS = ["peer_network"]
 
 
 @dg.asset(group_name="publish", kinds={"html", "plotly"}, partitions_def=monthly,
-          deps=["raw_extracts", *MART_ASSETS])
+          deps=["raw_extracts", *MART_ASSETS], backfill_policy=dg.BackfillPolicy.single_run())
 def local_profile(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                   lantern: LanternConfig) -> dg.MaterializeResult:
     """The monthly local profile (partners' edition) as static HTML with CSV/XLSX exports, small

@@ -3,8 +3,9 @@
 -- measured at the end of $as_of_month, the last month of data).
 create or replace table marts.peer_edge as
 select person_key_a, person_key_b, relation,
-       sum(pow(0.5, date_diff('day', seen_on, last_day(strptime($as_of_month || '-01', '%Y-%m-%d')::date))
-                    / 30.4375 / $half_life)) as weight,
+       -- rounded: a float sum's last bits depend on the order rows arrive in
+       round(sum(pow(0.5, date_diff('day', seen_on, last_day(strptime($as_of_month || '-01', '%Y-%m-%d')::date))
+                    / 30.4375 / $half_life)), 9) as weight,
        count(*) as evidence_count,
        min(seen_on) as first_seen, max(seen_on) as last_seen,
        list_sort(list_distinct(flatten(list(refs)))) as evidence,

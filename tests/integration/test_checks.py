@@ -55,6 +55,6 @@ def test_completeness_and_backlog_warnings(sample_warehouse: Path, tmp_path: Pat
     out = checks.completeness_steady(con)
     assert not out.passed and "police_persons" in out.description
     con.execute("INSERT INTO core.linkage_run (run_id, trained_at, review_pending) VALUES "
-                "('r1', TIMESTAMP '2000-01-01', 10), ('r2', now() + INTERVAL 1 DAY, 40)")
+                "('r1', now() + INTERVAL 1 DAY, 10), ('r2', now() + INTERVAL 2 DAY, 40)")
     out = checks.review_backlog_steady(con)
     assert not out.passed and "growing" in out.description

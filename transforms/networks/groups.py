@@ -115,7 +115,8 @@ def _leiden(graph: nx.Graph, *, seed: int, resolution: float) -> list[list[str]]
     ig.set_random_number_generator(random.Random(seed))
     try:
         part = ig_graph.community_leiden(objective_function="modularity", weights=weights,
-                                         resolution=resolution, n_iterations=-1)
+                                         resolution=resolution, n_iterations=10)
+        # a fixed number of passes: "until stable" (-1) can cycle for ever at high resolution
     finally:
         ig.set_random_number_generator(random)
     return [[nodes[i] for i in members] for members in part]

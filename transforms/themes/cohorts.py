@@ -88,7 +88,8 @@ def build_cohorts(con: duckdb.DuckDBPyConnection, cfg: CohortConfig = DEFAULT_CO
     factors = list(VULNERABILITY_FACTORS) + list(RISK_FACTORS)
     people = con.execute(
         "select list_concat(vulnerability_factors, risk_factors) as f from marts.person "
-        "where birth_year >= year(last_seen) - 19 and len(vulnerability_factors) + len(risk_factors) >= ?",
+        "where birth_year >= year(last_seen) - 19 and len(vulnerability_factors) + len(risk_factors) >= ? "
+        "order by person_key",  # a fixed order: the same people give the same cohorts
         [cfg.min_factors]).fetchall()
     profiles = pd.DataFrame([[int(f in set(row[0])) for f in factors] for row in people], columns=factors)
     cohorts, cf = describe_cohorts(profiles, factors, cfg)

@@ -131,6 +131,8 @@ def find_emerging(docs: pd.DataFrame, stop: frozenset[str], cfg: EmergingConfig 
         t, m = topics_for_period(period, months, stop, cfg)
         topics.append(t)
         monthly.append(m)
+    if not topics:  # fewer months than one period needs: no topics yet
+        return pd.DataFrame(), pd.DataFrame()
     return pd.concat(topics, ignore_index=True), pd.concat(monthly, ignore_index=True)
 
 
