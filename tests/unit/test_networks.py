@@ -111,7 +111,9 @@ def test_london_gang_through_the_peer_group_code_path() -> None:
         q = modularity(g, found)
         print(f"London gang (resolution {resolution}): {g.number_of_nodes()} members, "
               f"{g.number_of_edges()} ties, {len(found)} groups {[len(c) for c in found]}, modularity {q:.3f}")
-        assert g.number_of_nodes() == 54 and q > 0.2
+        # standard modularity: clear structure at resolution 1; the borough's finer resolution
+        # (tuned for groups of 3-15) splits this 54-member network further, so less of it
+        assert g.number_of_nodes() == 54 and q > (0.2 if resolution == 1.0 else 0.1)
 
 
 def test_montreal_gangs_against_recorded_allegiances() -> None:
@@ -131,4 +133,4 @@ def test_montreal_gangs_against_recorded_allegiances() -> None:
               f"{len(found)} groups, modularity {q:.3f}; vs allegiance ({len(known)} gangs coded 1-3): "
               f"ARI {ari:.3f}, NMI {nmi:.3f}")
         # ties mix alliances and rivalries, so groups of ties need not follow allegiance
-        assert q > 0.2 and len(known) >= 25 and -0.2 < ari < 1.0
+        assert q > (0.2 if resolution == 1.0 else 0.1) and len(known) >= 25 and -0.2 < ari < 1.0
