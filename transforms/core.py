@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 
-import sql
 from transforms.extracts.vocab import ETHNIC_GROUP_OF
+from transforms.warehouse import run_models
 
 # Order matters: later models read earlier ones.
 CORE_MODELS = (
@@ -15,30 +16,16 @@ CORE_MODELS = (
 )
 
 
-def run_model(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Execute every statement of `sql/<name>.sql`."""
-    for stmt in sql.statements(name):
-        con.execute(stmt)
-
-
 def build_staging(con: duckdb.DuckDBPyConnection) -> None:
     """The pipeline-only staging views over raw (inputs of linkage)."""
-    run_model(con, "staging/person_record")
+    run_models(con, ("staging/person_record",))
 
 
 def build_core(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """(Re)build every core table in one transaction; returns row counts."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for name in CORE_MODELS:
-            run_model(con, name)
-            if name == "core/ethnicity_map":
-                con.executemany("INSERT INTO core.ethnicity_map VALUES (?, ?, ?)",
-                                [[k, v, "officer_defined" if k.startswith("IC") else "self_defined"]
-                                 for k, v in ETHNIC_GROUP_OF.items()])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+    ethnicity = pd.DataFrame(
+        [(k, v, "officer_defined" if k.startswith("IC") else "self_defined") for k, v in ETHNIC_GROUP_OF.items()],
+        columns=["code", "ethnic_group", "coding"])
+    run_models(con, CORE_MODELS, frames={"_ethnicity_map": ethnicity})
     return {n.split("/")[1]: int(con.execute(f"SELECT count(*) FROM {n.replace('/', '.')}").fetchall()[0][0])
             for n in CORE_MODELS if n.startswith("core/")}

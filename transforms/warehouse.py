@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import duckdb
+import pandas as pd
 
 import sql
 from transforms.extracts.contract import SOURCE_BY_NAME, Source
@@ -48,3 +51,27 @@ def bootstrap(con: duckdb.DuckDBPyConnection) -> None:
     for source in SOURCE_BY_NAME.values():
         for stmt in raw_ddl(source):
             con.execute(stmt)
+
+
+def run_models(con: duckdb.DuckDBPyConnection, models: Sequence[str],
+               frames: Mapping[str, pd.DataFrame] | None = None,
+               params: Mapping[str, object] | None = None) -> None:
+    """Run the SQL models (`sql/<name>.sql`) in one transaction, with `frames` registered under
+    their names for the SQL to read and `params` bound where a statement names them (`$name`)."""
+    frames = frames or {}
+    params = params or {}
+    for name, frame in frames.items():
+        con.register(name, frame)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        for model in models:
+            for stmt in sql.statements(model):
+                bound = {k: v for k, v in params.items() if f"${k}" in stmt}
+                con.execute(stmt, bound) if bound else con.execute(stmt)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for name in frames:
+            con.unregister(name)

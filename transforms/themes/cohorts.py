@@ -22,8 +22,8 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
-import sql
 from transforms.extracts.vocab import RISK_FACTORS, VULNERABILITY_FACTORS
+from transforms.warehouse import run_models
 
 logger = logging.getLogger(__name__)
 
@@ -96,20 +96,7 @@ def build_cohorts(con: duckdb.DuckDBPyConnection, cfg: CohortConfig = DEFAULT_CO
     if cohorts.empty:
         cohorts = pd.DataFrame(columns=["cohort_id", "young_people", "label", "mean_factors", "silhouette"])
         cf = pd.DataFrame(columns=["cohort_id", "factor", "kind", "share", "all_share", "lift"])
-    _cohorts, _cohort_factors = cohorts, cf  # noqa: F841
-    con.register("_cohorts", _cohorts)
-    con.register("_cohort_factors", _cohort_factors)
-    try:
-        con.execute("BEGIN TRANSACTION")
-        for name in ("marts/cohort", "marts/cohort_factor"):
-            for stmt in sql.statements(name):
-                con.execute(stmt)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("_cohorts")
-        con.unregister("_cohort_factors")
+    run_models(con, ("marts/cohort", "marts/cohort_factor"),
+               frames={"_cohorts": cohorts, "_cohort_factors": cf})
     logger.info("cohorts: %d from %d young people", len(cohorts), len(profiles))
     return {"cohorts": len(cohorts), "young_people_profiled": len(profiles)}

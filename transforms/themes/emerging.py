@@ -31,6 +31,7 @@ from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 import sql
+from transforms.warehouse import run_models
 
 logger = logging.getLogger(__name__)
 
@@ -147,21 +148,8 @@ def build_emerging_themes(con: duckdb.DuckDBPyConnection, cfg: EmergingConfig = 
                                        "baseline_documents", "recent_documents", "baseline_share",
                                        "recent_share", "p_value", "rising"])
         monthly = pd.DataFrame(columns=["period_end", "topic_id", "month", "documents", "share"])
-    _topics, _monthly = topics, monthly  # noqa: F841  (read by name from the SQL)
-    con.register("_emerging_topics", _topics)
-    con.register("_emerging_monthly", _monthly)
-    try:
-        con.execute("BEGIN TRANSACTION")
-        for name in ("marts/emerging_theme", "marts/emerging_theme_monthly"):
-            for stmt in sql.statements(name):
-                con.execute(stmt)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("_emerging_topics")
-        con.unregister("_emerging_monthly")
+    run_models(con, ("marts/emerging_theme", "marts/emerging_theme_monthly"),
+               frames={"_emerging_topics": topics, "_emerging_monthly": monthly})
     rising = int(topics["rising"].sum()) if len(topics) else 0
     logger.info("emerging themes: %d topics over %d periods, %d rising", len(topics),
                 topics["period_end"].nunique() if len(topics) else 0, rising)

@@ -17,6 +17,7 @@ import pandas as pd
 
 import sql
 from transforms.themes.farrington import DEFAULT, FarringtonConfig, evaluate_series
+from transforms.warehouse import run_models
 
 logger = logging.getLogger(__name__)
 
@@ -82,22 +83,8 @@ def build_theme_monthly(con: duckdb.DuckDBPyConnection, version: str,
     places = con.execute("select place_id, place_name, ward_code, theme, month, count from place_monthly_series").df()
     pfit = fit_series(places, ["place_id", "place_name", "ward_code", "theme"], cfg)
     pfit = pfit.assign(definitions_version=version, method=label)
-    _theme_fit = _typed(fit)  # noqa: F841  (read by name from the SQL)
-    _place_fit = _typed(pfit)  # noqa: F841
-    con.register("_theme_fit", _theme_fit)
-    con.register("_place_fit", _place_fit)
-    try:
-        con.execute("BEGIN TRANSACTION")
-        for name in ("marts/theme_monthly", "marts/place_monthly"):
-            for stmt in sql.statements(name):
-                con.execute(stmt)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("_theme_fit")
-        con.unregister("_place_fit")
+    run_models(con, ("marts/theme_monthly", "marts/place_monthly"),
+               frames={"_theme_fit": _typed(fit), "_place_fit": _typed(pfit)})
     n_ex = int(fit["exceedance"].sum())
     logger.info("theme_monthly: %d rows, %d exceedances", len(fit), n_ex)
     return {"theme_monthly_rows": len(fit), "theme_monthly_exceedances": n_ex,
