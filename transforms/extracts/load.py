@@ -123,7 +123,8 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profil
             [load_id, run_id, source.name, source_file, delivery_month, checksum, sf.encoding, sf.rows_in])
         con.execute(
             "INSERT INTO ops.quarantine (load_id, source, source_file, delivery_month, row_number, rules, record) "
-            f"SELECT ?, ?, ?, ?, row_number, rules, record FROM {typed} WHERE len(rules) > 0",
+            f"SELECT ?, ?, ?, ?, t.row_number, t.rules, {sf.record_sql} "
+            f"FROM {typed} t JOIN {sf.raw_table} r USING (row_number) WHERE len(t.rules) > 0",
             [load_id, source.name, source_file, delivery_month])
         con.execute(
             f"INSERT INTO raw.{source.name} ({cols}, delivery_month, load_id, source_file, row_number) "
@@ -152,5 +153,5 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profil
         lid = _record_failure(con, source, source_file, delivery_month, checksum, run_id, msg)
         return LoadResult(source.name, source_file, "failed", load_id=lid, message=msg)
     finally:
-        for t in (staged, typed):
+        for t in (staged, typed, f"{staged}__raw"):
             con.execute(f"DROP TABLE IF EXISTS {t}")

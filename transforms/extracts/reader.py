@@ -39,6 +39,9 @@ class StagedFile:
     rows_in: int
     encoding: str
     checksum: str
+    raw_table: str = ""
+    record_sql: str = "NULL"
+    """SQL over alias `r` (the raw table) giving a row as delivered, as JSON (for quarantine)."""
 
 
 def file_checksum(path: Path) -> str:
@@ -117,15 +120,22 @@ def _quote_ident(name: str) -> str:
 
 def _project(con: duckdb.DuckDBPyConnection, raw_table: str, table: str,
              mapping: dict[str, str | None]) -> int:
+    """Canonical columns (and a hash of the whole row as delivered) from the raw text table.
+
+    The raw table is kept: a quarantined row is written verbatim from it, and only those rows
+    are turned into JSON (doing it for every row was most of the cost of a load)."""
     cols = ", ".join(
         f"{_quote_ident(exp)} AS {_quote_ident(can)}" if exp is not None
         else f"CAST(NULL AS VARCHAR) AS {_quote_ident(can)}"
         for can, exp in mapping.items()
     )
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS "
-                f"SELECT row_number, record, {cols} FROM {raw_table}")
-    con.execute(f"DROP TABLE {raw_table}")
+                f"SELECT row_number, hash(row(*COLUMNS(* EXCLUDE (row_number)))) AS _h, {cols} FROM {raw_table}")
     return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+
+
+def _record_sql(header: list[str]) -> str:
+    return "to_json(struct_pack(" + ", ".join(f"{_quote_ident(h)} := r.{_quote_ident(h)}" for h in header) + "))"
 
 
 def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profile: Profile,
@@ -152,7 +162,7 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profil
         try:
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {raw} AS "
-                "SELECT row_number() OVER () AS row_number, to_json(src) AS record, src.* "
+                "SELECT row_number() OVER () AS row_number, src.* "
                 "FROM read_csv(?, all_varchar = true, header = true, delim = ?, quote = '\"', "
                 "escape = '\"', strict_mode = true, null_padding = false, "
                 "auto_detect = false, columns = ?) AS src",
@@ -165,7 +175,7 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profil
                 f"{path}: the CSV structure is broken ({where}); check quoting and the "
                 "number of fields on that line, then re-send the file.") from exc
     rows = _project(con, raw, table, mapping)
-    return StagedFile(table, rows, encoding, checksum)
+    return StagedFile(table, rows, encoding, checksum, raw, _record_sql(header))
 
 
 def _cell_text(value: object) -> str | None:
@@ -218,12 +228,10 @@ def stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profi
     raw = f"{table}__raw"
     con.register("_xlsx_frame", frame)
     cols = ", ".join(f"CAST({_quote_ident(h)} AS VARCHAR) AS {_quote_ident(h)}" for h in header)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT row_number, "
-                f"to_json(struct_pack({', '.join(f'{_quote_ident(h)} := {_quote_ident(h)}' for h in header)})) AS record, "
-                f"{cols} FROM (SELECT row_number, {cols} FROM _xlsx_frame)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT row_number, {cols} FROM _xlsx_frame")
     con.unregister("_xlsx_frame")
     n = _project(con, raw, table, mapping)
-    return StagedFile(table, n, "xlsx", checksum)
+    return StagedFile(table, n, "xlsx", checksum, raw, _record_sql(header))
 
 
 def stage_file(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profile: Profile,

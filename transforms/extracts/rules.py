@@ -98,7 +98,7 @@ def typing_sql(source: Source, profile: Profile, staged: str, typed: str) -> str
     cols = ",\n  ".join(f"{typed_expr(c, profile)} AS {_ident(c.name)}" for c in source.columns)
     checks = [v for c in source.columns for v in violation_exprs(c, profile)]
     rules = f"list_filter([{', '.join(checks)}]::VARCHAR[], lambda r: r IS NOT NULL)" if checks else "[]::VARCHAR[]"
-    return (f"CREATE OR REPLACE TEMP TABLE {typed} AS SELECT row_number, record,\n  {cols},\n"
+    return (f"CREATE OR REPLACE TEMP TABLE {typed} AS SELECT row_number, _h,\n  {cols},\n"
             f"  {rules} AS rules\nFROM {staged}")
 
 
@@ -112,8 +112,8 @@ def duplicate_sql(source: Source, typed: str) -> str | None:
         f"  SELECT row_number, CASE WHEN n_distinct > 1 THEN 'duplicate_key'\n"
         f"                     WHEN rn > 1 THEN 'duplicate_row' END AS rule\n"
         f"  FROM (SELECT row_number,\n"
-        f"          count(DISTINCT record) OVER (PARTITION BY {key}) AS n_distinct,\n"
-        f"          row_number() OVER (PARTITION BY {key}, record ORDER BY row_number) AS rn\n"
+        f"          count(DISTINCT _h) OVER (PARTITION BY {key}) AS n_distinct,\n"
+        f"          row_number() OVER (PARTITION BY {key}, _h ORDER BY row_number) AS rn\n"
         f"        FROM {typed} WHERE len(rules) = 0)\n"
         f") AS d WHERE t.row_number = d.row_number AND d.rule IS NOT NULL"
     )
