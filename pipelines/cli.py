@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -14,13 +15,15 @@ from transforms.extracts.delivery import list_months
 
 
 def _cmd_refresh(args: argparse.Namespace) -> int:
-    from pipelines.runs import refresh
-
     s = load_settings(inbox=args.inbox)
     months = list_months(s.inbox)
     if not months:
         print(f"no delivery folders (YYYY-MM) in {s.inbox}", file=sys.stderr)
         return 2
+    if months[0] < s.first_month:
+        # the monthly partitions must reach back to the inbox's first delivery
+        os.environ["LANTERN_FIRST_MONTH"] = months[0]
+    from pipelines.runs import refresh
     if args.month:
         if args.month not in months:
             print(f"no delivery folder {args.month} in {s.inbox} (have {months[0]}..{months[-1]})", file=sys.stderr)

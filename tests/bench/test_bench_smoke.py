@@ -13,7 +13,7 @@ def test_bench_runs_at_the_smallest_size(tmp_path: Path, capsys) -> None:
     report = json.loads(next(tmp_path.glob("bench-*.json")).read_text())
     stages = {r["stage"]: r for r in report["sizes"]["tiny"]["stages"]}
     assert not [r for r in stages.values() if "error" in r], [r for r in stages.values() if "error" in r]
-    for name in ("ingest", "identity", "core_marts", "network", "themes", "publishing",
+    for name in ("ingest", "ingest_workbooks", "identity", "core_marts", "network", "themes", "publishing",
                  "baseline_duckdb", "baseline_pandas", "incremental_month", "full_refresh"):
         assert stages[name]["seconds"] > 0 and stages[name]["peak_mb"] > 0, name
     assert stages["ingest"]["rows"] == stages["baseline_duckdb"]["rows"] == stages["baseline_pandas"]["rows"]

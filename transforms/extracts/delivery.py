@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Collection
 from pathlib import Path
 
 import duckdb
@@ -29,8 +30,10 @@ def list_months(inbox: Path) -> list[str]:
 
 
 def load_delivery(con: duckdb.DuckDBPyConnection, inbox: Path, month: str,
-                  profiles: dict[str, Profile], run_id: str | None = None) -> list[LoadResult]:
-    """Load every known file of one month's delivery folder, references first."""
+                  profiles: dict[str, Profile], run_id: str | None = None,
+                  only: Collection[str] | None = None) -> list[LoadResult]:
+    """Load every known file of one month's delivery folder (or the sources in `only`),
+    references first."""
     folder = inbox / month
     if not folder.is_dir():
         raise ExtractError(f"{folder}: no delivery folder for {month}.")
@@ -38,6 +41,8 @@ def load_delivery(con: duckdb.DuckDBPyConnection, inbox: Path, month: str,
     failed_sources: set[str] = set()
     known: set[Path] = set()
     for source in SOURCES:
+        if only is not None and source.name not in only:
+            continue
         profile = profiles[source.name]
         matches = sorted(folder.glob(profile.file))
         for path in matches:
@@ -55,11 +60,11 @@ def load_delivery(con: duckdb.DuckDBPyConnection, inbox: Path, month: str,
                 failed_sources.add(source.name)
             results.append(res)
     street = profiles[POLICE_UK_STREET.name]
-    for path in sorted(folder.glob(street.file)):
+    for path in sorted(folder.glob(street.file)) if only is None else []:
         known.add(path)
         results.append(load_file(con, path, POLICE_UK_STREET, street, delivery_month=month,
                                  source_file=f"{month}/{path.name}", run_id=run_id))
-    for path in sorted(folder.iterdir()):
+    for path in sorted(folder.iterdir()) if only is None else []:
         if path.is_file() and path not in known and not path.name.startswith("."):
             logger.warning("%s: not a known source file; ignored", path)
             results.append(LoadResult("unknown", f"{month}/{path.name}", "ignored",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import duckdb
@@ -13,14 +14,16 @@ from transforms.warehouse import bootstrap
 
 
 def ingest_months(con: duckdb.DuckDBPyConnection, inbox: Path, months: list[str],
-                  profiles_dir: Path | None, run_id: str | None = None) -> list[LoadResult]:
-    """Load the deliveries of `months` (oldest first) into `raw`; returns one result per file."""
+                  profiles_dir: Path | None, run_id: str | None = None,
+                  only: Collection[str] | None = None) -> list[LoadResult]:
+    """Load the deliveries of `months` (oldest first; only the sources in `only`, if given) into
+    `raw`; returns one result per file."""
     bootstrap(con)
     profiles = load_profiles(profiles_dir)
     results: list[LoadResult] = []
     for month in sorted(months):
         if (inbox / month).is_dir():
-            results.extend(load_delivery(con, inbox, month, profiles, run_id))
+            results.extend(load_delivery(con, inbox, month, profiles, run_id, only))
     return results
 
 

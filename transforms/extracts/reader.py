@@ -193,38 +193,43 @@ def _cell_text(value: object) -> str | None:
     return text if text.strip() else None
 
 
+def _sheet_rows(data: bytes, sheet: str | None, path: Path) -> list[list[object]]:
+    """The rows of one sheet, read by calamine (a Rust reader, ~5x faster than openpyxl)."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # a broken zip or not a workbook at all
+        raise ExtractError(f"{path}: not a readable XLSX workbook ({exc.__class__.__name__}: "
+                           f"{exc}); re-save it from Excel as .xlsx and re-send.") from exc
+    names = list(wb.sheet_names)
+    if sheet not in names:
+        raise ExtractError(f"{path}: no sheet {sheet!r} (sheets: {names}); the MAP "
+                           "workbook needs sheets 'assessments' and 'cells'.")
+    return [list(r) for r in wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)]
+
+
 def stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profile: Profile,
                table: str) -> StagedFile:
     """Read one sheet of an XLSX workbook as text into temp table `table`."""
-    import openpyxl  # local: only the MAP workbook needs it
-
     data = path.read_bytes()
     checksum = hashlib.sha256(data).hexdigest()
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several types for a broken zip
-        raise ExtractError(f"{path}: not a readable XLSX workbook ({exc.__class__.__name__}: "
-                           f"{exc}); re-save it from Excel as .xlsx and re-send.") from exc
     sheet = profile.sheet or source.sheet
-    if sheet not in wb.sheetnames:
-        raise ExtractError(f"{path}: no sheet {sheet!r} (sheets: {wb.sheetnames}); the MAP "
-                           "workbook needs sheets 'assessments' and 'cells'.")
-    rows = wb[sheet].iter_rows(values_only=True)
-    header_row = next(rows, None)
-    if not header_row:
+    rows = _sheet_rows(data, sheet, path)
+    if not rows or all(_cell_text(v) is None for v in rows[0]):
         raise ExtractError(f"{path}: sheet {sheet!r} is empty; it needs a header row.")
-    header = [str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header_row)]
+    header = [str(h).strip() if _cell_text(h) is not None else f"column_{i + 1}" for i, h in enumerate(rows[0])]
     mapping = _resolve_columns(header, source, profile, path)
-    records = []
-    for values in rows:
+    records, numbers = [], []
+    for i, values in enumerate(rows[1:], start=1):
         cells = [_cell_text(v) for v in values]
         if all(c is None for c in cells):
             continue
         cells += [None] * (len(header) - len(cells))
         records.append(cells[: len(header)])
-    wb.close()
+        numbers.append(i)  # the data row's position in the sheet (1 = the row after the header)
     frame = pd.DataFrame(records, columns=header, dtype="object")
-    frame.insert(0, "row_number", range(1, len(frame) + 1))
+    frame.insert(0, "row_number", numbers)
     raw = f"{table}__raw"
     con.register("_xlsx_frame", frame)
     cols = ", ".join(f"CAST({_quote_ident(h)} AS VARCHAR) AS {_quote_ident(h)}" for h in header)
