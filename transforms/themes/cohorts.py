@@ -36,6 +36,7 @@ class CohortConfig:
     max_k: int = 8
     min_size: int = 10
     seed: int = 0
+    silhouette_sample: int = 3000
 
 
 DEFAULT_COHORTS = CohortConfig()
@@ -48,7 +49,10 @@ def cluster_profiles(X: np.ndarray, cfg: CohortConfig = DEFAULT_COHORTS) -> tupl
         labels = KMeans(n_clusters=k, n_init=10, random_state=cfg.seed).fit_predict(X)
         if len(set(labels)) < 2:
             continue
-        s = float(silhouette_score(X.astype(bool), labels, metric="jaccard"))
+        # the silhouette is quadratic in people: on a large borough it is estimated on a fixed,
+        # seeded sample of `silhouette_sample` young people
+        s = float(silhouette_score(X.astype(bool), labels, metric="jaccard",
+                                   sample_size=min(len(X), cfg.silhouette_sample), random_state=cfg.seed))
         if best is None or s > best[0]:
             best = (s, labels)
     if best is None:
