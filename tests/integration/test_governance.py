@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.runs import RefreshBusy, refresh, warehouse_lock
+from pipelines.runs import RefreshBusy, materialize, refresh, warehouse_lock
 from pipelines.sqlcli import run_sql
 from transforms.governance import erase, publish_analyst_copy, purge, retention_defaults
 
@@ -84,7 +84,10 @@ def test_erase_leaves_nothing_of_the_person(own) -> None:
         src, key = records[0]
         result = erase(con, src, key, "tester")
     assert result.person_key == person and result.records == len(records) and n >= 2
-    refresh(own, [], None, progress=lambda m: None)  # rebuild core, marts and the analyst copy
+    # rebuild core, marts, the analyst copy and the pages (the analysts' edition shows person keys)
+    last = sorted(p.name for p in own.inbox.iterdir() if p.name[:2] == "20")[-1]
+    refresh(own, [], last, progress=lambda m: None)
+    materialize(["analysts_edition"], own, months=[last])
     with duckdb.connect(str(own.warehouse), read_only=True) as con:
         for s, k in records:
             assert con.execute("SELECT count(*) FROM raw.person_record WHERE source = ? AND source_key = ?", [s, k]).fetchall() == [(0,)]
@@ -99,7 +102,9 @@ def test_erase_leaves_nothing_of_the_person(own) -> None:
     copy = own.build / "analyst" / "lantern.duckdb"
     with duckdb.connect(str(copy), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM marts.person WHERE person_key = ?", [person]).fetchall() == [(0,)]
-    published = "".join(p.read_text(errors="ignore") for p in own.build.rglob("*.html"))
+    pages = list(own.build.rglob("*.html"))
+    assert any("restricted" in str(p) for p in pages) and any("profile" in str(p) for p in pages)
+    published = "".join(p.read_text(errors="ignore") for p in pages)
     assert person not in published
 
 
