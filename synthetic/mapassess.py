@@ -18,6 +18,7 @@ from synthetic.groups import Groups
 from synthetic.people import VULN_NAMES, People
 from synthetic.plan import Calendar, Plan
 from synthetic.vocab import CONTEXTS, DOMAINS, GLM_GOODS
+from synthetic.writer import MAP_CELL_COLUMNS
 
 LEADS = (
     "Children's Social Care",
@@ -160,20 +161,7 @@ def build_map(
             "_delivery",
         ],
     )
-    c = pd.DataFrame(
-        c_rows,
-        columns=[
-            "assessment_id",
-            "context",
-            "context_detail",
-            "domain",
-            "factors",
-            "named_peers",
-            "named_locations",
-            "glm_goods",
-            "note",
-        ],
-    )
+    c = pd.DataFrame(c_rows, columns=MAP_CELL_COLUMNS)
     return a, c
 
 

@@ -258,21 +258,12 @@ def test_map_workbook_has_both_sheets_and_links_to_social_care(
         ids = {r[0] for r in a[1:]}
         for r in a[1:]:
             assert r[1] in child_ids and isinstance(r[2], dt.datetime)
-            assert r[3] in {"normal", "inappropriate", "problematic", "abusive", "violent"}
-            assert r[5] in {"open", "closed"}
+            assert r[3] in VOCABULARIES["hsb_level"]
+            assert r[5] in VOCABULARIES["assessment_status"]
         for r in c[1:]:
             assert r[0] in ids
-            assert r[1] in {"individual", "family_home", "peer_group", "school", "neighbourhood"}
-            assert r[3] in {
-                "current_situation",
-                "hsb",
-                "vulnerability",
-                "risk",
-                "resilience",
-                "strengths",
-                "professional_involvement",
-                "planned_actions",
-            }
+            assert r[1] in VOCABULARIES["context"]
+            assert r[3] in VOCABULARIES["domain"]
             assert not r[4] or set(r[4].split(";")) <= FACTORS
             assert not r[7] or (
                 set(r[7].split(";")) <= GLM and r[3] in ("strengths", "planned_actions")
