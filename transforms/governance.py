@@ -53,6 +53,16 @@ def _ensure_ops(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("COMMENT ON TABLE ops.erasures IS 'One row per erasure: when, by whom, from which source it was requested and how many records went. Never what was erased.'")
 
 
+def drop_caches(con: duckdb.DuckDBPyConnection) -> int:
+    """Drop every table of the `cache` schema (memos of per-month work, rebuilt on the next
+    refresh): after a purge or an erasure no memo may keep what was removed. Returns tables dropped."""
+    tables = con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+                         "AND schema_name = 'cache'").fetchall()
+    for (t,) in tables:
+        con.execute(f'DROP TABLE cache."{t}"')
+    return len(tables)
+
+
 def purge(con: duckdb.DuckDBPyConnection, as_of: date, retention: dict[str, int]) -> dict[str, int]:
     """Delete raw records (current and history) older than their source's retention; returns rows removed."""
     _ensure_ops(con)
@@ -78,6 +88,7 @@ def purge(con: duckdb.DuckDBPyConnection, as_of: date, retention: dict[str, int]
         n = con.execute(f"DELETE FROM ops.quarantine WHERE CAST(delivery_month || '-01' AS DATE) < "
                         f"CAST(? AS DATE) - INTERVAL {oldest} MONTH", [as_of]).fetchall()[0][0]
         removed["quarantine"] = int(n)
+        drop_caches(con)
         for source, n in removed.items():
             con.execute("INSERT INTO ops.purges VALUES (now(), ?, ?, ?, ?)",
                         [as_of, source, retention.get(source), n])
@@ -171,6 +182,8 @@ def erase(con: duckdb.DuckDBPyConnection, source: str, key: str, user: str) -> E
                 n = con.execute(f"DELETE FROM {table} WHERE person_key = ?", [person]).fetchall()[0][0]
                 deleted += int(n)
                 touched.add(table)
+        dropped = drop_caches(con)  # memos may hold the person_key: rebuilt on the next refresh
+        touched.update(f"cache table {i}" for i in range(dropped))
         con.execute("INSERT INTO ops.erasures VALUES (now(), ?, ?, ?, ?)", [user, source, len(records), len(touched)])
         con.execute("COMMIT")
     except Exception:

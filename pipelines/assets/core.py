@@ -6,17 +6,27 @@ from dagster_duckdb import DuckDBResource
 from pipelines.assets.ingest import WAREHOUSE_POOL
 from pipelines.resources import LanternConfig
 from transforms.core import build_core, build_staging
-from transforms.identity.resolve import resolve_identities
+from transforms.identity.resolve import RETRAIN_GROWTH, resolve_identities
 from transforms.marts import build_base_marts
 
 
+class IdentityConfig(dg.Config):
+    """When the linkage model is trained again rather than reused (launchpad or run config)."""
+
+    retrain: bool = False
+    retrain_growth: float = RETRAIN_GROWTH
+
+
 @dg.asset(group_name="identity", kinds={"duckdb"}, deps=["raw_extracts"], pool=WAREHOUSE_POOL)
-def person_identity(duckdb: DuckDBResource, lantern: LanternConfig) -> dg.MaterializeResult:
+def person_identity(duckdb: DuckDBResource, lantern: LanternConfig,
+                    config: IdentityConfig) -> dg.MaterializeResult:
     """One person_key per child across police, social care, missing, education and MAP records
-    (`core.person_link`); names, dates of birth and postcodes are used here and left behind."""
+    (`core.person_link`); names, dates of birth and postcodes are used here and left behind.
+    The last trained model is reused until the identities grow by `retrain_growth` (or `retrain`)."""
     with duckdb.get_connection() as con:
         build_staging(con)
-        counts = resolve_identities(con, secret=lantern.pseudonym_key)
+        counts = resolve_identities(con, secret=lantern.pseudonym_key, retrain=config.retrain,
+                                    retrain_growth=config.retrain_growth)
     return dg.MaterializeResult(metadata=counts)
 
 

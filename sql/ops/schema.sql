@@ -3,6 +3,9 @@ create schema if not exists ops;
 create schema if not exists raw;
 create schema if not exists core;
 create schema if not exists marts;
+-- cache: content-addressed memos of expensive per-unit computations (a month's peer groups, a
+-- series prefix's expected level); rebuildable, dropped by purge and erasure, never published.
+create schema if not exists cache;
 create sequence if not exists ops.load_seq start 1;
 create table if not exists ops.loads (
   load_id bigint primary key,

@@ -3,6 +3,8 @@ merge/split events and clerical-review decisions."""
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import pandas as pd
 import pytest
@@ -218,3 +220,32 @@ def test_keys_survive_a_growing_extract(linked):
     same = sum(first[k] == second[k] for k in first)
     print(f"keys kept across a growing extract: {same}/{len(first)}")
     assert same == len(first)
+
+
+def test_model_reused_until_identities_grow_then_retrained(linked):
+    """The last trained model scores the next runs (training is most of the cost) until the
+    scored identities grow by more than the margin; a reused model gives the same persons."""
+    from transforms.identity.model import compatible
+    from transforms.identity.resolve import resolve_identities
+
+    records, truth, _ = linked
+    con = _warehouse(records)
+    c1 = resolve_identities(con, secret="s", run_id="t1")
+    c2 = resolve_identities(con, secret="s", run_id="t2")
+    runs = con.execute("select run_id, model_run_id, trained_nodes, trained_at from core.linkage_run "
+                       "order by run_id").fetchall()
+    print(f"run 1 reused: {c1['model_reused']}, run 2 reused: {c2['model_reused']}; runs: {runs}")
+    assert not c1["model_reused"] and c2["model_reused"]
+    assert runs[1][1] == "t1" and runs[1][2] == runs[0][2] and runs[1][3] == runs[0][3]
+    assert c2["merges"] == 0 and c2["splits"] == 0  # same data, same model: the same persons
+    # forced, or past the growth margin: trained again
+    c3 = resolve_identities(con, secret="s", run_id="t3", retrain=True)
+    c4 = resolve_identities(con, secret="s", run_id="t4", retrain_growth=-0.5)
+    assert not c3["model_reused"] and not c4["model_reused"]
+    model = json.loads(con.execute("select model_json from core.linkage_run where run_id = 't1'").fetchall()[0][0])
+    ids = records["agency_id"].astype("string").str.strip()
+    agencies = sorted(records.loc[ids.notna() & (ids != ""), "agency"].astype(str).unique())
+    assert compatible(model, agencies)
+    changed = json.loads(json.dumps(model))
+    changed["comparisons"][0]["comparison_levels"][1]["sql_condition"] = "fn_l = fn_r and 1 = 1"
+    assert not compatible(changed, agencies)  # today's comparisons differ: never reused

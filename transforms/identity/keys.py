@@ -70,15 +70,13 @@ def assign_keys(links: pd.DataFrame, previous: pd.DataFrame, *, secret: str,
     if len(previous):
         frame["new"] = keys.to_numpy()
         known = frame.dropna(subset=["old"])
-        for new, grp in known.groupby("new"):
-            olds = sorted(set(grp["old"]))
-            if len(olds) > 1:
-                events.append({"run_id": run_id, "event": "merge", "person_key": new,
-                               "related_person_keys": olds, "records": int(len(grp))})
-        for old, grp in known.groupby("old"):
-            news = sorted(set(grp["new"]))
-            if len(news) > 1:
-                events.append({"run_id": run_id, "event": "split", "person_key": old,
-                               "related_person_keys": news, "records": int(len(grp))})
+        # only keys with more than one counterpart are events: find them vectorised, then list
+        for by, other, event in (("new", "old", "merge"), ("old", "new", "split")):
+            spread = known.groupby(by)[other].nunique()
+            moved = known[known[by].isin(spread.index[spread > 1])]
+            for k, grp in moved.groupby(by):
+                events.append({"run_id": run_id, "event": event, "person_key": k,
+                               "related_person_keys": sorted(set(grp[other])), "records": int(len(grp))})
+        events.sort(key=lambda e: (e["event"] != "merge", e["person_key"]))
     ev = pd.DataFrame(events, columns=["run_id", "event", "person_key", "related_person_keys", "records"])
     return pd.Series(keys.to_numpy(), index=links.index, name="person_key"), ev

@@ -18,7 +18,7 @@ import pandas as pd
 
 from transforms.identity.cluster import constrained_clusters
 from transforms.identity.features import prepare_features
-from transforms.identity.model import PAIR_COLUMNS, train_and_predict
+from transforms.identity.model import PAIR_COLUMNS, compatible, train_and_predict
 
 logger = logging.getLogger(__name__)
 
@@ -92,12 +92,16 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
                  rejected: list[tuple[str, str]] | None = None,
                  strict_agencies: tuple[str, ...] = STRICT_AGENCIES,
                  model: dict[str, Any] | None = None, seed: int = 42,
-                 use_model: bool = True, family_guard: bool = True) -> LinkResult:
+                 use_model: bool = True, family_guard: bool = True,
+                 reuse: dict[str, Any] | None = None, reuse_max_nodes: int = 0) -> LinkResult:
     """Cluster person records (RECORD_COLUMNS) into persons.
 
     `accepted` / `rejected` are pairs of record refs (`source|source_key`) decided by an analyst:
     accepted pairs are forced together, rejected pairs can never share a cluster.
     `family_guard` keeps pairs whose forenames or dates of birth disagree out of automatic links.
+    `reuse` is an earlier run's trained model: it scores this run without training (training is
+    most of the cost) if it is `compatible` with today's comparisons and agencies and there are at
+    most `reuse_max_nodes` scored identity nodes; otherwise the model is trained afresh.
     """
     records = records.reset_index(drop=True)
     nodes, node_of = _nodes(records)
@@ -114,6 +118,7 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
                          | {"match_probability": pd.Series(dtype="float64")}
                          | {c: pd.Series(dtype="bool") for c in PAIR_COLUMNS[3:]})
     trained: dict[str, Any] = {}
+    reused = False
     if use_model and len(scored) >= 2:
         cols = ["node_id", "agency", "agency_id", "det_cluster", "fn", "sn", "sn_parts", "fn_groups",
                 "sn_groups", "fn_canon", "fn_sk", "sn_sk", "dob_s", "by", "bm", "bd", "dob_est",
@@ -122,6 +127,9 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
         for c in ("by", "bm", "bd"):
             frame[c] = frame[c].astype("float64")
         frame["dob_est"] = frame["dob_est"].astype("boolean")
+        agencies = sorted(str(a) for a in frame.loc[frame["agency_id"].notna(), "agency"].unique())
+        if model is None and reuse is not None and len(frame) <= reuse_max_nodes and compatible(reuse, agencies):
+            model, reused = reuse, True
         pairs, trained = train_and_predict(frame, lower=review_lower, seed=seed, model=model)
 
     accepted_nodes = [(node_by_ref[a], node_by_ref[b]) for a, b in (accepted or [])
@@ -134,8 +142,10 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
     guarded = ~(pairs["forename_agrees"].astype(bool) & pairs["dob_agrees"].astype(bool))
     if not family_guard:
         guarded = guarded & False
+    # strongest first, ties broken by node ids: the engine returns pairs in no fixed order, and
+    # constrained clustering is greedy, so the order must not depend on it
     strong = pairs[(pairs["match_probability"] >= threshold) & ~guarded].sort_values(
-        "match_probability", ascending=False, kind="stable")
+        ["match_probability", "node_l", "node_r"], ascending=[False, True, True], kind="stable")
     edges: list[tuple[int, int, float, str]] = (
         [(a, b, 1.0, "forced") for a, b in id_edges + accepted_nodes]
         + [(a, b, 1.0, "exact") for a, b in exact_edges]
@@ -203,6 +213,7 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
     stats = {"records": len(records), "nodes": n, "scored_nodes": int(len(scored)),
              "pairs_scored": int(pairs.attrs.get("pairs_scored", len(pairs))),
              "pairs_in_band": int(len(pairs)), "clusters": int(len(np.unique(lab))),
-             "refused_edges": len(refused), "review_pairs": int(len(review))}
+             "refused_edges": len(refused), "review_pairs": int(len(review)),
+             "model_reused": int(reused)}
     logger.info("linkage: %s", stats)
     return LinkResult(links=links, review=review, model=trained, stats=stats)

@@ -223,6 +223,22 @@ def settings(agencies: list[str]) -> dict[str, Any]:
     }
 
 
+def _levels(model: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    return [(c["output_column_name"], [str(lv.get("sql_condition")) for lv in c["comparison_levels"]])
+            for c in model.get("comparisons", [])]
+
+
+def compatible(saved: dict[str, Any] | None, agencies: list[str]) -> bool:
+    """Whether a saved model scores nodes of `agencies` with today's comparisons and blocking
+    (same comparison levels, same rules): only then may it be reused without training."""
+    if not saved:
+        return False
+    fresh = settings(sorted(agencies))
+    rules = [r if isinstance(r, str) else r.get("blocking_rule")
+             for r in saved.get("blocking_rules_to_generate_predictions", [])]
+    return _levels(saved) == _levels(fresh) and rules == PREDICT_BLOCKING
+
+
 def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
                       deterministic_recall: float = 0.7, u_pairs: float = 2e6,
                       model: dict[str, Any] | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -278,7 +294,8 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
             f"{_agrees_sql(trained, 'forename')} as forename_agrees, "
             f"{_agrees_sql(trained, 'surname')} as surname_agrees, "
             f"{_agrees_sql(trained, 'dob', bottom=2)} as dob_agrees "
-            f"from {pred.physical_name} where match_probability >= ?", [lower]).df()
+            f"from {pred.physical_name} where match_probability >= ? "
+            f"order by node_l, node_r", [lower]).df()  # a fixed order: the engine's is not
         pairs.attrs["pairs_scored"] = int(scored)
     finally:
         con.close()

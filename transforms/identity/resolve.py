@@ -27,6 +27,14 @@ from transforms.identity.review import decided_pairs, review_rows
 
 logger = logging.getLogger(__name__)
 
+# Retraining policy. Training (u by sampling, m by EM and from the labels) is most of a run's
+# cost, and the parameters of a model trained on tens of thousands of identities barely move when
+# one month adds a few per cent more: each run scores with the last trained model until the
+# scored identities have grown by more than RETRAIN_GROWTH since it was trained, it is more than
+# MAX_MODEL_AGE_DAYS old, today's comparisons differ from its own, or a retrain is asked for.
+RETRAIN_GROWTH = 0.25
+MAX_MODEL_AGE_DAYS = 366
+
 _PERSON_LINK_COMMENTS = {
     "source": "Source file stem (police_persons, social_care_referrals, missing_episodes, school_exclusions, map_assessments).",
     "source_key": "The record key in its source, composite keys joined with | (crime_ref|person_seq).",
@@ -90,8 +98,12 @@ def _write(con: duckdb.DuckDBPyConnection, links: pd.DataFrame, review: pd.DataF
         pending = con.execute("select count(*) from core.link_review where decision = 'pending'"
                               ).fetchall()[0][0]
         con.execute("""
-            insert into core.linkage_run select run_id, trained_at, method, model_json, threshold,
-                   review_lower, records, nodes, pairs_scored, clusters, ?, merges, splits, seconds
+            insert into core.linkage_run (run_id, trained_at, method, model_json, threshold, review_lower,
+                   records, nodes, pairs_scored, clusters, review_pending, merges, splits, seconds,
+                   model_run_id, trained_nodes)
+            select run_id, trained_at, method, model_json, threshold,
+                   review_lower, records, nodes, pairs_scored, clusters, ?, merges, splits, seconds,
+                   model_run_id, trained_nodes
             from _id_run""", [pending])
         con.execute("commit")
     except Exception:
@@ -103,12 +115,31 @@ def _write(con: duckdb.DuckDBPyConnection, links: pd.DataFrame, review: pd.DataF
     return int(pending)
 
 
+def _last_model(con: duckdb.DuckDBPyConnection, now: datetime) -> dict[str, Any] | None:
+    """The most recent trained splink model, if young enough to reuse."""
+    rows = con.execute("""
+        select coalesce(model_run_id, run_id), trained_at, model_json, trained_nodes
+        from core.linkage_run
+        where method = 'splink' and model_json is not null and trained_nodes is not null
+        order by trained_at desc, run_id desc limit 1""").fetchall()
+    if not rows:
+        return None
+    run_id, trained_at, model_json, trained_nodes = rows[0]
+    if trained_at is None or (now - trained_at).days > MAX_MODEL_AGE_DAYS:
+        return None
+    return {"run_id": run_id, "trained_at": trained_at, "model": json.loads(model_json),
+            "trained_nodes": int(trained_nodes)}
+
+
 def resolve_identities(con: duckdb.DuckDBPyConnection, *, secret: str,
                        threshold: float = DEFAULT_THRESHOLD,
                        review_lower: float = DEFAULT_REVIEW_LOWER,
                        run_id: str | None = None, now: datetime | None = None,
-                       use_model: bool = True, seed: int = 42) -> dict[str, Any]:
-    """Link `raw.person_record` and (re)write the identity tables in `core`; returns counts."""
+                       use_model: bool = True, seed: int = 42, retrain: bool = False,
+                       retrain_growth: float = RETRAIN_GROWTH) -> dict[str, Any]:
+    """Link `raw.person_record` and (re)write the identity tables in `core`; returns counts.
+
+    The last trained model is reused (see RETRAIN_GROWTH) unless `retrain` is set."""
     started = time.perf_counter()
     now = now or datetime.now()
     run_id = run_id or now.strftime("%Y%m%dT%H%M%S%f")
@@ -116,12 +147,17 @@ def resolve_identities(con: duckdb.DuckDBPyConnection, *, secret: str,
         con.execute(stmt)
     records = con.execute(
         "select source, source_key, agency, agency_id, forename, surname, dob, gender, postcode "
-        "from raw.person_record").df()
+        "from raw.person_record order by source, source_key").df()  # a fixed order: node ids follow it
     accepted, rejected = decided_pairs(con)
     method = "splink" if use_model else "deterministic"
+    last = _last_model(con, now) if use_model and not retrain else None
+    reuse_kw: dict[str, Any] = {}
+    if last is not None:
+        reuse_kw = {"reuse": last["model"], "reuse_max_nodes": int(last["trained_nodes"] * (1 + retrain_growth))}
     try:
         result = link_records(records, threshold=threshold, review_lower=review_lower,
-                              accepted=accepted, rejected=rejected, seed=seed, use_model=use_model)
+                              accepted=accepted, rejected=rejected, seed=seed, use_model=use_model,
+                              **reuse_kw)
     except Exception:
         if not use_model:
             raise
@@ -133,8 +169,11 @@ def resolve_identities(con: duckdb.DuckDBPyConnection, *, secret: str,
     keys, events = assign_keys(result.links, previous, secret=secret, run_id=run_id)
     links = result.links.assign(person_key=keys.to_numpy())
     review = review_rows(result.review)
+    reused = last is not None and bool(result.stats.get("model_reused"))
     run: dict[str, Any] = {
-        "run_id": run_id, "trained_at": now, "method": method,
+        "run_id": run_id, "trained_at": last["trained_at"] if reused and last else now, "method": method,
+        "model_run_id": last["run_id"] if reused and last else (run_id if result.model else None),
+        "trained_nodes": (last["trained_nodes"] if reused and last else result.stats.get("scored_nodes", 0)),
         "model_json": json.dumps(result.model, default=str) if result.model else None,
         "threshold": threshold, "review_lower": review_lower,
         "records": result.stats["records"], "nodes": result.stats["nodes"],
@@ -147,7 +186,7 @@ def resolve_identities(con: duckdb.DuckDBPyConnection, *, secret: str,
     counts = {"run_id": run_id, "method": method, "records": int(len(links)),
               "persons": int(links["person_key"].nunique()) if len(links) else 0,
               "pairs_scored": int(run["pairs_scored"]), "review_pending": pending,
-              "merges": run["merges"], "splits": run["splits"],
+              "merges": run["merges"], "splits": run["splits"], "model_reused": reused,
               "seconds": round(time.perf_counter() - started, 2)}
     logger.info("identity resolution: %s", counts)
     return counts
