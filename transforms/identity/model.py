@@ -37,6 +37,7 @@ import logging
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 logger = logging.getLogger(__name__)
@@ -239,13 +240,67 @@ def compatible(saved: dict[str, Any] | None, agencies: list[str]) -> bool:
     return _levels(saved) == _levels(fresh) and rules == PREDICT_BLOCKING
 
 
+# Training sees at most this many identity nodes. EM on "same date of birth" compares every pair
+# born on one day, which grows with the square of the records per day: at London scale (millions
+# of nodes) that is billions of pairs. A sample of whole deterministic clusters (so that the
+# agency-ID labels and EM's matches stay intact) estimates the same parameters; prediction still
+# scores every node.
+MAX_TRAINING_NODES = 200_000
+
+
+def training_sample(nodes: pd.DataFrame, cap: int = MAX_TRAINING_NODES, seed: int = 42) -> pd.DataFrame:
+    """`nodes` itself when small enough, else whole `det_cluster`s drawn at random up to `cap` nodes."""
+    if len(nodes) <= cap:
+        return nodes
+    sizes = nodes.groupby("det_cluster").size()
+    order = np.random.default_rng(seed).permutation(len(sizes))
+    picked = sizes.iloc[order]
+    keep = picked.index[picked.cumsum().to_numpy() <= cap]
+    out = nodes[nodes["det_cluster"].isin(keep)]
+    logger.info("training on %d of %d identity nodes (%d clusters)", len(out), len(nodes), len(keep))
+    return out
+
+
+def _train(sdf: Any, frame: pd.DataFrame, agencies: list[str], *, deterministic_recall: float,
+           u_pairs: float, seed: int) -> dict[str, Any]:
+    """Train the model on the registered table `sdf` (whose rows are `frame`); the settings dict."""
+    from splink import Linker
+
+    linker = Linker(sdf, settings(agencies), log_level=None)
+    trn = linker.training
+    try:
+        trn.estimate_probability_two_random_records_match(
+            list[Any](DETERMINISTIC_RULES), recall=deterministic_recall)
+    except ValueError as exc:  # no deterministic pair at all: keep splink's default prior
+        logger.warning("prior not estimated (%s); using the default", exc)
+    trn.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
+    for rule in TRAINING_BLOCKING:
+        try:
+            trn.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True)
+        except Exception as exc:  # EM can fail on tiny or degenerate inputs
+            logger.warning("EM on %s did not run: %s", rule, exc)
+    trained = linker.misc.save_model_to_json()
+    label_pairs = _label_pairs(frame["person_label"])
+    if label_pairs:
+        # records sharing an agency person ID are the same person: the noise between
+        # them measures m directly, free of EM's confusion with twins and families
+        labelled = Linker(sdf, trained, log_level=None)
+        labelled.training.estimate_m_from_label_column("person_label")
+        trained = combine_m(trained, labelled.misc.save_model_to_json(), label_pairs)
+        linker = Linker(sdf, trained, log_level=None)
+    return linker.misc.save_model_to_json()
+
+
 def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
                       deterministic_recall: float = 0.7, u_pairs: float = 2e6,
-                      model: dict[str, Any] | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+                      model: dict[str, Any] | None = None,
+                      max_training_nodes: int = MAX_TRAINING_NODES) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Score pairs of identity nodes; returns (pairs with p >= lower, trained settings dict).
 
     `nodes` carries `node_id`, `agency`, `agency_id`, `det_cluster` and the feature columns.
     A previously trained `model` (settings dict) may be passed to score without training.
+    Training uses `training_sample` (at most `max_training_nodes`); scoring uses every node.
     """
     from splink import DuckDBAPI, Linker
 
@@ -262,30 +317,19 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
         frame["person_label"] = (frame["agency"].astype(str) + ":" + frame["agency_id"].astype(str)
                                  ).where(frame["agency_id"].notna(), None)
         sdf = db_api.register(frame, table_name="identity_nodes")
-        linker = Linker(sdf, model if model is not None else settings(agencies), log_level=None)
-        if model is None:
-            trn = linker.training
-            try:
-                trn.estimate_probability_two_random_records_match(
-                    list[Any](DETERMINISTIC_RULES), recall=deterministic_recall)
-            except ValueError as exc:  # no deterministic pair at all: keep splink's default prior
-                logger.warning("prior not estimated (%s); using the default", exc)
-            trn.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
-            for rule in TRAINING_BLOCKING:
-                try:
-                    trn.estimate_parameters_using_expectation_maximisation(
-                        rule, estimate_without_term_frequencies=True)
-                except Exception as exc:  # EM can fail on tiny or degenerate inputs
-                    logger.warning("EM on %s did not run: %s", rule, exc)
-            trained = linker.misc.save_model_to_json()
-            label_pairs = _label_pairs(frame["person_label"])
-            if label_pairs:
-                # records sharing an agency person ID are the same person: the noise between
-                # them measures m directly, free of EM's confusion with twins and families
-                labelled = Linker(sdf, trained, log_level=None)
-                labelled.training.estimate_m_from_label_column("person_label")
-                trained = combine_m(trained, labelled.misc.save_model_to_json(), label_pairs)
-                linker = Linker(sdf, trained, log_level=None)
+        if model is not None:
+            trained = model
+        else:
+            sample = training_sample(frame, max_training_nodes, seed)
+            tdf = sdf if len(sample) == len(frame) else db_api.register(sample, table_name="training_nodes")
+            trained = _train(tdf, sample, agencies,
+                             deterministic_recall=deterministic_recall, u_pairs=u_pairs, seed=seed)
+            if len(sample) < len(frame):
+                # the prior is matches / pairs: whole clusters were kept, so matches scale with
+                # the nodes and pairs with their square; rescale it to the full set
+                lam = float(trained.get("probability_two_random_records_match") or 0.0)
+                trained["probability_two_random_records_match"] = lam * len(sample) / len(frame)
+        linker = Linker(sdf, trained, log_level=None)
         trained = linker.misc.save_model_to_json()
         pred = linker.inference.predict(warning_mode="never")
         scored = con.execute(f"select count(*) from {pred.physical_name}").fetchall()[0][0]
