@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.resources import connect_warehouse
+
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(con.execute(sql).fetchall()[0][0])
@@ -36,7 +38,7 @@ def ingest(borough: Path, warehouse: Path, months: list[str]) -> int:
     read), through the transforms (no orchestration)."""
     from transforms.extracts.ingest import ingest_months, ingest_reference
 
-    with duckdb.connect(str(warehouse)) as con:
+    with connect_warehouse(str(warehouse)) as con:
         ingest_reference(con, borough)
         results = ingest_months(con, borough, months, None, only=CSV_SOURCES)
     return sum(r.rows_in for r in results)
@@ -46,7 +48,7 @@ def ingest_workbooks(borough: Path, warehouse: Path, months: list[str]) -> int:
     """The MAP workbooks (XLSX, two sheets) of `months`, which the CSV baselines cannot read."""
     from transforms.extracts.ingest import ingest_months
 
-    with duckdb.connect(str(warehouse)) as con:
+    with connect_warehouse(str(warehouse)) as con:
         results = ingest_months(con, borough, months, None,
                                 only=("map_assessments", "map_assessment_cells"))
     return sum(r.rows_in for r in results)
@@ -158,10 +160,27 @@ def publishing(borough: Path, warehouse: Path, months: list[str]) -> int:
 
 
 def full_refresh(borough: Path, warehouse: Path, months: list[str]) -> int:
-    """Everything from an empty warehouse: all months, all assets, the last month's pages."""
-    from pipelines.runs import refresh
+    """`lantern refresh` of `months` (an empty warehouse: everything; a warehouse that has all
+    but the last month: the monthly increment), publishing the last month's pages. The seconds
+    of each asset go to stderr as JSON (`steps`)."""
+    import pipelines.runs as runs
 
-    refresh(_settings(borough, warehouse), months, months[-1], progress=lambda m: None)
+    steps: dict[str, float] = {}
+    plain = runs.materialize
+
+    def timed(keys, settings, **kw):  # type: ignore[no-untyped-def]
+        result = plain(keys, settings, **kw)
+        for ev in result.get_step_success_events():
+            data = ev.event_specific_data
+            steps[ev.step_key or "?"] = round(getattr(data, "duration_ms", 0.0) / 1000, 2)
+        return result
+
+    runs.materialize = timed
+    try:
+        runs.refresh(_settings(borough, warehouse), months, months[-1], progress=lambda m: None)
+    finally:
+        runs.materialize = plain
+    sys.stderr.write("STEPS " + json.dumps(steps) + "\n")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return _rows(con, "SELECT sum(rows_in) FROM ops.loads")
 

@@ -8,13 +8,17 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from pipelines.settings import Settings, load_settings
+from pipelines.settings import Settings, load_settings, memory_limit
 
 
 def connect_warehouse(path: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A connection to the warehouse with the configuration every Lantern connection shares
-    (DuckDB refuses a second in-process connection to one file with a different one)."""
-    return duckdb.connect(path, read_only=read_only, config={"custom_user_agent": "lantern"})
+    (DuckDB refuses a second in-process connection to one file with a different one), and the
+    memory limit (`LANTERN_MEMORY_LIMIT`, default 4GB): beyond it DuckDB spills to disk beside
+    the warehouse rather than growing (by default it would take 80% of the machine)."""
+    con = duckdb.connect(path, read_only=read_only, config={"custom_user_agent": "lantern"})
+    con.execute(f"SET memory_limit = '{memory_limit()}'")
+    return con
 
 
 class WarehouseResource(DuckDBResource):

@@ -9,12 +9,14 @@
 | `LANTERN_PSEUDONYM_KEY` | a fixed sample-only key | the key of the keyed hash behind `person_key` |
 | `LANTERN_FIRST_MONTH` | `2024-11` | the first monthly partition |
 | `LANTERN_SMALL_COUNT` | `5` | counts from 1 to this are suppressed in published outputs |
+| `LANTERN_MEMORY_LIMIT` | `4GB` | DuckDB's memory limit per process (it spills to disk beyond it) |
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +41,14 @@ class Settings:
     def analyst_copy(self) -> Path:
         """The read-only analyst copy of `core` and `marts`."""
         return self.build / "analyst" / "lantern.duckdb"
+
+
+def memory_limit() -> str:
+    """DuckDB's memory limit (`LANTERN_MEMORY_LIMIT`, e.g. 4GB or 800MB): checked, then returned."""
+    value = os.environ.get("LANTERN_MEMORY_LIMIT", "4GB").strip().upper().replace(" ", "")
+    if not re.fullmatch(r"\d+(\.\d+)?(KB|MB|GB|TB|KIB|MIB|GIB|TIB)", value):
+        raise ValueError(f"LANTERN_MEMORY_LIMIT={value!r}: give a size such as 4GB or 800MB")
+    return value
 
 
 def load_settings(**overrides: object) -> Settings:

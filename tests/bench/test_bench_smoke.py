@@ -18,5 +18,7 @@ def test_bench_runs_at_the_smallest_size(tmp_path: Path, capsys) -> None:
         assert stages[name]["seconds"] > 0 and stages[name]["peak_mb"] > 0, name
     assert stages["ingest"]["rows"] == stages["baseline_duckdb"]["rows"] == stages["baseline_pandas"]["rows"]
     assert set(report["sizes"]["tiny"]["ratios"]) == {"ingest_vs_duckdb_read_csv", "ingest_vs_pandas_loop",
-                                                      "incremental_vs_full_rebuild"}
+                                                      "incremental_vs_full_rebuild", "incremental_vs_sum_of_stages"}
+    assert stages["incremental_month"]["steps"]["person_identity"] > 0  # the per-asset breakdown
+    assert report["sizes"]["tiny"]["peak_mb"] > 0
     print(capsys.readouterr().out)

@@ -34,6 +34,9 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
+import shutil
+import tempfile
 from typing import Any
 
 import duckdb
@@ -310,7 +313,11 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
     if len(nodes) < 2:
         return empty, model or {}
     agencies = sorted(a for a in nodes.loc[nodes["agency_id"].notna(), "agency"].unique())
-    con = duckdb.connect()  # names never leave this in-memory database
+    # names never leave this in-memory database; bounded like the warehouse, spilling to a
+    # private temporary folder rather than growing with the number of pairs
+    spill = tempfile.mkdtemp(prefix="lantern-link-")
+    con = duckdb.connect(config={"memory_limit": os.environ.get("LANTERN_MEMORY_LIMIT", "4GB"),
+                                 "temp_directory": spill})
     try:
         db_api = DuckDBAPI(connection=con)
         frame = nodes.copy()
@@ -343,4 +350,5 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
         pairs.attrs["pairs_scored"] = int(scored)
     finally:
         con.close()
+        shutil.rmtree(spill, ignore_errors=True)
     return (pairs if len(pairs) else empty), trained
