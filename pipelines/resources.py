@@ -18,6 +18,7 @@ def connect_warehouse(path: str, read_only: bool = False) -> duckdb.DuckDBPyConn
     the warehouse rather than growing (by default it would take 80% of the machine)."""
     con = duckdb.connect(path, read_only=read_only, config={"custom_user_agent": "lantern"})
     con.execute(f"SET memory_limit = '{memory_limit()}'")
+    con.execute("SET enable_progress_bar = false")
     return con
 
 

@@ -3,7 +3,9 @@ text in `core` or `marts`.
 
 The scan takes every distinct forename and surname (4+ letters), date of birth and postcode of
 the person-bearing sources and looks for them, as whole values, in every text and list column of
-every table in the given schemas; dates of birth are also looked for in DATE columns.
+every table in the given schemas. DATE columns are checked for dates of birth by share (see
+`SAME_PERSON_SHARE`): a column of the person's own date of birth is caught, an event date that
+happens to be some child's birthday is not.
 """
 
 from __future__ import annotations
@@ -38,6 +40,35 @@ def _tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[tu
     return [tuple(r) for r in con.execute(
         "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
         "WHERE table_schema IN (SELECT unnest(?::VARCHAR[])) ORDER BY ALL", [list(schemas)]).fetchall()]
+
+
+# A DATE column holds dates of birth if this share of its rows are the same person's date of
+# birth (an event on a child's birthday happens about 1 time in 365), or, in a table without
+# person_key, this share of its distinct values are anyone's: over ten years of a large
+# borough, almost every day of a year is someone's birthday, so the bare value scan of the text
+# columns would flag every event date that falls in the years children were born.
+SAME_PERSON_SHARE = 0.02
+ANY_PERSON_SHARE = 0.5
+
+
+def _dob_column(con: duckdb.DuckDBPyConnection, name: str, col: str) -> int:
+    """Rows (or distinct values) of a DATE column that look like dates of birth; 0 when it does not."""
+    cols = {c for (c,) in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema || '.' || table_name = ?",
+        [name]).fetchall()}
+    if "person_key" in cols:
+        n, same = con.execute(f"""
+            WITH d AS (SELECT DISTINCT l.person_key, r.dob FROM core.person_link l
+                       JOIN raw.person_record r USING (source, source_key) WHERE r.dob IS NOT NULL)
+            SELECT count(*), count(d.person_key) FROM {name} t
+            LEFT JOIN d ON d.person_key = t.person_key AND d.dob = t.{col}
+            WHERE t.{col} IS NOT NULL""").fetchall()[0]
+        return int(same) if n and same >= 5 and same / n >= SAME_PERSON_SHARE else 0
+    n, dobs = con.execute(f"""
+        SELECT count(*), count(p.v) FROM (SELECT DISTINCT CAST({col} AS VARCHAR) AS v FROM {name}
+                                          WHERE {col} IS NOT NULL) t
+        LEFT JOIN _pii_values p ON p.v = t.v AND p.kind = 'dob'""").fetchall()[0]
+    return int(dobs) if n and dobs / n >= ANY_PERSON_SHARE else 0
 
 
 def find_personal_data(con: duckdb.DuckDBPyConnection,
@@ -79,7 +110,12 @@ def find_personal_data(con: duckdb.DuckDBPyConnection,
             expr = f"CAST({col} AS VARCHAR)"
         else:
             continue
-        only_dob = "p.kind = 'dob'" if dtype == "DATE" else "true"
+        if dtype == "DATE":
+            hit = _dob_column(con, name, col)
+            if hit:
+                hits.append(Hit(name, column, "dob", hit))
+            continue
+        only_dob = "true"
         rows = con.execute(
             f"SELECT p.kind, count(*) FROM (SELECT DISTINCT {expr} AS v FROM {name}) t "
             f"JOIN _pii_values p USING (v) WHERE {only_dob} GROUP BY 1").fetchall()

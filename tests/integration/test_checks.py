@@ -24,8 +24,19 @@ def test_checks_catch_personal_data_and_bad_counts(sample_warehouse: Path, tmp_p
     name = con.execute("SELECT surname FROM raw.person_record WHERE length(surname) >= 5 LIMIT 1").fetchall()[0][0]
     con.execute("CREATE TABLE marts.leak AS SELECT ? AS whoever", [name])
     con.execute("CREATE TABLE core.leak2 AS SELECT dob FROM raw.police_persons WHERE dob IS NOT NULL LIMIT 3")
+    # dates of birth under innocent names: each person's own (with person_key), and a bare list
+    con.execute("CREATE TABLE marts.leak3 AS SELECT l.person_key, r.dob AS seen_day FROM core.person_link l "
+                "JOIN raw.person_record r USING (source, source_key) WHERE r.dob IS NOT NULL LIMIT 200")
+    con.execute("CREATE TABLE core.leak4 AS SELECT dob AS some_day FROM raw.police_persons WHERE dob IS NOT NULL LIMIT 40")
+    # an ordinary event date with person_key is not flagged (the London-scale bench has event
+    # dates that are somebody's birthday: transforms.privacy.SAME_PERSON_SHARE)
+    con.execute("CREATE TABLE marts.fine AS SELECT person_key, month_day FROM (SELECT person_key, "
+                "CAST(referral_date AS DATE) AS month_day FROM core.referral)")
     out = checks.no_personal_data(con)
+    print(out.description)
     assert not out.passed and "marts.leak.whoever" in out.description and "core.leak2" in out.description
+    assert "marts.leak3.seen_day" in out.description and "core.leak4.some_day" in out.description
+    assert "marts.fine" not in out.description
     con.execute("UPDATE ops.loads SET rows_quarantined = rows_quarantined + 1 WHERE load_id = (SELECT min(load_id) FROM ops.loads)")
     assert not checks.rows_reconcile(con).passed
     con.execute("DELETE FROM marts.person WHERE person_key = (SELECT min(person_key) FROM marts.involvement)")
