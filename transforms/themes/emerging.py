@@ -15,30 +15,46 @@ as soon as it is frequent enough.
 Privacy: the text is read from `raw` inside this step and never written anywhere; only topic
 ids, top terms and counts leave. Terms exclude every token that occurs as a forename or surname
 in `raw.person_record`, tokens with digits, and tokens in fewer than `min_df` documents.
+
+Memo: a period's topics are a pure function of its documents (month, text), its months, the stop
+tokens that occur in those documents, the settings and the library versions. The documents are
+put in a canonical order (month, text) before fitting, so the same documents give the same
+topics whatever order the warehouse returns them in, and each period's result (top terms and
+counts, never text) is kept in `cache.emerging_period` / `cache.emerging_topic` under a digest of
+exactly those inputs (see `transforms/themes/memo.py`). Only the stop tokens that occur in the
+period enter the digest: the list of name tokens grows with every month's new people, and a new
+name that no document of the period contains cannot change its topics. A monthly refresh fits
+the new period (and any period whose documents changed) and reads the others back.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import pandas as pd
+import scipy
+import sklearn
 from scipy import stats
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 import sql
-from transforms.warehouse import run_models
+from transforms.themes.memo import MemoTable, digest, run_models_with_memos, settings_text
 
 logger = logging.getLogger(__name__)
 
 _TOKEN = r"(?u)\b[^\W\d_]{3,}\b"
+_TOKEN_RE = re.compile(_TOKEN)  # the vectorizer's tokenizer: `findall` on the lower-cased text
 # words of the recording trade that say nothing about a theme
 _TRADE_WORDS = frozenset({"reported", "reports", "states", "stated", "believed", "location", "suspect",
                           "victim", "aged", "known", "named", "seen", "told", "says", "said"})
+# bump when a change to this module can alter a period's topics for the same inputs: the memo is keyed by it
+EMERGING_VERSION = "emerging-1"
 
 
 @dataclass(frozen=True)
@@ -71,12 +87,42 @@ def name_tokens(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
     return frozenset(out)
 
 
-def topics_for_period(docs: pd.DataFrame, months: list[str], stop: frozenset[str],
-                      cfg: EmergingConfig = DEFAULT_EMERGING) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Fit one period: (topics frame, monthly counts frame). `docs` has `month`, `text`."""
-    period_end = months[-1]
+@dataclass(frozen=True)
+class _Topic:
+    """One topic of a period: what is published of it (terms and counts) and nothing else."""
+
+    top_terms: tuple[str, ...]
+    documents: int
+    baseline_documents: int
+    recent_documents: int
+    baseline_share: float
+    recent_share: float
+    p_value: float
+    rising: bool
+    month_documents: tuple[int, ...]  # per month of the period
+    month_shares: tuple[float, ...]
+
+
+_TOPIC_COLUMNS = (("topic", "integer"), ("top_terms", "varchar[]"), ("documents", "integer"),
+                  ("baseline_documents", "integer"), ("recent_documents", "integer"),
+                  ("baseline_share", "double"), ("recent_share", "double"), ("p_value", "double"),
+                  ("rising", "boolean"), ("month_documents", "integer[]"), ("month_shares", "double[]"))
+PERIOD_MEMO = MemoTable(
+    "emerging_period", (("topics", "integer"),),
+    "Memo of the emerging-theme topic models (transforms/themes/emerging.py): one row per period "
+    "used by the last build, keyed by a digest of its documents, months, stop tokens, settings and "
+    "versions, with its number of topics. No text. Rebuildable; dropped by purge and erasure.")
+TOPIC_MEMO = MemoTable(
+    "emerging_topic", _TOPIC_COLUMNS,
+    "Memo of the emerging-theme topic models: one row per topic of a memoised period "
+    "(cache.emerging_period), with its top terms and counts as published. No text.")
+
+
+def _fit_period(docs: pd.DataFrame, months: list[str], stop: frozenset[str],
+                cfg: EmergingConfig) -> tuple[_Topic, ...]:
+    """Fit one period's topic model: its topics, in topic order (none when the period is too small)."""
     if len(docs) < max(cfg.topics * 3, cfg.min_df * 2):
-        return pd.DataFrame(), pd.DataFrame()
+        return ()
     vec = TfidfVectorizer(lowercase=True, token_pattern=_TOKEN, stop_words=sorted(ENGLISH_STOP_WORDS | stop | _TRADE_WORDS),
                           min_df=cfg.min_df, max_df=cfg.max_df, sublinear_tf=True)
     X = vec.fit_transform(docs["text"].tolist())
@@ -87,7 +133,7 @@ def topics_for_period(docs: pd.DataFrame, months: list[str], stop: frozenset[str
     # and weights of the whole period; the earlier months are projected onto those topics
     k = min(cfg.topics, X.shape[1] - 1, int(in_recent.sum()) - 1)
     if k < 2:
-        return pd.DataFrame(), pd.DataFrame()
+        return ()
     model = NMF(n_components=k, init="nndsvda", random_state=cfg.seed, max_iter=400)
     model.fit(X[in_recent])
     W = model.transform(X)
@@ -95,62 +141,173 @@ def topics_for_period(docs: pd.DataFrame, months: list[str], stop: frozenset[str
     dominant = np.where(W.max(axis=1) > 0, W.argmax(axis=1), -1)
     totals = pd.Series(month_of).value_counts()
     n_recent, n_base = int(in_recent.sum()), int((~in_recent).sum())
-    topic_rows, month_rows = [], []
+    topics = []
     for t in range(k):
         mine = dominant == t
-        top = [str(x) for x in terms[np.argsort(-model.components_[t])[: cfg.top_terms]]]
+        top = tuple(str(x) for x in terms[np.argsort(-model.components_[t])[: cfg.top_terms]])
         base_docs, recent_docs = int((mine & ~in_recent).sum()), int((mine & in_recent).sum())
         base_share = base_docs / n_base if n_base else 0.0
         expected = max(base_share * n_recent, cfg.floor)
         p = float(stats.poisson.sf(recent_docs - 1, expected)) if recent_docs else 1.0
-        topic_rows.append({
-            "period_end": period_end, "period_start": months[0], "topic_id": f"{period_end}/t{t:02d}",
-            "top_terms": top, "documents": int(mine.sum()), "baseline_documents": base_docs,
-            "recent_documents": recent_docs, "baseline_share": round(base_share, 5),
-            "recent_share": round(recent_docs / n_recent, 5) if n_recent else 0.0,
-            "p_value": p, "rising": bool(recent_docs >= cfg.min_docs and p < cfg.p_max),
-        })
         counts = pd.Series(month_of[mine]).value_counts()
-        for m in months:
-            c = int(counts.get(m, 0))
-            total = int(totals.get(m, 0))
-            month_rows.append({"period_end": period_end, "topic_id": f"{period_end}/t{t:02d}", "month": m,
-                               "documents": c, "share": round(c / total, 5) if total else 0.0})
+        month_docs = tuple(int(counts.get(m, 0)) for m in months)
+        month_totals = [int(totals.get(m, 0)) for m in months]
+        topics.append(_Topic(
+            top_terms=top, documents=int(mine.sum()), baseline_documents=base_docs, recent_documents=recent_docs,
+            baseline_share=round(base_share, 5), recent_share=round(recent_docs / n_recent, 5) if n_recent else 0.0,
+            p_value=p, rising=bool(recent_docs >= cfg.min_docs and p < cfg.p_max), month_documents=month_docs,
+            month_shares=tuple(round(c / n, 5) if n else 0.0 for c, n in zip(month_docs, month_totals, strict=True)),
+        ))
+    return tuple(topics)
+
+
+def _rows(months: list[str], topics: Sequence[_Topic]) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """The mart rows of one period's topics: (topic rows, topic x month rows)."""
+    period_end = months[-1]
+    topic_rows, month_rows = [], []
+    for t, topic in enumerate(topics):
+        topic_id = f"{period_end}/t{t:02d}"
+        topic_rows.append({
+            "period_end": period_end, "period_start": months[0], "topic_id": topic_id,
+            "top_terms": list(topic.top_terms), "documents": topic.documents,
+            "baseline_documents": topic.baseline_documents, "recent_documents": topic.recent_documents,
+            "baseline_share": topic.baseline_share, "recent_share": topic.recent_share,
+            "p_value": topic.p_value, "rising": topic.rising,
+        })
+        for m, c, share in zip(months, topic.month_documents, topic.month_shares, strict=True):
+            month_rows.append({"period_end": period_end, "topic_id": topic_id, "month": m,
+                               "documents": c, "share": share})
+    return topic_rows, month_rows
+
+
+def topics_for_period(docs: pd.DataFrame, months: list[str], stop: frozenset[str],
+                      cfg: EmergingConfig = DEFAULT_EMERGING) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fit one period: (topics frame, monthly counts frame). `docs` has `month`, `text`."""
+    topic_rows, month_rows = _rows(months, _fit_period(docs, months, stop, cfg))
     return pd.DataFrame(topic_rows), pd.DataFrame(month_rows)
+
+
+@dataclass(frozen=True)
+class _Period:
+    """One period to fit: its months, its rows of the sorted documents, its stop tokens, its key."""
+
+    months: list[str]
+    rows: slice
+    stop: frozenset[str]
+    key: str
+
+
+def _periods(docs: pd.DataFrame, stop: frozenset[str], cfg: EmergingConfig) -> tuple[pd.DataFrame, list[_Period]]:
+    """The documents in canonical order (month, text) and every period of their months, each keyed
+    by a digest of exactly what its fit reads."""
+    if docs.empty:
+        return docs, []
+    # canonical order: the fit sees the same rows in the same order for the same documents, and
+    # a period (consecutive months) is a slice of the rows
+    docs = docs[["month", "text"]].sort_values(["month", "text"], kind="stable", ignore_index=True)
+    all_months = [str(x) for x in pd.period_range(docs["month"].iloc[0], docs["month"].iloc[-1], freq="M")]
+    every_stop = ENGLISH_STOP_WORDS | stop | _TRADE_WORDS
+    month_digest: dict[str, str] = {}
+    month_stop: dict[str, frozenset[str]] = {}
+    for m, texts in docs.groupby("month", sort=True)["text"]:
+        month_digest[str(m)] = digest(str(m), *texts.tolist())
+        tokens: set[str] = set()
+        for text in texts.unique().tolist():
+            tokens.update(_TOKEN_RE.findall(text.lower()))
+        month_stop[str(m)] = frozenset(tokens & every_stop)
+    salt = digest(EMERGING_VERSION, settings_text(cfg), "\x1f".join(sorted(_TRADE_WORDS)),
+                  sklearn.__version__, np.__version__, scipy.__version__)
+    month_col = docs["month"]
+    out = []
+    for i in range(cfg.min_months - 1, len(all_months)):
+        months = all_months[max(0, i - cfg.window + 1): i + 1]
+        # only the stop tokens the period's documents contain can change its vocabulary
+        period_stop = frozenset().union(*(month_stop.get(m, frozenset()) for m in months))
+        key = digest(salt, "\x1f".join(months), "\x1f".join(month_digest.get(m, "") for m in months),
+                     "\x1f".join(sorted(period_stop)))
+        rows = slice(int(month_col.searchsorted(months[0], side="left")),
+                     int(month_col.searchsorted(months[-1], side="right")))
+        out.append(_Period(months, rows, period_stop, key))
+    return docs, out
+
+
+def _frames(periods: Sequence[_Period], known: dict[str, tuple[_Topic, ...]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    topic_rows: list[dict[str, object]] = []
+    month_rows: list[dict[str, object]] = []
+    for p in periods:
+        t, m = _rows(p.months, known[p.key])
+        topic_rows.extend(t)
+        month_rows.extend(m)
+    return pd.DataFrame(topic_rows), pd.DataFrame(month_rows)
+
+
+def _complete(docs: pd.DataFrame, periods: Sequence[_Period], known: dict[str, tuple[_Topic, ...]],
+              cfg: EmergingConfig) -> int:
+    """Fit every period whose key is not in `known` (adding it); returns how many were fitted."""
+    fitted = 0
+    for p in periods:
+        if p.key not in known:
+            known[p.key] = _fit_period(docs.iloc[p.rows], p.months, p.stop, cfg)
+            fitted += 1
+    return fitted
 
 
 def find_emerging(docs: pd.DataFrame, stop: frozenset[str], cfg: EmergingConfig = DEFAULT_EMERGING
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fit every period of the documents' months (`month`, `text`); concatenated topics and counts."""
-    if docs.empty:
-        return pd.DataFrame(), pd.DataFrame()
-    all_months = [str(x) for x in pd.period_range(docs["month"].min(), docs["month"].max(), freq="M")]
-    topics, monthly = [], []
-    for i in range(cfg.min_months - 1, len(all_months)):
-        months = all_months[max(0, i - cfg.window + 1): i + 1]
-        period = docs[docs["month"].isin(months)]
-        t, m = topics_for_period(period, months, stop, cfg)
-        topics.append(t)
-        monthly.append(m)
-    if not topics:  # fewer months than one period needs: no topics yet
-        return pd.DataFrame(), pd.DataFrame()
-    return pd.concat(topics, ignore_index=True), pd.concat(monthly, ignore_index=True)
+    docs, periods = _periods(docs, stop, cfg)
+    known: dict[str, tuple[_Topic, ...]] = {}
+    _complete(docs, periods, known, cfg)
+    return _frames(periods, known)
+
+
+def _read_memo(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, tuple[_Topic, ...]]:
+    """The memoised periods among `keys` (two queries, whatever the number of periods)."""
+    expected = dict(PERIOD_MEMO.fetch(con, keys))
+    found: dict[str, list[_Topic]] = {k: [] for k in expected}
+    for (key, topic, terms, documents, baseline, recent, baseline_share, recent_share, p_value, rising,
+         month_documents, month_shares) in TOPIC_MEMO.fetch(con, expected):  # ordered by key, topic
+        if len(found[key]) == topic:
+            found[key].append(_Topic(tuple(terms), documents, baseline, recent, baseline_share, recent_share,
+                                     p_value, rising, tuple(month_documents), tuple(month_shares)))
+    # a period whose topic rows are not all there is refitted
+    return {k: tuple(v) for k, v in found.items() if len(v) == expected[k]}
+
+
+def _memo_frames(keys: Sequence[str], known: dict[str, tuple[_Topic, ...]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    used = sorted(set(keys))
+    periods = pd.DataFrame({"key": pd.Series(used, dtype=object),
+                            "topics": pd.Series([len(known[k]) for k in used], dtype="int32")})
+    rows = [(k, t, list(x.top_terms), x.documents, x.baseline_documents, x.recent_documents, x.baseline_share,
+             x.recent_share, x.p_value, x.rising, list(x.month_documents), list(x.month_shares))
+            for k in used for t, x in enumerate(known[k])]
+    topics = pd.DataFrame(rows, columns=["key", *(c for c, _ in _TOPIC_COLUMNS)])
+    return periods, topics
 
 
 def build_emerging_themes(con: duckdb.DuckDBPyConnection, cfg: EmergingConfig = DEFAULT_EMERGING) -> dict[str, int]:
-    """(Re)build marts.emerging_theme and marts.emerging_theme_monthly from the free text in raw."""
+    """(Re)build marts.emerging_theme and marts.emerging_theme_monthly from the free text in raw;
+    returns counts and the memo's use (`cache_hits`, `cache_misses`: periods read back, fitted)."""
     docs = con.execute(sql.read("marts/emerging_theme_documents")).df()
     stop = name_tokens(con)
-    topics, monthly = find_emerging(docs, stop, cfg)
+    docs, periods = _periods(docs, stop, cfg)
+    PERIOD_MEMO.ensure(con)
+    TOPIC_MEMO.ensure(con)
+    known = _read_memo(con, [p.key for p in periods])
+    hits = len(known)
+    misses = _complete(docs, periods, known, cfg)
     del docs
+    topics, monthly = _frames(periods, known)
     if topics.empty:
         topics = pd.DataFrame(columns=["period_end", "period_start", "topic_id", "top_terms", "documents",
                                        "baseline_documents", "recent_documents", "baseline_share",
                                        "recent_share", "p_value", "rising"])
         monthly = pd.DataFrame(columns=["period_end", "topic_id", "month", "documents", "share"])
-    run_models(con, ("marts/emerging_theme", "marts/emerging_theme_monthly"),
-               frames={"_emerging_topics": topics, "_emerging_monthly": monthly})
+    period_rows, topic_rows = _memo_frames([p.key for p in periods], known)
+    run_models_with_memos(con, ("marts/emerging_theme", "marts/emerging_theme_monthly"),
+                          frames={"_emerging_topics": topics, "_emerging_monthly": monthly},
+                          memos={PERIOD_MEMO: period_rows, TOPIC_MEMO: topic_rows})
     rising = int(topics["rising"].sum()) if len(topics) else 0
-    logger.info("emerging themes: %d topics over %d periods, %d rising", len(topics),
-                topics["period_end"].nunique() if len(topics) else 0, rising)
-    return {"topics": len(topics), "rising": rising}
+    logger.info("emerging themes: %d topics over %d periods, %d rising; %d periods read from the cache, %d fitted",
+                len(topics), topics["period_end"].nunique() if len(topics) else 0, rising, hits, misses)
+    return {"topics": len(topics), "rising": rising, "cache_hits": hits, "cache_misses": misses}

@@ -29,17 +29,29 @@ three years of baseline the seasonal factor falls back to two levels (same seaso
 with less than a year to none; with fewer than `min_baseline` months there is no expected level
 (NULL, never flagged). Months that are missing (NaN: a real recording gap) are left out of every
 baseline and are not tested. The GLM is fitted by iteratively reweighted least squares in numpy.
+
+What a month's result depends on: `evaluate_month(counts, t0)` reads only the window
+`counts[window_start(t0):t0 + 1]` (the baseline years, t0 itself and the months of the "5 in 4"
+rule) and uses positions only relative to t0, so the result is a function of that window's
+values and the settings alone. `transforms/themes/monthly.py` memoises results under a digest of
+the window; `ALGORITHM_VERSION` is part of that digest and must be bumped whenever a change here
+can alter any result for the same window and settings.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 logger = logging.getLogger(__name__)
+
+# bump when a change to this module can alter a MonthResult for the same window and settings:
+# the memos of transforms/themes/monthly.py are keyed by it
+ALGORITHM_VERSION = "farrington-1"
 
 
 @dataclass(frozen=True)
@@ -82,22 +94,27 @@ class MonthResult:
 _NONE = MonthResult(None, None, None, False, 0, 0, False, None)
 
 
+def _clip20(eta: np.ndarray) -> np.ndarray:
+    """`np.clip(eta, -20, 20)` (same values, NaN kept) without its per-call dispatch overhead."""
+    return np.minimum(np.maximum(eta, -20.0), 20.0)
+
+
 def _irls(y: np.ndarray, X: np.ndarray, w: np.ndarray, iters: int = 50) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Poisson log-link GLM with prior weights; returns (beta, mu, X'WX)."""
     beta = np.zeros(X.shape[1])
-    beta[0] = np.log(max(np.average(y, weights=w), 0.1))
+    beta[0] = np.log(max((y * w).sum() / w.sum(), 0.1))  # the weighted mean, as np.average computes it
     for _ in range(iters):
-        eta = np.clip(X @ beta, -20, 20)
+        eta = _clip20(X @ beta)
         mu = np.exp(eta)
         z = eta + (y - mu) / mu
         W = w * mu
         sw = np.sqrt(W)
         new, *_ = np.linalg.lstsq(X * sw[:, None], z * sw, rcond=None)
-        if np.max(np.abs(new - beta)) < 1e-8:
+        if np.abs(new - beta).max() < 1e-8:
             beta = new
             break
         beta = new
-    mu = np.exp(np.clip(X @ beta, -20, 20))
+    mu = np.exp(_clip20(X @ beta))
     xtwx = (X * (w * mu)[:, None]).T @ X
     return beta, mu, xtwx
 
@@ -122,17 +139,21 @@ def _fit(y: np.ndarray, X: np.ndarray, cfg: FarringtonConfig) -> tuple[np.ndarra
     return beta, mu, phi, phi * inv
 
 
+@lru_cache(maxsize=64)
+def _season_of_month_gap(window: int, periods: int) -> np.ndarray:
+    """Seasonal level of a month by its gap to t0 modulo 12 (index 0..11)."""
+    level = np.zeros(12, dtype=int)
+    if periods > 1:
+        rest = np.arange(window + 1, 12 - window)
+        for k, block in enumerate(np.array_split(rest, periods - 1), start=1):
+            level[block] = k
+    level.setflags(write=False)  # shared by every call: read-only
+    return level
+
+
 def _seasonal_level(d: np.ndarray, window: int, periods: int) -> np.ndarray:
     """Level of the seasonal factor for months `d` months before t0 (0 = t0's season)."""
-    d = d % 12
-    level = np.zeros(len(d), dtype=int)
-    if periods <= 1:
-        return level
-    rest = np.arange(window + 1, 12 - window)
-    blocks = np.array_split(rest, periods - 1)
-    for k, block in enumerate(blocks, start=1):
-        level[np.isin(d, block)] = k
-    return level
+    return _season_of_month_gap(window, periods)[d % 12]
 
 
 def _limits(mu0: float, var_mu0: float, phi: float, cfg: FarringtonConfig) -> tuple[float, float]:
@@ -145,6 +166,12 @@ def _limits(mu0: float, var_mu0: float, phi: float, cfg: FarringtonConfig) -> tu
         prob = size / (size + mu0)
         return (float(stats.nbinom.ppf(cfg.alpha, size, prob)), float(stats.nbinom.ppf(1 - cfg.alpha, size, prob)))
     return (float(stats.poisson.ppf(cfg.alpha, mu0)), float(stats.poisson.ppf(1 - cfg.alpha, mu0)))
+
+
+def window_start(t0: int, cfg: FarringtonConfig = DEFAULT) -> int:
+    """First month `evaluate_month(counts, t0, cfg)` reads: it reads `counts[window_start:t0 + 1]`
+    and nothing else, so `evaluate_month(counts[s:t0 + 1], t0 - s, cfg)` gives the same result."""
+    return max(0, t0 - max(12 * cfg.years_back + cfg.window, cfg.limit_months - 1))
 
 
 def evaluate_month(counts: np.ndarray, t0: int, cfg: FarringtonConfig = DEFAULT) -> MonthResult:
@@ -191,10 +218,12 @@ def evaluate_month(counts: np.ndarray, t0: int, cfg: FarringtonConfig = DEFAULT)
         beta, mu, phi, cov = _fit(y, X, cfg)
         x0 = np.zeros(X.shape[1])
         x0[0] = 1.0
-        mu0 = float(np.exp(np.clip(x0 @ beta, -20, 20)))
+        mu0 = float(np.exp(_clip20(x0 @ beta)))
         if with_trend:
             se = float(np.sqrt(max(cov[1, 1], 1e-12)))
-            pval = 2 * stats.t.sf(abs(beta[1]) / se, max(len(idx) - X.shape[1], 1))
+            # two-sided t test of the trend: special.stdtr(df, -x) is what stats.t.sf(x, df)
+            # evaluates, without the per-call overhead of the distribution machinery
+            pval = 2 * special.stdtr(max(len(idx) - X.shape[1], 1), -(abs(beta[1]) / se))
             if pval >= cfg.trend_p or mu0 > y.max():
                 continue
         var_mu0 = mu0 ** 2 * float(x0 @ cov @ x0)

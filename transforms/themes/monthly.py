@@ -4,20 +4,39 @@ The counts are set-based work and come from SQL (`sql/marts/*_series.sql`); the 
 come from the improved Farrington method (`farrington.py`), one series at a time, and the fitted
 frame goes back to SQL for the mart. The same `fit_series` runs on any long table of monthly
 counts, e.g. the MPS ward-level recorded-crime series (see `mps_ward_series`).
+
+The expected level of a month is a pure function of the window of counts it reads (at most the
+five baseline years before it and the month itself, `farrington.window_start`) and the settings,
+so it is memoised in `cache.farrington` under a digest of that window's values (NaN-aware float
+bytes), the settings, `farrington.ALGORITHM_VERSION` and the numpy and scipy versions: a
+content-addressed memo that holds no series identity at all, so identical windows of different
+series (many quiet places have all-zero windows) share one entry. A monthly refresh computes the
+new month of every series (and the months late recording changed) and reads the rest back.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import fields
+from functools import lru_cache
+from itertools import chain
 
 import duckdb
 import numpy as np
 import pandas as pd
+import scipy
 
 import sql
-from transforms.themes.farrington import DEFAULT, FarringtonConfig, evaluate_series
-from transforms.warehouse import run_models
+from transforms.themes.farrington import (
+    ALGORITHM_VERSION,
+    DEFAULT,
+    FarringtonConfig,
+    MonthResult,
+    evaluate_month,
+    window_start,
+)
+from transforms.themes.memo import MemoTable, digest, run_models_with_memos, settings_text
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +55,91 @@ def month_range(first: str, last: str) -> list[str]:
     return [str(x) for x in p]
 
 
+_RESULT_FIELDS = tuple(f.name for f in fields(MonthResult))
+_RESULT_TYPES = {"expected": "Float64", "lower": "Float64", "upper": "Float64", "exceedance": "boolean",
+                 "baseline_months": "Int32", "seasonal_levels": "Int32", "trend": "boolean",
+                 "dispersion": "Float64"}
+FARRINGTON_MEMO = MemoTable(
+    "farrington",
+    (("expected", "double"), ("lower", "double"), ("upper", "double"), ("exceedance", "boolean"),
+     ("baseline_months", "integer"), ("seasonal_levels", "integer"), ("trend", "boolean"),
+     ("dispersion", "double")),
+    "Memo of improved-Farrington results (transforms/themes/monthly.py): one row per distinct window "
+    "of monthly counts used by the last build, keyed by a digest of the window values, the settings "
+    "and the algorithm version. No series identity. Rebuildable; dropped by purge and erasure.",
+)
+
+
+@lru_cache(maxsize=8)
+def _salt(cfg: FarringtonConfig) -> str:
+    """What every key of these settings shares: algorithm version, settings, library versions."""
+    return digest(ALGORITHM_VERSION, settings_text(cfg), np.__version__, scipy.__version__)
+
+
+def month_keys(counts: np.ndarray, cfg: FarringtonConfig = DEFAULT) -> list[str]:
+    """Memo key of every month of a series: a digest of the window its result rests on."""
+    salt = _salt(cfg)
+    c = np.asarray(counts, dtype="<f8")
+    # one bit pattern per value: every NaN the same NaN, -0.0 read as 0.0
+    c = np.where(np.isnan(c), np.nan, c) + 0.0
+    return [digest(salt, c[window_start(t0, cfg): t0 + 1].tobytes()) for t0 in range(len(c))]
+
+
+def _full_series(frame: pd.DataFrame, keys: Sequence[str]) -> tuple[pd.DataFrame, list[tuple[int, int]]]:
+    """All series of a long frame on consecutive months, one after another (in order of first
+    appearance, months ascending, `month` first), with the rows each series spans. Months missing
+    inside a series are recording gaps: added with NaN counts."""
+    if frame.empty:
+        return frame, []
+    gid = frame.groupby(list(keys), dropna=False, sort=False).ngroup().to_numpy()
+    ordinal = pd.PeriodIndex(frame["month"], freq="M").asi8
+    span = pd.DataFrame({"g": gid, "o": ordinal, "row": np.arange(len(frame))}).groupby("g")
+    lo, hi, first_row = span["o"].min().to_numpy(), span["o"].max().to_numpy(), span["row"].min().to_numpy()
+    length = hi - lo + 1
+    start = np.concatenate([[0], np.cumsum(length)[:-1]])
+    total = int(length.sum())
+    g_full = np.repeat(np.arange(len(length)), length)
+    pos = start[gid] + ordinal - lo[gid]
+    if len(np.unique(pos)) != len(pos):
+        raise ValueError("a series has two rows for the same month")
+    rest = [c for c in frame.columns if c != "month"]
+    full = frame[rest].set_axis(pd.Index(pos), axis=0).reindex(pd.RangeIndex(total))
+    for k in keys:  # gap rows take their series' key
+        full[k] = frame[k].iloc[first_row[g_full]].reset_index(drop=True)
+    months = pd.PeriodIndex.from_ordinals(lo[g_full] + np.arange(total) - start[g_full], freq="M")
+    full.insert(0, "month", [str(m) for m in months])
+    return full, [(int(a), int(a + n)) for a, n in zip(start, length, strict=True)]
+
+
+def _series_keys(full: pd.DataFrame, bounds: Sequence[tuple[int, int]], cfg: FarringtonConfig) -> list[str]:
+    """The memo key of every row of `_full_series`' frame."""
+    counts = full["count"].to_numpy(dtype=float) if len(full) else np.zeros(0)
+    return [k for a, b in bounds for k in month_keys(counts[a:b], cfg)]
+
+
+def _complete(full: pd.DataFrame, bounds: Sequence[tuple[int, int]], keys: Sequence[str],
+              known: dict[str, MonthResult], cfg: FarringtonConfig) -> int:
+    """Evaluate every month whose key is not in `known` (adding it); returns how many were evaluated."""
+    evaluated = 0
+    counts = full["count"].to_numpy(dtype=float) if len(full) else np.zeros(0)
+    for a, b in bounds:
+        for t0 in range(b - a):
+            k = keys[a + t0]
+            if k not in known:
+                known[k] = evaluate_month(counts[a:b], t0, cfg)
+                evaluated += 1
+    return evaluated
+
+
+def _assemble(full: pd.DataFrame, keys: Sequence[str], known: dict[str, MonthResult],
+              columns: Sequence[str]) -> pd.DataFrame:
+    """The fitted long frame: every series month with its result."""
+    if full.empty:
+        return pd.DataFrame(columns=list(columns) + list(_RESULT_FIELDS))
+    res = [known[k] for k in keys]
+    return full.assign(**{f: [getattr(r, f) for r in res] for f in _RESULT_FIELDS})
+
+
 def fit_series(frame: pd.DataFrame, keys: Sequence[str], cfg: FarringtonConfig = DEFAULT) -> pd.DataFrame:
     """Expected levels for every series of a long frame (`keys` + `month` + `count`).
 
@@ -43,52 +147,58 @@ def fit_series(frame: pd.DataFrame, keys: Sequence[str], cfg: FarringtonConfig =
     NaN, left out of baselines and not tested. Returns the input columns plus `expected`, `lower`,
     `upper`, `exceedance`, `baseline_months`, `seasonal_levels`, `trend`, `dispersion`.
     """
-    out = []
-    if frame.empty:
-        cols = list(frame.columns) + ["expected", "lower", "upper", "exceedance", "baseline_months",
-                                      "seasonal_levels", "trend", "dispersion"]
-        return pd.DataFrame(columns=cols)
-    for key, g in frame.groupby(list(keys), dropna=False, sort=False):
-        g = g.sort_values("month")
-        months = month_range(g["month"].iloc[0], g["month"].iloc[-1])
-        full = g.set_index("month").reindex(months)
-        key_t = key if isinstance(key, tuple) else (key,)
-        for k, v in zip(keys, key_t, strict=True):
-            full[k] = v
-        counts = full["count"].to_numpy(dtype=float)
-        res = evaluate_series(counts, cfg)
-        full = full.assign(
-            expected=[r.expected for r in res], lower=[r.lower for r in res], upper=[r.upper for r in res],
-            exceedance=[r.exceedance for r in res], baseline_months=[r.baseline_months for r in res],
-            seasonal_levels=[r.seasonal_levels for r in res], trend=[r.trend for r in res],
-            dispersion=[r.dispersion for r in res],
-        )
-        out.append(full.rename_axis("month").reset_index())
-    return pd.concat(out, ignore_index=True)
+    full, bounds = _full_series(frame, keys)
+    mkeys = _series_keys(full, bounds, cfg)
+    known: dict[str, MonthResult] = {}
+    _complete(full, bounds, mkeys, known, cfg)
+    return _assemble(full, mkeys, known, frame.columns)
+
+
+def _memo_rows(known: dict[str, MonthResult]) -> pd.DataFrame:
+    keys = sorted(known)
+    data: dict[str, list[object]] = {"key": list(keys)}
+    for f in _RESULT_FIELDS:
+        data[f] = [getattr(known[k], f) for k in keys]
+    return pd.DataFrame(data).astype(_RESULT_TYPES)
 
 
 def build_theme_monthly(con: duckdb.DuckDBPyConnection, version: str,
                         cfg: FarringtonConfig = DEFAULT) -> dict[str, int]:
-    """(Re)build marts.theme_monthly and marts.place_monthly; returns row and exceedance counts."""
+    """(Re)build marts.theme_monthly and marts.place_monthly; returns row and exceedance counts
+    and the memo's use (`cache_hits`, `cache_misses`: distinct windows read back, computed)."""
     label = method_label(cfg)
     for stmt in sql.statements("marts/theme_monthly_series"):
         con.execute(stmt)
     series = con.execute("select theme, month, ward_code, count from theme_monthly_series").df()
     series["ward_code"] = series["ward_code"].astype(object).where(series["ward_code"].notna(), "__borough__")
-    fit = fit_series(series, ["theme", "ward_code"], cfg)
-    fit["ward_code"] = fit["ward_code"].replace("__borough__", None)
-    fit = fit.assign(definitions_version=version, method=label)
     for stmt in sql.statements("marts/place_monthly_series"):
         con.execute(stmt)
     places = con.execute("select place_id, place_name, ward_code, theme, month, count from place_monthly_series").df()
-    pfit = fit_series(places, ["place_id", "place_name", "ward_code", "theme"], cfg)
+    theme_full, theme_bounds = _full_series(series, ["theme", "ward_code"])
+    place_full, place_bounds = _full_series(places, ["place_id", "place_name", "ward_code", "theme"])
+    theme_keys = _series_keys(theme_full, theme_bounds, cfg)
+    place_keys = _series_keys(place_full, place_bounds, cfg)
+    # one query for every key of every series, then only the misses are evaluated
+    FARRINGTON_MEMO.ensure(con)
+    known = {row[0]: MonthResult(*row[1:]) for row in FARRINGTON_MEMO.fetch(con, chain(theme_keys, place_keys))}
+    hits = len(known)
+    misses = (_complete(theme_full, theme_bounds, theme_keys, known, cfg)
+              + _complete(place_full, place_bounds, place_keys, known, cfg))
+    fit = _assemble(theme_full, theme_keys, known, series.columns)
+    fit["ward_code"] = fit["ward_code"].replace("__borough__", None)
+    fit = fit.assign(definitions_version=version, method=label)
+    pfit = _assemble(place_full, place_keys, known, places.columns)
     pfit = pfit.assign(definitions_version=version, method=label)
-    run_models(con, ("marts/theme_monthly", "marts/place_monthly"),
-               frames={"_theme_fit": _typed(fit), "_place_fit": _typed(pfit)})
+    run_models_with_memos(con, ("marts/theme_monthly", "marts/place_monthly"),
+                          frames={"_theme_fit": _typed(fit), "_place_fit": _typed(pfit)},
+                          memos={FARRINGTON_MEMO: _memo_rows(known)})
     n_ex = int(fit["exceedance"].sum())
-    logger.info("theme_monthly: %d rows, %d exceedances", len(fit), n_ex)
+    units = len(theme_keys) + len(place_keys)
+    logger.info("theme_monthly: %d rows, %d exceedances; %d series-months, %d distinct windows: "
+                "%d read from cache.farrington, %d evaluated", len(fit), n_ex, units, len(known), hits, misses)
     return {"theme_monthly_rows": len(fit), "theme_monthly_exceedances": n_ex,
-            "place_monthly_rows": len(pfit), "place_monthly_exceedances": int(pfit["exceedance"].sum())}
+            "place_monthly_rows": len(pfit), "place_monthly_exceedances": int(pfit["exceedance"].sum()),
+            "cache_hits": hits, "cache_misses": misses}
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,121 @@
+"""Content-addressed memos of the themes stage's expensive units of work (tables of `cache`).
+
+Rationale: a monthly refresh adds one month, yet the expected level of every earlier month of a
+series and the topic model of every earlier text period are unchanged, because each is a pure
+function of a small, known set of inputs. Each unit's result is stored under a digest of exactly
+those inputs (their values, the settings, the algorithm's version constant and the versions of
+the numeric libraries), never under the identity of the series or period it came from: a unit
+whose inputs did not change is read back, any change in an input gives a new key and a fresh
+computation. Identical inputs of different units (e.g. two places with the same counts) share
+one entry. A run reads all its keys in one query, computes the misses, and rewrites each table
+to hold exactly the keys it used, in the same transaction as the marts, so a cache never grows
+beyond one run's units and never holds a unit no mart rests on.
+
+A memo holds results (expected levels, topic terms and counts, as published), never names,
+dates of birth, postcodes or free text; `lantern erase` and `purge` drop every `cache` table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, is_dataclass
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+import sql
+
+logger = logging.getLogger(__name__)
+
+
+def digest(*parts: bytes | str) -> str:
+    """Hex digest (BLAKE2b, 20 bytes) of the parts, each length-prefixed so no two splits collide."""
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        b = part.encode("utf-8") if isinstance(part, str) else part
+        h.update(len(b).to_bytes(8, "little"))
+        h.update(b)
+    return h.hexdigest()
+
+
+def settings_text(cfg: Any) -> str:
+    """A canonical text of a settings dataclass (sorted JSON), for keys."""
+    if not is_dataclass(cfg) or isinstance(cfg, type):
+        raise TypeError("settings must be a dataclass instance")
+    return json.dumps(asdict(cfg), sort_keys=True, default=str)
+
+
+@dataclass(frozen=True)
+class MemoTable:
+    """One `cache.<name>` table: a `key` column (the digest) and the result columns.
+
+    Several rows may share a key (a unit whose result has several parts, e.g. a period's topics).
+    """
+
+    name: str
+    columns: tuple[tuple[str, str], ...]  # (column, DuckDB type) after `key`
+    comment: str
+
+    @property
+    def qualified(self) -> str:
+        return f"cache.{self.name}"
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c for c, _ in self.columns]
+
+    def ensure(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Create the schema and the table if missing (works on a connection never bootstrapped)."""
+        con.execute("create schema if not exists cache")
+        cols = ", ".join(f"{c} {t}" for c, t in (("key", "varchar not null"), *self.columns))
+        con.execute(f"create table if not exists {self.qualified} ({cols})")
+        con.execute(f"comment on table {self.qualified} is " + "'" + self.comment.replace("'", "''") + "'")
+
+    def fetch(self, con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> list[tuple[Any, ...]]:
+        """Rows (`key` first, then the result columns) of the given keys, in one query."""
+        wanted = pd.DataFrame({"key": pd.Series(sorted(set(keys)), dtype=object)})
+        if wanted.empty:
+            return []
+        view = f"_memo_keys_{self.name}"
+        con.register(view, wanted)
+        try:
+            cols = ", ".join(f"c.{c}" for c in ("key", *self.column_names))
+            return con.execute(f"select {cols} from {self.qualified} c semi join {view} k on c.key = k.key "
+                               "order by all").fetchall()
+        finally:
+            con.unregister(view)
+
+    def rewrite_statements(self, view: str) -> list[str]:
+        """Statements that make the table hold exactly the rows of the registered frame `view`."""
+        cols = ", ".join(("key", *self.column_names))
+        return [f"delete from {self.qualified}",
+                f"insert into {self.qualified} ({cols}) select {cols} from {view} order by key"]
+
+
+def run_models_with_memos(con: duckdb.DuckDBPyConnection, models: Sequence[str],
+                          frames: Mapping[str, pd.DataFrame],
+                          memos: Mapping[MemoTable, pd.DataFrame]) -> None:
+    """`transforms.warehouse.run_models` (the SQL models in one transaction, reading `frames`),
+    with each memo table rewritten to exactly its frame's rows inside the same transaction."""
+    views = {**frames, **{f"_memo_rows_{t.name}": rows for t, rows in memos.items()}}
+    for name, frame in views.items():
+        con.register(name, frame)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        for model in models:
+            for stmt in sql.statements(model):
+                con.execute(stmt)
+        for table in memos:
+            for stmt in table.rewrite_statements(f"_memo_rows_{table.name}"):
+                con.execute(stmt)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for name in views:
+            con.unregister(name)
