@@ -88,7 +88,7 @@ comment on column core.linkage_run.threshold is 'Match probability at or above w
 comment on column core.linkage_run.review_lower is 'Lower edge of the clerical-review band.';
 comment on column core.linkage_run.records is 'Person-bearing records linked.';
 comment on column core.linkage_run.nodes is 'Distinct identities (records with identical identifiers collapsed).';
-comment on column core.linkage_run.pairs_scored is 'Candidate pairs scored by the model after blocking.';
+comment on column core.linkage_run.pairs_scored is 'Candidate pairs scored by the model after blocking; NULL when a large run scored in chunks and kept only the pairs at or above the review band.';
 comment on column core.linkage_run.clusters is 'Resolved persons.';
 alter table core.linkage_run add column if not exists model_run_id varchar;
 alter table core.linkage_run add column if not exists trained_nodes integer;

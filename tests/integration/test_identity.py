@@ -197,3 +197,24 @@ def test_training_sample_keeps_whole_clusters():
     assert 97 <= len(s) <= 101
     assert (s.groupby("det_cluster").size() == 4).all()  # no cluster cut in half
     assert training_sample(nodes, cap=5000) is nodes
+
+
+def test_scoring_in_chunks_gives_the_same_persons(sample_con):
+    """A London-scale run scores pairs in k x k chunks, keeping only the review band and above:
+    the persons and the review pairs must be those of scoring in one go."""
+    from transforms.identity import model as M
+
+    rec = sample_con.execute("select source, source_key, agency, agency_id, forename, surname, dob, "
+                             "gender, postcode from raw.person_record order by source, source_key").df()
+    whole = link_records(rec)
+    defaults = M.train_and_predict.__kwdefaults__
+    old = defaults["nodes_per_chunk"]
+    defaults["nodes_per_chunk"] = 3000
+    try:
+        chunked = link_records(rec, model=whole.model)
+    finally:
+        defaults["nodes_per_chunk"] = old
+    print(f"one go: {whole.stats}\nchunks: {chunked.stats}")
+    assert chunked.stats["pairs_scored"] == -1 and whole.stats["pairs_scored"] > 0
+    assert (whole.links["cluster"].to_numpy() == chunked.links["cluster"].to_numpy()).all()
+    assert whole.review.equals(chunked.review)

@@ -210,8 +210,10 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
     else:
         review = pd.DataFrame(columns=["source_l", "source_key_l", "source_r", "source_key_r",
                                        "match_probability", "reason"])
+    scored_pairs = pairs.attrs.get("pairs_scored", len(pairs))
     stats = {"records": len(records), "nodes": n, "scored_nodes": int(len(scored)),
-             "pairs_scored": int(pairs.attrs.get("pairs_scored", len(pairs))),
+             # -1: scored in chunks, only pairs in the review band or above counted
+             "pairs_scored": -1 if scored_pairs is None else int(scored_pairs),
              "pairs_in_band": int(len(pairs)), "clusters": int(len(np.unique(lab))),
              "refused_edges": len(refused), "review_pairs": int(len(review)),
              "model_reused": int(reused)}

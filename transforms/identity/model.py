@@ -249,6 +249,11 @@ def compatible(saved: dict[str, Any] | None, agencies: list[str]) -> bool:
 # agency-ID labels and EM's matches stay intact) estimates the same parameters; prediction still
 # scores every node.
 MAX_TRAINING_NODES = 200_000
+# The scoring database's memory limit (`LANTERN_LINK_MEMORY_LIMIT`): the candidate pairs of a
+# London-scale run spill to disk beyond it instead of growing with the number of pairs.
+LINK_MEMORY_LIMIT = "4GB"
+# Above this many identity nodes, pairs are scored in k x k chunks (splink's num_chunks_left/right).
+NODES_PER_CHUNK = 1_000_000
 
 
 def training_sample(nodes: pd.DataFrame, cap: int = MAX_TRAINING_NODES, seed: int = 42) -> pd.DataFrame:
@@ -298,12 +303,14 @@ def _train(sdf: Any, frame: pd.DataFrame, agencies: list[str], *, deterministic_
 def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
                       deterministic_recall: float = 0.7, u_pairs: float = 2e6,
                       model: dict[str, Any] | None = None,
-                      max_training_nodes: int = MAX_TRAINING_NODES) -> tuple[pd.DataFrame, dict[str, Any]]:
+                      max_training_nodes: int = MAX_TRAINING_NODES,
+                      nodes_per_chunk: int = NODES_PER_CHUNK) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Score pairs of identity nodes; returns (pairs with p >= lower, trained settings dict).
 
     `nodes` carries `node_id`, `agency`, `agency_id`, `det_cluster` and the feature columns.
     A previously trained `model` (settings dict) may be passed to score without training.
-    Training uses `training_sample` (at most `max_training_nodes`); scoring uses every node.
+    Training uses `training_sample` (at most `max_training_nodes`); scoring uses every node, in
+    chunks of about `nodes_per_chunk` on each side when there are more (k x k chunk pairs).
     """
     from splink import DuckDBAPI, Linker
 
@@ -315,8 +322,11 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
     agencies = sorted(a for a in nodes.loc[nodes["agency_id"].notna(), "agency"].unique())
     # names never leave this in-memory database; bounded like the warehouse, spilling to a
     # private temporary folder rather than growing with the number of pairs
+    # a database file in a private (0700) temporary folder, removed when scoring ends: unlike an
+    # in-memory database its tables can leave memory, which a London-scale run needs
     spill = tempfile.mkdtemp(prefix="lantern-link-")
-    con = duckdb.connect(config={"memory_limit": os.environ.get("LANTERN_MEMORY_LIMIT", "4GB"),
+    con = duckdb.connect(os.path.join(spill, "link.duckdb"),
+                         config={"memory_limit": os.environ.get("LANTERN_LINK_MEMORY_LIMIT", LINK_MEMORY_LIMIT),
                                  "temp_directory": spill})
     try:
         db_api = DuckDBAPI(connection=con)
@@ -338,8 +348,16 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
                 trained["probability_two_random_records_match"] = lam * len(sample) / len(frame)
         linker = Linker(sdf, trained, log_level=None)
         trained = linker.misc.save_model_to_json()
-        pred = linker.inference.predict(warning_mode="never")
-        scored = con.execute(f"select count(*) from {pred.physical_name}").fetchall()[0][0]
+        chunks = max(1, -(-len(frame) // nodes_per_chunk))
+        if chunks == 1:
+            pred = linker.inference.predict(warning_mode="never")
+            scored = con.execute(f"select count(*) from {pred.physical_name}").fetchall()[0][0]
+        else:
+            # only the pairs in the review band or above are kept, chunk by chunk; how many were
+            # scored below it is not counted (NULL)
+            pred = linker.inference.predict(threshold_match_probability=lower, num_chunks_left=chunks,
+                                            num_chunks_right=chunks, warning_mode="never")
+            scored = None
         pairs = con.execute(
             f"select node_id_l as node_l, node_id_r as node_r, match_probability, "
             f"{_agrees_sql(trained, 'forename')} as forename_agrees, "
@@ -347,7 +365,7 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
             f"{_agrees_sql(trained, 'dob', bottom=2)} as dob_agrees "
             f"from {pred.physical_name} where match_probability >= ? "
             f"order by node_l, node_r", [lower]).df()  # a fixed order: the engine's is not
-        pairs.attrs["pairs_scored"] = int(scored)
+        pairs.attrs["pairs_scored"] = int(scored) if scored is not None else None
     finally:
         con.close()
         shutil.rmtree(spill, ignore_errors=True)

@@ -177,7 +177,8 @@ def resolve_identities(con: duckdb.DuckDBPyConnection, *, secret: str,
         "model_json": json.dumps(result.model, default=str) if result.model else None,
         "threshold": threshold, "review_lower": review_lower,
         "records": result.stats["records"], "nodes": result.stats["nodes"],
-        "pairs_scored": result.stats["pairs_scored"], "clusters": result.stats["clusters"],
+        "pairs_scored": result.stats["pairs_scored"] if result.stats["pairs_scored"] >= 0 else None,
+        "clusters": result.stats["clusters"],
         "merges": int((events["event"] == "merge").sum()) if len(events) else 0,
         "splits": int((events["event"] == "split").sum()) if len(events) else 0,
         "seconds": time.perf_counter() - started,
@@ -185,7 +186,7 @@ def resolve_identities(con: duckdb.DuckDBPyConnection, *, secret: str,
     pending = _write(con, links, review, events, run, run_id)
     counts = {"run_id": run_id, "method": method, "records": int(len(links)),
               "persons": int(links["person_key"].nunique()) if len(links) else 0,
-              "pairs_scored": int(run["pairs_scored"]), "review_pending": pending,
+              "pairs_scored": run["pairs_scored"], "review_pending": pending,
               "merges": run["merges"], "splits": run["splits"], "model_reused": reused,
               "seconds": round(time.perf_counter() - started, 2)}
     logger.info("identity resolution: %s", counts)
