@@ -52,6 +52,13 @@ def completeness_steady(duckdb: DuckDBResource) -> dg.AssetCheckResult:
 
 
 @dg.asset_check(asset="person_identity", blocking=False)
+def linkage_probabilistic(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    """The linkage model scored this run (warning when it fell back to the exact rules)."""
+    with duckdb.get_connection() as con:
+        return _result(checks.linkage_probabilistic(con), dg.AssetCheckSeverity.WARN)
+
+
+@dg.asset_check(asset="person_identity", blocking=False)
 def review_backlog_steady(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     """The clerical-review backlog of borderline links growing (warning)."""
     with duckdb.get_connection() as con:
@@ -71,4 +78,4 @@ def published_counts_suppressed(lantern: LanternConfig) -> dg.AssetCheckResult:
 
 
 ASSET_CHECKS = [published_counts_suppressed, rows_reconcile, volume_usual, no_personal_data, no_orphan_keys, completeness_steady,
-                review_backlog_steady]
+                review_backlog_steady, linkage_probabilistic]

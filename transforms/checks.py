@@ -100,7 +100,7 @@ def completeness_steady(con: duckdb.DuckDBPyConnection, drop: float = 0.15) -> C
 def review_backlog_steady(con: duckdb.DuckDBPyConnection, growth: float = 1.5) -> CheckOutcome:
     """The link-review backlog (pending pairs) not growing fast from one linkage run to the next."""
     runs = con.execute("SELECT review_pending FROM core.linkage_run WHERE review_pending IS NOT NULL "
-                       "ORDER BY trained_at DESC LIMIT 2").fetchall()
+                       "ORDER BY run_id DESC LIMIT 2").fetchall()  # trained_at repeats when a model is reused
     pending = int(con.execute("SELECT count(*) FROM core.link_review WHERE decision = 'pending'").fetchall()[0][0])
     if len(runs) < 2 or not runs[1][0]:
         return CheckOutcome(True, f"{pending} pairs awaiting review", {"pending": pending})
@@ -109,3 +109,17 @@ def review_backlog_steady(con: duckdb.DuckDBPyConnection, growth: float = 1.5) -
     return CheckOutcome(ok, f"{pending} pairs awaiting review (last run {now}, run before {before})"
                         + ("" if ok else ": the backlog is growing; review the pairs in core.link_review"),
                         {"pending": pending, "last_run": now, "run_before": before})
+
+
+def linkage_probabilistic(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
+    """The last linkage run used the probabilistic model (it falls back to the deterministic rules
+    only when scoring fails, e.g. out of memory, and then links far fewer records)."""
+    rows = con.execute("SELECT method, records, clusters FROM core.linkage_run ORDER BY run_id DESC LIMIT 1").fetchall()
+    if not rows:
+        return CheckOutcome(True, "no linkage run yet", {})
+    method, records, clusters = rows[0]
+    ok = method == "splink"
+    return CheckOutcome(ok, f"last linkage run: {method}, {records} records into {clusters} persons"
+                        + ("" if ok else ": the model failed and only exact rules linked records; see the "
+                           "run's log (memory: LANTERN_LINK_MEMORY_LIMIT) and rerun"),
+                        {"method": str(method), "records": int(records or 0), "clusters": int(clusters or 0)})

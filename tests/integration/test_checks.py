@@ -69,3 +69,9 @@ def test_completeness_and_backlog_warnings(sample_warehouse: Path, tmp_path: Pat
                 "('r1', now() + INTERVAL 1 DAY, 10), ('r2', now() + INTERVAL 2 DAY, 40)")
     out = checks.review_backlog_steady(con)
     assert not out.passed and "growing" in out.description
+    assert checks.linkage_probabilistic(con).passed is False  # the fake runs above have no method
+    con.execute("INSERT INTO core.linkage_run (run_id, method, records, clusters) VALUES ('s1', 'splink', 10, 5)")
+    assert checks.linkage_probabilistic(con).passed
+    con.execute("INSERT INTO core.linkage_run (run_id, method, records, clusters) VALUES ('s2', 'deterministic', 10, 9)")
+    out = checks.linkage_probabilistic(con)
+    assert not out.passed and "fell back" not in out.description and "exact rules" in out.description

@@ -27,7 +27,7 @@ def test_code_location_loads_with_expected_parts() -> None:
     assert raw.partitions_def is not None and raw.backfill_policy == dg.BackfillPolicy.single_run()
     checks = {c.name for c in repo.asset_checks_defs_by_key}
     assert {"rows_reconcile", "no_personal_data", "no_orphan_keys", "published_counts_suppressed",
-            "volume_usual", "completeness_steady", "review_backlog_steady"} <= checks
+            "volume_usual", "completeness_steady", "review_backlog_steady", "linkage_probabilistic"} <= checks
 
 
 def test_inbox_sensor_requests_new_and_changed_months(tmp_path: Path, monkeypatch) -> None:
