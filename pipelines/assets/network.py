@@ -28,7 +28,8 @@ def peer_network(duckdb: DuckDBResource, config: NetworkConfig) -> dg.Materializ
     the peer-on-peer overlap (marts.peer_* , group_place, place_profile)."""
     with duckdb.get_connection() as con:
         counts = build_peer_network(con, config.params())
-    return dg.MaterializeResult(metadata={f"rows_{k.split('.')[1]}": v for k, v in counts.items()})
+    return dg.MaterializeResult(metadata={(f"rows_{k.split('.')[1]}" if k.startswith("marts.") else k.replace(".", "_")): v
+                                          for k, v in counts.items()})
 
 
 @dg.asset(group_name="restricted", kinds={"duckdb"}, deps=["peer_network"], pool=WAREHOUSE_POOL)

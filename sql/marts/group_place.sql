@@ -17,16 +17,24 @@ with months as (
   union all
   select c.person_key, p.place_id, s.meeting_date, 'named', c.assessment_id
   from core.assessment_cell c join core.assessment s using (assessment_id), unnest(c.named_place_ids) as p(place_id)
+), hits as (
+  select g.as_of_month, g.group_id, s.place_id, s.how, s.ref, g.person_key
+  from marts.peer_group g
+  join months m using (as_of_month)
+  join seen s on s.person_key = g.person_key and s.seen_on between m.window_start and m.window_end
+), refs as (
+  -- each record once per group and place: one distinct for the three counts
+  select as_of_month, group_id, place_id,
+         count(ref) filter (where how = 'incident') as incidents,
+         count(ref) filter (where how = 'missing') as found_after_missing,
+         count(ref) filter (where how = 'named') as named_at_map
+  from (select distinct as_of_month, group_id, place_id, how, ref from hits)
+  group by all
+), members as (
+  select as_of_month, group_id, place_id, count(distinct person_key) as members_seen from hits group by all
 )
-select g.as_of_month, g.group_id, s.place_id,
-       count(distinct s.ref) filter (where s.how = 'incident') as incidents,
-       count(distinct s.ref) filter (where s.how = 'missing') as found_after_missing,
-       count(distinct s.ref) filter (where s.how = 'named') as named_at_map,
-       count(distinct g.person_key) as members_seen
-from marts.peer_group g
-join months m using (as_of_month)
-join seen s on s.person_key = g.person_key and s.seen_on between m.window_start and m.window_end
-group by all;
+select as_of_month, group_id, place_id, r.incidents, r.found_after_missing, r.named_at_map, m.members_seen
+from refs r join members m using (as_of_month, group_id, place_id);
 comment on table marts.group_place is 'One row per peer group x month x place: where the group''s members were seen over the profile window (incidents, found after missing, named at a MAP meeting). The group-place view of contexts to assess.';
 comment on column marts.group_place.as_of_month is 'Month of the peer groups (YYYY-MM); counts cover the profile window ending then.';
 comment on column marts.group_place.group_id is 'Peer group (marts.peer_group).';

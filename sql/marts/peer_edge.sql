@@ -2,6 +2,19 @@
 -- with its evidence, reliability and a weight that decays with time (half-life $half_life months,
 -- measured at the end of $as_of_month, the last month of data).
 create or replace table marts.peer_edge as
+with multi as (
+  select person_key_a, person_key_b, relation from marts.peer_evidence group by all having count(*) > 1
+)
+-- most pairs rest on one piece of evidence: their edge is that row (no list aggregation needed)
+select person_key_a, person_key_b, relation,
+       round(pow(0.5, date_diff('day', seen_on, last_day(strptime($as_of_month || '-01', '%Y-%m-%d')::date))
+                 / 30.4375 / $half_life), 9) as weight,
+       1::bigint as evidence_count, seen_on as first_seen, seen_on as last_seen,
+       list_sort(list_distinct(refs)) as evidence, reliability, young_people,
+       case when place_id is not null then [place_id] end as place_ids,
+       $as_of_month as as_of_month
+from marts.peer_evidence e anti join multi m using (person_key_a, person_key_b, relation)
+union all
 select person_key_a, person_key_b, relation,
        -- rounded: a float sum's last bits depend on the order rows arrive in
        round(sum(pow(0.5, date_diff('day', seen_on, last_day(strptime($as_of_month || '-01', '%Y-%m-%d')::date))
@@ -13,7 +26,7 @@ select person_key_a, person_key_b, relation,
        bool_or(young_people) as young_people,
        list_sort(list_distinct(list(place_id) filter (where place_id is not null))) as place_ids,
        $as_of_month as as_of_month
-from marts.peer_evidence
+from marts.peer_evidence e semi join multi m using (person_key_a, person_key_b, relation)
 group by person_key_a, person_key_b, relation;
 comment on table marts.peer_edge is 'One row per pair of people x relation: how they are linked, how strongly now (decayed weight), since when, on what evidence and how reliable. A link is not membership of anything.';
 comment on column marts.peer_edge.person_key_a is 'The lower person_key of the pair.';

@@ -52,12 +52,20 @@ with age_of as (
   from core.missing_episode m left join age_of o using (person_key)
   where m.found_place_id is not null
     and coalesce(m.age_at_event, year(m.reported_at) - o.birth_year) between $young_min and $young_max
+), presence_bucket as (
+  -- time cut into buckets one window plus a day long: two presences within the window fall in
+  -- the same or neighbouring buckets, so each y below stands in its own bucket and both
+  -- neighbours and meets each x within the window exactly once (an equi-join, not place x place)
+  select *, floor(date_diff('day', date '1970-01-01', seen_on) / ($window_days + 1))::bigint as bucket
+  from presence
 ), place_pairs as (
   select 'same_place' as relation, x.person_key as a, y.person_key as b,
          greatest(x.seen_on, y.seen_on) as seen_on, list_sort([x.ref, y.ref]) as refs,
          x.place_id, $young_min as age_a, $young_min as age_b
-  from presence x join presence y
-    on x.place_id = y.place_id and x.person_key < y.person_key and x.ref <> y.ref
+  from presence_bucket x
+  join (select person_key, place_id, seen_on, ref, unnest([bucket - 1, bucket, bucket + 1]) as bucket
+        from presence_bucket) y
+    on x.place_id = y.place_id and x.bucket = y.bucket and x.person_key < y.person_key and x.ref <> y.ref
    and abs(date_diff('day', x.seen_on, y.seen_on)) <= $window_days
 ), all_pairs as (
   select * from incident_pairs

@@ -18,15 +18,17 @@ with months as (
   where cast(i.occurred_at as date) between g.window_start and g.window_end
     and v.role in ('victim', 'suspect', 'accused')
 ), incidents as (
+  -- each incident once per group (themes belong to the incident): one distinct, not seven
   select as_of_month, group_id,
-         count(distinct incident_key) as incidents,
-         count(distinct incident_key) filter (where list_contains(themes, 'cse')) as cse_incidents,
-         count(distinct incident_key) filter (where list_contains(themes, 'hsb_peer')) as hsb_peer_incidents,
-         count(distinct incident_key) filter (where list_contains(themes, 'syv')) as syv_incidents,
-         count(distinct incident_key) filter (where list_contains(themes, 'cce')) as cce_incidents,
-         count(distinct incident_key) filter (where list_contains(themes, 'gang')) as gang_incidents,
-         count(distinct incident_key) filter (where list_contains(themes, 'online')) as online_incidents
-  from inv group by all
+         count(*) as incidents,
+         count(*) filter (where list_contains(themes, 'cse')) as cse_incidents,
+         count(*) filter (where list_contains(themes, 'hsb_peer')) as hsb_peer_incidents,
+         count(*) filter (where list_contains(themes, 'syv')) as syv_incidents,
+         count(*) filter (where list_contains(themes, 'cce')) as cce_incidents,
+         count(*) filter (where list_contains(themes, 'gang')) as gang_incidents,
+         count(*) filter (where list_contains(themes, 'online')) as online_incidents
+  from (select as_of_month, group_id, incident_key, any_value(themes) as themes from inv group by all)
+  group by all
 ), overlap as (
   select as_of_month, group_id, count(*) as victim_and_suspect_members from (
     select as_of_month, group_id, person_key from inv group by all

@@ -1,7 +1,9 @@
 """Build the network marts: peer evidence and edges, monthly peer groups, their changes and profiles.
 
 SQL (`sql/marts/peer_*.sql`, `group_place.sql`, `place_profile.sql`) does the joins; Python does
-only the graph work (decay, communities, tracking) between them.
+only the graph work (decay, communities, tracking) between them. Each month's groups are memoised
+in `cache.peer_month_groups` (see `memo`), so a refresh that adds a month runs Leiden once; the
+tracking and every mart are still rebuilt in full, and come out the same with the memo cold or warm.
 """
 
 from __future__ import annotations
@@ -11,11 +13,20 @@ import re
 from collections.abc import Iterator
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 import sql
 from transforms.extracts.vocab import VULNERABILITY_FACTORS
-from transforms.networks.groups import decayed_pairs, monthly_groups, pair_graph
+from transforms.networks import memo
+from transforms.networks.groups import (
+    CodedEvidence,
+    CodedGroups,
+    Group,
+    canonical_ties,
+    decayed_pairs_by_month,
+    leiden_parts,
+)
 from transforms.networks.params import NetworkParams
 from transforms.networks.tracking import track_groups
 
@@ -26,7 +37,8 @@ NETWORK_MARTS = ("marts.peer_evidence", "marts.peer_edge", "marts.peer_group", "
 
 
 def build_peer_network(con: duckdb.DuckDBPyConnection, params: NetworkParams | None = None) -> dict[str, int]:
-    """(Re)build every network mart except the restricted bridge view; returns row counts."""
+    """(Re)build every network mart except the restricted bridge view; returns row counts, and the
+    months whose groups the memo held (`cache.peer_month_hits`) or had to find (`..._misses`)."""
     p = params or NetworkParams()
     values: dict[str, object] = {
         "window_days": p.same_place_window_days, "young_min": p.young_min_age, "young_max": p.young_max_age,
@@ -36,11 +48,10 @@ def build_peer_network(con: duckdb.DuckDBPyConnection, params: NetworkParams | N
     con.execute("BEGIN TRANSACTION")
     try:
         _run(con, "marts/peer_evidence", values)
-        evidence = peer_evidence(con)
         months = evidence_months(con)
         values["as_of_month"] = months[-1] if months else "1970-01"
         _run(con, "marts/peer_edge", values)
-        found = ((m, groups) for m, _, groups in monthly_groups(evidence, months, p))
+        found, memo_counts = _groups_by_month(con, months, p)
         members, events = track_groups(found, threshold=p.match_threshold)
         con.register("peer_group_rows", members)
         con.register("peer_group_event_rows", events)
@@ -54,16 +65,15 @@ def build_peer_network(con: duckdb.DuckDBPyConnection, params: NetworkParams | N
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return {t: _count(con, t) for t in NETWORK_MARTS}
+    return {**{t: _count(con, t) for t in NETWORK_MARTS}, **memo_counts}
 
 
 def build_peer_bridge(con: duckdb.DuckDBPyConnection, params: NetworkParams | None = None) -> dict[str, int]:
     """(Re)build the restricted `marts.peer_bridge` from the evidence and the monthly groups."""
     p = params or NetworkParams()
-    evidence = peer_evidence(con)
+    evidence = coded_evidence(con, p)
     groups = con.execute("select as_of_month, person_key, group_id from marts.peer_group").df()
-    rows = pd.DataFrame(list(_bridges(evidence, groups, p)),
-                        columns=["as_of_month", "person_key", "group_id", "linked_group_ids"])
+    rows = _bridges(evidence, groups, p)
     con.execute("BEGIN TRANSACTION")
     try:
         con.register("peer_bridge_rows", rows)
@@ -91,16 +101,92 @@ def evidence_months(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [str(p) for p in pd.period_range(lo, hi, freq="M")]
 
 
-def _bridges(evidence: pd.DataFrame, groups: pd.DataFrame,
-             p: NetworkParams) -> Iterator[tuple[str, str, str | None, list[str]]]:
-    for month, g in groups.groupby("as_of_month", sort=True):
-        group_of = dict(zip(g["person_key"], g["group_id"], strict=True))
-        graph = pair_graph(decayed_pairs(evidence, str(month), p))
-        for person in sorted(graph.nodes):
-            own = group_of.get(person)
-            linked = {group_of[n] for n in graph.neighbors(person) if n in group_of} - {own}
-            if len(linked) + (own is not None) >= 2:
-                yield str(month), person, own, sorted(linked)
+#: The evidence that can make a tie between young people (all of it when min_weight <= 0).
+_TIE_EVIDENCE = ("select person_key_a, person_key_b, relation, seen_on from marts.peer_evidence "
+                 "where young_people and seen_on is not null "
+                 "and ($all_relations or list_contains($relations::varchar[], relation))")
+
+
+def coded_evidence(con: duckdb.DuckDBPyConnection, params: NetworkParams) -> CodedEvidence:
+    """The evidence that can make a tie between young people, coded (in DuckDB) for
+    `decayed_pairs_by_month`; relations that weigh nothing stay in the warehouse unless
+    min_weight <= 0 (adding 0.0 leaves every sum as it was)."""
+    values = {"all_relations": params.min_weight <= 0,
+              "relations": sorted(r for r, w in params.relation_weights.items() if w != 0)}
+    keys = con.execute(f"with ev as ({_TIE_EVIDENCE}) select person_key_a from ev "
+                       "union select person_key_b from ev", values).fetchall()
+    people = np.array(sorted(str(k) for (k,) in keys), dtype=str)  # Python's order, whatever the collation
+    frames = {"peer_tie_people": pd.DataFrame({"person_key": pd.Series(people, dtype=object),
+                                               "code": np.arange(len(people), dtype=np.int64)}),
+              "peer_tie_relations": pd.DataFrame({"relation": pd.Series(list(params.relation_weights), dtype=object),
+                                                  "weight": [float(w) for w in params.relation_weights.values()]})}
+    for name, frame in frames.items():
+        con.register(name, frame)
+    try:
+        rows = con.execute(
+            f"with ev as ({_TIE_EVIDENCE}) "
+            "select pa.code as a, pb.code as b, date_diff('day', date '1970-01-01', ev.seen_on) as day, "
+            "coalesce(r.weight, 0.0) as weight from ev "
+            "join peer_tie_people pa on pa.person_key = ev.person_key_a "
+            "join peer_tie_people pb on pb.person_key = ev.person_key_b "
+            "left join peer_tie_relations r on r.relation = ev.relation", values).fetchnumpy()
+    finally:
+        for name in frames:
+            con.unregister(name)
+    return CodedEvidence.of(people, rows["a"], rows["b"], rows["day"], rows["weight"])
+
+
+def _groups_by_month(con: duckdb.DuckDBPyConnection, months: list[str], p: NetworkParams
+                     ) -> tuple[Iterator[tuple[str, list[Group]]], dict[str, int]]:
+    """Each month's peer groups, from the memo where its key is stored, else found (and stored);
+    the groups come month by month, as person_key sets, only as tracking asks for them."""
+    evidence = coded_evidence(con, p)
+    memo.ensure_table(con)
+    settings = memo.settings_fingerprint(p)
+    digests = memo.person_digests(evidence.people)
+    key_of: dict[str, str] = {}  # months with no tie at all have no key (and no group)
+    for month, a, b, w in decayed_pairs_by_month(evidence, months, p):
+        if len(a):
+            key_of[month] = memo.month_key(digests, a, b, canonical_ties(w), settings)
+    found = memo.load(con, list(key_of.values()), evidence.people)
+    hits = sum(k in found for k in key_of.values())
+    todo = [m for m, k in key_of.items() if k not in found]
+    new: dict[str, CodedGroups] = {}
+    for month, a, b, w in decayed_pairs_by_month(evidence, todo, p):
+        if key_of[month] not in new:
+            new[key_of[month]] = leiden_parts(a, b, canonical_ties(w), seed=p.seed,
+                                              resolution=p.resolution, min_size=p.min_group_size)
+        logger.debug("%s: %d ties, %d groups found", month, len(a), len(new[key_of[month]]))
+    memo.save(con, list(key_of.values()), new, evidence.people)
+    logger.info("peer groups: %d months from the memo, %d found", hits, len(todo))
+    found.update(new)
+    people = evidence.people.tolist()  # one string per person, shared by every month's groups
+    groups = ((m, found[key_of[m]].groups(people) if m in key_of else []) for m in months)
+    return groups, {"cache.peer_month_hits": hits, "cache.peer_month_misses": len(todo)}
+
+
+def _bridges(evidence: CodedEvidence, groups: pd.DataFrame, p: NetworkParams) -> pd.DataFrame:
+    """Per month with groups: each person whose ties reach two or more groups (their own counts)."""
+    out = []
+    people = pd.Index(evidence.people)
+    months = sorted(str(m) for m in groups["as_of_month"].unique())
+    by_month = {str(m): g for m, g in groups.groupby("as_of_month", sort=True)}
+    for month, a, b, _ in decayed_pairs_by_month(evidence, months, p):
+        g = by_month[month]
+        group_of = pd.Series(g["group_id"].to_numpy(dtype=object), index=people.get_indexer(g["person_key"]))
+        group_of = group_of[group_of.index >= 0]
+        ties = pd.DataFrame({"person": np.concatenate([a, b]), "peer": np.concatenate([b, a])})
+        ties["own"] = ties["person"].map(group_of)
+        ties["linked"] = ties["peer"].map(group_of)
+        ties = ties[ties["linked"].notna() & (ties["linked"] != ties["own"])]
+        linked = (ties.drop_duplicates(["person", "linked"]).sort_values(["person", "linked"])
+                  .groupby("person", sort=True).agg(own=("own", "first"), linked=("linked", list)))
+        linked = linked[linked["linked"].str.len() + linked["own"].notna() >= 2]
+        out.append(pd.DataFrame({"as_of_month": month, "person_key": evidence.people[linked.index],
+                                 "group_id": linked["own"].astype(object).where(linked["own"].notna(), None),
+                                 "linked_group_ids": linked["linked"]}))
+    cols = ["as_of_month", "person_key", "group_id", "linked_group_ids"]
+    return pd.concat(out, ignore_index=True)[cols] if out else pd.DataFrame(columns=cols)
 
 
 def _run(con: duckdb.DuckDBPyConnection, name: str, values: dict[str, object]) -> None:

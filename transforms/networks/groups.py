@@ -8,12 +8,21 @@ a resolution parameter, Reichardt & Bornholdt 2006) with a fixed seed so that a 
 same groups. The heavy lifting is done by igraph's Leiden on a copy of the same graph
 (networkx's own Louvain is far slower at London scale, see `bench/network.py`); `backend="networkx"` runs `networkx.community.louvain_communities` instead
 (Blondel et al. 2008), for checking or where igraph is not installed.
+
+The pipeline takes a faster road to the same groups (`CodedEvidence`, `decayed_pairs_by_month`,
+`leiden_parts`): people become integer codes in person_key order, each month's ties are summed
+by numpy over one array of evidence sorted by date (a month's evidence is a prefix of it) instead
+of filtering a data frame per month, and igraph is built straight from the coded pairs, with no
+networkx graph in between. The ties are
+rounded to `TIE_DIGITS` significant digits before Leiden sees them, so that the groups are a
+function of exactly the pair list a memo is keyed on (`transforms.networks.memo`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import networkx as nx
@@ -25,6 +34,12 @@ from transforms.networks.params import NetworkParams
 logger = logging.getLogger(__name__)
 
 Group = frozenset[str]
+
+#: Significant digits a tie keeps before community detection (and in the memo key).
+TIE_DIGITS = 12
+#: Leiden passes (a fixed number: "until stable" can cycle for ever at high resolution).
+LEIDEN_ITERATIONS = 10
+_DAYS_PER_MONTH = 30.4375
 
 
 def pair_graph(pairs: pd.DataFrame, *, a: str = "person_key_a", b: str = "person_key_b",
@@ -101,25 +116,155 @@ def monthly_groups(evidence: pd.DataFrame, months: Sequence[str],
 
 def _leiden(graph: nx.Graph, *, seed: int, resolution: float) -> list[list[str]]:
     # igraph's own Leiden (C core) on a copy of the networkx graph: leidenalg's iterate-to-stable
-    # mode was ~50x slower on the benchmark graph. igraph draws from Python's `random` module
-    # unless told otherwise, so a private seeded generator makes the run reproducible.
-    import random
-
-    import igraph as ig
-
+    # mode was ~50x slower on the benchmark graph.
     nodes = sorted(graph.nodes, key=str)
     index = {n: i for i, n in enumerate(nodes)}
     edges = [(index[u], index[v]) for u, v in graph.edges]
     weights = [float(d.get("weight", 1.0)) for _, _, d in graph.edges(data=True)]
-    ig_graph = ig.Graph(n=len(nodes), edges=edges, directed=False)
+    parts = _leiden_edges(len(nodes), edges, weights, seed=seed, resolution=resolution)
+    return [[nodes[i] for i in members] for members in parts]
+
+
+def _leiden_edges(n: int, edges: Sequence[tuple[int, int]] | np.ndarray, weights: Sequence[float],
+                  *, seed: int, resolution: float) -> list[list[int]]:
+    # igraph draws from Python's `random` module unless told otherwise, so a private seeded
+    # generator makes the run reproducible.
+    import random
+
+    import igraph as ig
+
+    ig_graph = ig.Graph(n=n, edges=edges, directed=False)
     ig.set_random_number_generator(random.Random(seed))
     try:
         part = ig_graph.community_leiden(objective_function="modularity", weights=weights,
-                                         resolution=resolution, n_iterations=10)
-        # a fixed number of passes: "until stable" (-1) can cycle for ever at high resolution
+                                         resolution=resolution, n_iterations=LEIDEN_ITERATIONS)
     finally:
         ig.set_random_number_generator(random)
-    return [[nodes[i] for i in members] for members in part]
+    return [list(members) for members in part]
+
+
+@dataclass(frozen=True)
+class CodedEvidence:
+    """Evidence between young people as arrays: people as codes into `people` (sorted, so codes
+    order pairs as their person_keys do), rows sorted by day, each with its relation's weight."""
+
+    people: np.ndarray
+    """The person_keys (str), sorted; a code is an index into it."""
+    a: np.ndarray
+    """Code of person_key_a (int64)."""
+    b: np.ndarray
+    """Code of person_key_b (int64)."""
+    day: np.ndarray
+    """Days from 1970-01-01 to seen_on (int64), ascending."""
+    relation_weight: np.ndarray
+    """The relation's weight (float64; 0 for a relation without one)."""
+
+    @classmethod
+    def of(cls, people: np.ndarray, a: np.ndarray, b: np.ndarray, day: np.ndarray,
+           relation_weight: np.ndarray) -> CodedEvidence:
+        """From rows in any order (`people` sorted, codes into it)."""
+        a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+        day, w = np.asarray(day, dtype=np.int64), np.asarray(relation_weight, dtype=np.float64)
+        # a total order of the rows, so that a month's sums add the same numbers in the same
+        # order whatever order the rows came in
+        order = np.lexsort((w, b, a, day))
+        return cls(people=np.asarray(people), a=a[order], b=b[order], day=day[order], relation_weight=w[order])
+
+
+def code_evidence(evidence: pd.DataFrame, params: NetworkParams) -> CodedEvidence:
+    """The evidence frame (person_key_a, person_key_b, relation, seen_on) as `CodedEvidence`.
+
+    Rows whose relation weighs nothing are dropped when they cannot make a tie (min_weight > 0):
+    adding 0.0 leaves every sum as it was.
+    """
+    rel_w = evidence["relation"].map(params.relation_weights).fillna(0.0).to_numpy(dtype=float)
+    seen = pd.to_datetime(evidence["seen_on"])
+    keep = seen.notna().to_numpy().copy()
+    if params.min_weight > 0:
+        keep &= rel_w != 0
+    day = seen.to_numpy()[keep].astype("datetime64[D]").astype(np.int64)
+    a_keys = evidence["person_key_a"].to_numpy(dtype=object)[keep].astype(str)
+    b_keys = evidence["person_key_b"].to_numpy(dtype=object)[keep].astype(str)
+    people, codes = np.unique(np.concatenate([a_keys, b_keys]), return_inverse=True)
+    a, b = codes[: len(a_keys)].astype(np.int64), codes[len(a_keys):].astype(np.int64)
+    return CodedEvidence.of(people, a, b, day, rel_w[keep])
+
+
+def decayed_pairs_by_month(evidence: CodedEvidence, months: Sequence[str], params: NetworkParams
+                           ) -> Iterator[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
+    """For each month: the pairs (codes a, b, sorted) and their tie at the month's end, as
+    `decayed_pairs` computes them (the same terms; the sum in date order, not pandas' order)."""
+    n = max(len(evidence.people), 1)
+    pair, pair_id = np.unique(evidence.a * n + evidence.b, return_inverse=True)
+    pair_id = pair_id.ravel()
+    for month in months:
+        end = (np.datetime64(_month_end(month), "D") - np.datetime64("1970-01-01", "D")).astype(np.int64)
+        k = int(np.searchsorted(evidence.day, end, side="right"))
+        age_months = (end - evidence.day[:k]) / _DAYS_PER_MONTH
+        w = evidence.relation_weight[:k] * np.power(0.5, age_months / params.half_life_months)
+        sums = np.bincount(pair_id[:k], weights=w, minlength=len(pair))
+        seen = np.bincount(pair_id[:k], minlength=len(pair)) > 0
+        keep = seen & (sums >= params.min_weight)
+        yield month, pair[keep] // n, pair[keep] % n, sums[keep]
+
+
+def canonical_ties(weights: np.ndarray, digits: int = TIE_DIGITS) -> np.ndarray:
+    """Ties rounded to `digits` significant digits (a float sum's last bits depend on its order)."""
+    w = np.asarray(weights, dtype=np.float64)
+    out = w.copy()
+    ok = np.isfinite(w) & (w != 0)
+    exponent = np.floor(np.log10(np.abs(w[ok])))
+    scale = np.power(10.0, digits - 1 - exponent)
+    out[ok] = np.round(w[ok] * scale) / scale
+    return out
+
+
+@dataclass(frozen=True)
+class CodedGroups:
+    """A month's peer groups as person codes, largest first: group i is
+    `members[bounds[i]:bounds[i + 1]]` (a compact form for many months at London scale)."""
+
+    members: np.ndarray
+    """Person codes (int64), group after group, each group's in ascending order."""
+    bounds: np.ndarray
+    """Where each group starts in `members`, then len(members) (int64)."""
+
+    @classmethod
+    def of(cls, parts: Sequence[np.ndarray]) -> CodedGroups:
+        """From a list of code arrays, one a group, in the order given."""
+        sizes = [len(x) for x in parts]
+        members = np.concatenate([np.sort(x) for x in parts]).astype(np.int64) if parts else np.zeros(0, np.int64)
+        return cls(members=members, bounds=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64))
+
+    def __len__(self) -> int:
+        return len(self.bounds) - 1
+
+    def groups(self, people: Sequence[str]) -> list[Group]:
+        """The groups as sets of person_keys (`people[code]`)."""
+        return [frozenset(people[int(c)] for c in self.members[lo:hi])
+                for lo, hi in zip(self.bounds[:-1], self.bounds[1:], strict=True)]
+
+
+def leiden_parts(a: np.ndarray, b: np.ndarray, weights: np.ndarray, *, seed: int,
+                 resolution: float, min_size: int) -> CodedGroups:
+    """The peer groups of a month's coded pairs, in the order `find_communities` gives (largest
+    first, then by lowest person_key), with igraph built straight from the arrays."""
+    if len(a) == 0:
+        return CodedGroups.of([])
+    nodes = np.unique(np.concatenate([a, b]))
+    edges = np.column_stack([np.searchsorted(nodes, a), np.searchsorted(nodes, b)])
+    parts = _leiden_edges(len(nodes), edges, np.asarray(weights, dtype=float).tolist(),
+                          seed=seed, resolution=resolution)
+    # codes follow person_key order, so the lowest code is the lowest person_key
+    kept = [nodes[np.asarray(p, dtype=np.int64)] for p in parts if len(p) >= min_size]
+    return CodedGroups.of(sorted(kept, key=lambda x: (-len(x), int(x.min()))))
+
+
+def leiden_groups(people: Sequence[str], a: np.ndarray, b: np.ndarray, weights: np.ndarray, *,
+                  seed: int, resolution: float, min_size: int) -> list[Group]:
+    """The peer groups of a month's coded pairs (codes index `people`): what `find_communities`
+    then `peer_groups` give for the same pairs, with igraph built straight from the arrays."""
+    return leiden_parts(a, b, weights, seed=seed, resolution=resolution, min_size=min_size).groups(people)
 
 
 def _month_end(month: str) -> date:

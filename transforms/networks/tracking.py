@@ -17,6 +17,7 @@ Ids are handed out greedily by descending overlap, so each id lives in at most o
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -52,7 +53,9 @@ def track_groups(monthly: Iterable[tuple[str, Sequence[Group]]], *, threshold: f
     """
     counter = 0
     previous: dict[str, Group] = {}
-    rows: list[tuple[str, str, str]] = []
+    row_months: list[str] = []
+    row_people: list[str] = []
+    row_groups: list[str] = []
     events: list[GroupEvent] = []
 
     def new_id() -> str:
@@ -62,9 +65,15 @@ def track_groups(monthly: Iterable[tuple[str, Sequence[Group]]], *, threshold: f
 
     for month, groups in monthly:
         current = list(groups)
-        links = [(jaccard(p, c), pid, ci) for pid, p in previous.items() for ci, c in enumerate(current)
-                 if p & c]
-        links = [lk for lk in links if lk[0] >= threshold]
+        # only groups that share a member can overlap: count shared members through each
+        # member's old group rather than trying every pair of groups (the same links once sorted)
+        owner = _owners(previous)
+        links = []
+        for ci, c in enumerate(current):
+            for pid, both in _shared_members(previous, owner, c).items():
+                overlap = both / (len(previous[pid]) + len(c) - both)  # = jaccard(previous[pid], c)
+                if overlap >= threshold:
+                    links.append((overlap, pid, ci))
         links.sort(key=lambda lk: (-lk[0], lk[1], lk[2]))
         olds_of: dict[int, list[str]] = {}
         news_of: dict[str, list[int]] = {}
@@ -83,7 +92,9 @@ def track_groups(monthly: Iterable[tuple[str, Sequence[Group]]], *, threshold: f
                 assigned[ci] = new_id()
         for ci, members in enumerate(current):
             gid = assigned[ci]
-            rows.extend((month, person, gid) for person in sorted(members))
+            row_people.extend(sorted(members))
+            row_months.extend([month] * len(members))
+            row_groups.extend([gid] * len(members))
             olds = olds_of.get(ci, [])
             if len(olds) > 1:
                 events.append(GroupEvent(month, "merge", gid, tuple(sorted(o for o in olds if o != gid))))
@@ -101,7 +112,26 @@ def track_groups(monthly: Iterable[tuple[str, Sequence[Group]]], *, threshold: f
         previous = {assigned[ci]: members for ci, members in enumerate(current)}
         logger.debug("%s: %d groups", month, len(current))
 
-    members = pd.DataFrame(rows, columns=["as_of_month", "person_key", "group_id"])
+    columns = ["as_of_month", "person_key", "group_id"]
+    members = (pd.DataFrame(dict(zip(columns, (row_months, row_people, row_groups), strict=True)))
+               if row_people else pd.DataFrame([], columns=columns))
     ev = pd.DataFrame([(e.as_of_month, e.event, e.group_id, list(e.related_group_ids)) for e in events],
                       columns=["as_of_month", "event", "group_id", "related_group_ids"])
     return members, ev
+
+
+def _owners(groups: dict[str, Group]) -> dict[str, str] | None:
+    """Each member's group, or None when groups overlap (then members have several)."""
+    owner: dict[str, str] = {}
+    for gid, members in groups.items():
+        owner.update(dict.fromkeys(members, gid))
+    return owner if len(owner) == sum(len(m) for m in groups.values()) else None
+
+
+def _shared_members(previous: dict[str, Group], owner: dict[str, str] | None, group: Group) -> dict[str, int]:
+    """How many members `group` shares with each previous group it meets."""
+    if owner is None:
+        return {pid: len(p & group) for pid, p in previous.items() if not p.isdisjoint(group)}
+    shared: Counter[str | None] = Counter(map(owner.get, group))
+    shared.pop(None, None)
+    return {pid: n for pid, n in shared.items() if pid is not None}
