@@ -55,11 +55,13 @@ def _ensure_ops(con: duckdb.DuckDBPyConnection) -> None:
 
 def drop_caches(con: duckdb.DuckDBPyConnection) -> int:
     """Drop every table of the `cache` schema (memos of per-month work, rebuilt on the next
-    refresh): after a purge or an erasure no memo may keep what was removed. Returns tables dropped."""
-    tables = con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-                         "AND schema_name = 'cache'").fetchall()
-    for (t,) in tables:
-        con.execute(f'DROP TABLE cache."{t}"')
+    refresh) and the linkage memos in `raw`: after a purge or an erasure no memo may keep what
+    was removed. Returns tables dropped."""
+    tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() "
+                         "AND (schema_name = 'cache' OR (schema_name = 'raw' AND table_name LIKE 'linkage_cache_%'))"
+                         ).fetchall()
+    for schema, t in tables:
+        con.execute(f'DROP TABLE {schema}."{t}"')
     return len(tables)
 
 

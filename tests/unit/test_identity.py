@@ -249,3 +249,36 @@ def test_model_reused_until_identities_grow_then_retrained(linked):
     changed = json.loads(json.dumps(model))
     changed["comparisons"][0]["comparison_levels"][1]["sql_condition"] = "fn_l = fn_r and 1 = 1"
     assert not compatible(changed, agencies)  # today's comparisons differ: never reused
+
+
+def test_reused_model_scores_only_pairs_with_a_new_identity(linked):
+    """With the model reused, a run scores only the pairs that involve an identity the last run
+    did not see; the rest come from the memo in raw. The persons equal those of scoring all."""
+    from transforms.governance import drop_caches
+    from transforms.identity.resolve import resolve_identities
+
+    records, _, _ = linked
+    part = records.iloc[: len(records) - 6]
+
+    def grow(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute("drop table raw.person_record")
+        con.register("_r", records.assign(ethnicity_code=None, event_date=None, role=None))
+        con.execute("create table raw.person_record as select * from _r")
+        con.unregister("_r")
+
+    a, b = _warehouse(part), _warehouse(part)
+    for con in (a, b):
+        resolve_identities(con, secret="s", run_id="g1")
+        grow(con)
+    cached = a.execute("select count(*) from raw.linkage_cache_pairs").fetchall()[0][0]
+    drop_caches(b)  # b scores every pair again with the same model
+    ca = resolve_identities(a, secret="s", run_id="g2")
+    cb = resolve_identities(b, secret="s", run_id="g2")
+    print(f"memo pairs {cached}; incremental: scored {ca['pairs_scored']}, reused {ca['pairs_reused']}; "
+          f"all: scored {cb['pairs_scored']}")
+    assert ca["model_reused"] and cb["model_reused"]
+    assert ca["pairs_reused"] > 0 and cb["pairs_reused"] == 0
+    assert ca["pairs_scored"] < cb["pairs_scored"]
+    ka = dict(a.execute("select source_key, person_key from core.person_link").fetchall())
+    kb = dict(b.execute("select source_key, person_key from core.person_link").fetchall())
+    assert ka == kb

@@ -39,10 +39,24 @@ class LinkResult:
     review: pd.DataFrame  # source_l, source_key_l, source_r, source_key_r, match_probability, reason
     model: dict[str, Any] = field(default_factory=dict)
     stats: dict[str, int] = field(default_factory=dict)
+    # every pair at or above the review band, by node hash (hash_l, hash_r, match_probability,
+    # forename_agrees, surname_agrees, dob_agrees), and the hashes of the scored nodes: what the
+    # next run needs to score only the pairs that involve a new identity
+    scored_pairs: pd.DataFrame | None = None
+    scored_nodes: np.ndarray | None = None
 
 
 def _record_ref(source: pd.Series, key: pd.Series) -> pd.Series:
     return source.astype(str) + "|" + key.astype(str)
+
+
+def node_hashes(idents: pd.Series) -> np.ndarray:
+    """A 128-bit content hash of each identity (two independent 64-bit hashes, as hex): the key
+    under which a node's scored pairs are kept between runs. Derived from names and dates of
+    birth, so it is kept in `raw` only."""
+    h1 = pd.util.hash_pandas_object(idents, index=False, hash_key="lantern-node-1..").to_numpy()
+    h2 = pd.util.hash_pandas_object(idents, index=False, hash_key="lantern-node-2..").to_numpy()
+    return np.char.add(np.char.mod("%016x", h1), np.char.mod("%016x", h2)).astype(object)
 
 
 def _nodes(records: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
@@ -64,10 +78,11 @@ def _nodes(records: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
                         + rec["agency_id"].astype("string").fillna(""))
     alone = ~named & rec["agency_id"].isna()
     ident = ident.where(~alone, "rec\x1f" + rec["ref"])
-    codes, _ = pd.factorize(ident, sort=False)
+    codes, uniques = pd.factorize(ident, sort=False)
     rec["node_id"] = codes
     first = rec.sort_values("ref").drop_duplicates("node_id").sort_values("node_id")
     nodes = first.drop(columns=["source", "source_key"]).rename(columns={"ref": "rep"})
+    nodes["node_hash"] = node_hashes(pd.Series(np.asarray(uniques, dtype=object)))
     nodes["named"] = named.loc[first.index].to_numpy()
     nodes["records"] = np.bincount(codes, minlength=len(nodes))
     return nodes.reset_index(drop=True), codes
@@ -93,7 +108,8 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
                  strict_agencies: tuple[str, ...] = STRICT_AGENCIES,
                  model: dict[str, Any] | None = None, seed: int = 42,
                  use_model: bool = True, family_guard: bool = True,
-                 reuse: dict[str, Any] | None = None, reuse_max_nodes: int = 0) -> LinkResult:
+                 reuse: dict[str, Any] | None = None, reuse_max_nodes: int = 0,
+                 known: tuple[np.ndarray, pd.DataFrame] | None = None) -> LinkResult:
     """Cluster person records (RECORD_COLUMNS) into persons.
 
     `accepted` / `rejected` are pairs of record refs (`source|source_key`) decided by an analyst:
@@ -102,6 +118,9 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
     `reuse` is an earlier run's trained model: it scores this run without training (training is
     most of the cost) if it is `compatible` with today's comparisons and agencies and there are at
     most `reuse_max_nodes` scored identity nodes; otherwise the model is trained afresh.
+    `known` is (node hashes, scored pairs by hash) of the run that last scored with the reused
+    model: when that model is reused, only pairs with at least one identity not among those
+    nodes are scored, and the earlier scores stand for the rest.
     """
     records = records.reset_index(drop=True)
     nodes, node_of = _nodes(records)
@@ -119,6 +138,7 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
                          | {c: pd.Series(dtype="bool") for c in PAIR_COLUMNS[3:]})
     trained: dict[str, Any] = {}
     reused = False
+    result_nodes: np.ndarray | None = None
     if use_model and len(scored) >= 2:
         cols = ["node_id", "agency", "agency_id", "det_cluster", "fn", "sn", "sn_parts", "fn_groups",
                 "sn_groups", "fn_canon", "fn_sk", "sn_sk", "dob_s", "by", "bm", "bd", "dob_est",
@@ -130,7 +150,14 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
         agencies = sorted(str(a) for a in frame.loc[frame["agency_id"].notna(), "agency"].unique())
         if model is None and reuse is not None and len(frame) <= reuse_max_nodes and compatible(reuse, agencies):
             model, reused = reuse, True
-        pairs, trained = train_and_predict(frame, lower=review_lower, seed=seed, model=model)
+        hashes = scored["node_hash"].to_numpy()
+        only_new = None
+        if reused and known is not None:
+            only_new = ~pd.Series(hashes).isin(pd.Series(known[0])).to_numpy()
+        pairs, trained = train_and_predict(frame, lower=review_lower, seed=seed, model=model, only_new=only_new)
+        if only_new is not None:
+            pairs = _with_known_pairs(pairs, known[1] if known else None, nodes)
+        result_nodes = hashes
 
     accepted_nodes = [(node_by_ref[a], node_by_ref[b]) for a, b in (accepted or [])
                       if a in node_by_ref and b in node_by_ref]
@@ -216,6 +243,35 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
              "pairs_scored": -1 if scored_pairs is None else int(scored_pairs),
              "pairs_in_band": int(len(pairs)), "clusters": int(len(np.unique(lab))),
              "refused_edges": len(refused), "review_pairs": int(len(review)),
-             "model_reused": int(reused)}
+             "model_reused": int(reused), "pairs_reused": int(pairs.attrs.get("pairs_reused", 0))}
     logger.info("linkage: %s", stats)
-    return LinkResult(links=links, review=review, model=trained, stats=stats)
+    node_hash = nodes["node_hash"].to_numpy()
+    scored_pairs = pd.DataFrame({
+        "hash_l": node_hash[pairs["node_l"].to_numpy(int)], "hash_r": node_hash[pairs["node_r"].to_numpy(int)],
+        "match_probability": pairs["match_probability"].to_numpy(float),
+        **{c: pairs[c].astype(bool).to_numpy() for c in PAIR_COLUMNS[3:]}})
+    return LinkResult(links=links, review=review, model=trained, stats=stats,
+                      scored_pairs=scored_pairs if result_nodes is not None else None,
+                      scored_nodes=result_nodes)
+
+
+def _with_known_pairs(new: pd.DataFrame, known: pd.DataFrame | None, nodes: pd.DataFrame) -> pd.DataFrame:
+    """This run's pairs (each with a new identity) and the earlier pairs whose two identities are
+    both still here, in node ids, ordered by (node_l, node_r)."""
+    if known is None or known.empty:
+        return new
+    ids = pd.Series(nodes["node_id"].to_numpy(), index=nodes["node_hash"].to_numpy())
+    ids = ids[~ids.index.duplicated()]
+    a = known["hash_l"].map(ids)
+    b = known["hash_r"].map(ids)
+    keep = a.notna() & b.notna()
+    a, b = a[keep].astype("int64").to_numpy(), b[keep].astype("int64").to_numpy()
+    old = pd.DataFrame({"node_l": np.minimum(a, b), "node_r": np.maximum(a, b),
+                        "match_probability": known.loc[keep, "match_probability"].to_numpy(float),
+                        **{c: known.loc[keep, c].astype(bool).to_numpy() for c in PAIR_COLUMNS[3:]}})
+    out = pd.concat([new.astype(old.dtypes.to_dict()), old], ignore_index=True)
+    out = out.drop_duplicates(["node_l", "node_r"]).sort_values(["node_l", "node_r"], kind="stable")
+    out = out.reset_index(drop=True)
+    out.attrs["pairs_scored"] = new.attrs.get("pairs_scored")
+    out.attrs["pairs_reused"] = int(len(old))
+    return out

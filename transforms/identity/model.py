@@ -304,13 +304,15 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
                       deterministic_recall: float = 0.7, u_pairs: float = 2e6,
                       model: dict[str, Any] | None = None,
                       max_training_nodes: int = MAX_TRAINING_NODES,
-                      nodes_per_chunk: int = NODES_PER_CHUNK) -> tuple[pd.DataFrame, dict[str, Any]]:
+                      nodes_per_chunk: int = NODES_PER_CHUNK,
+                      only_new: Any = None) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Score pairs of identity nodes; returns (pairs with p >= lower, trained settings dict).
 
     `nodes` carries `node_id`, `agency`, `agency_id`, `det_cluster` and the feature columns.
     A previously trained `model` (settings dict) may be passed to score without training.
     Training uses `training_sample` (at most `max_training_nodes`); scoring uses every node, in
     chunks of about `nodes_per_chunk` on each side when there are more (k x k chunk pairs).
+    `only_new` (a boolean per node, with a `model`) scores only pairs with at least one new node.
     """
     from splink import DuckDBAPI, Linker
 
@@ -346,8 +348,18 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
                 # the nodes and pairs with their square; rescale it to the full set
                 lam = float(trained.get("probability_two_random_records_match") or 0.0)
                 trained["probability_two_random_records_match"] = lam * len(sample) / len(frame)
-        linker = Linker(sdf, trained, log_level=None)
-        trained = linker.misc.save_model_to_json()
+        scoring = trained
+        if only_new is not None and model is not None:
+            # the model's own rules, each limited to pairs that involve a new identity
+            frame["is_new"] = np.asarray(only_new, dtype=bool)
+            sdf = db_api.register(frame, table_name="identity_nodes_new")
+            scoring = copy.deepcopy(trained)
+            scoring["blocking_rules_to_generate_predictions"] = [
+                {"blocking_rule": f"({r}) and (l.is_new or r.is_new)", "sql_dialect": "duckdb"}
+                for r in PREDICT_BLOCKING]
+        linker = Linker(sdf, scoring, log_level=None)
+        if scoring is trained:
+            trained = linker.misc.save_model_to_json()
         chunks = max(1, -(-len(frame) // nodes_per_chunk))
         if chunks == 1:
             pred = linker.inference.predict(warning_mode="never")

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 import sql
@@ -44,8 +45,44 @@ _PERSON_LINK_COMMENTS = {
 }
 
 
+PAIR_CACHE = "raw.linkage_cache_pairs"
+NODE_CACHE = "raw.linkage_cache_nodes"
+
+
+def _known_pairs(con: duckdb.DuckDBPyConnection, model_run_id: str) -> tuple[np.ndarray, pd.DataFrame] | None:
+    """The identities scored, and the pairs kept, by the last run of model `model_run_id`."""
+    have = {t for (t,) in con.execute("select table_schema || '.' || table_name from information_schema.tables "
+                                      "where table_schema = 'raw' and table_name like 'linkage_cache_%'").fetchall()}
+    if {PAIR_CACHE, NODE_CACHE} - have:
+        return None
+    stamp = con.execute(f"select distinct model_run_id from {NODE_CACHE}").fetchall()
+    if [r[0] for r in stamp] != [model_run_id]:
+        return None  # scored by another model: score everything again
+    nodes = con.execute(f"select node_hash from {NODE_CACHE}").df()["node_hash"].to_numpy()
+    pairs = con.execute(f"select hash_l, hash_r, match_probability, forename_agrees, surname_agrees, "
+                        f"dob_agrees from {PAIR_CACHE}").df()
+    return nodes, pairs
+
+
+def _write_cache(con: duckdb.DuckDBPyConnection, nodes: np.ndarray, pairs: pd.DataFrame, model_run_id: str) -> None:
+    con.register("_id_cache_nodes", pd.DataFrame({"node_hash": nodes}))
+    con.register("_id_cache_pairs", pairs)
+    try:
+        con.execute(f"create or replace table {NODE_CACHE} as select node_hash::varchar as node_hash, "
+                    f"?::varchar as model_run_id from _id_cache_nodes", [model_run_id])
+        con.execute(f"create or replace table {PAIR_CACHE} as select * from _id_cache_pairs")
+        con.execute(f"comment on table {NODE_CACHE} is 'Linkage memo (raw only: hashes of names and dates of "
+                    "birth): identities scored by the model of model_run_id. Dropped by purge and erasure.'")
+        con.execute(f"comment on table {PAIR_CACHE} is 'Linkage memo (raw only): pairs of identities at or above "
+                    "the review band, by identity hash, so the next run scores only pairs with a new identity.'")
+    finally:
+        con.unregister("_id_cache_nodes")
+        con.unregister("_id_cache_pairs")
+
+
 def _write(con: duckdb.DuckDBPyConnection, links: pd.DataFrame, review: pd.DataFrame,
-           events: pd.DataFrame, run: dict[str, Any], run_id: str) -> int:
+           events: pd.DataFrame, run: dict[str, Any], run_id: str,
+           cache: tuple[np.ndarray | None, pd.DataFrame | None] | None = None) -> int:
     con.register("_id_links", links[["source", "source_key", "person_key", "match_probability",
                                      "cluster_size"]])
     text_cols = ["pair_id", "source_l", "source_key_l", "source_key_r", "source_r", "reason"]
@@ -105,6 +142,11 @@ def _write(con: duckdb.DuckDBPyConnection, links: pd.DataFrame, review: pd.DataF
                    review_lower, records, nodes, pairs_scored, clusters, ?, merges, splits, seconds,
                    model_run_id, trained_nodes
             from _id_run""", [pending])
+        if cache is not None and cache[0] is not None and cache[1] is not None and run.get("model_run_id"):
+            _write_cache(con, cache[0], cache[1], str(run["model_run_id"]))
+        else:
+            con.execute(f"drop table if exists {NODE_CACHE}")
+            con.execute(f"drop table if exists {PAIR_CACHE}")
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -153,7 +195,8 @@ def resolve_identities(con: duckdb.DuckDBPyConnection, *, secret: str,
     last = _last_model(con, now) if use_model and not retrain else None
     reuse_kw: dict[str, Any] = {}
     if last is not None:
-        reuse_kw = {"reuse": last["model"], "reuse_max_nodes": int(last["trained_nodes"] * (1 + retrain_growth))}
+        reuse_kw = {"reuse": last["model"], "reuse_max_nodes": int(last["trained_nodes"] * (1 + retrain_growth)),
+                    "known": _known_pairs(con, last["run_id"])}
     try:
         result = link_records(records, threshold=threshold, review_lower=review_lower,
                               accepted=accepted, rejected=rejected, seed=seed, use_model=use_model,
@@ -183,11 +226,13 @@ def resolve_identities(con: duckdb.DuckDBPyConnection, *, secret: str,
         "splits": int((events["event"] == "split").sum()) if len(events) else 0,
         "seconds": time.perf_counter() - started,
     }
-    pending = _write(con, links, review, events, run, run_id)
+    pending = _write(con, links, review, events, run, run_id,
+                     cache=(result.scored_nodes, result.scored_pairs) if method == "splink" else None)
     counts = {"run_id": run_id, "method": method, "records": int(len(links)),
               "persons": int(links["person_key"].nunique()) if len(links) else 0,
               "pairs_scored": run["pairs_scored"], "review_pending": pending,
               "merges": run["merges"], "splits": run["splits"], "model_reused": reused,
+              "pairs_reused": int(result.stats.get("pairs_reused", 0)),
               "seconds": round(time.perf_counter() - started, 2)}
     logger.info("identity resolution: %s", counts)
     return counts
