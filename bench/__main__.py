@@ -83,6 +83,8 @@ def run_size(name: str, root: Path, full_check: bool) -> list[dict]:
     step = _stage("full_refresh", borough, wh, months)
     step["stage"] = "incremental_month"
     out.append(step)
+    out.append(_stage("groups", borough, wh, months))
+    out.append(_stage("baseline_leiden", borough, wh, months))
     out.append(_stage("baseline_duckdb", borough, work / "floor.duckdb", before))
     out.append(_stage("baseline_pandas", borough, work / "pandas.duckdb", before))
     if full_check:
@@ -103,6 +105,8 @@ def _ratios(rows: list[dict]) -> dict[str, float]:
         out["ingest_vs_pandas_loop"] = by["ingest"]["seconds"] / by["baseline_pandas"]["seconds"]
     if "incremental_month" in by and "full_refresh" in by:
         out["incremental_vs_full_rebuild"] = by["incremental_month"]["seconds"] / by["full_refresh"]["seconds"]
+    if "groups" in by and "baseline_leiden" in by:
+        out["groups_vs_igraph_leiden"] = by["groups"]["seconds"] / by["baseline_leiden"]["seconds"]
     staged = [by[s]["seconds"] for s in PIPELINE if s in by]
     if "incremental_month" in by and len(staged) == len(PIPELINE):
         out["incremental_vs_sum_of_stages"] = by["incremental_month"]["seconds"] / sum(staged)

@@ -159,6 +159,54 @@ def publishing(borough: Path, warehouse: Path, months: list[str]) -> int:
     return sum(1 for _ in (s.build / "profile").rglob("*.html"))
 
 
+def _month_graphs(warehouse: Path):  # type: ignore[no-untyped-def]
+    from transforms.networks import NetworkParams
+    from transforms.networks.build import coded_evidence, evidence_months
+    from transforms.networks.groups import canonical_ties, decayed_pairs_by_month
+
+    p = NetworkParams()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        evidence = coded_evidence(con, p)
+        months = evidence_months(con)
+    return p, evidence, [(m, a, b, canonical_ties(w)) for m, a, b, w in decayed_pairs_by_month(evidence, months, p)]
+
+
+def groups(borough: Path, warehouse: Path, months: list[str]) -> tuple[int, float]:
+    """Lantern's group finding, cold (no memo): every month's ties from the coded evidence, then
+    its communities. Returns (ties, seconds)."""
+    from transforms.networks.groups import leiden_parts
+
+    t0 = time.perf_counter()
+    p, _, graphs = _month_graphs(warehouse)
+    for _, a, b, w in graphs:
+        leiden_parts(a, b, w, seed=p.seed, resolution=p.resolution, min_size=p.min_group_size)
+    return sum(len(a) for _, a, _, _ in graphs), time.perf_counter() - t0
+
+
+def baseline_leiden(borough: Path, warehouse: Path, months: list[str]) -> tuple[int, float]:
+    """igraph's own Leiden on the same monthly graphs (built from the same ties, untimed), with the
+    same objective, resolution and passes: the floor of the group finding. Returns (ties, seconds)."""
+    import random
+
+    import igraph as ig
+    import numpy as np
+
+    p, _, graphs = _month_graphs(warehouse)
+    built = []
+    for _, a, b, w in graphs:
+        if len(a):
+            nodes = np.unique(np.concatenate([a, b]))
+            edges = np.column_stack([np.searchsorted(nodes, a), np.searchsorted(nodes, b)]).tolist()
+            built.append((len(nodes), edges, w.tolist()))
+    t0 = time.perf_counter()
+    ig.set_random_number_generator(random.Random(p.seed))
+    for n, edges, w in built:
+        g = ig.Graph(n=n, edges=edges, directed=False)
+        g.community_leiden(objective_function="modularity", weights=w, resolution=p.resolution, n_iterations=10)
+    ig.set_random_number_generator(random)
+    return sum(len(e) for _, e, _ in built), time.perf_counter() - t0
+
+
 def full_refresh(borough: Path, warehouse: Path, months: list[str]) -> int:
     """`lantern refresh` of `months` (an empty warehouse: everything; a warehouse that has all
     but the last month: the monthly increment), publishing the last month's pages. The seconds
@@ -186,7 +234,7 @@ def full_refresh(borough: Path, warehouse: Path, months: list[str]) -> int:
 
 
 STAGES = {f.__name__: f for f in (ingest, ingest_workbooks, baseline_duckdb, baseline_pandas, identity, core_marts,
-                                  network, themes, publishing, full_refresh)}
+                                  network, themes, publishing, full_refresh, groups, baseline_leiden)}
 
 
 def main(argv: list[str]) -> None:
@@ -198,8 +246,12 @@ def main(argv: list[str]) -> None:
 
         months = list_months(borough)
     t0 = time.perf_counter()
-    rows = STAGES[stage](borough, warehouse, months)
+    out = STAGES[stage](borough, warehouse, months)
     seconds = time.perf_counter() - t0
+    if isinstance(out, tuple):  # the stage timed its own part
+        rows, seconds = out
+    else:
+        rows = out
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     sys.stdout.write(json.dumps({"stage": stage, "seconds": round(seconds, 3), "rows": rows,
                                  "peak_mb": round(peak_mb, 1)}) + "\n")

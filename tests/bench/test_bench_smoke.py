@@ -14,11 +14,13 @@ def test_bench_runs_at_the_smallest_size(tmp_path: Path, capsys) -> None:
     stages = {r["stage"]: r for r in report["sizes"]["tiny"]["stages"]}
     assert not [r for r in stages.values() if "error" in r], [r for r in stages.values() if "error" in r]
     for name in ("ingest", "ingest_workbooks", "identity", "core_marts", "network", "themes", "publishing",
-                 "baseline_duckdb", "baseline_pandas", "incremental_month", "full_refresh"):
+                 "baseline_duckdb", "baseline_pandas", "incremental_month", "full_refresh", "groups",
+                 "baseline_leiden"):
         assert stages[name]["seconds"] > 0 and stages[name]["peak_mb"] > 0, name
     assert stages["ingest"]["rows"] == stages["baseline_duckdb"]["rows"] == stages["baseline_pandas"]["rows"]
     assert set(report["sizes"]["tiny"]["ratios"]) == {"ingest_vs_duckdb_read_csv", "ingest_vs_pandas_loop",
-                                                      "incremental_vs_full_rebuild", "incremental_vs_sum_of_stages"}
+                                                      "incremental_vs_full_rebuild", "incremental_vs_sum_of_stages",
+                                                      "groups_vs_igraph_leiden"}
     assert stages["incremental_month"]["steps"]["person_identity"] > 0  # the per-asset breakdown
     assert report["sizes"]["tiny"]["peak_mb"] > 0
     print(capsys.readouterr().out)
