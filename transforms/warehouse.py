@@ -55,9 +55,10 @@ def bootstrap(con: duckdb.DuckDBPyConnection) -> None:
 
 def run_models(con: duckdb.DuckDBPyConnection, models: Sequence[str],
                frames: Mapping[str, pd.DataFrame] | None = None,
-               params: Mapping[str, object] | None = None) -> None:
+               params: Mapping[str, object] | None = None, then: Sequence[str] = ()) -> None:
     """Run the SQL models (`sql/<name>.sql`) in one transaction, with `frames` registered under
-    their names for the SQL to read and `params` bound where a statement names them (`$name`)."""
+    their names for the SQL to read and `params` bound where a statement names them (`$name`);
+    `then` are statements run after the models inside the same transaction (e.g. a memo rewrite)."""
     frames = frames or {}
     params = params or {}
     for name, frame in frames.items():
@@ -68,6 +69,8 @@ def run_models(con: duckdb.DuckDBPyConnection, models: Sequence[str],
             for stmt in sql.statements(model):
                 bound = {k: v for k, v in params.items() if f"${k}" in stmt}
                 con.execute(stmt, bound) if bound else con.execute(stmt)
+        for stmt in then:
+            con.execute(stmt)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

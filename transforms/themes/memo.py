@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-import sql
+from transforms.warehouse import run_models
 
 logger = logging.getLogger(__name__)
 
@@ -102,20 +102,5 @@ def run_models_with_memos(con: duckdb.DuckDBPyConnection, models: Sequence[str],
     """`transforms.warehouse.run_models` (the SQL models in one transaction, reading `frames`),
     with each memo table rewritten to exactly its frame's rows inside the same transaction."""
     views = {**frames, **{f"_memo_rows_{t.name}": rows for t, rows in memos.items()}}
-    for name, frame in views.items():
-        con.register(name, frame)
-    try:
-        con.execute("BEGIN TRANSACTION")
-        for model in models:
-            for stmt in sql.statements(model):
-                con.execute(stmt)
-        for table in memos:
-            for stmt in table.rewrite_statements(f"_memo_rows_{table.name}"):
-                con.execute(stmt)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        for name in views:
-            con.unregister(name)
+    then = [stmt for table in memos for stmt in table.rewrite_statements(f"_memo_rows_{table.name}")]
+    run_models(con, models, frames=views, then=then)
