@@ -12,13 +12,15 @@ class NetworkConfig(dg.Config):
 
     half_life_months: float = NetworkParams.half_life_months
     same_place_window_days: int = NetworkParams.same_place_window_days
+    same_place_crowd_max: int = NetworkParams.same_place_crowd_max
     resolution: float = NetworkParams.resolution
     seed: int = NetworkParams.seed
 
     def params(self) -> NetworkParams:
         """The transform's parameters."""
         return NetworkParams(half_life_months=self.half_life_months, resolution=self.resolution,
-                             same_place_window_days=self.same_place_window_days, seed=self.seed)
+                             same_place_window_days=self.same_place_window_days,
+                             same_place_crowd_max=self.same_place_crowd_max, seed=self.seed)
 
 
 @dg.asset(group_name="network", kinds={"duckdb"}, deps=["person_marts"], pool=WAREHOUSE_POOL)

@@ -1,7 +1,8 @@
 -- marts.peer_evidence: one row per piece of evidence that two people were together: a pair
 -- (person_key_a < person_key_b) x relation x the source records that show it. The grain below
 -- marts.peer_edge, kept so that every edge can be traced and its weight decayed over time.
--- Parameters: $window_days (same_place window), $young_min, $young_max (ages of young people).
+-- Parameters: $window_days (same_place window), $crowd_max (larger gatherings make no pairs),
+-- $young_min, $young_max (ages of young people).
 create or replace table marts.peer_evidence as
 with age_of as (
   select person_key, birth_year from core.person
@@ -58,13 +59,18 @@ with age_of as (
   -- neighbours and meets each x within the window exactly once (an equi-join, not place x place)
   select *, floor(date_diff('day', date '1970-01-01', seen_on) / ($window_days + 1))::bigint as bucket
   from presence
+), small_gathering as (
+  -- a crowd (more than $crowd_max young people at the place in the bucket) makes no pairs
+  select p.* from presence_bucket p
+  join (select place_id, bucket from presence_bucket group by all
+        having count(distinct person_key) <= $crowd_max) c using (place_id, bucket)
 ), place_pairs as (
   select 'same_place' as relation, x.person_key as a, y.person_key as b,
          greatest(x.seen_on, y.seen_on) as seen_on, list_sort([x.ref, y.ref]) as refs,
          x.place_id, $young_min as age_a, $young_min as age_b
-  from presence_bucket x
+  from small_gathering x
   join (select person_key, place_id, seen_on, ref, unnest([bucket - 1, bucket, bucket + 1]) as bucket
-        from presence_bucket) y
+        from small_gathering) y
     on x.place_id = y.place_id and x.bucket = y.bucket and x.person_key < y.person_key and x.ref <> y.ref
    and abs(date_diff('day', x.seen_on, y.seen_on)) <= $window_days
 ), all_pairs as (

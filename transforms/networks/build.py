@@ -41,7 +41,8 @@ def build_peer_network(con: duckdb.DuckDBPyConnection, params: NetworkParams | N
     months whose groups the memo held (`cache.peer_month_hits`) or had to find (`..._misses`)."""
     p = params or NetworkParams()
     values: dict[str, object] = {
-        "window_days": p.same_place_window_days, "young_min": p.young_min_age, "young_max": p.young_max_age,
+        "window_days": p.same_place_window_days, "crowd_max": p.same_place_crowd_max,
+        "young_min": p.young_min_age, "young_max": p.young_max_age,
         "half_life": float(p.half_life_months), "window": p.profile_window_months, "key_places": p.key_places,
         "vulnerability": list(VULNERABILITY_FACTORS),
     }

@@ -42,6 +42,11 @@ class NetworkParams:
     """Pairs whose decayed, relation-weighted tie falls below this are left out of the month's graph."""
     same_place_window_days: int = 14
     """Two young people at one place within this many days make a `same_place` edge."""
+    same_place_crowd_max: int = 30
+    """A crowd is not a tie: where more young people than this were at one place within one window,
+    their presences there make no pairwise `same_place` evidence (the place profile still counts
+    them). This bounds the pairs, which otherwise grow with the square of a busy place's visitors
+    (hundreds of millions at London scale)."""
     relation_weights: dict[str, float] = field(default_factory=_default_relation_weights)
     """How much one piece of evidence of each relation adds to the tie used to find groups."""
     young_min_age: int = 10
