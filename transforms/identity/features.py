@@ -107,7 +107,10 @@ def _postcode(pc: pd.Series) -> pd.DataFrame:
 
 
 def _norm_or_none(series: pd.Series) -> pd.Series:
-    out = series.map(normalise_name)
+    # names repeat: normalise each distinct value once, then map by lookup (not a call per row)
+    values = series.astype(object)
+    lookup = {v: normalise_name(v) for v in pd.unique(values[values.notna()])}
+    out = values.map(lookup).fillna("").astype("str")
     return out.where(out != "", None)
 
 

@@ -153,7 +153,8 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
         hashes = scored["node_hash"].to_numpy()
         only_new = None
         if reused and known is not None:
-            only_new = ~pd.Series(hashes).isin(pd.Series(known[0])).to_numpy()
+            seen = set(known[0].tolist())
+            only_new = np.fromiter((h not in seen for h in hashes), dtype=bool, count=len(hashes))
         pairs, trained = train_and_predict(frame, lower=review_lower, seed=seed, model=model, only_new=only_new)
         if only_new is not None:
             pairs = _with_known_pairs(pairs, known[1] if known else None, nodes)
@@ -272,6 +273,6 @@ def _with_known_pairs(new: pd.DataFrame, known: pd.DataFrame | None, nodes: pd.D
     out = pd.concat([new.astype(old.dtypes.to_dict()), old], ignore_index=True)
     out = out.drop_duplicates(["node_l", "node_r"]).sort_values(["node_l", "node_r"], kind="stable")
     out = out.reset_index(drop=True)
-    out.attrs["pairs_scored"] = new.attrs.get("pairs_scored")
+    out.attrs["pairs_scored"] = new.attrs.get("pairs_scored", len(new))
     out.attrs["pairs_reused"] = int(len(old))
     return out
