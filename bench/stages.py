@@ -211,23 +211,10 @@ def full_refresh(borough: Path, warehouse: Path, months: list[str]) -> int:
     """`lantern refresh` of `months` (an empty warehouse: everything; a warehouse that has all
     but the last month: the monthly increment), publishing the last month's pages. The seconds
     of each asset go to stderr as JSON (`steps`)."""
-    import pipelines.runs as runs
+    from pipelines.runs import refresh
 
     steps: dict[str, float] = {}
-    plain = runs.materialize
-
-    def timed(keys, settings, **kw):  # type: ignore[no-untyped-def]
-        result = plain(keys, settings, **kw)
-        for ev in result.get_step_success_events():
-            data = ev.event_specific_data
-            steps[ev.step_key or "?"] = round(getattr(data, "duration_ms", 0.0) / 1000, 2)
-        return result
-
-    runs.materialize = timed
-    try:
-        runs.refresh(_settings(borough, warehouse), months, months[-1], progress=lambda m: None)
-    finally:
-        runs.materialize = plain
+    refresh(_settings(borough, warehouse), months, months[-1], progress=lambda m: None, timings=steps)
     sys.stderr.write("STEPS " + json.dumps(steps) + "\n")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return _rows(con, "SELECT sum(rows_in) FROM ops.loads")

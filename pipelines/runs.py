@@ -106,14 +106,16 @@ def warehouse_lock(settings: Settings, wait: bool = False) -> Iterator[None]:
 
 
 def refresh(settings: Settings, months: Sequence[str], publish_month: str | None,
-            progress: Callable[[str], None] = logger.info, wait: bool = False) -> str:
-    """Load `months`, rebuild everything downstream and publish `publish_month`; returns run id."""
+            progress: Callable[[str], None] = logger.info, wait: bool = False,
+            timings: dict[str, float] | None = None) -> str:
+    """Load `months`, rebuild everything downstream and publish `publish_month`; returns run id.
+    `timings`, when given, receives the seconds of each asset and check step."""
     with warehouse_lock(settings, wait):
-        return _refresh(settings, months, publish_month, progress)
+        return _refresh(settings, months, publish_month, progress, timings)
 
 
 def _refresh(settings: Settings, months: Sequence[str], publish_month: str | None,
-             progress: Callable[[str], None]) -> str:
+             progress: Callable[[str], None], timings: dict[str, float] | None = None) -> str:
     run_id = uuid.uuid4().hex[:12]
     with connect_warehouse(str(settings.warehouse)) as con:
         bootstrap(con)
@@ -136,8 +138,12 @@ def _refresh(settings: Settings, months: Sequence[str], publish_month: str | Non
                 continue
             t0 = time.perf_counter()
             progress(f"… {label}")
-            materialize(keys, settings, months=part)
+            result = materialize(keys, settings, months=part)
             progress(f"✓ {label} ({time.perf_counter() - t0:.1f}s)")
+            if timings is not None:
+                for ev in result.get_step_success_events():
+                    ms = getattr(ev.event_specific_data, "duration_ms", None) or 0.0
+                    timings[ev.step_key or "?"] = round(ms / 1000, 2)
         status = "succeeded"
     except Exception as exc:
         message = str(exc).splitlines()[0][:500]

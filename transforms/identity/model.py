@@ -322,10 +322,8 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
     if len(nodes) < 2:
         return empty, model or {}
     agencies = sorted(a for a in nodes.loc[nodes["agency_id"].notna(), "agency"].unique())
-    # names never leave this in-memory database; bounded like the warehouse, spilling to a
-    # private temporary folder rather than growing with the number of pairs
-    # a database file in a private (0700) temporary folder, removed when scoring ends: unlike an
-    # in-memory database its tables can leave memory, which a London-scale run needs
+    # names never leave this database: a file in a private (0700) temporary folder, removed when
+    # scoring ends; unlike an in-memory database its tables can leave memory (London scale)
     spill = tempfile.mkdtemp(prefix="lantern-link-")
     con = duckdb.connect(os.path.join(spill, "link.duckdb"),
                          config={"memory_limit": os.environ.get("LANTERN_LINK_MEMORY_LIMIT", LINK_MEMORY_LIMIT),
@@ -335,6 +333,9 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
         frame = nodes.copy()
         frame["person_label"] = (frame["agency"].astype(str) + ":" + frame["agency_id"].astype(str)
                                  ).where(frame["agency_id"].notna(), None)
+        incremental = only_new is not None and model is not None
+        if incremental:
+            frame["is_new"] = np.asarray(only_new, dtype=bool)
         sdf = db_api.register(frame, table_name="identity_nodes")
         if model is not None:
             trained = model
@@ -349,10 +350,8 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
                 lam = float(trained.get("probability_two_random_records_match") or 0.0)
                 trained["probability_two_random_records_match"] = lam * len(sample) / len(frame)
         scoring = trained
-        if only_new is not None and model is not None:
+        if incremental:
             # the model's own rules, each limited to pairs that involve a new identity
-            frame["is_new"] = np.asarray(only_new, dtype=bool)
-            sdf = db_api.register(frame, table_name="identity_nodes_new")
             scoring = copy.deepcopy(trained)
             scoring["blocking_rules_to_generate_predictions"] = [
                 {"blocking_rule": f"({r}) and (l.is_new or r.is_new)", "sql_dialect": "duckdb"}

@@ -27,6 +27,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from transforms.memo import MemoTable
 from transforms.networks.groups import LEIDEN_ITERATIONS, TIE_DIGITS, CodedGroups
 from transforms.networks.params import NetworkParams
 
@@ -34,7 +35,6 @@ logger = logging.getLogger(__name__)
 
 #: Bump when the way a month's groups are found changes: every stored month is then recomputed.
 MEMO_VERSION = 1
-TABLE = "cache.peer_month_groups"
 
 
 def settings_fingerprint(params: NetworkParams) -> bytes:
@@ -70,14 +70,17 @@ def month_key(digests: np.ndarray, a: np.ndarray, b: np.ndarray, ties: np.ndarra
     return h.hexdigest()
 
 
+MEMO = MemoTable(
+    name="peer_month_groups", columns=(("group_index", "integer"), ("person_key", "varchar")),
+    comment="Memo of each month's peer groups (transforms.networks.memo): one row per memo key x group "
+            "x member; a month without groups has one row with no group. Rebuildable; holds "
+            "pseudonymous person_keys only; dropped by purge and erasure.")
+TABLE = MEMO.qualified
+
+
 def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
     """Create the cache schema and table if missing."""
-    con.execute("create schema if not exists cache")
-    con.execute(f"create table if not exists {TABLE} (key varchar not null, group_index integer, "
-                "person_key varchar)")
-    con.execute(f"comment on table {TABLE} is 'Memo of each month''s peer groups (transforms.networks.memo): "
-                "one row per memo key x group x member; a month without groups has one row with no "
-                "group. Rebuildable; holds pseudonymous person_keys only; dropped by purge and erasure.'")
+    MEMO.ensure(con)
 
 
 def load(con: duckdb.DuckDBPyConnection, keys: Sequence[str], people: np.ndarray) -> dict[str, CodedGroups]:

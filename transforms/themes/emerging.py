@@ -21,7 +21,7 @@ tokens that occur in those documents, the settings and the library versions. The
 put in a canonical order (month, text) before fitting, so the same documents give the same
 topics whatever order the warehouse returns them in, and each period's result (top terms and
 counts, never text) is kept in `cache.emerging_period` / `cache.emerging_topic` under a digest of
-exactly those inputs (see `transforms/themes/memo.py`). Only the stop tokens that occur in the
+exactly those inputs (see `transforms/memo.py`). Only the stop tokens that occur in the
 period enter the digest: the list of name tokens grows with every month's new people, and a new
 name that no document of the period contains cannot change its topics. A monthly refresh fits
 the new period (and any period whose documents changed) and reads the others back.
@@ -44,7 +44,7 @@ from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 import sql
-from transforms.themes.memo import MemoTable, digest, run_models_with_memos, settings_text
+from transforms.memo import MemoTable, digest, run_models_with_memos, settings_text
 
 logger = logging.getLogger(__name__)
 

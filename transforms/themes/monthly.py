@@ -28,6 +28,7 @@ import pandas as pd
 import scipy
 
 import sql
+from transforms.memo import MemoTable, digest, run_models_with_memos, settings_text
 from transforms.themes.farrington import (
     ALGORITHM_VERSION,
     DEFAULT,
@@ -36,7 +37,6 @@ from transforms.themes.farrington import (
     evaluate_month,
     window_start,
 )
-from transforms.themes.memo import MemoTable, digest, run_models_with_memos, settings_text
 
 logger = logging.getLogger(__name__)
 

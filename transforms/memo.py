@@ -1,8 +1,10 @@
-"""Content-addressed memos of the themes stage's expensive units of work (tables of `cache`).
+"""Content-addressed memos of expensive units of work (tables of `cache`), shared by the themes
+stage (Farrington windows, text periods) and the network stage (a month's peer groups).
 
 Rationale: a monthly refresh adds one month, yet the expected level of every earlier month of a
-series and the topic model of every earlier text period are unchanged, because each is a pure
-function of a small, known set of inputs. Each unit's result is stored under a digest of exactly
+series, the topic model of every earlier text period and the communities of every earlier
+month's peer graph are unchanged, because each is a pure function of a small, known set of
+inputs. Each unit's result is stored under a digest of exactly
 those inputs (their values, the settings, the algorithm's version constant and the versions of
 the numeric libraries), never under the identity of the series or period it came from: a unit
 whose inputs did not change is read back, any change in an input gives a new key and a fresh
@@ -11,8 +13,8 @@ one entry. A run reads all its keys in one query, computes the misses, and rewri
 to hold exactly the keys it used, in the same transaction as the marts, so a cache never grows
 beyond one run's units and never holds a unit no mart rests on.
 
-A memo holds results (expected levels, topic terms and counts, as published), never names,
-dates of birth, postcodes or free text; `lantern erase` and `purge` drop every `cache` table.
+A memo holds results (expected levels, topic terms and counts, as published; pseudonymous
+person_keys for peer groups), never names, dates of birth, postcodes or free text; `lantern erase` and `purge` drop every `cache` table.
 """
 
 from __future__ import annotations
