@@ -131,3 +131,41 @@ def test_review_suppression_hides_small_counts_and_their_shares() -> None:
     assert list(out["known_before"]) == ["c", "c"]
     assert list(out["people"]) == [40, "c"]
     assert list(out["share"]) == ["c", "c"]
+
+
+def test_stacked_farrington_fits_agree_with_one_window_at_a_time() -> None:
+    """`evaluate_windows` (many windows fitted together) gives `evaluate_month`'s result for every
+    window, to rounding, and a window's result does not depend on which windows share its stack."""
+    from transforms.themes.farrington import evaluate_windows, window_start
+
+    rng = np.random.default_rng(11)
+    m = np.arange(120)
+    series = []
+    for k in range(24):
+        lam = [5 + 2 * np.sin(2 * np.pi * m / 12), np.full(120, 0.3), 20 * np.exp(0.01 * m), rng.gamma(1, 3, 120)][k % 4]
+        y = rng.poisson(lam).astype(float)
+        if k % 4 == 1:
+            y[:40] = 0  # quiet start: zero windows and seasonal levels with no counts
+        if k % 4 == 3:
+            y[rng.integers(0, 120, 2)] = np.nan  # recording gaps go through evaluate_month
+        series.append(y)
+    checked, worst = 0, 0.0
+    for cfg in (FarringtonConfig(), FarringtonConfig(threshold="2/3")):
+        for t0 in range(0, 120, 3):
+            s = window_start(t0, cfg)
+            windows = np.array([y[s:t0 + 1] for y in series])
+            stacked = evaluate_windows(windows, cfg)
+            alone = evaluate_windows(windows[::-1][:5], cfg)
+            assert alone == stacked[::-1][:5]  # bit for bit, whatever the company
+            for w, got in zip(windows, stacked, strict=True):
+                ref = evaluate_month(w, len(w) - 1, cfg)
+                for f in ("exceedance", "baseline_months", "seasonal_levels", "trend"):
+                    assert getattr(got, f) == getattr(ref, f), (t0, f)
+                for f in ("expected", "lower", "upper", "dispersion"):
+                    a, b = getattr(ref, f), getattr(got, f)
+                    assert (a is None) == (b is None)
+                    if a is not None:
+                        worst = max(worst, abs(a - b) / max(abs(a), 1e-9))
+                checked += 1
+    print(f"\n{checked} windows: stacked and one-at-a-time agree, worst relative difference {worst:.2e}")
+    assert worst < 1e-6

@@ -36,6 +36,14 @@ rule) and uses positions only relative to t0, so the result is a function of tha
 values and the settings alone. `transforms/themes/monthly.py` memoises results under a digest of
 the window; `ALGORITHM_VERSION` is part of that digest and must be bumped whenever a change here
 can alter any result for the same window and settings.
+
+Many windows at once: `evaluate_windows` gives `evaluate_month(w, len(w) - 1)` for every row of a
+stack of equal-length windows, fitting them together. Windows of the same length with no missing
+month share one design matrix (the baseline months, the trend, the seasonal levels are positions
+relative to t0), so their IRLS runs as stacked numpy (normal equations solved per window with
+`np.linalg.solve`) instead of a Python loop per window: a London build has 1.4 million distinct
+windows. A window with a missing month goes through `evaluate_month`. The two agree to rounding
+(the unit tests compare them); the stacked fit is what the marts use.
 """
 
 from __future__ import annotations
@@ -51,7 +59,7 @@ logger = logging.getLogger(__name__)
 
 # bump when a change to this module can alter a MonthResult for the same window and settings:
 # the memos of transforms/themes/monthly.py are keyed by it
-ALGORITHM_VERSION = "farrington-1"
+ALGORITHM_VERSION = "farrington-2"  # 2: stacked fits (evaluate_windows)
 
 
 @dataclass(frozen=True)
@@ -237,3 +245,162 @@ def evaluate_month(counts: np.ndarray, t0: int, cfg: FarringtonConfig = DEFAULT)
 def evaluate_series(counts: np.ndarray, cfg: FarringtonConfig = DEFAULT) -> list[MonthResult]:
     """`evaluate_month` for every month of a series (consecutive months; NaN = not recorded)."""
     return [evaluate_month(counts, t0, cfg) for t0 in range(len(counts))]
+
+
+# windows fitted together: bounds the stacked arrays (rows x months x parameters) to ~100 MB
+_CHUNK = 16384
+
+
+def _irls_many(Y: np.ndarray, X: np.ndarray, w: np.ndarray, iters: int = 50) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`_irls` for every row of `Y` (one window each) on the shared design `X`: (beta, mu, X'WX).
+
+    Row by row arithmetic only (einsum loops, batched LAPACK per matrix), never a matrix product
+    across rows: BLAS may round a row differently by where it falls in a block, and a window's
+    result must not depend on which other windows it was fitted with (the memo relies on it)."""
+    R, p = Y.shape[0], X.shape[1]
+    beta = np.zeros((R, p))
+    beta[:, 0] = np.log(np.maximum((Y * w).sum(axis=1) / w.sum(axis=1), 0.1))
+    active = np.arange(R)
+    for _ in range(iters):
+        b, y, ww = beta[active], Y[active], w[active]
+        eta = _clip20(np.einsum("rp,np->rn", b, X))
+        mu = np.exp(eta)
+        z = eta + (y - mu) / mu
+        Wt = ww * mu
+        A = np.einsum("rn,ni,nj->rij", Wt, X, X)
+        rhs = np.einsum("rn,ni->ri", Wt * z, X)
+        try:
+            new = np.linalg.solve(A, rhs[:, :, None])[:, :, 0]
+        except np.linalg.LinAlgError:  # a singular system: least squares row by row, as `_irls`
+            sw = np.sqrt(Wt)
+            new = np.stack([np.linalg.lstsq(X * sw[i][:, None], z[i] * sw[i], rcond=None)[0] for i in range(len(b))])
+        done = np.abs(new - b).max(axis=1) < 1e-8
+        beta[active] = new
+        active = active[~done]
+        if not len(active):
+            break
+    mu = np.exp(_clip20(np.einsum("rp,np->rn", beta, X)))
+    xtwx = np.einsum("rn,ni,nj->rij", w * mu, X, X)
+    return beta, mu, xtwx
+
+
+def _fit_many(Y: np.ndarray, X: np.ndarray, cfg: FarringtonConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`_fit` for every row of `Y` on the shared design `X`: (beta, mu, dispersion, covariance)."""
+    R, n = Y.shape
+    p = X.shape[1]
+    w = np.ones((R, n))
+    for step in range(2):
+        beta, mu, xtwx = _irls_many(Y, X, w)
+        df = max(n - p, 1)
+        phi = np.maximum(1.0, np.sum(w * (Y - mu) ** 2 / mu, axis=1) / df)
+        inv = np.linalg.pinv(xtwx)
+        if step == 1 or not cfg.reweight_threshold:
+            break
+        Xs = X[None, :, :] * np.sqrt(w * mu)[:, :, None]
+        h = np.clip(np.einsum("rij,rjk,rik->ri", Xs, inv, Xs), 0, 0.999)
+        r = 1.5 * (np.power(Y, 2 / 3) * np.power(mu, -1 / 6) - np.sqrt(mu)) / np.sqrt(phi[:, None] * (1 - h))
+        w = np.where(r > cfg.reweight_threshold, 1.0 / np.maximum(r, 1e-9) ** 2, 1.0)
+        w = w * n / w.sum(axis=1, keepdims=True)
+    return beta, mu, phi, phi[:, None, None] * inv
+
+
+def _limits_many(mu0: np.ndarray, var_mu0: np.ndarray, phi: np.ndarray, cfg: FarringtonConfig) -> tuple[np.ndarray, np.ndarray]:
+    """`_limits` for arrays of windows."""
+    if cfg.threshold == "2/3":
+        z = stats.norm.ppf(1 - cfg.alpha)
+        sd = (2 / 3) * np.sqrt(phi * mu0 + var_mu0) / mu0
+        return mu0 * np.maximum(0.0, 1 - sd * z) ** 1.5, mu0 * (1 + sd * z) ** 1.5
+    lower, upper = np.empty(len(mu0)), np.empty(len(mu0))
+    nb = phi > 1.0 + 1e-9
+    if nb.any():
+        size = mu0[nb] / (phi[nb] - 1.0)
+        prob = size / (size + mu0[nb])
+        lower[nb] = stats.nbinom.ppf(cfg.alpha, size, prob)
+        upper[nb] = stats.nbinom.ppf(1 - cfg.alpha, size, prob)
+    if (~nb).any():
+        lower[~nb] = stats.poisson.ppf(cfg.alpha, mu0[~nb])
+        upper[~nb] = stats.poisson.ppf(1 - cfg.alpha, mu0[~nb])
+    return lower, upper
+
+
+def evaluate_windows(windows: np.ndarray, cfg: FarringtonConfig = DEFAULT) -> list[MonthResult]:
+    """`evaluate_month(w, len(w) - 1, cfg)` for every row `w` of a 2-D stack of windows of equal
+    length (t0 is each window's last month), the complete windows fitted together."""
+    Wn = np.asarray(windows, dtype=float)
+    if Wn.ndim != 2:
+        raise ValueError("evaluate_windows takes a 2-D array: one window a row")
+    B, L = Wn.shape
+    out: list[MonthResult | None] = [None] * B
+    t0 = L - 1
+    gaps = np.isnan(Wn).any(axis=1)
+    for i in np.flatnonzero(gaps):  # a missing month: the window's own baseline
+        out[i] = evaluate_month(Wn[i], t0, cfg)
+    for lo in range(0, B, _CHUNK):
+        rows = np.arange(lo, min(B, lo + _CHUNK))
+        rows = rows[~gaps[rows]]
+        if len(rows):
+            for i, res in zip(rows, _evaluate_complete(Wn[rows], cfg), strict=True):
+                out[i] = res
+    return [r if r is not None else _NONE for r in out]
+
+
+def _evaluate_complete(Wn: np.ndarray, cfg: FarringtonConfig) -> list[MonthResult]:
+    """`evaluate_windows` for windows with no missing month: `evaluate_month`, stacked."""
+    R, L = Wn.shape
+    t0 = L - 1
+    first = max(0, t0 - 12 * cfg.years_back - cfg.window)
+    if (t0 - first) - cfg.exclude_recent >= cfg.short_history:
+        exclude = cfg.exclude_recent
+    elif (t0 - first) - cfg.exclude_recent_short >= cfg.min_baseline:
+        exclude = cfg.exclude_recent_short
+    else:
+        exclude = 0
+    idx = np.arange(first, t0 - exclude)
+    n = len(idx)
+    if n < cfg.min_baseline:
+        return [_NONE] * R
+    out: list[MonthResult] = [_NONE] * R
+    Y = Wn[:, idx]
+    span = t0 - int(idx[0])
+    periods = cfg.periods if span >= 36 else (2 if span >= 12 + cfg.window else 1)
+    cur = Wn[:, t0]
+    recent_sum = Wn[:, max(0, t0 - cfg.limit_months + 1): t0 + 1].sum(axis=1)
+    flag_ok = (cur >= cfg.min_count) & (recent_sum >= cfg.limit_sum)
+    zero = Y.sum(axis=1) == 0
+    for i in np.flatnonzero(zero):
+        out[i] = MonthResult(0.0, 0.0, 0.0, bool(cur[i] > 0.0 and flag_ok[i]), n, 1, False, 1.0)
+    d = t0 - idx
+    level = _seasonal_level(d, cfg.window, periods)
+    present = [k for k in range(1, periods) if np.any(level == k)]
+    if np.any(level == 0):
+        season_ok = np.all([Y[:, level == k].sum(axis=1) > 0 for k in [0, *present]], axis=0)
+    else:
+        season_ok = np.zeros(R, dtype=bool)
+    t = (idx - t0).astype(float) / 12.0
+    ones = np.ones(n)
+    for rows, levels in ((np.flatnonzero(season_ok & ~zero), present), (np.flatnonzero(~season_ok & ~zero), [])):
+        season = [(level == k).astype(float) for k in levels]
+        pending = rows
+        for with_trend in (True, False):
+            if not len(pending):
+                break
+            X = np.column_stack([ones, *([t] if with_trend else []), *season])
+            if X.shape[1] >= n:
+                continue
+            y = Y[pending]
+            beta, _mu, phi, cov = _fit_many(y, X, cfg)
+            mu0 = np.exp(_clip20(beta[:, 0]))
+            if with_trend:
+                se = np.sqrt(np.maximum(cov[:, 1, 1], 1e-12))
+                pval = 2 * special.stdtr(max(n - X.shape[1], 1), -(np.abs(beta[:, 1]) / se))
+                reject = (pval >= cfg.trend_p) | (mu0 > y.max(axis=1))
+            else:
+                reject = np.zeros(len(pending), dtype=bool)
+            keep = ~reject
+            lower, upper = _limits_many(mu0[keep], mu0[keep] ** 2 * cov[keep, 0, 0], phi[keep], cfg)
+            for j, i in enumerate(pending[keep]):
+                out[i] = MonthResult(float(mu0[keep][j]), float(lower[j]), float(upper[j]),
+                                     bool(cur[i] > upper[j] and flag_ok[i]), n, len(levels) + 1, with_trend,
+                                     float(phi[keep][j]))
+            pending = pending[reject]
+    return out

@@ -34,7 +34,7 @@ from transforms.themes.farrington import (
     DEFAULT,
     FarringtonConfig,
     MonthResult,
-    evaluate_month,
+    evaluate_windows,
     window_start,
 )
 
@@ -119,16 +119,26 @@ def _series_keys(full: pd.DataFrame, bounds: Sequence[tuple[int, int]], cfg: Far
 
 def _complete(full: pd.DataFrame, bounds: Sequence[tuple[int, int]], keys: Sequence[str],
               known: dict[str, MonthResult], cfg: FarringtonConfig) -> int:
-    """Evaluate every month whose key is not in `known` (adding it); returns how many were evaluated."""
-    evaluated = 0
+    """Evaluate every month whose key is not in `known` (adding it); returns how many were evaluated.
+
+    Each distinct missing window is evaluated once, and windows of the same length are fitted
+    together (`farrington.evaluate_windows`)."""
     counts = full["count"].to_numpy(dtype=float) if len(full) else np.zeros(0)
+    todo: dict[str, tuple[int, int]] = {}  # key -> (row of t0 in `full`, t0's place in its window)
     for a, b in bounds:
         for t0 in range(b - a):
             k = keys[a + t0]
-            if k not in known:
-                known[k] = evaluate_month(counts[a:b], t0, cfg)
-                evaluated += 1
-    return evaluated
+            if k not in known and k not in todo:
+                todo[k] = (a + t0, t0 - window_start(t0, cfg))
+    if not todo:
+        return 0
+    todo_keys = np.array(list(todo), dtype=object)
+    where = np.array(list(todo.values()), dtype=np.int64)
+    for rel in np.unique(where[:, 1]):
+        sel = np.flatnonzero(where[:, 1] == rel)
+        windows = counts[where[sel, 0][:, None] - rel + np.arange(rel + 1)[None, :]]
+        known.update(zip(todo_keys[sel].tolist(), evaluate_windows(windows, cfg), strict=True))
+    return len(todo)
 
 
 def _assemble(full: pd.DataFrame, keys: Sequence[str], known: dict[str, MonthResult],
