@@ -59,33 +59,61 @@ def node_hashes(idents: pd.Series) -> np.ndarray:
     return np.char.add(np.char.mod("%016x", h1), np.char.mod("%016x", h2)).astype(object)
 
 
+_RAW_IDENTITY = ["agency", "agency_id", "forename", "surname", "dob", "gender", "postcode"]
+
+
 def _nodes(records: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    """Identity nodes and, per record, its node id."""
-    feats = prepare_features(records)
-    rec = pd.concat([records[["source", "source_key", "agency", "agency_id"]].reset_index(drop=True),
-                     feats.reset_index(drop=True)], axis=1)
+    """Identity nodes and, per record, its node id.
+
+    Features are prepared once per distinct raw identity (records written down identically share
+    every feature), then broadcast: at London scale 6.5 million records are far fewer raw
+    identities, and a per-record frame of prepared strings was most of identity's memory."""
+    raw_cols = [c for c in _RAW_IDENTITY if c in records.columns]
+    raw_of = records.groupby(raw_cols, dropna=False, sort=False).ngroup().to_numpy()
+    first_of_raw = np.full(int(raw_of.max()) + 1 if len(raw_of) else 0, len(raw_of), dtype=np.int64)
+    np.minimum.at(first_of_raw, raw_of, np.arange(len(raw_of)))
+    distinct = records.iloc[first_of_raw].reset_index(drop=True)  # in order of first appearance
+    feats = prepare_features(distinct)
+    rec = pd.concat([distinct[["agency", "agency_id"]], feats.reset_index(drop=True)], axis=1)
     rec["agency_id"] = rec["agency_id"].astype("string").str.strip()
     rec["agency_id"] = rec["agency_id"].where(rec["agency_id"] != "").astype(object)
     rec["agency_id"] = rec["agency_id"].where(rec["agency_id"].notna(), None)
-    rec["ref"] = _record_ref(rec["source"], rec["source_key"])
-    named = rec["fn"].notna() | rec["sn"].notna() | rec["dob_s"].notna()
+    named = (rec["fn"].notna() | rec["sn"].notna() | rec["dob_s"].notna()).to_numpy()
     key_cols = ["agency", "agency_id", "fn", "sn", "dob_s", "sex", "pc", "pc_out"]
     ident = rec[key_cols[0]].astype("string").fillna("")
     for c in key_cols[1:]:
         ident = ident + "\x1f" + rec[c].astype("string").fillna("")
-    # unnamed records with an agency ID collapse on that ID; unnamed ones without stay alone
+    # unnamed records with an agency ID collapse on that ID; unnamed ones without stay alone:
+    # each such record is its own node (and its own raw identity's features)
     ident = ident.where(named, "id\x1f" + rec["agency"].astype("string").fillna("") + "\x1f"
                         + rec["agency_id"].astype("string").fillna(""))
-    alone = ~named & rec["agency_id"].isna()
-    ident = ident.where(~alone, "rec\x1f" + rec["ref"])
-    codes, uniques = pd.factorize(ident, sort=False)
-    rec["node_id"] = codes
-    first = rec.sort_values("ref").drop_duplicates("node_id").sort_values("node_id")
-    nodes = first.drop(columns=["source", "source_key"]).rename(columns={"ref": "rep"})
+    alone = ~named & rec["agency_id"].isna().to_numpy()
+    ident_of = ident.to_numpy(dtype=object)[raw_of]
+    refs = _record_ref(records["source"], records["source_key"])
+    alone_rec = alone[raw_of]
+    if alone_rec.any():
+        ident_of = ident_of.copy()
+        ident_of[alone_rec] = ("rec\x1f" + refs[alone_rec]).to_numpy(dtype=object)
+    codes, uniques = pd.factorize(ident_of, sort=False)  # node ids in order of first record, as before
+    # each node's representative: its smallest record ref, and that record's raw identity
+    first = (pd.DataFrame({"node": codes, "ref": refs.to_numpy(dtype=object)})
+             .sort_values(["node", "ref"], kind="stable").drop_duplicates("node").index.to_numpy())
+    nodes = rec.iloc[raw_of[first]].reset_index(drop=True)
+    nodes.insert(0, "node_id", np.arange(len(first)))
+    nodes["rep"] = refs.to_numpy(dtype=object)[first]
     nodes["node_hash"] = node_hashes(pd.Series(np.asarray(uniques, dtype=object)))
-    nodes["named"] = named.loc[first.index].to_numpy()
+    nodes["named"] = named[raw_of[first]]
     nodes["records"] = np.bincount(codes, minlength=len(nodes))
-    return nodes.reset_index(drop=True), codes
+    return nodes, codes
+
+
+def _node_ids(records: pd.DataFrame, node_of: np.ndarray, refs: set[str]) -> dict[str, int]:
+    """Node id of each record ref in `refs` (the analyst's decided pairs), not of every record."""
+    if not refs:
+        return {}
+    ref = _record_ref(records["source"], records["source_key"])
+    hit = ref.isin(refs).to_numpy()
+    return dict(zip(ref[hit].tolist(), node_of[hit].tolist(), strict=True))
 
 
 def _deterministic_edges(nodes: pd.DataFrame) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
@@ -125,7 +153,7 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
     records = records.reset_index(drop=True)
     nodes, node_of = _nodes(records)
     n = len(nodes)
-    node_by_ref = dict(zip(_record_ref(records["source"], records["source_key"]), node_of.tolist(), strict=True))
+    node_by_ref = _node_ids(records, node_of, {r for pair in (accepted or []) + (rejected or []) for r in pair})
     id_edges, exact_edges = _deterministic_edges(nodes)
 
     # deterministic clusters: the seed labels for training
