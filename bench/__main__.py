@@ -124,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     out_dir, work = Path(args.out), Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # written after every size, so a long run that is stopped still leaves its finished sizes
+    target = out_dir / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     report = {"machine": {"platform": platform.platform(), "python": platform.python_version(),
                           "cpus": os.cpu_count()}, "sizes": {}}
     for name in args.sizes.split(","):
@@ -148,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  peak memory of any pipeline process: {max(peaks):.0f} MB")
         for k, v in ratios.items():
             print(f"  ratio {k}: {v}")
+        target.write_text(json.dumps(report, indent=2))
     names = list(report["sizes"])
     if len(names) > 1:
         first, last = report["sizes"][names[0]]["stages"], report["sizes"][names[-1]]["stages"]
@@ -161,8 +165,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\ngrowth {names[0]} -> {names[-1]} (time x / rows x):")
         for k, v in growth.items():
             print(f"  {k:<20} {v['time_x']:>8} / {v['rows_x']}")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     target.write_text(json.dumps(report, indent=2))
     print(f"\nwritten {target}")
     return 0
