@@ -19,13 +19,14 @@ with age_of as (
               when x.is_victim and y.is_victim then 'co_victim'
               else 'victim_suspect' end as relation,
          x.person_key as a, y.person_key as b, x.seen_on,
-         ['police_crimes:' || x.incident_key] as refs, x.place_id,
+         'police_crimes:' || x.incident_key as ref1, cast(null as varchar) as ref2, x.place_id,
          x.age as age_a, y.age as age_b
   from inv x join inv y on x.incident_key = y.incident_key and x.person_key < y.person_key
   where (x.is_suspect or x.is_victim) and (y.is_suspect or y.is_victim)
 ), missing_pairs as (
   select 'missing_together' as relation, m.person_key as a, w.peer as b,
-         cast(m.reported_at as date) as seen_on, ['missing_episodes:' || m.episode_id] as refs,
+         cast(m.reported_at as date) as seen_on, 'missing_episodes:' || m.episode_id as ref1,
+         cast(null as varchar) as ref2,
          m.found_place_id as place_id,
          coalesce(m.age_at_event, year(m.reported_at) - o.birth_year) as age_a,
          year(m.reported_at) - p.birth_year as age_b
@@ -35,7 +36,8 @@ with age_of as (
   where m.person_key <> w.peer
 ), named_pairs as (
   select 'named_peer' as relation, c.person_key as a, n.peer as b, s.meeting_date as seen_on,
-         ['map_assessments:' || c.assessment_id] as refs, cast(null as varchar) as place_id,
+         'map_assessments:' || c.assessment_id as ref1, cast(null as varchar) as ref2,
+         cast(null as varchar) as place_id,
          coalesce(s.age_at_event, year(s.meeting_date) - o.birth_year) as age_a,
          year(s.meeting_date) - p.birth_year as age_b
   from core.assessment_cell c join core.assessment s using (assessment_id),
@@ -66,7 +68,7 @@ with age_of as (
         having count(distinct person_key) <= $crowd_max) c using (place_id, bucket)
 ), place_pairs as (
   select 'same_place' as relation, x.person_key as a, y.person_key as b,
-         greatest(x.seen_on, y.seen_on) as seen_on, list_sort([x.ref, y.ref]) as refs,
+         greatest(x.seen_on, y.seen_on) as seen_on, least(x.ref, y.ref) as ref1, greatest(x.ref, y.ref) as ref2,
          x.place_id, $young_min as age_a, $young_min as age_b
   from small_gathering x
   join (select person_key, place_id, seen_on, ref, unnest([bucket - 1, bucket, bucket + 1]) as bucket
@@ -79,14 +81,22 @@ with age_of as (
   union all select * from named_pairs
   union all select * from place_pairs
 )
-select least(a, b) as person_key_a, greatest(a, b) as person_key_b, relation,
-       min(seen_on) as seen_on, strftime(min(seen_on), '%Y-%m') as month, refs,
-       any_value(place_id) as place_id,
+-- grouped on the source records as two strings (the second NULL but for same_place), not on a
+-- list: a hash aggregate keyed on strings spills to disk under the memory limit (London scale:
+-- 14 million pieces of evidence), one keyed on lists did not
+, grouped as (
+  select least(a, b) as person_key_a, greatest(a, b) as person_key_b, relation, ref1, ref2,
+         min(seen_on) as seen_on, any_value(place_id) as place_id,
+         bool_or(coalesce(age_a between $young_min and $young_max and age_b between $young_min and $young_max, false)) as young_people
+  from all_pairs
+  where a <> b and seen_on is not null
+  group by all
+)
+select person_key_a, person_key_b, relation, seen_on, strftime(seen_on, '%Y-%m') as month,
+       case when ref2 is null then [ref1] else [ref1, ref2] end as refs, place_id,
        case when relation in ('missing_together', 'named_peer') then 'reported' else 'recorded' end as reliability,
-       bool_or(coalesce(age_a between $young_min and $young_max and age_b between $young_min and $young_max, false)) as young_people
-from all_pairs
-where a <> b and seen_on is not null
-group by all;
+       young_people
+from grouped;
 comment on table marts.peer_evidence is 'One row per piece of evidence that two people were together (pair x relation x source records): the trace behind every peer edge.';
 comment on column marts.peer_evidence.person_key_a is 'The lower person_key of the pair.';
 comment on column marts.peer_evidence.person_key_b is 'The higher person_key of the pair.';
