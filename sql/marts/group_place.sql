@@ -2,12 +2,7 @@
 -- place over the $window months up to the month (incidents, found after missing, named at MAP).
 -- The bipartite group-place view from which an analyst chooses the contexts to assess.
 create or replace table marts.group_place as
-with months as (
-  select distinct as_of_month,
-         strptime(as_of_month || '-01', '%Y-%m-%d')::date - to_months($window - 1) as window_start,
-         last_day(strptime(as_of_month || '-01', '%Y-%m-%d')::date) as window_end
-  from marts.peer_group
-), seen as (
+with seen as (
   select v.person_key, i.place_id, cast(i.occurred_at as date) as seen_on, 'incident' as how, i.incident_key as ref
   from core.involvement v join core.incident i using (incident_key)
   where i.place_id is not null and v.role in ('victim', 'suspect', 'accused')
@@ -17,11 +12,16 @@ with months as (
   union all
   select c.person_key, p.place_id, s.meeting_date, 'named', c.assessment_id
   from core.assessment_cell c join core.assessment s using (assessment_id), unnest(c.named_place_ids) as p(place_id)
+), seen_months as (
+  -- each sighting counts in the $window months from its own: an equi-join on (person, month)
+  select person_key, place_id, how, ref,
+         strftime(date_trunc('month', seen_on) + to_months(k), '%Y-%m') as as_of_month
+  from seen, range($window) as r(k)
+  where seen_on is not null and person_key in (select distinct person_key from marts.peer_group)
 ), hits as (
   select g.as_of_month, g.group_id, s.place_id, s.how, s.ref, g.person_key
   from marts.peer_group g
-  join months m using (as_of_month)
-  join seen s on s.person_key = g.person_key and s.seen_on between m.window_start and m.window_end
+  join seen_months s using (person_key, as_of_month)
 ), refs as (
   -- each record once per group and place: one distinct for the three counts
   select as_of_month, group_id, place_id,

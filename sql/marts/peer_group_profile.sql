@@ -8,15 +8,24 @@ with months as (
          strptime(as_of_month || '-01', '%Y-%m-%d')::date - to_months($window - 1) as window_start,
          last_day(strptime(as_of_month || '-01', '%Y-%m-%d')::date) as window_end
   from marts.peer_group
+), members as (
+  select distinct person_key from marts.peer_group
 ), g as (
   select g.as_of_month, g.group_id, g.person_key, m.window_start, m.window_end,
          year(m.window_end) - p.birth_year as age, p.sex
   from marts.peer_group g join months m using (as_of_month) left join marts.person p using (person_key)
 ), inv as (
-  select g.as_of_month, g.group_id, g.person_key, i.incident_key, i.themes, i.ward_code, v.role
-  from g join core.involvement v using (person_key) join marts.incident i using (incident_key)
-  where cast(i.occurred_at as date) between g.window_start and g.window_end
-    and v.role in ('victim', 'suspect', 'accused')
+  -- an incident counts in the $window months from its own: each involvement is spread over those
+  -- months and met by an equi-join on (person, month), not by every membership of the person
+  -- filtered by date (at London scale that join spilled tens of gigabytes)
+  select g.as_of_month, g.group_id, g.person_key, x.incident_key, x.themes, x.ward_code, x.role
+  from g join (
+    select v.person_key, i.incident_key, i.themes, i.ward_code, v.role,
+           strftime(date_trunc('month', cast(i.occurred_at as date)) + to_months(k), '%Y-%m') as as_of_month
+    from core.involvement v join marts.incident i using (incident_key), range($window) as r(k)
+    where v.role in ('victim', 'suspect', 'accused') and i.occurred_at is not null
+      and v.person_key in (select person_key from members)
+  ) x using (person_key, as_of_month)
 ), incidents as (
   -- each incident once per group (themes belong to the incident): one distinct, not seven
   select as_of_month, group_id,
@@ -38,13 +47,22 @@ with months as (
   select as_of_month, group_id, list_sort(list_distinct(list(ward))) as wards from (
     select as_of_month, group_id, ward_code as ward from inv where ward_code is not null
     union all
-    select g.as_of_month, g.group_id, m.found_ward_code from g join core.missing_episode m using (person_key)
-    where m.found_ward_code is not null and cast(m.reported_at as date) between g.window_start and g.window_end
+    select g.as_of_month, g.group_id, m.found_ward_code from g join (
+      select person_key, found_ward_code,
+             strftime(date_trunc('month', cast(reported_at as date)) + to_months(k), '%Y-%m') as as_of_month
+      from core.missing_episode, range($window) as r(k)
+      where found_ward_code is not null and reported_at is not null
+        and person_key in (select person_key from members)
+    ) m using (person_key, as_of_month)
   ) group by all
 ), schools as (
   select g.as_of_month, g.group_id, list_sort(list_distinct(list(x.school_urn))) as schools
-  from g join core.exclusion x using (person_key)
-  where x.school_urn is not null and x.start_date <= g.window_end group by all
+  from g join (
+    -- a school counts from the member's first exclusion there: one row per person and school
+    select person_key, school_urn, min(start_date) as first_start from core.exclusion
+    where school_urn is not null group by all
+  ) x using (person_key)
+  where x.first_start <= g.window_end group by all
 ), factors as (
   -- vulnerability factors recorded by the month's end (referrals, return interviews, MAP cells)
   select person_key, factor, seen_on from (
@@ -53,9 +71,12 @@ with months as (
     union all select c.person_key, unnest(c.factors), s.meeting_date
     from core.assessment_cell c join core.assessment s using (assessment_id) where c.domain = 'vulnerability'
   ) where factor in (select unnest($vulnerability))
+), first_factor as (
+  -- a factor counts from its first recording: one row per person and factor, not every recording
+  select person_key, factor, min(seen_on) as first_seen from factors group by all
 ), member_factors as (
   select g.as_of_month, g.group_id, f.factor, count(distinct g.person_key) as members
-  from g join factors f on f.person_key = g.person_key and f.seen_on <= g.window_end group by all
+  from g join first_factor f on f.person_key = g.person_key and f.first_seen <= g.window_end group by all
 ), vuln as (
   select b.as_of_month, b.group_id,
          list({'factor': v.factor, 'members': coalesce(mf.members, 0),
