@@ -190,7 +190,10 @@ def ward_map(features: list[dict], values: dict[str, int | None], names: dict[st
     import plotly.colors as pc
 
     scale = pc.get_colorscale(SEQUENTIAL)
-    fig = go.Figure()
+    # traces and labels are collected, then added at once: plotly re-validates every annotation
+    # already on a figure each time one is added (quadratic: London's 680 wards took minutes)
+    traces: list[go.Scatter] = []
+    labels: list[dict] = []
     for feat in features:
         code = str(feat.get("properties", {}).get("ward_code"))
         v = values.get(code, 0)
@@ -206,14 +209,16 @@ def ward_map(features: list[dict], values: dict[str, int | None], names: dict[st
             xs += [p[0] for p in ring] + [None]
             ys += [p[1] for p in ring] + [None]
         label = f"{esc(names.get(code, code))}: {'c' if v is None else f'{v:,}'}"
-        fig.add_trace(go.Scatter(x=xs, y=ys, fill="toself", fillcolor=colour, mode="lines",
+        traces.append(go.Scatter(x=xs, y=ys, fill="toself", fillcolor=colour, mode="lines",
                                  line={"color": "#ffffff", "width": 1}, name=label, hoveron="fills",
                                  text=label, hoverinfo="text", showlegend=False, meta={"measure": "axis"}))
         if ring := (polys[0][0] if polys else None):
             cx = sum(p[0] for p in ring) / len(ring)
             cy = sum(p[1] for p in ring) / len(ring)
-            fig.add_annotation(x=cx, y=cy, text="c" if v is None else f"{v:,}", showarrow=False,
-                               font={"size": 10, "color": "#000" if v is None or v < top * 0.6 else "#fff"})
+            labels.append({"x": cx, "y": cy, "text": "c" if v is None else f"{v:,}", "showarrow": False,
+                           "font": {"size": 10, "color": "#000" if v is None or v < top * 0.6 else "#fff"}})
+    fig = go.Figure(data=traces)
+    fig.update_layout(annotations=labels)
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
                              meta={"measure": "axis"},
                              marker={"colorscale": SEQUENTIAL, "cmin": 0, "cmax": top, "color": [0],

@@ -3,7 +3,10 @@
 -- marts.peer_edge, kept so that every edge can be traced and its weight decayed over time.
 -- Parameters: $window_days (same_place window), $crowd_max (larger gatherings make no pairs),
 -- $young_min, $young_max (ages of young people).
-create or replace table marts.peer_evidence as
+-- Two statements: the pairs are written to a temporary table first, then grouped. In one
+-- statement the joins' hash tables and the aggregate's were held at once, and at London scale
+-- (14.5M pairs) that did not fit a 4GB memory limit; each on its own spills and fits.
+create or replace temp table _peer_pairs as
 with age_of as (
   select person_key, birth_year from core.person
 ), inv as (
@@ -81,14 +84,16 @@ with age_of as (
   union all select * from named_pairs
   union all select * from place_pairs
 )
+select * from all_pairs;
+create or replace table marts.peer_evidence as
 -- grouped on the source records as two strings (the second NULL but for same_place), not on a
 -- list: a hash aggregate keyed on strings spills to disk under the memory limit (London scale:
 -- 14 million pieces of evidence), one keyed on lists did not
-, grouped as (
+with grouped as (
   select least(a, b) as person_key_a, greatest(a, b) as person_key_b, relation, ref1, ref2,
          min(seen_on) as seen_on, any_value(place_id) as place_id,
          bool_or(coalesce(age_a between $young_min and $young_max and age_b between $young_min and $young_max, false)) as young_people
-  from all_pairs
+  from _peer_pairs
   where a <> b and seen_on is not null
   group by all
 )
@@ -97,6 +102,7 @@ select person_key_a, person_key_b, relation, seen_on, strftime(seen_on, '%Y-%m')
        case when relation in ('missing_together', 'named_peer') then 'reported' else 'recorded' end as reliability,
        young_people
 from grouped;
+drop table _peer_pairs;
 comment on table marts.peer_evidence is 'One row per piece of evidence that two people were together (pair x relation x source records): the trace behind every peer edge.';
 comment on column marts.peer_evidence.person_key_a is 'The lower person_key of the pair.';
 comment on column marts.peer_evidence.person_key_b is 'The higher person_key of the pair.';
