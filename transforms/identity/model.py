@@ -353,13 +353,19 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
         if incremental:
             # the model's own rules, each limited to pairs that involve a new identity
             scoring = copy.deepcopy(trained)
+            # each rule twice, the new identity on the left, then on the right: a condition on one
+            # side only is pushed below the join, so the engine joins the few new identities with
+            # the rest instead of forming every blocked pair and filtering (`l.is_new or r.is_new`
+            # cannot be pushed down). Splink excludes from each rule the pairs of the rules before
+            # it, so a pair of two new identities is scored once.
             scoring["blocking_rules_to_generate_predictions"] = [
-                {"blocking_rule": f"({r}) and (l.is_new or r.is_new)", "sql_dialect": "duckdb"}
-                for r in PREDICT_BLOCKING]
+                {"blocking_rule": f"({r}) and {side}.is_new", "sql_dialect": "duckdb"}
+                for r in PREDICT_BLOCKING for side in ("l", "r")]
         linker = Linker(sdf, scoring, log_level=None)
         if scoring is trained:
             trained = linker.misc.save_model_to_json()
-        chunks = max(1, -(-len(frame) // nodes_per_chunk))
+        # chunks bound the pairs of a full scoring; an incremental one scores few pairs
+        chunks = 1 if incremental else max(1, -(-len(frame) // nodes_per_chunk))
         if chunks == 1:
             pred = linker.inference.predict(warning_mode="never")
             scored = con.execute(f"select count(*) from {pred.physical_name}").fetchall()[0][0]
