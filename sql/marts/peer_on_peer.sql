@@ -4,16 +4,19 @@
 -- how many incidents had a victim and a suspect from the same group.
 create or replace table marts.peer_on_peer as
 with months as (
-  select distinct as_of_month,
-         strptime(as_of_month || '-01', '%Y-%m-%d')::date - to_months($window - 1) as window_start,
-         last_day(strptime(as_of_month || '-01', '%Y-%m-%d')::date) as window_end
-  from marts.peer_group
+  select distinct as_of_month from marts.peer_group
 ), inv as (
-  select m.as_of_month, v.incident_key, v.person_key,
-         v.role = 'victim' as is_victim, v.role in ('suspect', 'accused') as is_suspect
-  from core.involvement v join core.incident i using (incident_key)
-  join months m on cast(i.occurred_at as date) between m.window_start and m.window_end
-  where v.role in ('victim', 'suspect', 'accused') and v.age_at_event between $young_min and $young_max
+  -- an involvement counts in the $window months from its incident's month that have groups: an
+  -- equi-join on the month, not a range join of every involvement with every month
+  select x.as_of_month, x.incident_key, x.person_key, x.is_victim, x.is_suspect
+  from (
+    select strftime(date_trunc('month', cast(i.occurred_at as date)) + to_months(k), '%Y-%m') as as_of_month,
+           v.incident_key, v.person_key,
+           v.role = 'victim' as is_victim, v.role in ('suspect', 'accused') as is_suspect
+    from core.involvement v join core.incident i using (incident_key), range($window) as r(k)
+    where v.role in ('victim', 'suspect', 'accused') and v.age_at_event between $young_min and $young_max
+      and i.occurred_at is not null
+  ) x semi join months m using (as_of_month)
 ), people as (
   select i.as_of_month, g.group_id, i.person_key, bool_or(i.is_victim) as victim, bool_or(i.is_suspect) as suspect
   from inv i left join marts.peer_group g on g.person_key = i.person_key and g.as_of_month = i.as_of_month
