@@ -182,11 +182,9 @@ def window_start(t0: int, cfg: FarringtonConfig = DEFAULT) -> int:
     return max(0, t0 - max(12 * cfg.years_back + cfg.window, cfg.limit_months - 1))
 
 
-def evaluate_month(counts: np.ndarray, t0: int, cfg: FarringtonConfig = DEFAULT) -> MonthResult:
-    """Expected level, limits and exceedance of `counts[t0]` from the months before it."""
-    y_all = np.asarray(counts, dtype=float)
-    if t0 >= len(y_all) or np.isnan(y_all[t0]):
-        return _NONE
+def _baseline_positions(t0: int, cfg: FarringtonConfig) -> np.ndarray:
+    """Positions of the baseline months of t0 (before missing months are left out): the
+    `years_back` years before it, less the most recent months (fewer on a short history)."""
     first = max(0, t0 - 12 * cfg.years_back - cfg.window)
     if (t0 - first) - cfg.exclude_recent >= cfg.short_history:
         exclude = cfg.exclude_recent
@@ -194,13 +192,26 @@ def evaluate_month(counts: np.ndarray, t0: int, cfg: FarringtonConfig = DEFAULT)
         exclude = cfg.exclude_recent_short
     else:
         exclude = 0
-    idx = np.arange(first, t0 - exclude)
+    return np.arange(first, t0 - exclude)
+
+
+def _seasonal_periods(span: int, cfg: FarringtonConfig) -> int:
+    """Levels of the seasonal factor for a baseline reaching `span` months back."""
+    return cfg.periods if span >= 36 else (2 if span >= 12 + cfg.window else 1)
+
+
+def evaluate_month(counts: np.ndarray, t0: int, cfg: FarringtonConfig = DEFAULT) -> MonthResult:
+    """Expected level, limits and exceedance of `counts[t0]` from the months before it."""
+    y_all = np.asarray(counts, dtype=float)
+    if t0 >= len(y_all) or np.isnan(y_all[t0]):
+        return _NONE
+    idx = _baseline_positions(t0, cfg)
     idx = idx[~np.isnan(y_all[idx])]
     if len(idx) < cfg.min_baseline:
         return _NONE
     y = y_all[idx]
     span = t0 - int(idx[0])
-    periods = cfg.periods if span >= 36 else (2 if span >= 12 + cfg.window else 1)
+    periods = _seasonal_periods(span, cfg)
     recent = y_all[max(0, t0 - cfg.limit_months + 1): t0 + 1]
     recent_sum = float(np.nansum(recent))
     if y.sum() == 0:
@@ -348,21 +359,14 @@ def _evaluate_complete(Wn: np.ndarray, cfg: FarringtonConfig) -> list[MonthResul
     """`evaluate_windows` for windows with no missing month: `evaluate_month`, stacked."""
     R, L = Wn.shape
     t0 = L - 1
-    first = max(0, t0 - 12 * cfg.years_back - cfg.window)
-    if (t0 - first) - cfg.exclude_recent >= cfg.short_history:
-        exclude = cfg.exclude_recent
-    elif (t0 - first) - cfg.exclude_recent_short >= cfg.min_baseline:
-        exclude = cfg.exclude_recent_short
-    else:
-        exclude = 0
-    idx = np.arange(first, t0 - exclude)
+    idx = _baseline_positions(t0, cfg)
     n = len(idx)
     if n < cfg.min_baseline:
         return [_NONE] * R
     out: list[MonthResult] = [_NONE] * R
     Y = Wn[:, idx]
     span = t0 - int(idx[0])
-    periods = cfg.periods if span >= 36 else (2 if span >= 12 + cfg.window else 1)
+    periods = _seasonal_periods(span, cfg)
     cur = Wn[:, t0]
     recent_sum = Wn[:, max(0, t0 - cfg.limit_months + 1): t0 + 1].sum(axis=1)
     flag_ok = (cur >= cfg.min_count) & (recent_sum >= cfg.limit_sum)
