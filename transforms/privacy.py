@@ -58,10 +58,8 @@ def _dob_column(con: duckdb.DuckDBPyConnection, name: str, col: str) -> int:
         [name]).fetchall()}
     if "person_key" in cols:
         n, same = con.execute(f"""
-            WITH d AS (SELECT DISTINCT l.person_key, r.dob FROM core.person_link l
-                       JOIN raw.person_record r USING (source, source_key) WHERE r.dob IS NOT NULL)
             SELECT count(*), count(d.person_key) FROM {name} t
-            LEFT JOIN d ON d.person_key = t.person_key AND d.dob = t.{col}
+            LEFT JOIN _pii_dobs d ON d.person_key = t.person_key AND d.dob = t.{col}
             WHERE t.{col} IS NOT NULL""").fetchall()[0]
         return int(same) if n and same >= 5 and same / n >= SAME_PERSON_SHARE else 0
     n, dobs = con.execute(f"""
@@ -83,6 +81,11 @@ def find_personal_data(con: duckdb.DuckDBPyConnection,
           UNION ALL SELECT CAST(dob AS VARCHAR), 'dob' FROM raw.person_record
           UNION ALL SELECT postcode, 'postcode' FROM raw.person_record
         ) WHERE v IS NOT NULL AND length(trim(v)) >= 4""")
+    # each person's dates of birth, for the DATE columns of tables keyed by person (made once)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _pii_dobs AS
+        SELECT DISTINCT l.person_key, r.dob FROM core.person_link l
+        JOIN raw.person_record r USING (source, source_key) WHERE r.dob IS NOT NULL""")
     # Words that are also surnames but here are vocabulary ('white', 'black'), structure (a
     # dimension called 'ward', a column 'hall') or public reference names (a ward, school or place)
     # are not personal data where they appear as such.
@@ -115,10 +118,12 @@ def find_personal_data(con: duckdb.DuckDBPyConnection,
             if hit:
                 hits.append(Hit(name, column, "dob", hit))
             continue
-        only_dob = "true"
+        # every row probes the (smaller) set of raw values; only the values found are made
+        # distinct, so a large column of pseudonyms is never hashed into a set of its own
         rows = con.execute(
-            f"SELECT p.kind, count(*) FROM (SELECT DISTINCT {expr} AS v FROM {name}) t "
-            f"JOIN _pii_values p USING (v) WHERE {only_dob} GROUP BY 1").fetchall()
+            f"SELECT p.kind, count(DISTINCT t.v) FROM (SELECT {expr} AS v FROM {name}) t "
+            f"JOIN _pii_values p USING (v) GROUP BY 1").fetchall()
         hits.extend(Hit(name, column, kind, int(n)) for kind, n in rows)
     con.execute("DROP TABLE _pii_values")
+    con.execute("DROP TABLE _pii_dobs")
     return hits
