@@ -9,7 +9,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from transforms.identity.cluster import constrained_clusters
+from transforms.identity.cluster import (
+    canonical_labels,
+    constrained_clusters,
+    constrained_clusters_fast,
+)
 from transforms.identity.evaluate import exact_match_baseline, link_quality
 from transforms.identity.features import name_groups, prepare_features, skeleton, surname_parts
 from transforms.identity.keys import assign_keys
@@ -124,6 +128,35 @@ def test_constraints_refuse_conflicting_ids_and_rejected_pairs():
     assert len(refused) == 2
     labels, _ = constrained_clusters(5, [(3, 4, 1.0, "forced")], cannot_link=[(3, 4)])
     assert labels[3] == labels[4]
+
+
+def test_fast_clustering_gives_the_greedy_clusters_and_refusals():
+    """Connected components where no constraint can bite, the greedy union elsewhere: the same
+    clusters and the same refused edges as taking every edge greedily, on random graphs dense
+    with conflicting agency IDs and rejected pairs."""
+    import random
+
+    import numpy as np
+
+    rng = random.Random(7)
+    refusals = 0
+    for _ in range(300):
+        n = rng.randint(1, 50)
+        edges = [(rng.randrange(n), rng.randrange(n), round(rng.random(), 2),
+                  rng.choice(["model", "model", "exact", "forced"])) for _ in range(rng.randint(0, 100))]
+        edges = [e for e in edges if e[0] != e[1]]
+        trusted = [(rng.randrange(n), rng.choice(["social_care", "education"]), rng.choice("ABC"))
+                   for _ in range(rng.randint(0, 6))]
+        cannot = [(x, y) for x, y in ((rng.randrange(n), rng.randrange(n)) for _ in range(3)) if x != y]
+        slow, refused_slow = constrained_clusters(n, edges, trusted_ids=trusted, cannot_link=cannot)
+        cols = list(zip(*edges, strict=True)) if edges else [[], [], [], []]
+        fast, refused_fast = constrained_clusters_fast(
+            n, np.array(cols[0], dtype=np.int64), np.array(cols[1], dtype=np.int64), np.array(cols[2], dtype=float),
+            np.array(cols[3], dtype=object), trusted_ids=trusted, cannot_link=cannot)
+        assert (canonical_labels(slow) == fast).all()
+        assert refused_fast == refused_slow
+        refusals += len(refused_slow)
+    assert refusals > 50  # the constraints were exercised, not only the components
 
 
 def test_keys_stable_when_data_grows_and_events_recorded():

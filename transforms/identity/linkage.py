@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from transforms.identity.cluster import constrained_clusters
+from transforms.identity.cluster import constrained_clusters, constrained_clusters_fast
 from transforms.identity.features import prepare_features
 from transforms.identity.model import PAIR_COLUMNS, compatible, train_and_predict
 
@@ -156,10 +156,6 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
     node_by_ref = _node_ids(records, node_of, {r for pair in (accepted or []) + (rejected or []) for r in pair})
     id_edges, exact_edges = _deterministic_edges(nodes)
 
-    # deterministic clusters: the seed labels for training
-    det, _ = constrained_clusters(n, [(a, b, 1.0, "forced") for a, b in id_edges + exact_edges])
-    nodes["det_cluster"] = det
-
     scored = nodes[nodes["named"]]
     pairs = pd.DataFrame({c: pd.Series(dtype="int64") for c in PAIR_COLUMNS[:2]}
                          | {"match_probability": pd.Series(dtype="float64")}
@@ -171,13 +167,17 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
         cols = ["node_id", "agency", "agency_id", "det_cluster", "fn", "sn", "sn_parts", "fn_groups",
                 "sn_groups", "fn_canon", "fn_sk", "sn_sk", "dob_s", "by", "bm", "bd", "dob_est",
                 "sex", "pc", "pc_out"]
-        frame = scored[cols].copy()
+        agencies = sorted(str(a) for a in scored.loc[scored["agency_id"].notna(), "agency"].unique())
+        if model is None and reuse is not None and len(scored) <= reuse_max_nodes and compatible(reuse, agencies):
+            model, reused = reuse, True
+        # deterministic clusters: the seed labels for training (only needed when training)
+        det = (constrained_clusters(n, [(a, b, 1.0, "forced") for a, b in id_edges + exact_edges])[0]
+               if model is None else np.zeros(n, dtype=np.int64))
+        frame = scored[cols[:3]].assign(det_cluster=np.asarray(det)[scored["node_id"].to_numpy(np.int64)])
+        frame = frame.join(scored[cols[4:]])
         for c in ("by", "bm", "bd"):
             frame[c] = frame[c].astype("float64")
         frame["dob_est"] = frame["dob_est"].astype("boolean")
-        agencies = sorted(str(a) for a in frame.loc[frame["agency_id"].notna(), "agency"].unique())
-        if model is None and reuse is not None and len(frame) <= reuse_max_nodes and compatible(reuse, agencies):
-            model, reused = reuse, True
         hashes = scored["node_hash"].to_numpy()
         only_new = None
         if reused and known is not None:
@@ -202,22 +202,26 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
     # constrained clustering is greedy, so the order must not depend on it
     strong = pairs[(pairs["match_probability"] >= threshold) & ~guarded].sort_values(
         ["match_probability", "node_l", "node_r"], ascending=[False, True, True], kind="stable")
-    edges: list[tuple[int, int, float, str]] = (
-        [(a, b, 1.0, "forced") for a, b in id_edges + accepted_nodes]
-        + [(a, b, 1.0, "exact") for a, b in exact_edges]
-        + list(zip(strong["node_l"].astype(int), strong["node_r"].astype(int),
-                   strong["match_probability"].astype(float), ["model"] * len(strong), strict=True)))
+    forced = id_edges + accepted_nodes
+    edge_a = np.concatenate([np.asarray([e[0] for e in forced + exact_edges], dtype=np.int64),
+                             strong["node_l"].to_numpy(np.int64)])
+    edge_b = np.concatenate([np.asarray([e[1] for e in forced + exact_edges], dtype=np.int64),
+                             strong["node_r"].to_numpy(np.int64)])
+    edge_p = np.concatenate([np.ones(len(forced) + len(exact_edges)), strong["match_probability"].to_numpy(float)])
+    edge_kind = np.array(["forced"] * len(forced) + ["exact"] * len(exact_edges) + ["model"] * len(strong),
+                         dtype=object)
     strict = nodes[nodes["agency"].isin(strict_agencies) & nodes["agency_id"].notna()]
     trusted = list(zip(strict["node_id"].astype(int), strict["agency"], strict["agency_id"], strict=True))
-    labels, refused = constrained_clusters(n, edges, trusted_ids=trusted, cannot_link=rejected_nodes)
-    lab = np.asarray(labels)
+    lab, refused = constrained_clusters_fast(n, edge_a, edge_b, edge_p, edge_kind, trusted_ids=trusted,
+                                             cannot_link=rejected_nodes)
 
     # best probability tying each node to the rest of its cluster
     best = np.zeros(n)
     det_tied = np.zeros(n, dtype=bool)
-    for a, b in id_edges + exact_edges + accepted_nodes:
-        if lab[a] == lab[b]:
-            det_tied[a] = det_tied[b] = True
+    n_det = len(forced) + len(exact_edges)  # agency-ID, analyst-accepted and exact edges
+    tied = lab[edge_a[:n_det]] == lab[edge_b[:n_det]]
+    det_tied[edge_a[:n_det][tied]] = True
+    det_tied[edge_b[:n_det][tied]] = True
     if len(pairs):
         pl = pairs["node_l"].to_numpy(int)
         pr = pairs["node_r"].to_numpy(int)
