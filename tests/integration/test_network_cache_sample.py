@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from transforms.networks import NetworkParams, build_peer_bridge, build_peer_network
+from transforms.networks import build as network_build
 from transforms.networks.build import NETWORK_MARTS
 
 MARTS = (*NETWORK_MARTS, "marts.peer_bridge")
@@ -83,8 +84,16 @@ def runs(sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> di
         con.execute("drop table cache.peer_month_groups")
     out["after_cold"], out["t_after_cold"] = _build(after)
     out["marts_after_cold"] = _marts(after)
+    # every month again from a cold memo, each sent to one of two worker processes
+    with duckdb.connect(str(after)) as con:
+        con.execute("drop table cache.peer_month_groups")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(network_build, "PARALLEL_MIN_TIES", 0)
+        mp.setenv("LANTERN_NETWORK_WORKERS", "2")
+        out["parallel"], out["t_parallel"] = _build(after)
+    out["marts_parallel"] = _marts(after)
     out["changed"], out["t_changed"] = _build(after, NetworkParams(resolution=3.0))
-    for name in ("before_cold", "before_warm", "after_warm", "after_cold", "changed"):
+    for name in ("before_cold", "before_warm", "after_warm", "after_cold", "parallel", "changed"):
         c = out[name]
         assert isinstance(c, dict)
         print(f"{name:12s} hits {c['cache.peer_month_hits']:3d} misses {c['cache.peer_month_misses']:3d} "
@@ -118,6 +127,17 @@ def test_an_added_month_reuses_every_earlier_month(runs: dict[str, object]) -> N
     for table in a:
         assert a[table] == b[table], table
     assert a["marts.peer_group"] != runs["marts_before_cold"]["marts.peer_group"]  # type: ignore[index]
+
+
+def test_months_found_in_worker_processes_give_the_same_marts(runs: dict[str, object]) -> None:
+    parallel, cold = runs["parallel"], runs["after_cold"]
+    assert isinstance(parallel, dict) and isinstance(cold, dict)
+    assert parallel["cache.peer_month_hits"] == 0
+    assert parallel["cache.peer_month_misses"] == cold["cache.peer_month_misses"]
+    a, b = runs["marts_parallel"], runs["marts_after_cold"]
+    assert isinstance(a, dict) and isinstance(b, dict)
+    for table in a:
+        assert a[table] == b[table], table
 
 
 def test_a_changed_setting_recomputes_every_month(runs: dict[str, object]) -> None:

@@ -4,13 +4,19 @@ SQL (`sql/marts/peer_*.sql`, `group_place.sql`, `place_profile.sql`) does the jo
 only the graph work (decay, communities, tracking) between them. Each month's groups are memoised
 in `cache.peer_month_groups` (see `memo`), so a refresh that adds a month runs Leiden once; the
 tracking and every mart are still rebuilt in full, and come out the same with the memo cold or warm.
+The months the memo does not hold are found in worker processes, one per core (`_find_groups`).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import multiprocessing
+import os
 import re
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import duckdb
 import numpy as np
@@ -152,18 +158,81 @@ def _groups_by_month(con: duckdb.DuckDBPyConnection, months: list[str], p: Netwo
     found = memo.load(con, list(key_of.values()), evidence.people)
     hits = sum(k in found for k in key_of.values())
     todo = [m for m, k in key_of.items() if k not in found]
-    new: dict[str, CodedGroups] = {}
-    for month, a, b, w in decayed_pairs_by_month(evidence, todo, p):
-        if key_of[month] not in new:
-            new[key_of[month]] = leiden_parts(a, b, canonical_ties(w), seed=p.seed,
-                                              resolution=p.resolution, min_size=p.min_group_size)
-        logger.debug("%s: %d ties, %d groups found", month, len(a), len(new[key_of[month]]))
+    new = _find_groups(evidence, todo, key_of, p)
     memo.save(con, list(key_of.values()), new, evidence.people)
     logger.info("peer groups: %d months from the memo, %d found", hits, len(todo))
     found.update(new)
     people = evidence.people.tolist()  # one string per person, shared by every month's groups
     groups = ((m, found[key_of[m]].groups(people) if m in key_of else []) for m in months)
     return groups, {"cache.peer_month_hits": hits, "cache.peer_month_misses": len(todo)}
+
+
+#: A month with at least this many ties is sent to a worker process when several cores are free.
+PARALLEL_MIN_TIES = 20_000
+
+
+def network_workers() -> int:
+    """Worker processes for the months' community detection: `LANTERN_NETWORK_WORKERS`, else one
+    per core (at most 4); 1 runs every month in this process."""
+    env = os.environ.get("LANTERN_NETWORK_WORKERS", "").strip()
+    if env:
+        return max(1, int(env))
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Forked workers (Python 3.11's default on Linux): a spawned one would first re-run the
+    caller's script. A worker only runs numpy and igraph on the arrays it is sent, never the
+    warehouse connection it inherits, and leaves through os._exit, so no finaliser touches it."""
+    methods = multiprocessing.get_all_start_methods()
+    return ProcessPoolExecutor(max_workers=workers,
+                               mp_context=multiprocessing.get_context("fork" if "fork" in methods else None))
+
+
+def _find_groups(evidence: CodedEvidence, todo: list[str], key_of: dict[str, str], p: NetworkParams
+                 ) -> dict[str, CodedGroups]:
+    """The groups of each month in `todo` (by memo key). Months are independent and each Leiden
+    run is seeded on its own, so large months go to worker processes (one per core) while this
+    process sums the next months' ties: the groups are the same as finding them one by one."""
+    find = functools.partial(leiden_parts, seed=p.seed, resolution=p.resolution, min_size=p.min_group_size)
+    workers = network_workers()
+    new: dict[str, CodedGroups] = {}
+    # key -> (the worker's answer, the month's coded pairs and ties, kept in case a worker dies)
+    pending: dict[str, tuple[Future[CodedGroups], tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+    pool: ProcessPoolExecutor | None = None
+
+    def collect(key: str) -> None:
+        future, graph = pending.pop(key)
+        try:
+            new[key] = future.result()
+        except BrokenProcessPool:  # a worker was killed (out of memory?): this process does it
+            logger.warning("a network worker process died; finding the month's groups in this process")
+            new[key] = find(*graph)
+
+    try:
+        for month, a, b, w in decayed_pairs_by_month(evidence, todo, p):
+            key = key_of[month]
+            if key in new or key in pending:
+                continue
+            graph = (a, b, canonical_ties(w))
+            if workers > 1 and len(a) >= PARALLEL_MIN_TIES:
+                if pool is None:
+                    pool = _pool(workers)
+                try:
+                    pending[key] = (pool.submit(find, *graph), graph)
+                except BrokenProcessPool:
+                    new[key] = find(*graph)
+                while len(pending) > 2 * workers:  # a bounded queue: the oldest month first
+                    collect(next(iter(pending)))
+            else:
+                new[key] = find(*graph)
+            logger.debug("%s: %d ties", month, len(a))
+        while pending:
+            collect(next(iter(pending)))
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return new
 
 
 def _bridges(evidence: CodedEvidence, groups: pd.DataFrame, p: NetworkParams) -> pd.DataFrame:
