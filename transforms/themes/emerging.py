@@ -210,14 +210,16 @@ def _periods(docs: pd.DataFrame, stop: frozenset[str], cfg: EmergingConfig) -> t
     month_digest: dict[str, str] = {}
     month_stop: dict[str, frozenset[str]] = {}
     for m, texts in docs.groupby("month", sort=True)["text"]:
-        month_digest[str(m)] = digest(str(m), *texts.tolist())
-        tokens: set[str] = set()
-        for text in texts.unique().tolist():
-            tokens.update(_TOKEN_RE.findall(text.lower()))
-        month_stop[str(m)] = frozenset(tokens & every_stop)
+        listed = texts.tolist()
+        month_digest[str(m)] = digest(str(m), *listed)
+        # the month's distinct texts tokenised as one string: a newline ends a token as the end
+        # of a text does, so the tokens are the texts' own, without a call per text
+        joined = "\n".join(dict.fromkeys(listed)).lower()
+        month_stop[str(m)] = frozenset(set(_TOKEN_RE.findall(joined)) & every_stop)
     salt = digest(EMERGING_VERSION, settings_text(cfg), "\x1f".join(sorted(_TRADE_WORDS)),
                   sklearn.__version__, np.__version__, scipy.__version__)
-    month_col = docs["month"]
+    # as a NumPy array: an Arrow-backed column is converted again on every searchsorted
+    month_col = docs["month"].to_numpy(dtype=object)
     out = []
     for i in range(cfg.min_months - 1, len(all_months)):
         months = all_months[max(0, i - cfg.window + 1): i + 1]
@@ -225,8 +227,8 @@ def _periods(docs: pd.DataFrame, stop: frozenset[str], cfg: EmergingConfig) -> t
         period_stop = frozenset().union(*(month_stop.get(m, frozenset()) for m in months))
         key = digest(salt, "\x1f".join(months), "\x1f".join(month_digest.get(m, "") for m in months),
                      "\x1f".join(sorted(period_stop)))
-        rows = slice(int(month_col.searchsorted(months[0], side="left")),
-                     int(month_col.searchsorted(months[-1], side="right")))
+        rows = slice(int(np.searchsorted(month_col, months[0], side="left")),
+                     int(np.searchsorted(month_col, months[-1], side="right")))
         out.append(_Period(months, rows, period_stop, key))
     return docs, out
 
