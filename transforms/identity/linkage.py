@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -293,12 +294,22 @@ def _with_known_pairs(new: pd.DataFrame, known: pd.DataFrame | None, nodes: pd.D
     both still here, in node ids, ordered by (node_l, node_r)."""
     if known is None or known.empty:
         return new
-    ids = pd.Series(nodes["node_id"].to_numpy(), index=nodes["node_hash"].to_numpy())
-    ids = ids[~ids.index.duplicated()]
-    a = known["hash_l"].map(ids)
-    b = known["hash_r"].map(ids)
-    keep = a.notna() & b.notna()
-    a, b = a[keep].astype("int64").to_numpy(), b[keep].astype("int64").to_numpy()
+    # each hash's (first) node id, joined in DuckDB: a pandas map of millions of Arrow-backed
+    # strings against millions of others was a tenth of identity's time at London scale
+    with duckdb.connect() as con:
+        con.register("_known", pd.DataFrame({"row": np.arange(len(known), dtype=np.int64),
+                                             "hash_l": known["hash_l"].to_numpy(dtype=object),
+                                             "hash_r": known["hash_r"].to_numpy(dtype=object)}))
+        con.register("_ids", pd.DataFrame({"hash": nodes["node_hash"].to_numpy(dtype=object),
+                                           "id": nodes["node_id"].to_numpy(np.int64)}))
+        found = con.execute(
+            "with ids as (select hash, min(id) as id from _ids group by hash) "
+            "select k.row, a.id as a, b.id as b from _known k join ids a on a.hash = k.hash_l "
+            "join ids b on b.hash = k.hash_r order by k.row").fetchnumpy()
+    rows = np.asarray(found["row"], dtype=np.int64)
+    keep = np.zeros(len(known), dtype=bool)
+    keep[rows] = True
+    a, b = np.asarray(found["a"], dtype=np.int64), np.asarray(found["b"], dtype=np.int64)
     old = pd.DataFrame({"node_l": np.minimum(a, b), "node_r": np.maximum(a, b),
                         "match_probability": known.loc[keep, "match_probability"].to_numpy(float),
                         **{c: known.loc[keep, c].astype(bool).to_numpy() for c in PAIR_COLUMNS[3:]}})
