@@ -85,6 +85,18 @@ def month_keys(counts: np.ndarray, cfg: FarringtonConfig = DEFAULT) -> list[str]
     return [digest(salt, c[window_start(t0, cfg): t0 + 1].tobytes()) for t0 in range(len(c))]
 
 
+def _month_ordinals(months: pd.Series) -> np.ndarray:
+    """Months ('YYYY-MM') as pandas' monthly Period ordinals (months since 1970-01), computed from
+    the text's parts; anything not of that form is parsed by pandas as before."""
+    text = months.astype(str)
+    if len(text) and bool((text.str.len() == 7).all()) and bool((text.str.slice(4, 5) == "-").all()):
+        year = pd.to_numeric(text.str.slice(0, 4), errors="coerce").to_numpy(dtype=float)
+        month = pd.to_numeric(text.str.slice(5, 7), errors="coerce").to_numpy(dtype=float)
+        if not (np.isnan(year).any() or np.isnan(month).any()) and bool(((month >= 1) & (month <= 12)).all()):
+            return ((year.astype(np.int64) - 1970) * 12 + month.astype(np.int64) - 1).astype(np.int64)
+    return np.asarray(pd.PeriodIndex(months, freq="M").asi8, dtype=np.int64)
+
+
 def _full_series(frame: pd.DataFrame, keys: Sequence[str]) -> tuple[pd.DataFrame, list[tuple[int, int]]]:
     """All series of a long frame on consecutive months, one after another (in order of first
     appearance, months ascending, `month` first), with the rows each series spans. Months missing
@@ -92,7 +104,7 @@ def _full_series(frame: pd.DataFrame, keys: Sequence[str]) -> tuple[pd.DataFrame
     if frame.empty:
         return frame, []
     gid = frame.groupby(list(keys), dropna=False, sort=False).ngroup().to_numpy()
-    ordinal = pd.PeriodIndex(frame["month"], freq="M").asi8
+    ordinal = _month_ordinals(frame["month"])
     span = pd.DataFrame({"g": gid, "o": ordinal, "row": np.arange(len(frame))}).groupby("g")
     lo, hi, first_row = span["o"].min().to_numpy(), span["o"].max().to_numpy(), span["row"].min().to_numpy()
     length = hi - lo + 1
@@ -106,8 +118,11 @@ def _full_series(frame: pd.DataFrame, keys: Sequence[str]) -> tuple[pd.DataFrame
     full = frame[rest].set_axis(pd.Index(pos), axis=0).reindex(pd.RangeIndex(total))
     for k in keys:  # gap rows take their series' key
         full[k] = frame[k].iloc[first_row[g_full]].reset_index(drop=True)
-    months = pd.PeriodIndex.from_ordinals(lo[g_full] + np.arange(total) - start[g_full], freq="M")
-    full.insert(0, "month", [str(m) for m in months])
+    ordinals = lo[g_full] + np.arange(total) - start[g_full]
+    # each distinct month formatted once (str of a Period reads pandas' options on every call)
+    distinct, where = np.unique(ordinals, return_inverse=True)
+    labels = np.array([str(pd.Period(ordinal=int(o), freq="M")) for o in distinct], dtype=object)
+    full.insert(0, "month", labels[where.ravel()] if total else [])
     return full, [(int(a), int(a + n)) for a, n in zip(start, length, strict=True)]
 
 
