@@ -19,7 +19,7 @@ import pandas as pd
 
 from transforms.identity.cluster import constrained_clusters, constrained_clusters_fast
 from transforms.identity.features import prepare_features
-from transforms.identity.model import PAIR_COLUMNS, compatible, train_and_predict
+from transforms.identity.model import PAIR_COLUMNS, compatible, link_memory_limit, train_and_predict
 
 logger = logging.getLogger(__name__)
 
@@ -296,7 +296,7 @@ def _with_known_pairs(new: pd.DataFrame, known: pd.DataFrame | None, nodes: pd.D
         return new
     # each hash's (first) node id, joined in DuckDB: a pandas map of millions of Arrow-backed
     # strings against millions of others was a tenth of identity's time at London scale
-    with duckdb.connect() as con:
+    with duckdb.connect(config={"memory_limit": link_memory_limit()}) as con:
         con.register("_known", pd.DataFrame({"row": np.arange(len(known), dtype=np.int64),
                                              "hash_l": known["hash_l"].to_numpy(dtype=object),
                                              "hash_r": known["hash_r"].to_numpy(dtype=object)}))

@@ -252,6 +252,12 @@ MAX_TRAINING_NODES = 200_000
 # The scoring database's memory limit (`LANTERN_LINK_MEMORY_LIMIT`): the candidate pairs of a
 # London-scale run spill to disk beyond it instead of growing with the number of pairs.
 LINK_MEMORY_LIMIT = "4GB"
+
+
+def link_memory_limit() -> str:
+    """The memory limit of identity's own DuckDB connections (`LANTERN_LINK_MEMORY_LIMIT`)."""
+    return os.environ.get("LANTERN_LINK_MEMORY_LIMIT", LINK_MEMORY_LIMIT)
+
 # Above this many identity nodes, pairs are scored in k x k chunks (splink's num_chunks_left/right).
 NODES_PER_CHUNK = 1_000_000
 
@@ -326,7 +332,7 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
     # scoring ends; unlike an in-memory database its tables can leave memory (London scale)
     spill = tempfile.mkdtemp(prefix="lantern-link-")
     con = duckdb.connect(os.path.join(spill, "link.duckdb"),
-                         config={"memory_limit": os.environ.get("LANTERN_LINK_MEMORY_LIMIT", LINK_MEMORY_LIMIT),
+                         config={"memory_limit": link_memory_limit(),
                                  "temp_directory": spill})
     try:
         db_api = DuckDBAPI(connection=con)

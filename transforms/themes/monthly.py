@@ -86,15 +86,9 @@ def month_keys(counts: np.ndarray, cfg: FarringtonConfig = DEFAULT) -> list[str]
 
 
 def _month_ordinals(months: pd.Series) -> np.ndarray:
-    """Months ('YYYY-MM') as pandas' monthly Period ordinals (months since 1970-01), computed from
-    the text's parts; anything not of that form is parsed by pandas as before."""
-    text = months.astype(str)
-    if len(text) and bool((text.str.len() == 7).all()) and bool((text.str.slice(4, 5) == "-").all()):
-        year = pd.to_numeric(text.str.slice(0, 4), errors="coerce").to_numpy(dtype=float)
-        month = pd.to_numeric(text.str.slice(5, 7), errors="coerce").to_numpy(dtype=float)
-        if not (np.isnan(year).any() or np.isnan(month).any()) and bool(((month >= 1) & (month <= 12)).all()):
-            return ((year.astype(np.int64) - 1970) * 12 + month.astype(np.int64) - 1).astype(np.int64)
-    return np.asarray(pd.PeriodIndex(months, freq="M").asi8, dtype=np.int64)
+    """Months ('YYYY-MM') as pandas' monthly Period ordinals, each distinct month parsed once."""
+    distinct, where = np.unique(months.to_numpy(dtype=object), return_inverse=True)
+    return np.asarray(pd.PeriodIndex(distinct, freq="M").asi8, dtype=np.int64)[where.ravel()]
 
 
 def _full_series(frame: pd.DataFrame, keys: Sequence[str]) -> tuple[pd.DataFrame, list[tuple[int, int]]]:
