@@ -87,8 +87,8 @@ def month_keys(counts: np.ndarray, cfg: FarringtonConfig = DEFAULT) -> list[str]
 
 def _month_ordinals(months: pd.Series) -> np.ndarray:
     """Months ('YYYY-MM') as pandas' monthly Period ordinals, each distinct month parsed once."""
-    distinct, where = np.unique(months.to_numpy(dtype=object), return_inverse=True)
-    return np.asarray(pd.PeriodIndex(distinct, freq="M").asi8, dtype=np.int64)[where.ravel()]
+    codes, distinct = pd.factorize(months)
+    return np.asarray(pd.PeriodIndex(distinct, freq="M").asi8, dtype=np.int64)[codes]
 
 
 def _full_series(frame: pd.DataFrame, keys: Sequence[str]) -> tuple[pd.DataFrame, list[tuple[int, int]]]:
