@@ -9,6 +9,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from pipelines.settings import Settings, load_settings, memory_limit
+from transforms.memory import ENGINE_CONFIG
 
 
 def connect_warehouse(path: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -19,6 +20,8 @@ def connect_warehouse(path: str, read_only: bool = False) -> duckdb.DuckDBPyConn
     con = duckdb.connect(path, read_only=read_only, config={"custom_user_agent": "lantern"})
     con.execute(f"SET memory_limit = '{memory_limit()}'")
     con.execute("SET enable_progress_bar = false")
+    for name, value in ENGINE_CONFIG.items():  # freed memory goes back to the system
+        con.execute(f"SET {name} = {str(value).lower() if isinstance(value, bool) else repr(value)}")
     return con
 
 

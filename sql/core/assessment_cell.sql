@@ -3,13 +3,13 @@
 create or replace table core.assessment_cell as
 with peers as (
   select c.assessment_id, c.context, c.domain,
-         list(distinct k.person_key) filter (where k.person_key is not null) as keys
+         list(distinct k.person_key order by k.person_key) filter (where k.person_key is not null) as keys
   from (select assessment_id, context, domain, unnest(named_peers) as child_id from raw.map_assessment_cells) c
   left join raw.child_key k using (child_id)
   group by all
 ), places as (
   select c.assessment_id, c.context, c.domain,
-         list(distinct a.place_id) filter (where a.place_id is not null) as ids,
+         list(distinct a.place_id order by a.place_id) filter (where a.place_id is not null) as ids,
          count(*) filter (where a.place_id is null) as unresolved
   from (select assessment_id, context, domain, unnest(named_locations) as loc from raw.map_assessment_cells) c
   left join (select alias, min(place_id) as place_id from core.place_alias group by alias) a on a.alias = lower(trim(c.loc))

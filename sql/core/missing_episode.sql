@@ -2,7 +2,7 @@
 -- person_keys through their social care child_id; the found location resolved to a place.
 create or replace table core.missing_episode as
 with together as (
-  select m.episode_id, list(distinct k.person_key) filter (where k.person_key is not null) as keys
+  select m.episode_id, list(distinct k.person_key order by k.person_key) filter (where k.person_key is not null) as keys
   from (select episode_id, unnest(missing_with) as child_id from raw.missing_episodes) m
   left join raw.child_key k using (child_id)
   group by m.episode_id

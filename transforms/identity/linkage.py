@@ -20,6 +20,7 @@ import pandas as pd
 from transforms.identity.cluster import constrained_clusters, constrained_clusters_fast
 from transforms.identity.features import prepare_features
 from transforms.identity.model import PAIR_COLUMNS, compatible, link_memory_limit, train_and_predict
+from transforms.memory import release_memory
 
 logger = logging.getLogger(__name__)
 
@@ -55,9 +56,13 @@ def node_hashes(idents: pd.Series) -> np.ndarray:
     """A 128-bit content hash of each identity (two independent 64-bit hashes, as hex): the key
     under which a node's scored pairs are kept between runs. Derived from names and dates of
     birth, so it is kept in `raw` only."""
-    h1 = pd.util.hash_pandas_object(idents, index=False, hash_key="lantern-node-1..").to_numpy()
-    h2 = pd.util.hash_pandas_object(idents, index=False, hash_key="lantern-node-2..").to_numpy()
-    return np.char.add(np.char.mod("%016x", h1), np.char.mod("%016x", h2)).astype(object)
+    both = np.empty((len(idents), 2), dtype=">u8")  # big-endian: its bytes in hex read as %016x
+    both[:, 0] = pd.util.hash_pandas_object(idents, index=False, hash_key="lantern-node-1..").to_numpy()
+    both[:, 1] = pd.util.hash_pandas_object(idents, index=False, hash_key="lantern-node-2..").to_numpy()
+    # one hex string cut into 32-character pieces: numpy's char functions build two fixed-width
+    # unicode arrays on the way (about 7 s and a gigabyte at London scale, against under 1 s)
+    text = both.tobytes().hex()
+    return np.array([text[i:i + 32] for i in range(0, len(text), 32)], dtype=object)
 
 
 _RAW_IDENTITY = ["agency", "agency_id", "forename", "surname", "dob", "gender", "postcode"]
@@ -96,16 +101,42 @@ def _nodes(records: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
         ident_of = ident_of.copy()
         ident_of[alone_rec] = ("rec\x1f" + refs[alone_rec]).to_numpy(dtype=object)
     codes, uniques = pd.factorize(ident_of, sort=False)  # node ids in order of first record, as before
-    # each node's representative: its smallest record ref, and that record's raw identity
-    first = (pd.DataFrame({"node": codes, "ref": refs.to_numpy(dtype=object)})
-             .sort_values(["node", "ref"], kind="stable").drop_duplicates("node").index.to_numpy())
+    del ident_of
+    # each node's representative: its smallest record ref, and that record's raw identity. When
+    # the records come in ref order (as the warehouse reads them), that is each node's first
+    # record, found without sorting millions of strings.
+    if refs.is_monotonic_increasing:
+        first = np.full(len(uniques), len(codes), dtype=np.int64)
+        np.minimum.at(first, codes, np.arange(len(codes), dtype=np.int64))
+    else:
+        first = (pd.DataFrame({"node": codes, "ref": refs.to_numpy(dtype=object)})
+                 .sort_values(["node", "ref"], kind="stable").drop_duplicates("node").index.to_numpy())
     nodes = rec.iloc[raw_of[first]].reset_index(drop=True)
     nodes.insert(0, "node_id", np.arange(len(first)))
-    nodes["rep"] = refs.to_numpy(dtype=object)[first]
+    nodes["rep"] = refs.iloc[first].reset_index(drop=True)
     nodes["node_hash"] = node_hashes(pd.Series(np.asarray(uniques, dtype=object)))
     nodes["named"] = named[raw_of[first]]
     nodes["records"] = np.bincount(codes, minlength=len(nodes))
     return nodes, codes
+
+
+#: What a node keeps once its features are in the scoring frame.
+_NODE_KEEP = ["node_id", "agency", "agency_id", "rep", "node_hash", "named", "records"]
+_SCORING_COLUMNS = ["node_id", "agency", "agency_id", "det_cluster", "fn", "sn", "sn_parts", "fn_groups",
+                    "sn_groups", "fn_canon", "fn_sk", "sn_sk", "dob_s", "by", "bm", "bd", "dob_est",
+                    "sex", "pc", "pc_out"]
+
+
+def _scoring_frame(nodes: pd.DataFrame, named: np.ndarray, det: Any) -> pd.DataFrame:
+    """The named nodes with their features and deterministic cluster, as the model scores them."""
+    cols = _SCORING_COLUMNS
+    scored = nodes[named]
+    frame = scored[cols[:3]].assign(det_cluster=np.asarray(det)[scored["node_id"].to_numpy(np.int64)])
+    frame = frame.join(scored[cols[4:]])
+    for c in ("by", "bm", "bd"):
+        frame[c] = frame[c].astype("float64")
+    frame["dob_est"] = frame["dob_est"].astype("boolean")
+    return frame
 
 
 def _node_ids(records: pd.DataFrame, node_of: np.ndarray, refs: set[str]) -> dict[str, int]:
@@ -156,38 +187,42 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
     n = len(nodes)
     node_by_ref = _node_ids(records, node_of, {r for pair in (accepted or []) + (rejected or []) for r in pair})
     id_edges, exact_edges = _deterministic_edges(nodes)
+    # from here on a record is only its reference: the names, dates of birth and postcodes are in
+    # the nodes (at London scale the frame is about a gigabyte, freed before scoring when the
+    # caller holds no other reference to it)
+    n_records = len(records)
+    source, source_key = records["source"], records["source_key"]
+    del records
 
-    scored = nodes[nodes["named"]]
+    named = nodes["named"].to_numpy(dtype=bool)
+    n_scored = int(named.sum())
     pairs = pd.DataFrame({c: pd.Series(dtype="int64") for c in PAIR_COLUMNS[:2]}
                          | {"match_probability": pd.Series(dtype="float64")}
                          | {c: pd.Series(dtype="bool") for c in PAIR_COLUMNS[3:]})
     trained: dict[str, Any] = {}
     reused = False
     result_nodes: np.ndarray | None = None
-    if use_model and len(scored) >= 2:
-        cols = ["node_id", "agency", "agency_id", "det_cluster", "fn", "sn", "sn_parts", "fn_groups",
-                "sn_groups", "fn_canon", "fn_sk", "sn_sk", "dob_s", "by", "bm", "bd", "dob_est",
-                "sex", "pc", "pc_out"]
-        agencies = sorted(str(a) for a in scored.loc[scored["agency_id"].notna(), "agency"].unique())
-        if model is None and reuse is not None and len(scored) <= reuse_max_nodes and compatible(reuse, agencies):
+    if use_model and n_scored >= 2:
+        agencies = sorted(str(a) for a in nodes.loc[named & nodes["agency_id"].notna().to_numpy(), "agency"].unique())
+        if model is None and reuse is not None and n_scored <= reuse_max_nodes and compatible(reuse, agencies):
             model, reused = reuse, True
         # deterministic clusters: the seed labels for training (only needed when training)
         det = (constrained_clusters(n, [(a, b, 1.0, "forced") for a, b in id_edges + exact_edges])[0]
                if model is None else np.zeros(n, dtype=np.int64))
-        frame = scored[cols[:3]].assign(det_cluster=np.asarray(det)[scored["node_id"].to_numpy(np.int64)])
-        frame = frame.join(scored[cols[4:]])
-        for c in ("by", "bm", "bd"):
-            frame[c] = frame[c].astype("float64")
-        frame["dob_est"] = frame["dob_est"].astype("boolean")
-        hashes = scored["node_hash"].to_numpy()
+        hashes = nodes["node_hash"][named].reset_index(drop=True)  # Arrow strings, not objects
+        # the scoring frame is handed over (nothing here keeps it), and the nodes keep only what
+        # clustering and the links need: scoring runs with one copy of the features, not three
+        frame = [_scoring_frame(nodes, named, det)]
+        nodes = nodes[_NODE_KEEP]
+        release_memory()
         only_new = None
         if reused and known is not None:
-            seen = set(known[0].tolist())
-            only_new = np.fromiter((h not in seen for h in hashes), dtype=bool, count=len(hashes))
-        pairs, trained = train_and_predict(frame, lower=review_lower, seed=seed, model=model, only_new=only_new)
+            only_new = ~hashes.isin(known[0]).to_numpy(dtype=bool)
+        pairs, trained = train_and_predict(frame.pop(), lower=review_lower, seed=seed, model=model,
+                                           only_new=only_new)
         if only_new is not None:
             pairs = _with_known_pairs(pairs, known[1] if known else None, nodes)
-        result_nodes = hashes
+        result_nodes = hashes.to_numpy(dtype=object)
 
     accepted_nodes = [(node_by_ref[a], node_by_ref[b]) for a, b in (accepted or [])
                       if a in node_by_ref and b in node_by_ref]
@@ -236,7 +271,7 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
     node_prob = np.where(node_prob == 0, 1.0, node_prob)
 
     links = pd.DataFrame({
-        "source": records["source"].astype(str), "source_key": records["source_key"].astype(str),
+        "source": source.astype(str), "source_key": source_key.astype(str),
         "cluster": lab[node_of], "match_probability": node_prob[node_of],
         "cluster_size": cluster_records[node_of],
     })
@@ -256,10 +291,10 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
                            .drop(columns="kind"))
     review = (pd.concat(review_rows, ignore_index=True) if review_rows else
               pd.DataFrame(columns=["node_l", "node_r", "match_probability", "reason"]))
-    rep = nodes["rep"].to_numpy()
+    rep = nodes["rep"]
     if len(review):
-        rl = rep[review["node_l"].to_numpy(int)]
-        rr = rep[review["node_r"].to_numpy(int)]
+        rl = rep.iloc[review["node_l"].to_numpy(int)].to_numpy(dtype=object)
+        rr = rep.iloc[review["node_r"].to_numpy(int)].to_numpy(dtype=object)
         lo, hi = np.minimum(rl, rr), np.maximum(rl, rr)
         review = pd.DataFrame({
             "source_l": [x.split("|", 1)[0] for x in lo], "source_key_l": [x.split("|", 1)[1] for x in lo],
@@ -272,7 +307,7 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
         review = pd.DataFrame(columns=["source_l", "source_key_l", "source_r", "source_key_r",
                                        "match_probability", "reason"])
     scored_pairs = pairs.attrs.get("pairs_scored", len(pairs))
-    stats = {"records": len(records), "nodes": n, "scored_nodes": int(len(scored)),
+    stats = {"records": n_records, "nodes": n, "scored_nodes": n_scored,
              # -1: scored in chunks, only pairs in the review band or above counted
              "pairs_scored": -1 if scored_pairs is None else int(scored_pairs),
              "pairs_in_band": int(len(pairs)), "clusters": int(len(np.unique(lab))),

@@ -43,6 +43,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from transforms.memory import ENGINE_CONFIG, release_memory
+
 logger = logging.getLogger(__name__)
 
 # Deterministic rules: used for the prior and as seed; they admit (almost) no false positives.
@@ -332,29 +334,43 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
     # scoring ends; unlike an in-memory database its tables can leave memory (London scale)
     spill = tempfile.mkdtemp(prefix="lantern-link-")
     con = duckdb.connect(os.path.join(spill, "link.duckdb"),
-                         config={"memory_limit": link_memory_limit(),
+                         config={"memory_limit": link_memory_limit(), **ENGINE_CONFIG,
                                  "temp_directory": spill})
     try:
         db_api = DuckDBAPI(connection=con)
-        frame = nodes.copy()
+        frame = nodes.copy(deep=False)  # copy-on-write: the caller's frame is not changed
+        del nodes
         frame["person_label"] = (frame["agency"].astype(str) + ":" + frame["agency_id"].astype(str)
                                  ).where(frame["agency_id"].notna(), None)
         incremental = only_new is not None and model is not None
         if incremental:
             frame["is_new"] = np.asarray(only_new, dtype=bool)
-        sdf = db_api.register(frame, table_name="identity_nodes")
+        n_frame = len(frame)
         if model is not None:
             trained = model
         else:
             sample = training_sample(frame, max_training_nodes, seed)
-            tdf = sdf if len(sample) == len(frame) else db_api.register(sample, table_name="training_nodes")
+            # training reads the frame itself (or the sample), as registered pandas: the random
+            # sampling of u draws from the rows as the engine scans them
+            tdf = db_api.register(sample, table_name="identity_nodes" if len(sample) == n_frame
+                                  else "training_nodes")
             trained = _train(tdf, sample, agencies,
                              deterministic_recall=deterministic_recall, u_pairs=u_pairs, seed=seed)
-            if len(sample) < len(frame):
+            if len(sample) < n_frame:
                 # the prior is matches / pairs: whole clusters were kept, so matches scale with
                 # the nodes and pairs with their square; rescale it to the full set
                 lam = float(trained.get("probability_two_random_records_match") or 0.0)
-                trained["probability_two_random_records_match"] = lam * len(sample) / len(frame)
+                trained["probability_two_random_records_match"] = lam * len(sample) / n_frame
+            del sample, tdf
+        # scoring reads a table of this database, not the frame: the engine converts the frame
+        # once (not once per chunk), and the frame can go, so at London scale the features are
+        # held once, by the engine, which can spill them, instead of by pandas beside it
+        con.register("_identity_nodes_frame", frame)
+        con.execute("create table identity_nodes_scored as select * from _identity_nodes_frame")
+        con.unregister("_identity_nodes_frame")
+        del frame
+        release_memory()
+        sdf = db_api.register("identity_nodes_scored", table_name="identity_nodes_scoring")
         scoring = trained
         if incremental:
             # the model's own rules, each limited to pairs that involve a new identity
@@ -371,7 +387,7 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
         if scoring is trained:
             trained = linker.misc.save_model_to_json()
         # chunks bound the pairs of a full scoring; an incremental one scores few pairs
-        chunks = 1 if incremental else max(1, -(-len(frame) // nodes_per_chunk))
+        chunks = 1 if incremental else max(1, -(-n_frame // nodes_per_chunk))
         if chunks == 1:
             pred = linker.inference.predict(warning_mode="never")
             scored = con.execute(f"select count(*) from {pred.physical_name}").fetchall()[0][0]
