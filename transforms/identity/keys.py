@@ -40,14 +40,15 @@ def assign_keys(links: pd.DataFrame, previous: pd.DataFrame, *, secret: str,
     """
     columns = ["run_id", "event", "person_key", "related_person_keys", "records"]
     with duckdb.connect(config={"memory_limit": link_memory_limit(), **ENGINE_CONFIG}) as con:
+        # the string columns are handed over as they are (Arrow-backed under pandas 3), not as
+        # millions of Python strings
         con.register("_links", pd.DataFrame({
-            "source": links["source"].astype(str).to_numpy(), "source_key": links["source_key"].astype(str).to_numpy(),
+            "source": links["source"].astype(str).array, "source_key": links["source_key"].astype(str).array,
             "cluster": links["cluster"].to_numpy(dtype=np.int64)}))
         con.register("_previous", pd.DataFrame({
             "prow": np.arange(len(previous), dtype=np.int64),
-            "source": previous["source"].astype(str).to_numpy(dtype=object),
-            "source_key": previous["source_key"].astype(str).to_numpy(dtype=object),
-            "person_key": previous["person_key"].to_numpy(dtype=object)}))
+            "source": previous["source"].astype(str).array, "source_key": previous["source_key"].astype(str).array,
+            "person_key": previous["person_key"].array}))
         # each record's reference, cluster and the key it held last run (its first row there)
         con.execute("""
             create temp table frame as

@@ -232,7 +232,8 @@ def _resolve(con: duckdb.DuckDBPyConnection, *, secret: str, threshold: float, r
         method = "deterministic"
         result = link_records(_records(con), threshold=threshold, review_lower=review_lower,
                               accepted=accepted, rejected=rejected, use_model=False)
-    previous = con.execute("select source, source_key, person_key from core.person_key_map").df()
+    previous = con.sql("select source, source_key, person_key from core.person_key_map").to_arrow_table().to_pandas(
+        split_blocks=True, self_destruct=True)
     keys, events = assign_keys(result.links, previous, secret=secret, run_id=run_id)
     release_memory()
     links = result.links.assign(person_key=keys.to_numpy())
