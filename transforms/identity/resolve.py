@@ -59,9 +59,9 @@ def _known_pairs(con: duckdb.DuckDBPyConnection, model_run_id: str) -> tuple[np.
     stamp = con.execute(f"select distinct model_run_id from {NODE_CACHE}").fetchall()
     if [r[0] for r in stamp] != [model_run_id]:
         return None  # scored by another model: score everything again
-    nodes = con.execute(f"select node_hash from {NODE_CACHE}").df()["node_hash"].to_numpy()
-    pairs = con.execute(f"select hash_l, hash_r, match_probability, forename_agrees, surname_agrees, "
-                        f"dob_agrees from {PAIR_CACHE}").df()
+    nodes = con.execute(f"select node_hash from {NODE_CACHE}").df()["node_hash"].array
+    pairs = con.sql(f"select hash_l, hash_r, match_probability, forename_agrees, surname_agrees, "
+                    f"dob_agrees from {PAIR_CACHE}").to_arrow_table().to_pandas(split_blocks=True, self_destruct=True)
     return nodes, pairs
 
 
