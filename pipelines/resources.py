@@ -21,7 +21,7 @@ def connect_warehouse(path: str, read_only: bool = False) -> duckdb.DuckDBPyConn
     con.execute(f"SET memory_limit = '{memory_limit()}'")
     con.execute("SET enable_progress_bar = false")
     for name, value in ENGINE_CONFIG.items():  # freed memory goes back to the system
-        con.execute(f"SET {name} = {str(value).lower() if isinstance(value, bool) else repr(value)}")
+        con.execute(f"SET {name} = {value}")
     return con
 
 

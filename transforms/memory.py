@@ -23,7 +23,7 @@ import logging
 logger = logging.getLogger(__name__)
 
 #: DuckDB settings every Lantern connection takes: freed memory goes back to the system.
-ENGINE_CONFIG: dict[str, str | bool] = {"allocator_background_threads": True}
+ENGINE_CONFIG: dict[str, bool] = {"allocator_background_threads": True}
 
 
 def _libc() -> ctypes.CDLL | None:

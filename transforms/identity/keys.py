@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import logging
 
-import duckdb
 import numpy as np
 import pandas as pd
 
-from transforms.identity.model import link_memory_limit
+from transforms.identity.model import scratch_connection
 from transforms.identity.pseudonym import person_key
-from transforms.memory import ENGINE_CONFIG
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +37,7 @@ def assign_keys(links: pd.DataFrame, previous: pd.DataFrame, *, secret: str,
     choice of keys stays a plain loop over the candidate inheritances, strongest first.
     """
     columns = ["run_id", "event", "person_key", "related_person_keys", "records"]
-    with duckdb.connect(config={"memory_limit": link_memory_limit(), **ENGINE_CONFIG}) as con:
+    with scratch_connection() as con:
         # the string columns are handed over as they are (Arrow-backed under pandas 3), not as
         # millions of Python strings
         con.register("_links", pd.DataFrame({

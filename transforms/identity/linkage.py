@@ -13,13 +13,17 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from transforms.identity.cluster import constrained_clusters, constrained_clusters_fast
 from transforms.identity.features import prepare_features
-from transforms.identity.model import PAIR_COLUMNS, compatible, link_memory_limit, train_and_predict
+from transforms.identity.model import (
+    PAIR_COLUMNS,
+    compatible,
+    scratch_connection,
+    train_and_predict,
+)
 from transforms.memory import release_memory
 
 logger = logging.getLogger(__name__)
@@ -331,7 +335,7 @@ def _with_known_pairs(new: pd.DataFrame, known: pd.DataFrame | None, nodes: pd.D
         return new
     # each hash's (first) node id, joined in DuckDB: a pandas map of millions of Arrow-backed
     # strings against millions of others was a tenth of identity's time at London scale
-    with duckdb.connect(config={"memory_limit": link_memory_limit()}) as con:
+    with scratch_connection() as con:
         # the hashes go over as they are (Arrow-backed strings), not as Python strings: at London
         # scale 19 million of them took 1.5 GB, the increment's peak
         con.register("_known", pd.DataFrame({"row": np.arange(len(known), dtype=np.int64),

@@ -260,6 +260,11 @@ def link_memory_limit() -> str:
     """The memory limit of identity's own DuckDB connections (`LANTERN_LINK_MEMORY_LIMIT`)."""
     return os.environ.get("LANTERN_LINK_MEMORY_LIMIT", LINK_MEMORY_LIMIT)
 
+
+def scratch_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for identity's joins of registered frames, under its memory limit."""
+    return duckdb.connect(config={"memory_limit": link_memory_limit(), **ENGINE_CONFIG})
+
 # Above this many identity nodes, pairs are scored in k x k chunks (splink's num_chunks_left/right).
 NODES_PER_CHUNK = 1_000_000
 

@@ -59,9 +59,9 @@ def _known_pairs(con: duckdb.DuckDBPyConnection, model_run_id: str) -> tuple[np.
     stamp = con.execute(f"select distinct model_run_id from {NODE_CACHE}").fetchall()
     if [r[0] for r in stamp] != [model_run_id]:
         return None  # scored by another model: score everything again
-    nodes = con.execute(f"select node_hash from {NODE_CACHE}").df()["node_hash"].array
-    pairs = con.sql(f"select hash_l, hash_r, match_probability, forename_agrees, surname_agrees, "
-                    f"dob_agrees from {PAIR_CACHE}").to_arrow_table().to_pandas(split_blocks=True, self_destruct=True)
+    nodes = _frame(con, f"select node_hash from {NODE_CACHE}")["node_hash"].array
+    pairs = _frame(con, f"select hash_l, hash_r, match_probability, forename_agrees, surname_agrees, "
+                        f"dob_agrees from {PAIR_CACHE}")
     return nodes, pairs
 
 
@@ -158,17 +158,17 @@ def _write(con: duckdb.DuckDBPyConnection, links: pd.DataFrame, review: pd.DataF
     return int(pending)
 
 
-def _records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every person-bearing record, in a fixed order (node ids follow it).
+def _frame(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
+    """A query's result as pandas, through Arrow, whose buffers are released column by column as
+    pandas takes them: the same frame as `.df()` (a DATE must be cast to TIMESTAMP to come out as
+    datetime64[us]) at about two thirds of its peak memory."""
+    return con.sql(query).to_arrow_table().to_pandas(split_blocks=True, self_destruct=True)
 
-    Through Arrow, whose buffers are released column by column as pandas takes them: the same
-    frame as `.df()` (dates as datetime64[us]) at about two thirds of its peak memory."""
-    table = con.sql(
-        "select source, source_key, agency, agency_id, forename, surname, dob::timestamp as dob, gender, "
-        "postcode from raw.person_record order by source, source_key").to_arrow_table()
-    records = table.to_pandas(split_blocks=True, self_destruct=True)
-    del table
-    return records
+
+def _records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every person-bearing record, in a fixed order (node ids follow it)."""
+    return _frame(con, "select source, source_key, agency, agency_id, forename, surname, dob::timestamp as dob, "
+                       "gender, postcode from raw.person_record order by source, source_key")
 
 
 def _last_model(con: duckdb.DuckDBPyConnection, now: datetime) -> dict[str, Any] | None:
@@ -232,8 +232,7 @@ def _resolve(con: duckdb.DuckDBPyConnection, *, secret: str, threshold: float, r
         method = "deterministic"
         result = link_records(_records(con), threshold=threshold, review_lower=review_lower,
                               accepted=accepted, rejected=rejected, use_model=False)
-    previous = con.sql("select source, source_key, person_key from core.person_key_map").to_arrow_table().to_pandas(
-        split_blocks=True, self_destruct=True)
+    previous = _frame(con, "select source, source_key, person_key from core.person_key_map")
     keys, events = assign_keys(result.links, previous, secret=secret, run_id=run_id)
     release_memory()
     links = result.links.assign(person_key=keys.to_numpy())
