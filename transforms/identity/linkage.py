@@ -10,11 +10,13 @@ scored pairs proportional to the number of distinct ways a person was written do
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from transforms.identity.cluster import constrained_clusters, constrained_clusters_fast
 from transforms.identity.features import prepare_features
@@ -35,6 +37,9 @@ RECORD_COLUMNS = ["source", "source_key", "agency", "agency_id", "forename", "su
 STRICT_AGENCIES: tuple[str, ...] = ("social_care", "education")
 DEFAULT_THRESHOLD = 0.95
 DEFAULT_REVIEW_LOWER = 0.60
+#: An earlier run's scored pairs by identity hash (hash_l, hash_r, match_probability and the
+#: agreement flags): a frame, an Arrow table, or a function that reads one when it is needed.
+KnownPairs: TypeAlias = pd.DataFrame | pa.Table | Callable[[], pd.DataFrame | pa.Table | None]
 
 
 @dataclass
@@ -173,7 +178,7 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
                  model: dict[str, Any] | None = None, seed: int = 42,
                  use_model: bool = True, family_guard: bool = True,
                  reuse: dict[str, Any] | None = None, reuse_max_nodes: int = 0,
-                 known: tuple[np.ndarray, pd.DataFrame] | None = None) -> LinkResult:
+                 known: tuple[np.ndarray, KnownPairs] | None = None) -> LinkResult:
     """Cluster person records (RECORD_COLUMNS) into persons.
 
     `accepted` / `rejected` are pairs of record refs (`source|source_key`) decided by an analyst:
@@ -184,7 +189,8 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
     most `reuse_max_nodes` scored identity nodes; otherwise the model is trained afresh.
     `known` is (node hashes, scored pairs by hash) of the run that last scored with the reused
     model: when that model is reused, only pairs with at least one identity not among those
-    nodes are scored, and the earlier scores stand for the rest.
+    nodes are scored, and the earlier scores stand for the rest. The pairs may be a function that
+    reads them: it is called only after scoring, so they are not held beside the features.
     """
     records = records.reset_index(drop=True)
     nodes, node_of = _nodes(records)
@@ -328,32 +334,40 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
                       scored_nodes=result_nodes)
 
 
-def _with_known_pairs(new: pd.DataFrame, known: pd.DataFrame | None, nodes: pd.DataFrame) -> pd.DataFrame:
+def _with_known_pairs(new: pd.DataFrame, known: KnownPairs | None, nodes: pd.DataFrame) -> pd.DataFrame:
     """This run's pairs (each with a new identity) and the earlier pairs whose two identities are
-    both still here, in node ids, ordered by (node_l, node_r)."""
-    if known is None or known.empty:
+    both still here, in node ids, ordered by (node_l, node_r). `known` is the earlier pairs by
+    hash, or a function that reads them: it is called here, once scoring is done, and nothing
+    keeps what it returns (at London scale 9.4M pairs, about 1.7 GB as a frame, were held through
+    the whole stage and made the increment's peak)."""
+    table = known() if callable(known) else known
+    if table is None or len(table) == 0:
         return new
+    if isinstance(table, pd.DataFrame):
+        table = pa.Table.from_pandas(table, preserve_index=False)
+    table = table.append_column("row", pa.array(np.arange(table.num_rows, dtype=np.int64)))
+    flags = PAIR_COLUMNS[3:]
     # each hash's (first) node id, joined in DuckDB: a pandas map of millions of Arrow-backed
-    # strings against millions of others was a tenth of identity's time at London scale
+    # strings against millions of others was a tenth of identity's time at London scale; the
+    # hashes never become Python strings
     with scratch_connection() as con:
-        # the hashes go over as they are (Arrow-backed strings), not as Python strings: at London
-        # scale 19 million of them took 1.5 GB, the increment's peak
-        con.register("_known", pd.DataFrame({"row": np.arange(len(known), dtype=np.int64),
-                                             "hash_l": known["hash_l"].astype(str).array,
-                                             "hash_r": known["hash_r"].astype(str).array}))
+        con.register("_known", table)
         con.register("_ids", pd.DataFrame({"hash": nodes["node_hash"].astype(str).array,
                                            "id": nodes["node_id"].to_numpy(np.int64)}))
         found = con.execute(
             "with ids as (select hash, min(id) as id from _ids group by hash) "
-            "select k.row, a.id as a, b.id as b from _known k join ids a on a.hash = k.hash_l "
-            "join ids b on b.hash = k.hash_r order by k.row").fetchnumpy()
-    rows = np.asarray(found["row"], dtype=np.int64)
-    keep = np.zeros(len(known), dtype=bool)
-    keep[rows] = True
-    a, b = np.asarray(found["a"], dtype=np.int64), np.asarray(found["b"], dtype=np.int64)
+            "select a.id as a, b.id as b, k.match_probability, "
+            + ", ".join(f"k.{c}::boolean as {c}" for c in flags) +
+            " from _known k join ids a on a.hash = k.hash_l join ids b on b.hash = k.hash_r "
+            "order by k.row").fetchnumpy()
+        con.unregister("_known")
+    del table
+    a, b = np.asarray(found.pop("a"), dtype=np.int64), np.asarray(found.pop("b"), dtype=np.int64)
     old = pd.DataFrame({"node_l": np.minimum(a, b), "node_r": np.maximum(a, b),
-                        "match_probability": known.loc[keep, "match_probability"].to_numpy(float),
-                        **{c: known.loc[keep, c].astype(bool).to_numpy() for c in PAIR_COLUMNS[3:]}})
+                        "match_probability": np.asarray(found.pop("match_probability"), dtype=float),
+                        **{c: np.asarray(found.pop(c), dtype=bool) for c in flags}})
+    del a, b, found
+    release_memory()
     out = pd.concat([new.astype(old.dtypes.to_dict()), old], ignore_index=True)
     out = out.drop_duplicates(["node_l", "node_r"]).sort_values(["node_l", "node_r"], kind="stable")
     out = out.reset_index(drop=True)

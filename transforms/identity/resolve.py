@@ -14,12 +14,14 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 import sql
 from transforms.identity.keys import assign_keys
@@ -50,8 +52,10 @@ PAIR_CACHE = "raw.linkage_cache_pairs"
 NODE_CACHE = "raw.linkage_cache_nodes"
 
 
-def _known_pairs(con: duckdb.DuckDBPyConnection, model_run_id: str) -> tuple[np.ndarray, pd.DataFrame] | None:
-    """The identities scored, and the pairs kept, by the last run of model `model_run_id`."""
+def _known_pairs(con: duckdb.DuckDBPyConnection, model_run_id: str
+                 ) -> tuple[np.ndarray, Callable[[], pa.Table]] | None:
+    """The identities scored by the last run of model `model_run_id`, and a function that reads
+    the pairs it kept (9.4M at London scale: read only when linkage needs them)."""
     have = {t for (t,) in con.execute("select table_schema || '.' || table_name from information_schema.tables "
                                       "where table_schema = 'raw' and table_name like 'linkage_cache_%'").fetchall()}
     if {PAIR_CACHE, NODE_CACHE} - have:
@@ -60,8 +64,10 @@ def _known_pairs(con: duckdb.DuckDBPyConnection, model_run_id: str) -> tuple[np.
     if [r[0] for r in stamp] != [model_run_id]:
         return None  # scored by another model: score everything again
     nodes = _frame(con, f"select node_hash from {NODE_CACHE}")["node_hash"].array
-    pairs = _frame(con, f"select hash_l, hash_r, match_probability, forename_agrees, surname_agrees, "
-                        f"dob_agrees from {PAIR_CACHE}")
+
+    def pairs() -> pa.Table:  # read by linkage once scoring is done, and not kept
+        return con.sql(f"select hash_l, hash_r, match_probability, forename_agrees, surname_agrees, "
+                       f"dob_agrees from {PAIR_CACHE}").to_arrow_table()
     return nodes, pairs
 
 
