@@ -4,56 +4,62 @@
 -- ($vulnerability), members recorded as both victim and suspect, and its key places.
 create or replace table marts.peer_group_profile as
 with months as (
+  -- month numbers (year * 12 + month - 1) join faster than 'YYYY-MM' strings made row by row
   select distinct as_of_month,
+         year(strptime(as_of_month || '-01', '%Y-%m-%d')) * 12 + month(strptime(as_of_month || '-01', '%Y-%m-%d')) - 1 as month_no,
          strptime(as_of_month || '-01', '%Y-%m-%d')::date - to_months($window - 1) as window_start,
          last_day(strptime(as_of_month || '-01', '%Y-%m-%d')::date) as window_end
   from marts.peer_group
 ), members as (
   select distinct person_key from marts.peer_group
 ), g as (
-  select g.as_of_month, g.group_id, g.person_key, m.window_start, m.window_end,
+  select g.as_of_month, m.month_no, g.group_id, g.person_key, m.window_start, m.window_end,
          year(m.window_end) - p.birth_year as age, p.sex
   from marts.peer_group g join months m using (as_of_month) left join marts.person p using (person_key)
-), inv as (
+), spread as not materialized (
   -- an incident counts in the $window months from its own: each involvement is spread over those
   -- months and met by an equi-join on (person, month), not by every membership of the person
-  -- filtered by date (at London scale that join spilled tens of gigabytes)
-  select g.as_of_month, g.group_id, g.person_key, x.incident_key, x.themes, x.ward_code, x.role
-  from g join (
-    select v.person_key, i.incident_key, i.themes, i.ward_code, v.role,
-           strftime(date_trunc('month', cast(i.occurred_at as date)) + to_months(k), '%Y-%m') as as_of_month
-    from core.involvement v join marts.incident i using (incident_key), range($window) as r(k)
-    where v.role in ('victim', 'suspect', 'accused') and i.occurred_at is not null
-      and v.person_key in (select person_key from members)
-  ) x using (person_key, as_of_month)
+  -- filtered by date (at London scale that join spilled tens of gigabytes). Only keys travel:
+  -- the incident's themes and ward are joined once per group and incident, after the distinct
+  select v.person_key, v.incident_key, v.role = 'victim' as is_victim, v.role in ('suspect', 'accused') as is_suspect,
+         year(cast(i.occurred_at as date)) * 12 + month(cast(i.occurred_at as date)) - 1 + k as month_no
+  from core.involvement v join marts.incident i using (incident_key), range($window) as r(k)
+  where v.role in ('victim', 'suspect', 'accused') and i.occurred_at is not null
+    and v.person_key in (select person_key from members)
+), group_incidents as (
+  -- each incident once per group (themes and ward belong to the incident)
+  select distinct g.as_of_month, g.group_id, x.incident_key
+  from g join spread x using (person_key, month_no)
 ), incidents as (
-  -- each incident once per group (themes belong to the incident): one distinct, not seven
-  select as_of_month, group_id,
+  select gi.as_of_month, gi.group_id,
          count(*) as incidents,
-         count(*) filter (where list_contains(themes, 'cse')) as cse_incidents,
-         count(*) filter (where list_contains(themes, 'hsb_peer')) as hsb_peer_incidents,
-         count(*) filter (where list_contains(themes, 'syv')) as syv_incidents,
-         count(*) filter (where list_contains(themes, 'cce')) as cce_incidents,
-         count(*) filter (where list_contains(themes, 'gang')) as gang_incidents,
-         count(*) filter (where list_contains(themes, 'online')) as online_incidents
-  from (select as_of_month, group_id, incident_key, any_value(themes) as themes from inv group by all)
+         count(*) filter (where list_contains(i.themes, 'cse')) as cse_incidents,
+         count(*) filter (where list_contains(i.themes, 'hsb_peer')) as hsb_peer_incidents,
+         count(*) filter (where list_contains(i.themes, 'syv')) as syv_incidents,
+         count(*) filter (where list_contains(i.themes, 'cce')) as cce_incidents,
+         count(*) filter (where list_contains(i.themes, 'gang')) as gang_incidents,
+         count(*) filter (where list_contains(i.themes, 'online')) as online_incidents
+  from group_incidents gi join marts.incident i using (incident_key)
   group by all
 ), overlap as (
-  select as_of_month, group_id, count(*) as victim_and_suspect_members from (
-    select as_of_month, group_id, person_key from inv group by all
-    having bool_or(role = 'victim') and bool_or(role in ('suspect', 'accused'))
-  ) group by all
+  -- a member is in one group a month, so a member's roles are the person's roles in the window
+  select g.as_of_month, g.group_id, count(*) as victim_and_suspect_members
+  from g join (
+    select person_key, month_no from spread group by all having bool_or(is_victim) and bool_or(is_suspect)
+  ) x using (person_key, month_no)
+  group by all
 ), wards as (
-  select as_of_month, group_id, list_sort(list_distinct(list(ward))) as wards from (
-    select as_of_month, group_id, ward_code as ward from inv where ward_code is not null
-    union all
+  select as_of_month, group_id, list_sort(list(ward)) as wards from (
+    select gi.as_of_month, gi.group_id, i.ward_code as ward
+    from group_incidents gi join marts.incident i using (incident_key) where i.ward_code is not null
+    union
     select g.as_of_month, g.group_id, m.found_ward_code from g join (
       select person_key, found_ward_code,
-             strftime(date_trunc('month', cast(reported_at as date)) + to_months(k), '%Y-%m') as as_of_month
+             year(cast(reported_at as date)) * 12 + month(cast(reported_at as date)) - 1 + k as month_no
       from core.missing_episode, range($window) as r(k)
       where found_ward_code is not null and reported_at is not null
         and person_key in (select person_key from members)
-    ) m using (person_key, as_of_month)
+    ) m using (person_key, month_no)
   ) group by all
 ), schools as (
   select g.as_of_month, g.group_id, list_sort(list_distinct(list(x.school_urn))) as schools
@@ -78,16 +84,21 @@ with months as (
   select g.as_of_month, g.group_id, f.factor, count(distinct g.person_key) as members
   from g join first_factor f on f.person_key = g.person_key and f.first_seen <= g.window_end group by all
 ), vuln as (
+  -- sorted after aggregating (the factor leads each struct and is unique in a group): an ordered
+  -- aggregate sorts every input row first
   select b.as_of_month, b.group_id,
-         list({'factor': v.factor, 'members': coalesce(mf.members, 0),
-               'share': round(coalesce(mf.members, 0) / b.size, 3)} order by v.factor) as vulnerability
+         list_sort(list({'factor': v.factor, 'members': coalesce(mf.members, 0),
+                         'share': round(coalesce(mf.members, 0) / b.size, 3)})) as vulnerability
   from (select as_of_month, group_id, count(*) as size from g group by all) b
   cross join (select unnest($vulnerability) as factor) v
   left join member_factors mf on mf.as_of_month = b.as_of_month and mf.group_id = b.group_id and mf.factor = v.factor
   group by all
 ), places as (
   select as_of_month, group_id,
-         list(place_id order by members_seen desc, incidents + found_after_missing + named_at_map desc, place_id)[1:$key_places] as key_places
+         -- most members seen first, then most records, then by id: sorted after aggregating
+         list_transform(list_sort(list({'members': -members_seen,
+                                        'records': -(incidents + found_after_missing + named_at_map),
+                                        'place_id': place_id}))[1:$key_places], lambda x: x.place_id) as key_places
   from marts.group_place group by all
 ), base as (
   select as_of_month, group_id, count(*) as size,

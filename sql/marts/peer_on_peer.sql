@@ -4,47 +4,60 @@
 -- how many incidents had a victim and a suspect from the same group.
 create or replace table marts.peer_on_peer as
 with months as (
-  select distinct as_of_month from marts.peer_group
-), inv as (
-  -- an involvement counts in the $window months from its incident's month that have groups: an
-  -- equi-join on the month, not a range join of every involvement with every month
-  select x.as_of_month, x.incident_key, x.person_key, x.is_victim, x.is_suspect
-  from (
-    select strftime(date_trunc('month', cast(i.occurred_at as date)) + to_months(k), '%Y-%m') as as_of_month,
-           v.incident_key, v.person_key,
-           v.role = 'victim' as is_victim, v.role in ('suspect', 'accused') as is_suspect
-    from core.involvement v join core.incident i using (incident_key), range($window) as r(k)
-    where v.role in ('victim', 'suspect', 'accused') and v.age_at_event between $young_min and $young_max
-      and i.occurred_at is not null
-  ) x semi join months m using (as_of_month)
+  -- month numbers (year * 12 + month - 1) join faster than 'YYYY-MM' strings made row by row
+  select distinct as_of_month,
+         year(strptime(as_of_month || '-01', '%Y-%m-%d')) * 12 + month(strptime(as_of_month || '-01', '%Y-%m-%d')) - 1 as month_no
+  from marts.peer_group
+), pg as (
+  select g.person_key, m.month_no, g.group_id from marts.peer_group g join months m using (as_of_month)
+), young as (
+  select v.incident_key, v.person_key, v.role = 'victim' as is_victim, v.role in ('suspect', 'accused') as is_suspect,
+         year(cast(i.occurred_at as date)) * 12 + month(cast(i.occurred_at as date)) - 1 as incident_month
+  from core.involvement v join core.incident i using (incident_key)
+  where v.role in ('victim', 'suspect', 'accused') and v.age_at_event between $young_min and $young_max
+    and i.occurred_at is not null
 ), people as (
-  select i.as_of_month, g.group_id, i.person_key, bool_or(i.is_victim) as victim, bool_or(i.is_suspect) as suspect
-  from inv i left join marts.peer_group g on g.person_key = i.person_key and g.as_of_month = i.as_of_month
-  group by all
+  -- a person's roles in each month, spread over the $window months from it that have groups (an
+  -- equi-join on the month, not a range join of every involvement with every month)
+  select x.month_no, g.group_id, x.person_key, x.victim, x.suspect
+  from (
+    select person_key, incident_month + k as month_no, bool_or(victim) as victim, bool_or(suspect) as suspect
+    from (select person_key, incident_month, bool_or(is_victim) as victim, bool_or(is_suspect) as suspect
+          from young group by all), range($window) as r(k)
+    where incident_month + k in (select month_no from months)
+    group by all
+  ) x left join pg g on g.person_key = x.person_key and g.month_no = x.month_no
 ), within as (
-  select x.as_of_month, gx.group_id, count(distinct x.incident_key) as within_group_incidents
-  from inv x join inv y on x.as_of_month = y.as_of_month and x.incident_key = y.incident_key
-   and x.is_victim and y.is_suspect and x.person_key <> y.person_key
-  join marts.peer_group gx on gx.person_key = x.person_key and gx.as_of_month = x.as_of_month
-  join marts.peer_group gy on gy.person_key = y.person_key and gy.as_of_month = y.as_of_month
+  -- a victim and a suspect of one incident, in the same group in a month of its window: the
+  -- pairs are made once per incident, then spread, not made again in each of the $window months
+  select s.month_no, gx.group_id, count(distinct s.incident_key) as within_group_incidents
+  from (
+    select p.incident_key, p.victim_key, p.suspect_key, p.incident_month + k as month_no
+    from (select distinct x.incident_key, x.incident_month, x.person_key as victim_key, y.person_key as suspect_key
+          from young x join young y on x.incident_key = y.incident_key
+          where x.is_victim and y.is_suspect and x.person_key <> y.person_key) p, range($window) as r(k)
+  ) s
+  join pg gx on gx.person_key = s.victim_key and gx.month_no = s.month_no
+  join pg gy on gy.person_key = s.suspect_key and gy.month_no = s.month_no
   where gx.group_id = gy.group_id
   group by all
 ), scoped as (
-  select as_of_month, group_id, count(*) as young_people, count(*) filter (where victim) as victims,
+  select month_no, group_id, count(*) as young_people, count(*) filter (where victim) as victims,
          count(*) filter (where suspect) as suspects, count(*) filter (where victim and suspect) as victim_and_suspect
   from people where group_id is not null group by all
   union all
-  select as_of_month, null, count(*), count(*) filter (where victim), count(*) filter (where suspect),
+  select month_no, null, count(*), count(*) filter (where victim), count(*) filter (where suspect),
          count(*) filter (where victim and suspect)
   from people group by all
 )
-select s.as_of_month, s.group_id, s.young_people, s.victims, s.suspects, s.victim_and_suspect,
+select m.as_of_month, s.group_id, s.young_people, s.victims, s.suspects, s.victim_and_suspect,
        round(s.victim_and_suspect / s.young_people, 3) as victim_and_suspect_share,
        coalesce(w.within_group_incidents, b.within_group_incidents, 0) as within_group_incidents
 from scoped s
-left join within w on w.as_of_month = s.as_of_month and w.group_id = s.group_id
-left join (select as_of_month, sum(within_group_incidents)::bigint as within_group_incidents from within group by all) b
-  on b.as_of_month = s.as_of_month and s.group_id is null;
+join months m using (month_no)
+left join within w on w.month_no = s.month_no and w.group_id = s.group_id
+left join (select month_no, sum(within_group_incidents)::bigint as within_group_incidents from within group by all) b
+  on b.month_no = s.month_no and s.group_id is null;
 comment on table marts.peer_on_peer is 'One row per month x peer group, plus a borough-wide row (group_id NULL): of the young people recorded as victim or suspect in the profile window, how many were recorded as both ("perpetrators or victims?"), and incidents with victim and suspect in one group. Roles belong to incidents, never to children.';
 comment on column marts.peer_on_peer.as_of_month is 'Month (YYYY-MM); counts cover the profile window (default 12 months) ending then.';
 comment on column marts.peer_on_peer.group_id is 'Peer group; NULL on the borough-wide row (all young people, in a group or not).';
