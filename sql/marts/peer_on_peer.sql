@@ -27,10 +27,12 @@ with months as (
     where incident_month + k in (select month_no from months)
     group by all
   ) x left join pg g on g.person_key = x.person_key and g.month_no = x.month_no
-), within as (
-  -- a victim and a suspect of one incident, in the same group in a month of its window: the
-  -- pairs are made once per incident, then spread, not made again in each of the $window months
-  select s.month_no, gx.group_id, count(distinct s.incident_key) as within_group_incidents
+), victim_months as materialized (
+  -- a victim and a suspect of one incident: the pairs are made once per incident, then spread
+  -- over its $window months and met with the victim's group there. Materialised so that the
+  -- planner cannot join the groups with themselves first (hundreds of millions of rows when the
+  -- groups were written in the same transaction and have no statistics yet)
+  select s.incident_key, s.suspect_key, s.month_no, gx.group_id
   from (
     select p.incident_key, p.victim_key, p.suspect_key, p.incident_month + k as month_no
     from (select distinct x.incident_key, x.incident_month, x.person_key as victim_key, y.person_key as suspect_key
@@ -38,8 +40,11 @@ with months as (
           where x.is_victim and y.is_suspect and x.person_key <> y.person_key) p, range($window) as r(k)
   ) s
   join pg gx on gx.person_key = s.victim_key and gx.month_no = s.month_no
-  join pg gy on gy.person_key = s.suspect_key and gy.month_no = s.month_no
-  where gx.group_id = gy.group_id
+), within as (
+  -- ... and the suspect in the same group in that month
+  select v.month_no, v.group_id, count(distinct v.incident_key) as within_group_incidents
+  from victim_months v
+  join pg gy on gy.person_key = v.suspect_key and gy.month_no = v.month_no and gy.group_id = v.group_id
   group by all
 ), scoped as (
   select month_no, group_id, count(*) as young_people, count(*) filter (where victim) as victims,
