@@ -41,6 +41,33 @@ def test_name_features_cover_nicknames_transliterations_and_hyphens():
     assert f.loc[0, "pc"] == "E81AB" and f.loc[0, "pc_out"] == "E8"
 
 
+def _plain(value: object) -> object:
+    """A feature value compared across frames: lists as they are, every kind of missing as None."""
+    if isinstance(value, list):
+        return value
+    return None if pd.isna(value) else value
+
+
+def test_features_broadcast_per_distinct_value_equal_features_record_by_record():
+    """Features are computed once per distinct name, date of birth and postcode and broadcast to
+    the records: every record gets what it gets when prepared on its own."""
+    from transforms.identity.features import FEATURE_COLUMNS
+
+    rows = [_rec("p", "1", "Zoë", "O'Brien", "2010-01-01"), _rec("p", "2", "Mo", "Khan-Patel", "2009-11-23"),
+            _rec("p", "3", "Zoë", "O'Brien", "2010-01-01", postcode=None),
+            _rec("p", "4", None, "Khan-Patel", None, gender="F", postcode="e8 1ab"),
+            _rec("p", "5", "", "", "2009-11-23", gender="", postcode="E8"),
+            _rec("p", "6", "Mo", None, "2011-02-03", postcode="SW1A 1AA")]
+    records = pd.DataFrame(rows * 3)
+    whole = prepare_features(records)
+    alone = pd.concat([prepare_features(records.iloc[[i]]) for i in range(len(records))])
+    assert list(whole.columns) == FEATURE_COLUMNS and len(whole) == len(records)
+    for column in FEATURE_COLUMNS:
+        got = [_plain(v) for v in whole[column]]
+        assert got == [_plain(v) for v in alone[column]], column
+    assert whole["dob_s"].tolist()[:2] == ["20100101", "20091123"] and whole["pc_out"].tolist()[3] == "E8"
+
+
 def _population() -> tuple[pd.DataFrame, pd.Series]:
     """Twelve children, each written down several ways, plus a twin and a same-named parent."""
     base = [("Oliver", "Smith", "2010-03-14"), ("Fatima", "Begum", "2011-07-02"),

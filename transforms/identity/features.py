@@ -17,9 +17,11 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -107,40 +109,59 @@ def _postcode(pc: pd.Series) -> pd.DataFrame:
 
 
 def _norm_or_none(series: pd.Series) -> pd.Series:
-    # names repeat: normalise each distinct value once, then map by lookup (not a call per row)
-    values = series.astype(object)
-    lookup = {v: normalise_name(v) for v in pd.unique(values[values.notna()])}
-    out = values.map(lookup).fillna("").astype("str")
+    # names repeat: normalise each distinct value once, then look up (not a call per row)
+    lookup = {v: normalise_name(v) for v in series.dropna().unique()}
+    out = _lookup(series, lookup, None).fillna("").astype("str")
     return out.where(out != "", None)
+
+
+def _per_distinct(values: pd.Series, parts: Callable[[pd.Series], pd.DataFrame]) -> pd.DataFrame:
+    """`parts(values)`, computed once per distinct value (and once for a null) and broadcast:
+    dates of birth and postcodes repeat, and their string work was most of the features' time."""
+    codes, uniques = pd.factorize(values)  # a null is -1: the extra last row
+    distinct = pd.Series(uniques).reindex(range(len(uniques) + 1))
+    out = parts(distinct).iloc[np.where(codes < 0, len(uniques), codes)]
+    return out.set_axis(values.index)
+
+
+def _lookup(keys: pd.Series, table: dict, default: object) -> pd.Series:
+    """`table[key]` for each key (`default` for a null key or one not in the table), with one dict
+    lookup per distinct key: a Python call per row was most of the features' time at London scale."""
+    if not len(keys):
+        return keys.map(lambda key: table.get(key, default))  # the dtype an empty map gives
+    codes, uniques = pd.factorize(keys)  # a null key is -1: the default, last
+    values = np.empty(len(uniques) + 1, dtype=object)
+    for i, key in enumerate(uniques):
+        values[i] = table.get(key, default)
+    values[-1] = default
+    return pd.Series(values[codes], index=keys.index).infer_objects()
 
 
 def prepare_features(records: pd.DataFrame) -> pd.DataFrame:
     """Feature columns (FEATURE_COLUMNS) for records with forename, surname, dob, gender, postcode."""
     fn = _norm_or_none(records["forename"])
     sn = _norm_or_none(records["surname"])
-    # distinct names are few: compute per distinct value, then map
-    fn_u = pd.Series(fn.dropna().unique())
-    sn_u = pd.Series(sn.dropna().unique())
-    fg = dict(zip(fn_u, fn_u.map(lambda n: name_groups(n, "forenames")), strict=True))
-    sg = dict(zip(sn_u, sn_u.map(lambda n: name_groups(n, "surnames")), strict=True))
-    fsk = {n: skeleton(n) for n in fn_u}
-    ssk = {n: skeleton(n) for n in sn_u}
+    # distinct names are few: compute per distinct value, then look up
+    fn_u = fn.dropna().unique()
+    sn_u = sn.dropna().unique()
+    fg = {n: name_groups(n, "forenames") for n in fn_u}
+    sg = {n: name_groups(n, "surnames") for n in sn_u}
     raw_sn = records["surname"]
     parts_u = {v: surname_parts(v) for v in raw_sn.dropna().unique()}
     out = pd.DataFrame(index=records.index)
     out["fn"] = fn
     out["sn"] = sn
-    out["sn_parts"] = raw_sn.map(lambda v: parts_u.get(v, []) if isinstance(v, str) else [])
-    out["fn_groups"] = fn.map(lambda n: fg.get(n, []) if n else [])
-    out["sn_groups"] = sn.map(lambda n: sg.get(n, []) if n else [])
-    out["fn_canon"] = out["fn_groups"].map(lambda g: g[0] if g else None)
-    out["fn_sk"] = fn.map(lambda n: fsk.get(n) if n else None)
-    out["sn_sk"] = sn.map(lambda n: ssk.get(n) if n else None)
-    out = out.join(_dob_parts(records["dob"]))
+    out["sn_parts"] = _lookup(raw_sn, parts_u, [])
+    out["fn_groups"] = _lookup(fn, fg, [])
+    out["sn_groups"] = _lookup(sn, sg, [])
+    out["fn_canon"] = _lookup(fn, {n: g[0] if g else None for n, g in fg.items()}, None)
+    out["fn_sk"] = _lookup(fn, {n: skeleton(n) for n in fn_u}, None)
+    out["sn_sk"] = _lookup(sn, {n: skeleton(n) for n in sn_u}, None)
+    out = out.join(_per_distinct(records["dob"], _dob_parts))
     g = records["gender"].astype("string").str.upper().str[:1] if "gender" in records else None
     out["sex"] = g.where(g.isin(["M", "F"])).astype(object) if g is not None else None
     if "postcode" in records:
-        out = out.join(_postcode(records["postcode"]))
+        out = out.join(_per_distinct(records["postcode"], _postcode))
     else:
         out["pc"] = None
         out["pc_out"] = None
