@@ -249,12 +249,18 @@ def _bridges(evidence: CodedEvidence, groups: pd.DataFrame, p: NetworkParams) ->
         ties["own"] = ties["person"].map(group_of)
         ties["linked"] = ties["peer"].map(group_of)
         ties = ties[ties["linked"].notna() & (ties["linked"] != ties["own"])]
-        linked = (ties.drop_duplicates(["person", "linked"]).sort_values(["person", "linked"])
-                  .groupby("person", sort=True).agg(own=("own", "first"), linked=("linked", list)))
-        linked = linked[linked["linked"].str.len() + linked["own"].notna() >= 2]
-        out.append(pd.DataFrame({"as_of_month": month, "person_key": evidence.people[linked.index],
-                                 "group_id": linked["own"].astype(object).where(linked["own"].notna(), None),
-                                 "linked_group_ids": linked["linked"]}))
+        ties = ties.drop_duplicates(["person", "linked"]).sort_values(["person", "linked"])
+        # each person's linked groups, cut from the sorted ties (a Python aggregate per person was
+        # most of this mart's time); a person's own group is the same on each of their rows
+        person = ties["person"].to_numpy()
+        starts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]]) if len(person) else np.array([], dtype=int)
+        own = pd.Series(ties["own"].to_numpy(dtype=object)[starts])
+        lists = pd.Series([part.tolist() for part in np.split(ties["linked"].to_numpy(dtype=object), starts[1:])]
+                          if len(person) else [], dtype=object)
+        keep = (lists.str.len() + own.notna() >= 2).to_numpy(dtype=bool)
+        out.append(pd.DataFrame({"as_of_month": month, "person_key": evidence.people[person[starts][keep]],
+                                 "group_id": own[keep].where(own[keep].notna(), None).to_numpy(dtype=object),
+                                 "linked_group_ids": lists[keep].to_numpy(dtype=object)}))
     cols = ["as_of_month", "person_key", "group_id", "linked_group_ids"]
     return pd.concat(out, ignore_index=True)[cols] if out else pd.DataFrame(columns=cols)
 
