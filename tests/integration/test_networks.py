@@ -99,3 +99,63 @@ def test_network_tables_carry_comments(sample_con: duckdb.DuckDBPyConnection) ->
         where schema_name = 'marts' and table_name in (select unnest($t)) and (comment is null or comment = '')""",
                                  {"t": list(NETWORK_TABLES)}).fetchall()
     assert missing == []
+
+
+def _window_rows(con: duckdb.DuckDBPyConnection, young_only: bool) -> pd.DataFrame:
+    """Every (group month, group, member, incident, role) where the member was victim or suspect
+    in the incident within the 12 months up to the group's month: the marts' windows, read
+    plainly in pandas (a cross product per person, filtered by date)."""
+    inv = con.execute(f"""
+        select v.person_key, v.incident_key, v.role, cast(i.occurred_at as date) as day
+        from core.involvement v join core.incident i using (incident_key)
+        where v.role in ('victim', 'suspect', 'accused') and i.occurred_at is not null
+        {"and v.age_at_event between 10 and 19" if young_only else ""}""").df()
+    groups = con.execute("select as_of_month, group_id, person_key from marts.peer_group").df()
+    rows = groups.merge(inv, on="person_key")
+    month = pd.PeriodIndex(rows["as_of_month"], freq="M")
+    incident_month = pd.PeriodIndex(pd.to_datetime(rows["day"]), freq="M")
+    age = (month.year - incident_month.year) * 12 + (month.month - incident_month.month)
+    return rows[(age >= 0) & (age < 12)]
+
+
+def test_profile_and_peer_on_peer_counts_equal_a_plain_reading(sample_con: duckdb.DuckDBPyConnection) -> None:
+    """The window counts of peer_group_profile and peer_on_peer (SQL written for London scale:
+    month numbers, pairs made once per incident, lists sorted after aggregating) equal the same
+    definitions computed the plain way in pandas."""
+    rows = _window_rows(sample_con, young_only=False)
+    incidents = rows.groupby(["as_of_month", "group_id"])["incident_key"].nunique()
+    roles = rows.assign(v=rows.role == "victim", s=rows.role != "victim").groupby(
+        ["as_of_month", "group_id", "person_key"])[["v", "s"]].any()
+    both = (roles.v & roles.s).groupby(level=[0, 1]).sum()
+    profile = sample_con.execute("""select as_of_month, group_id, incidents, victim_and_suspect_members,
+                                    vulnerability, key_places from marts.peer_group_profile""").df()
+    profile = profile.set_index(["as_of_month", "group_id"])
+    assert (profile.incidents == incidents.reindex(profile.index, fill_value=0)).all()
+    assert (profile.victim_and_suspect_members == both.reindex(profile.index, fill_value=0)).all()
+    factors = [[f["factor"] for f in v] for v in profile.vulnerability]
+    assert all(f == sorted(f) and len(f) == len(factors[0]) for f in factors)
+    places = sample_con.execute("""select as_of_month, group_id, place_id, members_seen,
+                                   incidents + found_after_missing + named_at_map as records from marts.group_place""").df()
+    places = places.sort_values(["as_of_month", "group_id", "members_seen", "records", "place_id"],
+                                ascending=[True, True, False, False, True])
+    top = places.groupby(["as_of_month", "group_id"])["place_id"].agg(lambda s: list(s)[:5])
+    assert profile.key_places.map(list).equals(top.reindex(profile.index).map(
+        lambda v: v if isinstance(v, list) else []))
+
+    young = _window_rows(sample_con, young_only=True)
+    victims = young[young.role == "victim"][["as_of_month", "group_id", "incident_key", "person_key"]]
+    suspects = young[young.role != "victim"][["as_of_month", "group_id", "incident_key", "person_key"]]
+    pairs = victims.merge(suspects, on=["as_of_month", "group_id", "incident_key"])
+    within = pairs[pairs.person_key_x != pairs.person_key_y].groupby(["as_of_month", "group_id"])["incident_key"].nunique()
+    people = young.assign(v=young.role == "victim", s=young.role != "victim").groupby(
+        ["as_of_month", "group_id", "person_key"])[["v", "s"]].any()
+    counts = pd.DataFrame({"young_people": people.groupby(level=[0, 1]).size(),
+                           "victim_and_suspect": (people.v & people.s).groupby(level=[0, 1]).sum(),
+                           "within_group_incidents": within}).fillna(0).astype(int)
+    mart = sample_con.execute("""select as_of_month, group_id, young_people, victim_and_suspect, within_group_incidents
+                                 from marts.peer_on_peer where group_id is not null""").df()
+    mart = mart.set_index(["as_of_month", "group_id"]).sort_index()
+    print(f"\n{len(mart)} group-months; incidents with a victim and a suspect of one group: "
+          f"{int(mart.within_group_incidents.sum())} (plain reading {int(counts.within_group_incidents.sum())})")
+    assert mart.index.equals(counts.sort_index().index)
+    assert (mart == counts.sort_index()[mart.columns]).all().all() and mart.within_group_incidents.sum() > 0
