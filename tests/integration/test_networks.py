@@ -7,6 +7,7 @@ import pandas as pd
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from tests.conftest import SAMPLE
+from transforms.networks.params import NetworkParams
 
 NETWORK_TABLES = ("peer_evidence", "peer_edge", "peer_group", "peer_group_event", "group_place",
                   "peer_group_profile", "place_profile", "peer_on_peer", "peer_bridge")
@@ -103,19 +104,20 @@ def test_network_tables_carry_comments(sample_con: duckdb.DuckDBPyConnection) ->
 
 def _window_rows(con: duckdb.DuckDBPyConnection, young_only: bool) -> pd.DataFrame:
     """Every (group month, group, member, incident, role) where the member was victim or suspect
-    in the incident within the 12 months up to the group's month: the marts' windows, read
+    in the incident within the profile window (12 months) up to the group's month: the marts' windows, read
     plainly in pandas (a cross product per person, filtered by date)."""
+    p = NetworkParams()
     inv = con.execute(f"""
         select v.person_key, v.incident_key, v.role, cast(i.occurred_at as date) as day
         from core.involvement v join core.incident i using (incident_key)
         where v.role in ('victim', 'suspect', 'accused') and i.occurred_at is not null
-        {"and v.age_at_event between 10 and 19" if young_only else ""}""").df()
+        {f"and v.age_at_event between {p.young_min_age} and {p.young_max_age}" if young_only else ""}""").df()
     groups = con.execute("select as_of_month, group_id, person_key from marts.peer_group").df()
     rows = groups.merge(inv, on="person_key")
     month = pd.PeriodIndex(rows["as_of_month"], freq="M")
     incident_month = pd.PeriodIndex(pd.to_datetime(rows["day"]), freq="M")
     age = (month.year - incident_month.year) * 12 + (month.month - incident_month.month)
-    return rows[(age >= 0) & (age < 12)]
+    return rows[(age >= 0) & (age < p.profile_window_months)]
 
 
 def test_profile_and_peer_on_peer_counts_equal_a_plain_reading(sample_con: duckdb.DuckDBPyConnection) -> None:
@@ -138,7 +140,7 @@ def test_profile_and_peer_on_peer_counts_equal_a_plain_reading(sample_con: duckd
                                    incidents + found_after_missing + named_at_map as records from marts.group_place""").df()
     places = places.sort_values(["as_of_month", "group_id", "members_seen", "records", "place_id"],
                                 ascending=[True, True, False, False, True])
-    top = places.groupby(["as_of_month", "group_id"])["place_id"].agg(lambda s: list(s)[:5])
+    top = places.groupby(["as_of_month", "group_id"])["place_id"].agg(lambda s: list(s)[:NetworkParams().key_places])
     assert profile.key_places.map(list).equals(top.reindex(profile.index).map(
         lambda v: v if isinstance(v, list) else []))
 

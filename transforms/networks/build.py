@@ -249,14 +249,16 @@ def _bridges(evidence: CodedEvidence, groups: pd.DataFrame, p: NetworkParams) ->
         ties["own"] = ties["person"].map(group_of)
         ties["linked"] = ties["peer"].map(group_of)
         ties = ties[ties["linked"].notna() & (ties["linked"] != ties["own"])]
+        if ties.empty:
+            continue
         ties = ties.drop_duplicates(["person", "linked"]).sort_values(["person", "linked"])
         # each person's linked groups, cut from the sorted ties (a Python aggregate per person was
         # most of this mart's time); a person's own group is the same on each of their rows
         person = ties["person"].to_numpy()
-        starts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]]) if len(person) else np.array([], dtype=int)
+        starts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]])
         own = pd.Series(ties["own"].to_numpy(dtype=object)[starts])
-        lists = pd.Series([part.tolist() for part in np.split(ties["linked"].to_numpy(dtype=object), starts[1:])]
-                          if len(person) else [], dtype=object)
+        lists = pd.Series([part.tolist() for part in np.split(ties["linked"].to_numpy(dtype=object), starts[1:])],
+                          dtype=object)
         keep = (lists.str.len() + own.notna() >= 2).to_numpy(dtype=bool)
         out.append(pd.DataFrame({"as_of_month": month, "person_key": evidence.people[person[starts][keep]],
                                  "group_id": own[keep].where(own[keep].notna(), None).to_numpy(dtype=object),
