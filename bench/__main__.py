@@ -40,6 +40,9 @@ def _stage(stage: str, borough: Path, warehouse: Path, months: list[str] | None 
     steps = [ln[6:] for ln in p.stderr.splitlines() if ln.startswith("STEPS ")]
     if steps:
         out["steps"] = json.loads(steps[-1])
+    graphs = [ln[7:] for ln in p.stderr.splitlines() if ln.startswith("GRAPHS ")]
+    if graphs:
+        out.update(json.loads(graphs[-1]))
     return out
 
 
@@ -83,6 +86,8 @@ def run_size(name: str, root: Path, full_check: bool) -> list[dict]:
     step = _stage("full_refresh", borough, wh, months)
     step["stage"] = "incremental_month"
     out.append(step)
+    # how much of the months' graphs the increment changed: the most a memo per part could reuse
+    out.append(_stage("graph_change", borough, wh, months))
     out.append(_stage("groups", borough, wh, months))
     out.append(_stage("baseline_leiden", borough, wh, months))
     out.append(_stage("baseline_duckdb", borough, work / "floor.duckdb", before))
@@ -151,6 +156,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  peak memory of any pipeline process: {max(peaks):.0f} MB")
         for k, v in ratios.items():
             print(f"  ratio {k}: {v}")
+        change = next((r for r in rows if r.get("stage") == "graph_change" and "unchanged_share" in r), None)
+        if change:
+            print(f"  the increment left {change['unchanged_share']:.1%} of the months' ties in graph parts it did "
+                  f"not change (median largest part: {change['median_largest_part_share']:.1%} of a month's ties)")
         target.write_text(json.dumps(report, indent=2))
     names = list(report["sizes"])
     if len(names) > 1:

@@ -220,8 +220,18 @@ def full_refresh(borough: Path, warehouse: Path, months: list[str]) -> int:
         return _rows(con, "SELECT sum(rows_in) FROM ops.loads")
 
 
+def graph_change(borough: Path, warehouse: Path, months: list[str]) -> int:
+    """How much of each month's peer graph the increment changed (`bench.graphs`): the warehouse
+    against `before-last-month.duckdb` beside it. Its shares go to stderr as JSON (`GRAPHS`)."""
+    from bench.graphs import compare_warehouses
+
+    result = compare_warehouses(warehouse.parent / "before-last-month.duckdb", warehouse)
+    sys.stderr.write("GRAPHS " + json.dumps({k: v for k, v in result.items() if k != "months"}) + "\n")
+    return int(result["ties"])  # type: ignore[call-overload]
+
+
 STAGES = {f.__name__: f for f in (ingest, ingest_workbooks, baseline_duckdb, baseline_pandas, identity, core_marts,
-                                  network, themes, publishing, full_refresh, groups, baseline_leiden)}
+                                  network, themes, publishing, full_refresh, groups, baseline_leiden, graph_change)}
 
 
 def main(argv: list[str]) -> None:
