@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -358,3 +359,19 @@ def test_training_and_scoring_log_no_false_settings_error(caplog):
     assert link_quality(reused.links["cluster"], truth)["pair_f1"] > 0.9
     noise = [r.getMessage() for r in caplog.records if "SETTINGS VALIDATION" in r.getMessage()]
     assert not noise, noise[:1]
+
+
+def test_is_in_equals_pandas_isin_for_arrow_and_object_strings():
+    """The node hashes a run has already scored are found with Arrow's `is_in`, not pandas' `isin`
+    (which makes a Python list of 3.5M hashes at London scale): the same answer either way."""
+    from transforms.identity.linkage import is_in
+
+    rng = np.random.default_rng(3)
+    pool = np.array([f"{x:032x}" for x in rng.integers(0, 2**62, 400)], dtype=object)
+    values, among = rng.choice(pool, 1000), rng.choice(pool, 150)
+    expected = pd.Series(values).isin(among).to_numpy()
+    assert 0 < expected.sum() < len(values)
+    for dtype in ("string[pyarrow]", object):
+        for ref in (pd.Series(among, dtype="string[pyarrow]").array, among, list(among)):
+            assert (is_in(pd.Series(values, dtype=dtype), ref) == expected).all()
+    assert not is_in(pd.Series(values, dtype=object), []).any()

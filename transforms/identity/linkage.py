@@ -17,6 +17,7 @@ from typing import Any, TypeAlias
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from transforms.identity.cluster import constrained_clusters, constrained_clusters_fast
 from transforms.identity.features import prepare_features
@@ -59,6 +60,15 @@ class LinkResult:
 
 def _record_ref(source: pd.Series, key: pd.Series) -> pd.Series:
     return source.astype(str) + "|" + key.astype(str)
+
+
+def is_in(values: pd.Series, among: Any) -> np.ndarray:
+    """`values.isin(among)` as a numpy bool array, through Arrow's hash set: pandas' `isin` on
+    Arrow strings first turns `among` into a Python list (16 s for 3.5M node hashes at London
+    scale, against about 1 s here)."""
+    value_set = pa.array(among, type=pa.large_string())
+    return np.asarray(pc.is_in(pa.array(values, type=pa.large_string()), value_set=value_set)
+                      .to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def node_hashes(idents: pd.Series) -> np.ndarray:
@@ -227,7 +237,7 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
         release_memory()
         only_new = None
         if reused and known is not None:
-            only_new = ~hashes.isin(known[0]).to_numpy(dtype=bool)
+            only_new = ~is_in(hashes, known[0])
         pairs, trained = train_and_predict(frame.pop(), lower=review_lower, seed=seed, model=model,
                                            only_new=only_new)
         if only_new is not None:
