@@ -91,6 +91,18 @@ class MemoTable:
         finally:
             con.unregister(view)
 
+    def fetch_frame(self, con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> pd.DataFrame:
+        """`fetch` as a frame (`key`, then the result columns), for many keys at once."""
+        wanted = pd.DataFrame({"key": pd.Series(sorted(set(keys)), dtype=object)})
+        view = f"_memo_keys_{self.name}"
+        con.register(view, wanted)
+        try:
+            cols = ", ".join(f"c.{c}" for c in ("key", *self.column_names))
+            return con.execute(f"select {cols} from {self.qualified} c semi join {view} k on c.key = k.key "
+                               "order by all").df()
+        finally:
+            con.unregister(view)
+
     def rewrite_statements(self, view: str) -> list[str]:
         """Statements that make the table hold exactly the rows of the registered frame `view`."""
         cols = ", ".join(("key", *self.column_names))

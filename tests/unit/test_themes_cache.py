@@ -240,3 +240,17 @@ def test_emerging_topics_do_not_depend_on_the_order_of_the_documents() -> None:
 @pytest.mark.parametrize("bad", [np.array([1.0, -0.0, np.nan]), np.array([1.0, 0.0, float("-nan")])])
 def test_window_keys_read_values_not_bit_patterns(bad: np.ndarray) -> None:
     assert month_keys(bad) == month_keys(np.array([1.0, 0.0, np.nan]))
+
+
+def test_window_keys_are_the_digest_of_salt_and_window() -> None:
+    """The keys hash the salt once and copy the hasher for each month; they must stay
+    `digest(salt, window bytes)`, or every stored window would be computed again."""
+    from transforms.memo import digest
+    from transforms.themes.monthly import _salt
+
+    cfg = FarringtonConfig()
+    y = np.random.default_rng(5).poisson(4.0, size=80).astype(float)
+    y[[3, 40]] = np.nan
+    c = np.where(np.isnan(y), np.nan, y) + 0.0
+    assert month_keys(y, cfg) == [digest(_salt(cfg), c[window_start(t0, cfg): t0 + 1].tobytes())
+                                  for t0 in range(len(y))]

@@ -16,11 +16,13 @@ new month of every series (and the months late recording changed) and reads the 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import fields
 from functools import lru_cache
 from itertools import chain
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -76,13 +78,31 @@ def _salt(cfg: FarringtonConfig) -> str:
     return digest(ALGORITHM_VERSION, settings_text(cfg), np.__version__, scipy.__version__)
 
 
+@lru_cache(maxsize=8)
+def _salted(cfg: FarringtonConfig) -> Any:
+    """A hasher that has read the salt as `digest`'s first part: each key copies it."""
+    salt = _salt(cfg).encode("utf-8")
+    h = hashlib.blake2b(digest_size=20)
+    h.update(len(salt).to_bytes(8, "little"))
+    h.update(salt)
+    return h
+
+
 def month_keys(counts: np.ndarray, cfg: FarringtonConfig = DEFAULT) -> list[str]:
-    """Memo key of every month of a series: a digest of the window its result rests on."""
-    salt = _salt(cfg)
+    """Memo key of every month of a series: a digest of the window its result rests on,
+    `digest(_salt(cfg), window bytes)`, with the salt hashed once for all months."""
     c = np.asarray(counts, dtype="<f8")
     # one bit pattern per value: every NaN the same NaN, -0.0 read as 0.0
     c = np.where(np.isnan(c), np.nan, c) + 0.0
-    return [digest(salt, c[window_start(t0, cfg): t0 + 1].tobytes()) for t0 in range(len(c))]
+    salted = _salted(cfg)
+    keys = []
+    for t0 in range(len(c)):
+        window = c[window_start(t0, cfg): t0 + 1].tobytes()
+        h = salted.copy()
+        h.update(len(window).to_bytes(8, "little"))
+        h.update(window)
+        keys.append(h.hexdigest())
+    return keys
 
 
 def _month_ordinals(months: pd.Series) -> np.ndarray:
@@ -127,36 +147,64 @@ def _series_keys(full: pd.DataFrame, bounds: Sequence[tuple[int, int]], cfg: Far
 
 
 def _complete(full: pd.DataFrame, bounds: Sequence[tuple[int, int]], keys: Sequence[str],
-              known: dict[str, MonthResult], cfg: FarringtonConfig) -> int:
-    """Evaluate every month whose key is not in `known` (adding it); returns how many were evaluated.
+              known: pd.DataFrame, cfg: FarringtonConfig) -> pd.DataFrame:
+    """`known` (results indexed by key) with every month whose key it lacks evaluated and added.
 
     Each distinct missing window is evaluated once, and windows of the same length are fitted
     together (`farrington.evaluate_windows`)."""
     counts = full["count"].to_numpy(dtype=float) if len(full) else np.zeros(0)
+    key_arr = np.asarray(keys, dtype=object)
+    missing = known.index.get_indexer(key_arr) < 0 if len(key_arr) else np.zeros(0, dtype=bool)
+    if not missing.any():
+        return known
     todo: dict[str, tuple[int, int]] = {}  # key -> (row of t0 in `full`, t0's place in its window)
     for a, b in bounds:
-        for t0 in range(b - a):
+        for t0 in np.flatnonzero(missing[a:b]).tolist():
             k = keys[a + t0]
-            if k not in known and k not in todo:
+            if k not in todo:
                 todo[k] = (a + t0, t0 - window_start(t0, cfg))
-    if not todo:
-        return 0
     todo_keys = np.array(list(todo), dtype=object)
     where = np.array(list(todo.values()), dtype=np.int64)
+    new_keys: list[str] = []
+    new: list[MonthResult] = []
     for rel in np.unique(where[:, 1]):
         sel = np.flatnonzero(where[:, 1] == rel)
         windows = counts[where[sel, 0][:, None] - rel + np.arange(rel + 1)[None, :]]
-        known.update(zip(todo_keys[sel].tolist(), evaluate_windows(windows, cfg), strict=True))
-    return len(todo)
+        new_keys.extend(todo_keys[sel].tolist())
+        new.extend(evaluate_windows(windows, cfg))
+    return pd.concat([known, _results_frame(new_keys, new)]) if len(known) else _results_frame(new_keys, new)
 
 
-def _assemble(full: pd.DataFrame, keys: Sequence[str], known: dict[str, MonthResult],
+def _results_frame(keys: Sequence[str], results: Sequence[MonthResult]) -> pd.DataFrame:
+    """Results as columns indexed by key: floats with NaN for None, booleans, integers."""
+    cols: dict[str, Any] = {}
+    for f in _RESULT_FIELDS:
+        values = [getattr(r, f) for r in results]
+        if _RESULT_TYPES[f] == "Float64":
+            cols[f] = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+        elif _RESULT_TYPES[f] == "boolean":
+            cols[f] = np.array(values, dtype=bool)
+        else:
+            cols[f] = np.array(values, dtype=np.int64)
+    return pd.DataFrame(cols, index=pd.Index(np.asarray(keys, dtype=object), name="key"))
+
+
+def _fetched(rows: pd.DataFrame) -> pd.DataFrame:
+    """Memo rows (`key` and the result columns, as DuckDB gives them) as `_results_frame` has them."""
+    out = rows.set_index(pd.Index(rows["key"].to_numpy(dtype=object), name="key"))[list(_RESULT_FIELDS)]
+    return out.astype({f: np.float64 if t == "Float64" else bool if t == "boolean" else np.int64
+                       for f, t in _RESULT_TYPES.items()})
+
+
+def _assemble(full: pd.DataFrame, keys: Sequence[str], known: pd.DataFrame,
               columns: Sequence[str]) -> pd.DataFrame:
     """The fitted long frame: every series month with its result."""
     if full.empty:
         return pd.DataFrame(columns=list(columns) + list(_RESULT_FIELDS))
-    res = [known[k] for k in keys]
-    return full.assign(**{f: [getattr(r, f) for r in res] for f in _RESULT_FIELDS})
+    at = known.index.get_indexer(np.asarray(keys, dtype=object))
+    if (at < 0).any():
+        raise KeyError("a series month has no result")
+    return full.assign(**{f: known[f].to_numpy()[at] for f in _RESULT_FIELDS})
 
 
 def fit_series(frame: pd.DataFrame, keys: Sequence[str], cfg: FarringtonConfig = DEFAULT) -> pd.DataFrame:
@@ -168,17 +216,14 @@ def fit_series(frame: pd.DataFrame, keys: Sequence[str], cfg: FarringtonConfig =
     """
     full, bounds = _full_series(frame, keys)
     mkeys = _series_keys(full, bounds, cfg)
-    known: dict[str, MonthResult] = {}
-    _complete(full, bounds, mkeys, known, cfg)
+    known = _complete(full, bounds, mkeys, _results_frame([], []), cfg)
     return _assemble(full, mkeys, known, frame.columns)
 
 
-def _memo_rows(known: dict[str, MonthResult]) -> pd.DataFrame:
-    keys = sorted(known)
-    data: dict[str, list[object]] = {"key": list(keys)}
-    for f in _RESULT_FIELDS:
-        data[f] = [getattr(known[k], f) for k in keys]
-    return pd.DataFrame(data).astype(_RESULT_TYPES)
+def _memo_rows(known: pd.DataFrame) -> pd.DataFrame:
+    """The memo's rows: every result used, in key order, with the memo's nullable types."""
+    rows = known.sort_index().reset_index()
+    return rows[["key", *_RESULT_FIELDS]].astype(_RESULT_TYPES)
 
 
 def build_theme_monthly(con: duckdb.DuckDBPyConnection, version: str,
@@ -199,10 +244,11 @@ def build_theme_monthly(con: duckdb.DuckDBPyConnection, version: str,
     place_keys = _series_keys(place_full, place_bounds, cfg)
     # one query for every key of every series, then only the misses are evaluated
     FARRINGTON_MEMO.ensure(con)
-    known = {row[0]: MonthResult(*row[1:]) for row in FARRINGTON_MEMO.fetch(con, chain(theme_keys, place_keys))}
+    known = _fetched(FARRINGTON_MEMO.fetch_frame(con, chain(theme_keys, place_keys)))
     hits = len(known)
-    misses = (_complete(theme_full, theme_bounds, theme_keys, known, cfg)
-              + _complete(place_full, place_bounds, place_keys, known, cfg))
+    known = _complete(theme_full, theme_bounds, theme_keys, known, cfg)
+    known = _complete(place_full, place_bounds, place_keys, known, cfg)
+    misses = len(known) - hits
     fit = _assemble(theme_full, theme_keys, known, series.columns)
     fit["ward_code"] = fit["ward_code"].replace("__borough__", None)
     fit = fit.assign(definitions_version=version, method=label)
