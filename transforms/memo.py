@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, is_dataclass
 from typing import Any
 
@@ -79,27 +79,22 @@ class MemoTable:
 
     def fetch(self, con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> list[tuple[Any, ...]]:
         """Rows (`key` first, then the result columns) of the given keys, in one query."""
-        wanted = pd.DataFrame({"key": pd.Series(sorted(set(keys)), dtype=object)})
-        if wanted.empty:
-            return []
-        view = f"_memo_keys_{self.name}"
-        con.register(view, wanted)
-        try:
-            cols = ", ".join(f"c.{c}" for c in ("key", *self.column_names))
-            return con.execute(f"select {cols} from {self.qualified} c semi join {view} k on c.key = k.key "
-                               "order by all").fetchall()
-        finally:
-            con.unregister(view)
+        wanted = sorted(set(keys))
+        return self._select(con, wanted, lambda result: result.fetchall()) if wanted else []
 
     def fetch_frame(self, con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> pd.DataFrame:
         """`fetch` as a frame (`key`, then the result columns), for many keys at once."""
-        wanted = pd.DataFrame({"key": pd.Series(sorted(set(keys)), dtype=object)})
+        return self._select(con, sorted(set(keys)), lambda result: result.df())
+
+    def _select(self, con: duckdb.DuckDBPyConnection, keys: list[str],
+                take: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
+        """The rows of `keys` (sorted, distinct), ordered by key, as `take` reads the result."""
         view = f"_memo_keys_{self.name}"
-        con.register(view, wanted)
+        con.register(view, pd.DataFrame({"key": pd.Series(keys, dtype=object)}))
         try:
             cols = ", ".join(f"c.{c}" for c in ("key", *self.column_names))
-            return con.execute(f"select {cols} from {self.qualified} c semi join {view} k on c.key = k.key "
-                               "order by all").df()
+            return take(con.execute(f"select {cols} from {self.qualified} c semi join {view} k on c.key = k.key "
+                                    "order by all"))
         finally:
             con.unregister(view)
 
