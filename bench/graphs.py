@@ -4,7 +4,7 @@ A month's peer groups are found on that month's graph of ties. Its connected par
 are independent of each other except through modularity's global term, so the share of ties in
 parts that an increment left exactly as they were (the same person_keys, the same ties) is the
 most that a community memo kept per part could ever read back. `python -m bench` reports it
-after the increment as `ties_in_unchanged_graph_parts`; on its own:
+after the increment as its `graph_change` stage (`unchanged_share`); on its own:
 
     python -m bench.graphs BEFORE.duckdb AFTER.duckdb
 """

@@ -34,14 +34,24 @@ from transforms.warehouse import run_models
 logger = logging.getLogger(__name__)
 
 
-def digest(*parts: bytes | str) -> str:
-    """Hex digest (BLAKE2b, 20 bytes) of the parts, each length-prefixed so no two splits collide."""
-    h = hashlib.blake2b(digest_size=20)
+def _fed(h: Any, parts: Iterable[bytes | str]) -> Any:
+    """`h` having read the parts, each length-prefixed so no two splits collide."""
     for part in parts:
         b = part.encode("utf-8") if isinstance(part, str) else part
         h.update(len(b).to_bytes(8, "little"))
         h.update(b)
-    return h.hexdigest()
+    return h
+
+
+def digest(*parts: bytes | str) -> str:
+    """Hex digest (BLAKE2b, 20 bytes) of the parts, each length-prefixed so no two splits collide."""
+    return _fed(hashlib.blake2b(digest_size=20), parts).hexdigest()
+
+
+def digest_after(*prefix: bytes | str) -> Callable[[bytes | str], str]:
+    """`lambda last: digest(*prefix, last)`, with the prefix hashed once (for many keys that share it)."""
+    start = _fed(hashlib.blake2b(digest_size=20), prefix)
+    return lambda last: _fed(start.copy(), (last,)).hexdigest()
 
 
 def settings_text(cfg: Any) -> str:

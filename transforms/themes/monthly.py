@@ -16,13 +16,11 @@ new month of every series (and the months late recording changed) and reads the 
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import fields
 from functools import lru_cache
 from itertools import chain
-from typing import Any
 
 import duckdb
 import numpy as np
@@ -30,7 +28,7 @@ import pandas as pd
 import scipy
 
 import sql
-from transforms.memo import MemoTable, digest, run_models_with_memos, settings_text
+from transforms.memo import MemoTable, digest, digest_after, run_models_with_memos, settings_text
 from transforms.themes.farrington import (
     ALGORITHM_VERSION,
     DEFAULT,
@@ -61,6 +59,8 @@ _RESULT_FIELDS = tuple(f.name for f in fields(MonthResult))
 _RESULT_TYPES = {"expected": "Float64", "lower": "Float64", "upper": "Float64", "exceedance": "boolean",
                  "baseline_months": "Int32", "seasonal_levels": "Int32", "trend": "boolean",
                  "dispersion": "Float64"}
+#: The same columns as plain numpy types, as results are held while a build runs.
+_FRAME_TYPES = {f: {"Float64": "float64", "boolean": "bool"}.get(t, "int64") for f, t in _RESULT_TYPES.items()}
 FARRINGTON_MEMO = MemoTable(
     "farrington",
     (("expected", "double"), ("lower", "double"), ("upper", "double"), ("exceedance", "boolean"),
@@ -79,30 +79,19 @@ def _salt(cfg: FarringtonConfig) -> str:
 
 
 @lru_cache(maxsize=8)
-def _salted(cfg: FarringtonConfig) -> Any:
-    """A hasher that has read the salt as `digest`'s first part: each key copies it."""
-    salt = _salt(cfg).encode("utf-8")
-    h = hashlib.blake2b(digest_size=20)
-    h.update(len(salt).to_bytes(8, "little"))
-    h.update(salt)
-    return h
+def _window_key(cfg: FarringtonConfig) -> Callable[[bytes | str], str]:
+    """`digest(_salt(cfg), window bytes)`, the salt hashed once for every window."""
+    return digest_after(_salt(cfg))
 
 
 def month_keys(counts: np.ndarray, cfg: FarringtonConfig = DEFAULT) -> list[str]:
     """Memo key of every month of a series: a digest of the window its result rests on,
-    `digest(_salt(cfg), window bytes)`, with the salt hashed once for all months."""
+    `digest(_salt(cfg), window bytes)`."""
     c = np.asarray(counts, dtype="<f8")
     # one bit pattern per value: every NaN the same NaN, -0.0 read as 0.0
     c = np.where(np.isnan(c), np.nan, c) + 0.0
-    salted = _salted(cfg)
-    keys = []
-    for t0 in range(len(c)):
-        window = c[window_start(t0, cfg): t0 + 1].tobytes()
-        h = salted.copy()
-        h.update(len(window).to_bytes(8, "little"))
-        h.update(window)
-        keys.append(h.hexdigest())
-    return keys
+    key = _window_key(cfg)
+    return [key(c[window_start(t0, cfg): t0 + 1].tobytes()) for t0 in range(len(c))]
 
 
 def _month_ordinals(months: pd.Series) -> np.ndarray:
@@ -177,23 +166,15 @@ def _complete(full: pd.DataFrame, bounds: Sequence[tuple[int, int]], keys: Seque
 
 def _results_frame(keys: Sequence[str], results: Sequence[MonthResult]) -> pd.DataFrame:
     """Results as columns indexed by key: floats with NaN for None, booleans, integers."""
-    cols: dict[str, Any] = {}
-    for f in _RESULT_FIELDS:
-        values = [getattr(r, f) for r in results]
-        if _RESULT_TYPES[f] == "Float64":
-            cols[f] = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-        elif _RESULT_TYPES[f] == "boolean":
-            cols[f] = np.array(values, dtype=bool)
-        else:
-            cols[f] = np.array(values, dtype=np.int64)
-    return pd.DataFrame(cols, index=pd.Index(np.asarray(keys, dtype=object), name="key"))
+    cols = {f: [getattr(r, f) for r in results] for f in _RESULT_FIELDS}
+    frame = pd.DataFrame(cols, index=pd.Index(np.asarray(keys, dtype=object), name="key"), dtype=object)
+    return frame.astype(_FRAME_TYPES)  # None becomes NaN in the float columns
 
 
 def _fetched(rows: pd.DataFrame) -> pd.DataFrame:
     """Memo rows (`key` and the result columns, as DuckDB gives them) as `_results_frame` has them."""
     out = rows.set_index(pd.Index(rows["key"].to_numpy(dtype=object), name="key"))[list(_RESULT_FIELDS)]
-    return out.astype({f: np.float64 if t == "Float64" else bool if t == "boolean" else np.int64
-                       for f, t in _RESULT_TYPES.items()})
+    return out.astype(_FRAME_TYPES)
 
 
 def _assemble(full: pd.DataFrame, keys: Sequence[str], known: pd.DataFrame,
