@@ -40,9 +40,10 @@ def _stage(stage: str, borough: Path, warehouse: Path, months: list[str] | None 
     steps = [ln[6:] for ln in p.stderr.splitlines() if ln.startswith("STEPS ")]
     if steps:
         out["steps"] = json.loads(steps[-1])
-    graphs = [ln[7:] for ln in p.stderr.splitlines() if ln.startswith("GRAPHS ")]
-    if graphs:
-        out.update(json.loads(graphs[-1]))
+    for tag in ("GRAPHS ", "ROWS "):  # figures a stage measured besides its time, merged into its row
+        lines = [ln[len(tag):] for ln in p.stderr.splitlines() if ln.startswith(tag)]
+        if lines:
+            out.update(json.loads(lines[-1]))
     return out
 
 
@@ -88,6 +89,8 @@ def run_size(name: str, root: Path, full_check: bool) -> list[dict]:
     out.append(step)
     # how much of the months' graphs the increment changed: the most a memo per part could reuse
     out.append(_stage("graph_change", borough, wh, months))
+    # how many rows of core and marts it rewrote: what a delta pipeline could skip writing
+    out.append(_stage("row_change", borough, wh, months))
     out.append(_stage("groups", borough, wh, months))
     out.append(_stage("baseline_leiden", borough, wh, months))
     out.append(_stage("baseline_duckdb", borough, work / "floor.duckdb", before))
@@ -160,6 +163,13 @@ def main(argv: list[str] | None = None) -> int:
         if change:
             print(f"  the increment left {change['unchanged_share']:.1%} of the months' ties in graph parts it did "
                   f"not change (median largest part: {change['median_largest_part_share']:.1%} of a month's ties)")
+        rewritten = next((r for r in rows if r.get("stage") == "row_change" and "added_share" in r), None)
+        if rewritten:
+            busiest = sorted(rewritten["by_table"].items(), key=lambda kv: -kv[1]["added_without_stamps"])[:3]
+            print(f"  the increment added or changed {rewritten['added_share']:.1%} of the rows of core and marts "
+                  f"({rewritten['added_share_without_stamps']:.1%} without run stamps, "
+                  f"{rewritten['added_share_outside_group_marts']:.1%} outside the group-keyed network marts); most in "
+                  + ", ".join(f"{name} {t['added_without_stamps'] / max(t['rows'], 1):.0%}" for name, t in busiest))
         target.write_text(json.dumps(report, indent=2))
     names = list(report["sizes"])
     if len(names) > 1:

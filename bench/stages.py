@@ -118,26 +118,34 @@ def identity(borough: Path, warehouse: Path, months: list[str]) -> int:
 
 
 def _downstream(group: str, borough: Path, warehouse: Path) -> None:
-    from pipelines.runs import all_assets, materialize
+    from pipelines.runs import all_assets, downstream_keys, materialize
 
+    # not the restricted pages, which a refresh never builds, nor what core_marts built
+    refreshed = set(downstream_keys()) - set(CORE_MARTS)
     keys = [k.to_user_string() for a in all_assets() for k in a.keys
-            if a.group_names_by_key.get(k) == group]
+            if a.group_names_by_key.get(k) == group and k.to_user_string() in refreshed]
     if keys:
         materialize(keys, _settings(borough, warehouse))
+
+
+#: The core_marts stage's assets (incident_themes is in the themes group too, and runs once).
+CORE_MARTS = ("core_tables", "incident_themes", "person_marts")
 
 
 def core_marts(borough: Path, warehouse: Path, months: list[str]) -> int:
     """Core entities, themes of each incident and the person/incident marts."""
     from pipelines.runs import materialize
 
-    materialize(["core_tables", "incident_themes", "person_marts"], _settings(borough, warehouse))
+    materialize(list(CORE_MARTS), _settings(borough, warehouse))
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return _rows(con, "SELECT count(*) FROM marts.incident")
 
 
 def network(borough: Path, warehouse: Path, months: list[str]) -> int:
-    """Peer edges, monthly groups, tracking and profiles."""
+    """Peer edges, monthly groups, tracking and profiles, and the restricted view of the young
+    people who bridge groups (`marts.peer_bridge`), which every refresh rebuilds too."""
     _downstream("network", borough, warehouse)
+    _downstream("restricted", borough, warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return _rows(con, "SELECT count(*) FROM marts.peer_edge")
 
@@ -230,8 +238,20 @@ def graph_change(borough: Path, warehouse: Path, months: list[str]) -> int:
     return int(result["ties"])  # type: ignore[call-overload]
 
 
+def row_change(borough: Path, warehouse: Path, months: list[str]) -> int:
+    """How many rows of `core` and `marts` the increment added or removed (`bench.rows`): the
+    warehouse against `before-last-month.duckdb` beside it. Its totals go to stderr as JSON (`ROWS`)."""
+    from bench.rows import compare_warehouses
+    from pipelines.settings import memory_limit
+
+    result = compare_warehouses(warehouse.parent / "before-last-month.duckdb", warehouse, memory_limit())
+    sys.stderr.write("ROWS " + json.dumps(result) + "\n")
+    return int(result["rows"])  # type: ignore[call-overload]
+
+
 STAGES = {f.__name__: f for f in (ingest, ingest_workbooks, baseline_duckdb, baseline_pandas, identity, core_marts,
-                                  network, themes, publishing, full_refresh, groups, baseline_leiden, graph_change)}
+                                  network, themes, publishing, full_refresh, groups, baseline_leiden, graph_change,
+                                  row_change)}
 
 
 def main(argv: list[str]) -> None:
