@@ -5,12 +5,13 @@ create or replace table marts.peer_edge as
 with multi as (
   select person_key_a, person_key_b, relation from marts.peer_evidence group by all having count(*) > 1
 )
--- most pairs rest on one piece of evidence: their edge is that row (no list aggregation needed)
+-- most pairs rest on one piece of evidence: their edge is that row, with no list aggregation and
+-- no sort (its refs are one source record, or a same_place pair's two with the least first)
 select person_key_a, person_key_b, relation,
        round(pow(0.5, date_diff('day', seen_on, last_day(strptime($as_of_month || '-01', '%Y-%m-%d')::date))
                  / 30.4375 / $half_life), 9) as weight,
        1::bigint as evidence_count, seen_on as first_seen, seen_on as last_seen,
-       list_sort(list_distinct(refs)) as evidence, reliability, young_people,
+       refs as evidence, reliability, young_people,
        case when place_id is not null then [place_id] end as place_ids,
        $as_of_month as as_of_month
 from marts.peer_evidence e anti join multi m using (person_key_a, person_key_b, relation)

@@ -50,10 +50,17 @@ def test_every_edge_traces_to_source_records(sample_con: duckdb.DuckDBPyConnecti
                count(*) filter (where reliability <> case when relation in ('missing_together', 'named_peer')
                                                           then 'reported' else 'recorded' end),
                count(*) filter (where person_key_a >= person_key_b or weight <= 0 or first_seen > last_seen),
-               count(distinct relation)
+               count(distinct relation),
+               count(*) filter (where evidence <> list_sort(list_distinct(evidence)))
         from marts.peer_edge""").fetchall()[0]
     assert bad[:3] == (0, 0, 0)
     assert bad[3] >= 4
+    assert bad[4] == 0  # each edge's source records listed once, in order
+    # what peer_edge relies on for an edge with one piece of evidence: its refs are in order already
+    unordered, two_records = sample_con.execute(
+        "select count(*) filter (where refs <> list_sort(list_distinct(refs))), "
+        "count(*) filter (where len(refs) = 2) from marts.peer_evidence").fetchall()[0]
+    assert unordered == 0 and two_records > 0
 
 
 def test_groups_are_stable_and_events_consistent(sample_con: duckdb.DuckDBPyConnection) -> None:
