@@ -19,6 +19,9 @@ from pathlib import Path
 
 import duckdb
 
+#: The schemas compared: what a refresh rebuilds (`raw` is loaded, not rebuilt).
+SCHEMAS = ("core", "marts")
+
 #: Columns naming the run that last wrote a row (`core.person_key_map.run_id`,
 #: `core.link_review.last_seen_run`): every row changes in them every run.
 STAMPS = frozenset({"run_id", "last_seen_run"})
@@ -44,12 +47,11 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0])
 
 
-def table_changes(con: duckdb.DuckDBPyConnection, before: str = "b", after: str = "a",
-                  schemas: tuple[str, ...] = ("core", "marts")) -> dict[str, dict[str, int]]:
-    """Per table of `schemas` in either attached database: rows (after), added, removed, and added
-    and removed again without the `STAMPS` columns. A table in one database only is all added or
-    all removed."""
-    old, new = _columns(con, before, schemas), _columns(con, after, schemas)
+def table_changes(con: duckdb.DuckDBPyConnection, old: dict[str, list[str]], new: dict[str, list[str]],
+                  before: str = "b", after: str = "a") -> dict[str, dict[str, int]]:
+    """Per table in either attached database (`old`, `new`: its tables' columns, from `_columns`):
+    rows (after), added, removed, and added and removed again without the `STAMPS` columns. A
+    table in one database only is all added or all removed."""
     out: dict[str, dict[str, int]] = {}
     for table in sorted(set(old) | set(new)):
         if table not in old or table not in new:
@@ -99,8 +101,8 @@ def compare_warehouses(before: Path, after: Path, memory_limit: str = "4GB") -> 
         con.execute("SET preserve_insertion_order = false")
         con.execute("ATTACH ? AS b (READ_ONLY)", [str(before)])
         con.execute("ATTACH ? AS a (READ_ONLY)", [str(after)])
-        tables = table_changes(con)
-        old, new = _columns(con, "b", ("core", "marts")), _columns(con, "a", ("core", "marts"))
+        old, new = _columns(con, "b", SCHEMAS), _columns(con, "a", SCHEMAS)
+        tables = table_changes(con, old, new)
     finally:
         con.close()
         shutil.rmtree(spill, ignore_errors=True)
