@@ -12,6 +12,7 @@ import duckdb
 
 from pipelines.settings import load_settings
 from transforms.extracts.delivery import list_months
+from transforms.filemodes import set_process_umask
 
 
 def _cmd_refresh(args: argparse.Namespace) -> int:
@@ -44,7 +45,7 @@ def _rebuild_after_change(s) -> None:  # type: ignore[no-untyped-def]
     from pipelines.runs import refresh
 
     months = list_months(s.inbox) if s.inbox.is_dir() else []
-    for folder in ("profile", "analysts", "packs", "review"):
+    for folder in ("profile", "analyst", "restricted", "review"):
         shutil.rmtree(s.build / folder, ignore_errors=True)
     refresh(s, [], months[-1] if months else None, progress=print)
 
@@ -52,17 +53,21 @@ def _rebuild_after_change(s) -> None:  # type: ignore[no-untyped-def]
 def _cmd_purge(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from pipelines.resources import connect_warehouse
+    from pipelines.resources import connect_warehouse, writer_gate
     from pipelines.runs import warehouse_lock
-    from transforms.governance import purge, retention_defaults
+    from transforms.governance import clear_work, purge, retention_defaults, rewrite_warehouse
 
     s = load_settings()
     as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
-    with warehouse_lock(s), connect_warehouse(str(s.warehouse)) as con:
-        removed = purge(con, as_of, retention_defaults())
+    with warehouse_lock(s):
+        with connect_warehouse(str(s.warehouse)) as con:
+            removed = purge(con, as_of, retention_defaults())
+        clear_work(s.work)
     for source, n in removed.items():
         print(f"  {source:<24} {n} rows past retention removed")
     _rebuild_after_change(s)
+    with warehouse_lock(s), writer_gate(s.warehouse):
+        rewrite_warehouse(s.warehouse, s.work)  # purged rows' pages do not survive in the file
     return 0
 
 
@@ -71,17 +76,55 @@ def _cmd_erase(args: argparse.Namespace) -> int:
 
     from pipelines.resources import connect_warehouse
     from pipelines.runs import warehouse_lock
-    from transforms.governance import erase
+    from transforms.governance import (
+        erase,
+        identify,
+        is_tombstoned,
+        pending_erasures,
+        withdraw_files,
+    )
 
     s = load_settings()
     with warehouse_lock(s), connect_warehouse(str(s.warehouse)) as con:
-        result = erase(con, args.source, args.key, getpass.getuser())
-    if result.records == 0 or result.rows_deleted == 0:
+        pending = pending_erasures(con)
+        ident = identify(con, args.source, args.key)
+        erased_before = ident is None and is_tombstoned(con, s.pseudonym_key, args.source, args.key)
+        if ident is not None:
+            # the files first (while the identifiers are known), then the warehouse in one
+            # transaction that leaves the erasure pending until the rebuild and rewrite are done
+            withdraw_files(s.build, s.work, s.access_spool, ident.needles())
+            result = erase(con, ident, secret=s.pseudonym_key, user=getpass.getuser(),
+                           requested_source=args.source)
+    if ident is None and not pending:
+        if erased_before:
+            print(f"{args.source} {args.key} was erased before; nothing left to do")
+            return 0
         print(f"no record {args.source} {args.key} in the warehouse; nothing erased", file=sys.stderr)
         return 1
-    print(f"erased {result.records} source records of one person ({result.rows_deleted} rows); rebuilding…")
-    _rebuild_after_change(s)
+    if ident is not None:
+        print(f"erased {result.records} source records of one person ({result.rows_deleted} rows); rebuilding…")
+    else:
+        print(f"completing {pending} erasure(s) that did not finish; rebuilding…")
+    _complete_erasures(s)
     return 0
+
+
+def _complete_erasures(s) -> None:  # type: ignore[no-untyped-def]
+    """The rest of an erasure, safe to run again: withdraw the derived files, rebuild core, marts,
+    the analyst copy and the profile, mark the erasures complete, rewrite the warehouse file."""
+    from pipelines.resources import connect_warehouse, writer_gate
+    from pipelines.runs import refresh, warehouse_lock
+    from transforms.governance import finish_erasures, rewrite_warehouse, withdraw_files
+
+    withdraw_files(s.build, s.work, s.access_spool, [])
+    months = list_months(s.inbox) if s.inbox.is_dir() else []
+    refresh(s, [], months[-1] if months else None, progress=print)
+    with warehouse_lock(s), writer_gate(s.warehouse):
+        with connect_warehouse(str(s.warehouse)) as con:
+            finish_erasures(con)
+        rewrite_warehouse(s.warehouse, s.work)
+    print("erasure complete: warehouse rewritten, analyst copy and profile rebuilt; "
+          "the analysts' edition and packs are rebuilt on request")
 
 
 def _report_loads(warehouse: Path, months: list[str]) -> int:
@@ -100,22 +143,42 @@ def _report_loads(warehouse: Path, months: list[str]) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
+    from pipelines.resources import WarehouseBusy, read_warehouse
+
     s = load_settings()
     if not s.warehouse.exists():
         print(f"no warehouse at {s.warehouse}: run `lantern refresh` first")
         return 1
-    with duckdb.connect(str(s.warehouse), read_only=True) as con:
-        print("Loads by month (files loaded / failed, rows loaded / quarantined):")
-        for r in con.execute(
-                "SELECT delivery_month, count(*) FILTER (WHERE status='loaded'), count(*) FILTER (WHERE status='failed'), "
-                "coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0) FROM ops.loads GROUP BY 1 ORDER BY 1").fetchall():
-            print(f"  {r[0]}  files {r[1]:>2} / {r[2]}  rows {r[3]:>7} / {r[4]}")
-        print("Quarantine by source and rule:")
-        for r in con.execute("SELECT source, unnest(rules) AS rule, count(*) FROM ops.quarantine GROUP BY 1, 2 ORDER BY 1, 3 DESC").fetchall():
-            print(f"  {r[0]:<24} {r[1]:<28} {r[2]}")
-        for r in con.execute("SELECT source_file, message FROM ops.loads WHERE status='failed' ORDER BY load_id").fetchall():
-            print(f"  refused {r[0]}: {r[1]}")
+    try:
+        with read_warehouse(str(s.warehouse)) as con:
+            _print_status(con)
+    except WarehouseBusy as exc:
+        print(f"lantern: {exc}")
+        return 0
     return 0
+
+
+def _print_status(con: duckdb.DuckDBPyConnection) -> None:
+    print("Loads by month (files loaded / failed, rows loaded / quarantined / withheld by an erasure):")
+    for r in con.execute(
+            "SELECT delivery_month, count(*) FILTER (WHERE status='loaded'), count(*) FILTER (WHERE status='failed'), "
+            "coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0), coalesce(sum(rows_withheld), 0), "
+            "bool_or(status = 'no_delivery') FROM ops.loads GROUP BY 1 ORDER BY 1").fetchall():
+        if r[6] and not r[1] and not r[2]:
+            print(f"  {r[0]}  no delivery (the month folder holds no extract files; no profile is published)")
+            continue
+        print(f"  {r[0]}  files {r[1]:>2} / {r[2]}  rows {r[3]:>7} / {r[4]} / {r[5]}")
+    print("Quarantine by source and rule:")
+    for r in con.execute("SELECT source, unnest(rules) AS rule, count(*) FROM ops.quarantine GROUP BY 1, 2 ORDER BY 1, 3 DESC").fetchall():
+        print(f"  {r[0]:<24} {r[1]:<28} {r[2]}")
+    withheld = con.execute("SELECT coalesce(sum(rows_withheld), 0) FROM ops.loads").fetchall()[0][0]
+    if withheld:
+        print(f"Rows withheld by an erasure (re-sent records of erased persons, not loaded): {withheld}")
+    pending = con.execute("SELECT count(*) FROM ops.erasure_pending").fetchall()[0][0]
+    if pending:
+        print(f"! {pending} erasure(s) started and not complete: run `lantern erase` again to complete them")
+    for r in con.execute("SELECT source_file, message FROM ops.loads WHERE status='failed' ORDER BY load_id").fetchall():
+        print(f"  refused {r[0]}: {r[1]}")
 
 
 def _cmd_sql(args: argparse.Namespace) -> int:
@@ -148,13 +211,13 @@ def _cmd_review(args: argparse.Namespace) -> int:
 def _cmd_links(args: argparse.Namespace) -> int:
     import getpass
 
-    from pipelines.resources import connect_warehouse
+    from pipelines.resources import connect_warehouse, read_warehouse
     from pipelines.runs import warehouse_lock
     from transforms.identity.review import record_decision
 
     s = load_settings()
     if args.action == "list":
-        with connect_warehouse(str(s.warehouse), read_only=True) as con:
+        with read_warehouse(str(s.warehouse)) as con:
             rows = con.execute(
                 "SELECT pair_id, source_l, source_key_l, source_r, source_key_r, round(match_probability, 3), reason "
                 "FROM core.link_review WHERE decision = 'pending' ORDER BY match_probability DESC LIMIT ?",
@@ -260,6 +323,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `lantern` command."""
+    set_process_umask()  # what this process creates is private unless it says otherwise
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
@@ -270,10 +334,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # the last line of defence: a clear message, not a traceback
+        from pipelines.resources import WarehouseBusy
         from pipelines.runs import RefreshBusy
         from transforms.extracts.reader import ExtractError
 
-        if isinstance(exc, (RefreshBusy, ExtractError)):
+        if isinstance(exc, (RefreshBusy, ExtractError, WarehouseBusy)):
             print(f"lantern: {exc}", file=sys.stderr)
             return 3
         if isinstance(exc, duckdb.IOException) or isinstance(exc, OSError):

@@ -2,41 +2,58 @@
 
 from __future__ import annotations
 
+import re
 import sys
+from pathlib import Path
 
 import pandas as pd
 
+from transforms.filemodes import RESTRICTED, make_dir, umask
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# a cell a spreadsheet would run as a formula: one of FORMULA_START, perhaps after spaces
+_FORMULA = re.compile(r"^[ \u00a0]*[=+\-@\t\r]")
+
+
+def guard_text(value: object) -> object:
+    """A text that a spreadsheet would run as a formula, prefixed with a single quote."""
+    if isinstance(value, str) and _FORMULA.match(value):
+        return "'" + value
+    return value
 
 
 def guard_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells that a spreadsheet would run as a formula with a single quote."""
+    """Prefix text cells and column names that a spreadsheet would run as a formula with `'`."""
     out = frame.copy()
+    out.columns = [guard_text(str(c)) for c in out.columns]
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v)
+            out[col] = out[col].map(guard_text)
     return out
 
 
-def write_frame(frame: pd.DataFrame, fmt: str, out: str | None) -> str:
-    """Write `frame` in `fmt` to `out` (stdout for table/csv/json); returns where it went."""
+def write_frame(frame: pd.DataFrame, fmt: str, out: str | None, exports: Path | None = None) -> str:
+    """Write `frame` in `fmt` to `out` (stdout for table/csv/json); returns where it went. Files
+    are created 0640 (restricted), in `exports` when given."""
     if fmt in ("xlsx", "parquet") and not out:
         raise SystemExit(f"--out FILE is needed for {fmt}")
     if fmt == "table":
         with pd.option_context("display.max_rows", 200, "display.max_columns", 50, "display.width", 200):
             sys.stdout.write(frame.to_string(index=False) + "\n")
         return "stdout"
-    if fmt == "csv":
-        guard_formulas(frame).to_csv(out or sys.stdout, index=False)
-    elif fmt == "json":
-        text = frame.to_json(orient="records", date_format="iso")
-        if out:
-            open(out, "w", encoding="utf-8").write(text)
-        else:
-            sys.stdout.write(text + "\n")
-    elif fmt == "xlsx":
-        guard_formulas(frame).to_excel(out, index=False, engine="openpyxl")
-    elif fmt == "parquet":
-        frame.to_parquet(out, index=False)
+    if out and exports is not None:
+        make_dir(Path(out).parent, RESTRICTED)
+    with umask(RESTRICTED):
+        if fmt == "csv":
+            guard_formulas(frame).to_csv(out or sys.stdout, index=False)
+        elif fmt == "json":
+            text = guard_formulas(frame).to_json(orient="records", date_format="iso")
+            if out:
+                Path(out).write_text(text, encoding="utf-8")
+            else:
+                sys.stdout.write(text + "\n")
+        elif fmt == "xlsx":
+            guard_formulas(frame).to_excel(out, index=False, engine="openpyxl")
+        elif fmt == "parquet":
+            frame.to_parquet(out, index=False)
     return out or "stdout"

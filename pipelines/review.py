@@ -8,13 +8,15 @@ suppressed (counts 1 to LANTERN_SMALL_COUNT shown as `c`).
 from __future__ import annotations
 
 import argparse
+import getpass
 import re
 import sys
 from pathlib import Path
 
-import duckdb
-
 from pipelines.settings import load_settings
+from pipelines.sqlcli import Refused, open_analyst_copy
+from transforms.access_log import AccessEntry
+from transforms.filemodes import RESTRICTED, make_dir, umask
 from transforms.themes.definitions import THEMES
 from transforms.themes.review import review_page, review_tables, suppress
 
@@ -35,20 +37,26 @@ def main(args: argparse.Namespace) -> int:
         print("--from and --to must be months YYYY-MM with --from <= --to", file=sys.stderr)  # noqa: T201  (command output)
         return 2
     s = load_settings()
-    source = s.analyst_copy if s.analyst_copy.exists() else s.warehouse
-    if not source.exists():
-        print(f"no warehouse at {s.warehouse}: run `lantern refresh` first", file=sys.stderr)  # noqa: T201  (command output)
+    request = f"review --theme {args.theme} --from {args.first} --to {args.last}"
+    entry = AccessEntry(s.access_spool, user=getpass.getuser(), kind="review", query=request)
+    try:
+        con = open_analyst_copy(s)
+    except Refused as exc:
+        entry.close("refused", message=str(exc))
+        print(str(exc), file=sys.stderr)  # noqa: T201  (command output)
         return 1
-    with duckdb.connect(str(source), read_only=True) as con:
+    with con:
         version = con.execute("select coalesce(max(version), 'unknown') from marts.theme_definition").fetchall()[0][0]
         tables = review_tables(con, args.theme, args.first, args.last)
     published = suppress(tables, s.small_count)
     out = Path(args.out) if args.out else s.build / "review" / f"{args.theme}_{args.first}_{args.last}"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "index.html").write_text(review_page(published, args.theme, args.first, args.last, str(version),
-                                                s.small_count), encoding="utf-8")
-    for name, df in published.items():
-        df.to_csv(out / f"{name}.csv", index=False)
+    make_dir(out, RESTRICTED)
+    with umask(RESTRICTED):
+        (out / "index.html").write_text(review_page(published, args.theme, args.first, args.last, str(version),
+                                                    s.small_count), encoding="utf-8")
+        for name, df in published.items():
+            df.to_csv(out / f"{name}.csv", index=False)
     n = tables["summary"]["incidents"].iloc[0] if len(tables["summary"]) else 0
+    entry.close("ok", rows=int(n), target=str(out))
     print(f"review of {args.theme} {args.first}..{args.last}: {n} incidents; written to {out}/index.html")  # noqa: T201  (command output)
     return 0

@@ -24,6 +24,8 @@ from dagster._core.storage.tags import (
 from pipelines import definitions
 from pipelines.resources import build_resources, connect_warehouse
 from pipelines.settings import Settings
+from transforms.filemodes import prepare_layout, set_process_umask
+from transforms.governance import clear_work
 from transforms.warehouse import bootstrap
 
 logger = logging.getLogger(__name__)
@@ -68,6 +70,7 @@ def _on_request_only(a: dg.AssetsDefinition, k: dg.AssetKey) -> bool:
 def materialize(keys: Sequence[str], settings: Settings, *, months: Sequence[str] | None = None,
                 quiet: bool = True) -> dg.ExecuteInProcessResult:
     """Materialise assets by key; `months` picks the monthly partitions (one run, a range)."""
+    set_process_umask()
     tags = {}
     if months:
         tags = {ASSET_PARTITION_RANGE_START_TAG: min(months), ASSET_PARTITION_RANGE_END_TAG: max(months)}
@@ -117,9 +120,11 @@ def refresh(settings: Settings, months: Sequence[str], publish_month: str | None
 def _refresh(settings: Settings, months: Sequence[str], publish_month: str | None,
              progress: Callable[[str], None], timings: dict[str, float] | None = None) -> str:
     run_id = uuid.uuid4().hex[:12]
+    set_process_umask()  # the warehouse, its WAL and the work folder: 0600 / 0700 from creation
+    prepare_layout(settings.warehouse, settings.build)
+    clear_work(settings.work)  # what a killed run left (scoring databases hold names)
     with connect_warehouse(str(settings.warehouse)) as con:
         bootstrap(con)
-        os.chmod(settings.warehouse, 0o600)  # raw holds personal data: the pipeline's only
         con.execute("INSERT INTO ops.runs VALUES (?, 'refresh', ?, now(), NULL, 'running', NULL)",
                     [run_id, ",".join(months)])
     status, message = "failed", ""

@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from transforms.filemodes import work_dir
+
 logger = logging.getLogger(__name__)
 
 SAMPLE_KEY = "lantern-sample-key-not-secret"
@@ -41,6 +43,21 @@ class Settings:
     def analyst_copy(self) -> Path:
         """The read-only analyst copy of `core` and `marts`."""
         return self.build / "analyst" / "lantern.duckdb"
+
+    @property
+    def work(self) -> Path:
+        """The pipeline's private work folder beside the warehouse (scoring databases, staging)."""
+        return work_dir(self.warehouse)
+
+    @property
+    def access_spool(self) -> Path:
+        """Where readers append their access-log entries (collected by the next refresh)."""
+        return self.build / "access"
+
+    @property
+    def exports(self) -> Path:
+        """Where `lantern sql --out` writes (restricted; an erasure withdraws what is there)."""
+        return self.build / "exports"
 
 
 def memory_limit() -> str:

@@ -1,65 +1,99 @@
-"""`lantern sql`: read-only ad-hoc queries, with an access log."""
+"""`lantern sql`: ad-hoc queries on the analyst copy, inside DuckDB's own sandbox, every request
+logged before it runs.
+
+The door is the engine's, not a text filter: the analyst copy is opened read-only with external
+access off (no files, no other databases, no network), extension installing and autoloading off,
+and the configuration locked, all given when the database is opened, before any user text runs.
+Only one SELECT (or WITH ... SELECT) statement is accepted. The pipeline's warehouse (which holds
+`raw`) is never opened here: with no analyst copy the command refuses.
+"""
 
 from __future__ import annotations
 
 import getpass
-import json
 import sys
 from pathlib import Path
 
 import duckdb
 
-from pipelines.settings import Settings
+from pipelines.settings import Settings, memory_limit
+from transforms.access_log import AccessEntry
 
-READ_ONLY_TYPES = {"SELECT", "EXPLAIN", "PRAGMA"}
+SANDBOX: dict[str, object] = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "allow_unsigned_extensions": False,
+    "lock_configuration": True,
+}
 
 
-def _refuse_writes(query: str) -> str | None:
+class Refused(Exception):
+    """A request the door does not let through (the message says why)."""
+
+
+def open_analyst_copy(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """The analyst copy, read-only, sandboxed before anything runs on it; refuses with a message
+    when there is no copy (it never falls back to the pipeline's warehouse)."""
+    copy = settings.analyst_copy
+    if not copy.is_file():
+        raise Refused(f"no analyst copy at {copy}: ask for a refresh (`lantern refresh`) to publish one; "
+                      "analysts' queries never run on the pipeline's warehouse")
+    return duckdb.connect(str(copy), read_only=True,
+                          config={**SANDBOX, "memory_limit": memory_limit()})
+
+
+def check_query(query: str) -> None:
+    """Accept one SELECT statement (WITH ... SELECT included); refuse anything else."""
     try:
         stmts = duckdb.extract_statements(query)
     except duckdb.Error as exc:
-        return f"cannot parse the query: {exc}"
-    for st in stmts:
-        kind = str(st.type).split(".")[-1].upper()
-        if kind not in READ_ONLY_TYPES:
-            return f"refused: `lantern sql` is read-only ({kind} statements are not allowed)"
-    return None
+        raise Refused(f"cannot parse the query: {str(exc).splitlines()[0]}") from None
+    if len(stmts) != 1:
+        raise Refused(f"refused: `lantern sql` is read-only and runs one SELECT at a time ({len(stmts)} statements given)")
+    kind = str(stmts[0].type).split(".")[-1].upper()
+    if kind != "SELECT":
+        raise Refused(f"refused: `lantern sql` is read-only and runs only SELECT ({kind} statements are not allowed)")
 
 
-def _source(settings: Settings) -> Path:
-    return settings.analyst_copy if settings.analyst_copy.exists() else settings.warehouse
-
-
-def _log(settings: Settings, query: str, rows: int, target: str) -> None:
-    try:
-        with duckdb.connect(str(settings.warehouse)) as con:
-            con.execute("INSERT INTO ops.access_log (accessed_at, user_name, kind, query, row_count, target) "
-                        "VALUES (now(), ?, 'sql', ?, ?, ?)", [getpass.getuser(), query, rows, target])
-    except duckdb.Error:
-        pending = settings.build / "access_log.pending.jsonl"
-        pending.parent.mkdir(parents=True, exist_ok=True)
-        with pending.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"user": getpass.getuser(), "query": query, "rows": rows, "target": target}) + "\n")
+def export_path(settings: Settings, out: str | None) -> Path | None:
+    """Where an export goes: a file name inside `<build>/exports/` (restricted, 0640; an erasure
+    withdraws what is there). A path outside that folder is refused."""
+    if not out:
+        return None
+    folder = settings.exports.resolve()
+    target = Path(out)
+    target = (folder / target).resolve() if not target.is_absolute() else target.resolve()
+    if folder not in target.parents:
+        raise Refused(f"refused: exports are written inside {settings.exports}/ (restricted, withdrawn "
+                      f"by an erasure); give a file name, e.g. --out {Path(out).name}")
+    return target
 
 
 def run_sql(settings: Settings, query: str, fmt: str = "table", out: str | None = None) -> int:
     """Run a read-only query and print or export the result; returns an exit code."""
-    problem = _refuse_writes(query)
-    if problem:
-        print(problem, file=sys.stderr)
-        return 2
-    db = _source(settings)
-    if not db.exists():
-        print(f"no warehouse at {db}: run `lantern refresh` first", file=sys.stderr)
-        return 1
-    with duckdb.connect(str(db), read_only=True) as con:
-        try:
-            frame = con.execute(query).df()
-        except duckdb.Error as exc:
-            print(f"query failed: {exc}", file=sys.stderr)
-            return 2
     from pipelines.exports import write_frame
 
-    target = write_frame(frame, fmt, out)
-    _log(settings, query, len(frame), target)
+    entry = AccessEntry(settings.access_spool, user=getpass.getuser(), kind="sql", query=query)
+    try:
+        check_query(query)
+        target = export_path(settings, out)
+        if fmt in ("xlsx", "parquet") and target is None:
+            raise Refused(f"--out FILE is needed for {fmt}")
+        con = open_analyst_copy(settings)
+    except Refused as exc:
+        entry.close("refused", message=str(exc))
+        print(str(exc), file=sys.stderr)
+        return 2
+    try:
+        with con:
+            frame = con.execute(query).df()
+    except duckdb.Error as exc:
+        first = str(exc).splitlines()[0]
+        entry.close("failed", message=first)
+        print(f"query failed: {first}", file=sys.stderr)
+        return 2
+    where = write_frame(frame, fmt, str(target) if target else None, exports=settings.exports)
+    entry.close("ok", rows=len(frame), target=where)
     return 0

@@ -21,18 +21,29 @@ class CheckOutcome:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+def _has(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                            "AND schema_name = ? AND table_name = ?", [schema, table]).fetchall()[0][0])
+
+
 def rows_reconcile(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
-    """Every loaded file: rows in = loaded + quarantined; raw + history = rows loaded per source."""
+    """Every loaded file: rows in = loaded + quarantined + withheld by an erasure; raw + history +
+    rows a purge or an erasure removed = rows loaded, per source."""
     bad_files = con.execute(
         "SELECT source_file FROM ops.loads WHERE status = 'loaded' "
-        "AND rows_in <> rows_loaded + rows_quarantined").fetchall()
+        "AND rows_in <> rows_loaded + rows_quarantined + coalesce(rows_withheld, 0)").fetchall()
+    removed = dict(con.execute(
+        "SELECT source, sum(n) FROM (SELECT source, rows_removed AS n FROM ops.rows_removed UNION ALL "
+        "SELECT source, rows_removed FROM ops.purges WHERE source <> 'quarantine') GROUP BY 1").fetchall()
+        if _has(con, "ops", "purges") else con.execute(
+        "SELECT source, sum(rows_removed) FROM ops.rows_removed GROUP BY 1").fetchall())
     bad_sources = []
     for s in SOURCES:
         held = con.execute(f"SELECT (SELECT count(*) FROM raw.{s.name}) + "
                            f"(SELECT count(*) FROM raw.{s.name}_history)").fetchall()[0][0]
         loaded = con.execute("SELECT coalesce(sum(rows_loaded), 0) FROM ops.loads WHERE source = ? "
                              "AND status = 'loaded'", [s.name]).fetchall()[0][0]
-        if held != loaded:
+        if held + int(removed.get(s.name, 0) or 0) != loaded:
             bad_sources.append(f"{s.name}: raw holds {held}, loads say {loaded}")
     ok = not bad_files and not bad_sources
     return CheckOutcome(ok, "every input row is loaded or quarantined" if ok else

@@ -1,5 +1,8 @@
 """Identity and core assets: resolve people across agencies, build the pseudonymised `core`."""
 
+import shutil
+from pathlib import Path
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -25,8 +28,12 @@ def person_identity(duckdb: DuckDBResource, lantern: LanternConfig,
     The last trained model is reused until the identities grow by `retrain_growth` (or `retrain`)."""
     with duckdb.get_connection() as con:
         build_staging(con)
+        work = Path(lantern.work) if lantern.work else None
+        if work is not None:
+            for stale in work.glob("lantern-link-*"):  # a scoring database a killed run left
+                shutil.rmtree(stale, ignore_errors=True)
         counts = resolve_identities(con, secret=lantern.pseudonym_key, retrain=config.retrain,
-                                    retrain_growth=config.retrain_growth)
+                                    retrain_growth=config.retrain_growth, workdir=work)
     return dg.MaterializeResult(metadata=counts)
 
 

@@ -32,7 +32,7 @@ def raw_extracts(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
     months = list(context.partition_keys)
     with duckdb.get_connection() as con:
         results = ingest_months(con, Path(lantern.inbox), months, Path(lantern.profiles),
-                                run_id=context.run.run_id)
+                                run_id=context.run.run_id, secret=lantern.pseudonym_key)
     for r in results:
         if r.status in ("failed", "waiting"):
             context.log.error(f"{r.source_file}: {r.message}")

@@ -12,6 +12,7 @@ from dashboards.disclosure import scan_published
 from dashboards.site import build_profile
 from pipelines.partitions import monthly
 from pipelines.resources import LanternConfig
+from transforms.filemodes import PUBLIC, RESTRICTED, umask
 
 # the marts the pages read: base marts, themes and trends, networks (for the analysts' edition)
 MART_ASSETS = ["person_marts", "incident_themes", "theme_monthly", "theme_breakdowns", "emerging_themes"]
@@ -28,7 +29,7 @@ def local_profile(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
     problems: list[str] = []
     site = Path(lantern.build) / "profile"
     for month in context.partition_keys:
-        with duckdb.get_connection() as con:
+        with duckdb.get_connection() as con, umask(PUBLIC):
             pages += [str(p) for p in build_profile(con, month, site, small_count=lantern.small_count)]
         problems += scan_published(site / month)
     if problems:
@@ -45,6 +46,6 @@ def analysts_edition(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
     view, group changes. Pseudonymous keys: built only on request, never by the schedule."""
     pages: list[str] = []
     for month in context.partition_keys:
-        with duckdb.get_connection() as con:
+        with duckdb.get_connection() as con, umask(RESTRICTED):
             pages += [str(p) for p in analysts.build(con, month, Path(lantern.build) / "restricted")]
     return dg.MaterializeResult(metadata={"pages": len(pages), "first": pages[0] if pages else ""})

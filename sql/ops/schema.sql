@@ -77,4 +77,41 @@ create table if not exists ops.access_log (
   row_count bigint,
   target varchar
 );
-comment on table ops.access_log is 'Who ran which ad-hoc query or export, when, and how many rows it returned.';
+comment on table ops.access_log is 'Who ran which ad-hoc query or export, when, and how many rows it returned; refused and failed queries too. Collected by each refresh from the spool readers write to (build/access/), never written by readers themselves.';
+alter table ops.access_log add column if not exists query_id varchar;
+alter table ops.access_log add column if not exists outcome varchar;
+alter table ops.access_log add column if not exists message varchar;
+comment on column ops.access_log.accessed_at is 'When the query was received (before it ran).';
+comment on column ops.access_log.user_name is 'The operating-system user who ran it.';
+comment on column ops.access_log.kind is 'sql (lantern sql), map_pack (lantern pack) or review (lantern review).';
+comment on column ops.access_log.query is 'The query text as given (a MAP pack: the person key; an erasure redacts the person from it).';
+comment on column ops.access_log.row_count is 'Rows returned (NULL when refused or failed).';
+comment on column ops.access_log.target is 'Where the result went: stdout or the export file.';
+comment on column ops.access_log.query_id is 'Identifier of the request (one spool entry); a re-collected entry is not added twice.';
+comment on column ops.access_log.outcome is 'ok, refused (not a single SELECT, or no analyst copy), failed (the engine refused or erred), or interrupted (the process ended before it reported).';
+comment on column ops.access_log.message is 'Why it was refused or failed.';
+alter table ops.loads add column if not exists rows_withheld bigint default 0;
+comment on column ops.loads.rows_withheld is 'Rows not loaded because an erasure withheld them (their record key matches an erasure tombstone). rows in = loaded + quarantined + withheld.';
+create table if not exists ops.erasure_tombstone (
+  record_hash varchar primary key,
+  erased_at timestamp
+);
+comment on table ops.erasure_tombstone is 'Keyed hashes (HMAC with the pseudonym key) of the source keys of erased records, and of the erased persons'' agency IDs: ingest withholds any delivered row that matches, so a re-sent file never brings an erased person back. Holds no identity in clear.';
+create table if not exists ops.erasure_name_tombstone (
+  token_hash varchar primary key,
+  erased_at timestamp
+);
+comment on table ops.erasure_name_tombstone is 'Keyed hashes of the erased persons'' name words: ingest redacts matching words in other records'' free text, so a re-sent file does not bring their name back. Holds no name in clear.';
+create table if not exists ops.rows_removed (
+  removed_at timestamp,
+  reason varchar,
+  source varchar,
+  rows_removed bigint
+);
+comment on table ops.rows_removed is 'Rows of raw (current and history) that an erasure removed, by source: counts only, so that every row loaded is still accounted for (held in raw, or removed by a purge or an erasure).';
+create table if not exists ops.erasure_pending (
+  erasure_id varchar primary key,
+  started_at timestamp,
+  stage varchar
+);
+comment on table ops.erasure_pending is 'Erasures started and not yet complete (rebuild, files, warehouse rewrite); the next lantern erase completes them. Holds no identity.';

@@ -35,6 +35,7 @@ class LoadResult:
     rows_quarantined: int = 0
     rows_superseded: int = 0
     load_id: int | None = None
+    rows_withheld: int = 0
     message: str = ""
 
 
@@ -94,9 +95,71 @@ def _record_failure(con: duckdb.DuckDBPyConnection, source: Source, rel: str, mo
     return load_id
 
 
+def honour_erasures(con: duckdb.DuckDBPyConnection, source: Source, typed: str, secret: str) -> int:
+    """Withhold the staged rows of erased persons (their record keys or agency IDs match a
+    tombstone), drop erased children from the lists of child IDs, and redact erased persons' name
+    words in free text; returns rows withheld. Nothing happens when no erasure was made."""
+    from transforms.governance import (
+        AGENCY_ID,
+        CHILD_LISTS,
+        FREE_TEXT,
+        REDACT_REP,
+        agency_tomb_sql,
+        name_tomb_sql,
+        record_tomb_sql,
+        redact_sql,
+        regex_words,
+    )
+
+    tombs = con.execute("SELECT (SELECT count(*) FROM ops.erasure_tombstone), "
+                        "(SELECT count(*) FROM ops.erasure_name_tombstone)").fetchall()[0]
+    if not any(tombs):
+        return 0
+    p = {"secret": secret}
+    withheld = 0
+    if tombs[0]:
+        hit = "IN (SELECT record_hash FROM ops.erasure_tombstone)"
+        conds = []
+        if source.person_bearing:
+            key = " || '|' || ".join(f'CAST("{k}" AS VARCHAR)' for k in source.key)
+            conds.append(f"{record_tomb_sql(repr(source.name), key)} {hit}")
+        if source.name in AGENCY_ID:
+            agency, col = AGENCY_ID[source.name]
+            conds.append(f'({_q(col)} IS NOT NULL AND {agency_tomb_sql(agency, _q(col))} {hit})')
+        if source.name == "map_assessment_cells":
+            conds.append(f"{record_tomb_sql(repr('map_assessments'), 'assessment_id')} {hit}")
+        if conds:
+            withheld = int(con.execute(f"DELETE FROM {typed} WHERE " + " OR ".join(conds), p).fetchall()[0][0])
+        if source.name in CHILD_LISTS:
+            col = _q(CHILD_LISTS[source.name])
+            gone = [c for (c,) in con.execute(
+                f"SELECT DISTINCT c FROM (SELECT unnest({col}) AS c FROM {typed}) "
+                f"WHERE {agency_tomb_sql('social_care', 'c')} {hit}", p).fetchall()]
+            if gone:
+                con.execute(f"UPDATE {typed} SET {col} = list_filter({col}, lambda c: NOT list_contains(?::VARCHAR[], c))",
+                            [gone])
+    if tombs[1]:
+        for col in FREE_TEXT.get(source.name, ()):
+            words = [w for (w,) in con.execute(
+                f"SELECT DISTINCT w FROM (SELECT unnest(regexp_extract_all({_q(col)}, $words)) AS w FROM {typed}) "
+                f"WHERE {name_tomb_sql('w')} IN (SELECT token_hash FROM ops.erasure_name_tombstone)",
+                p | {"words": NAME_WORD}).fetchall()]
+            if words:
+                con.execute(f"UPDATE {typed} SET {_q(col)} = {redact_sql(_q(col))}",
+                            {"rx": regex_words(tuple(words)), "rep": REDACT_REP})
+    return withheld
+
+
+# a word of a name: letters, apostrophes and hyphens (O'Neil, Smith-Jones)
+NAME_WORD = "[\\pL'\\-]+"
+
+
 def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profile: Profile, *,
-              delivery_month: str | None, source_file: str, run_id: str | None = None) -> LoadResult:
-    """Load one file (or one sheet of a workbook) into `raw`; never leaves a half-written state."""
+              delivery_month: str | None, source_file: str, run_id: str | None = None,
+              secret: str | None = None) -> LoadResult:
+    """Load one file (or one sheet of a workbook) into `raw`; never leaves a half-written state.
+    With `secret` (the pseudonym key) the erasure tombstones are honoured: rows of erased persons
+    are withheld (counted, not kept), and their names and child IDs in other rows removed."""
     try:
         checksum = file_checksum(path)
     except OSError as exc:
@@ -114,6 +177,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profil
             con.execute(dup)
         for stmt in rules.orphan_sql(source, typed):
             con.execute(stmt)
+        withheld = honour_erasures(con, source, typed, secret) if secret else 0
         cols = ", ".join(_q(c) for c in source.column_names)
         con.execute("BEGIN TRANSACTION")
         load_id = int(con.execute("SELECT nextval('ops.load_seq')").fetchall()[0][0])
@@ -135,14 +199,14 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profil
         ).fetchall()[0]
         superseded = _supersede(con, source, load_id)
         con.execute(
-            "UPDATE ops.loads SET rows_loaded = ?, rows_quarantined = ?, rows_superseded = ?, "
+            "UPDATE ops.loads SET rows_loaded = ?, rows_quarantined = ?, rows_superseded = ?, rows_withheld = ?, "
             "status = 'loaded', finished_at = now() WHERE load_id = ?",
-            [counts[0], counts[1], superseded, load_id])
+            [counts[0], counts[1], superseded, withheld, load_id])
         _before_commit()
         con.execute("COMMIT")
         logger.info("loaded %s: %d rows, %d quarantined", source_file, counts[0], counts[1])
         return LoadResult(source.name, source_file, "loaded", sf.rows_in, int(counts[0]),
-                          int(counts[1]), superseded, load_id)
+                          int(counts[1]), superseded, load_id, rows_withheld=withheld)
     except (ExtractError, duckdb.Error, OSError) as exc:
         try:
             con.execute("ROLLBACK")

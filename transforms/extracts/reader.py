@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import logging
+import re
 import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -79,21 +80,62 @@ def detect_encoding(data: bytes, declared: str, path: Path) -> str:
             "source profile") from exc
 
 
+RESEND = "Ask the sender to re-send the whole file."
+
+
 def _check_not_truncated(text: str, path: Path, delimiter: str, n_header: int) -> None:
-    """Refuse a file whose last record is cut short (no final newline and too few fields)."""
-    if not text or text.endswith(("\n", "\r")):
+    """Refuse a file cut short in transfer: data rows with no line end after the last one, or a
+    quoted field that is opened and never closed (it runs to the end of the file).
+
+    A file cut inside its last field cannot be told from a whole one by its fields: the last record
+    still parses, with a cut value (a short postcode, a crime reference that now points nowhere).
+    Every exporter ends its last record with a line end (`\\n` or `\\r\\n`), so a file with data
+    rows that does not is refused whole; a header-only file may lack it (0 rows).
+
+    The contract's CSV escapes a quote inside a quoted field by doubling it, so the quotes of a
+    well-formed file pair up in order and an odd count leaves the last one open. When that last
+    quote opens a field (it follows a delimiter or a line end and precedes a value) the field runs
+    to the end of the file. An odd count can also come from a lone quote inside an unquoted field
+    (`5ft11"`), which DuckDB reads as a literal character, so an odd count alone does not refuse a
+    file; DuckDB's strict mode refuses any other unclosed quote (see `stage_csv`). Both checks are
+    O(n) in C (str.count, str.rfind): a file of hundreds of MB is not parsed in Python.
+    """
+    if not text:
         return
-    tail = text[text.rfind("\n") + 1:] if "\n" in text else text
-    line_no = text.count("\n") + 1
-    try:
-        fields = next(csv.reader([tail], delimiter=delimiter, strict=True))
-    except (csv.Error, StopIteration):
-        fields = []
-    if tail.count('"') % 2 == 1 or len(fields) < n_header:
+    open_quote = text.count('"') % 2 == 1
+    if not text.endswith("\n"):
+        if "\n" not in text:
+            return  # the header alone, with no line end: no rows
+        line_no = text.count("\n") + 1
+        tail = text[text.rfind("\n") + 1:]
+        if open_quote:
+            what = "a quoted field in the last record is not closed and the file has no final line end"
+        else:
+            try:
+                n = len(next(csv.reader([tail.rstrip("\r")], delimiter=delimiter, strict=True)))
+            except (csv.Error, StopIteration):
+                n = 0
+            what = (f"the last record has {n} of {n_header} fields and no line end" if n < n_header else
+                    "the last record has no line end, so its last value may be cut")
+        raise ExtractError(f"{path}: truncated at line {line_no}: {what}; the file was cut short "
+                           f"in transfer and is refused whole. {RESEND}")
+    if not open_quote:
+        return
+    at = text.rfind('"')
+    before = text[at - 1] if at > 0 else "\n"
+    after = text[at + 1] if at + 1 < len(text) else "\n"
+    if before in (delimiter, "\n") and after not in (delimiter, "\n", "\r"):
+        line_no = text.count("\n", 0, at) + 1
         raise ExtractError(
-            f"{path}: truncated at line {line_no}: the last record has {len(fields)} of "
-            f"{n_header} fields and no line end; the file was cut short in transfer. "
-            "Ask the sender to re-send the whole file.")
+            f"{path}: truncated at line {line_no}: a quoted field opened on that line is never "
+            "closed (it runs to the end of the file); the file was cut short in transfer, or its "
+            f"quoting is broken, and is refused whole. {RESEND}")
+
+
+def _duckdb_line(message: str) -> str:
+    """'line N' from a DuckDB CSV error (DuckDB counts a record spanning lines as one line)."""
+    m = re.search(r"Line: (\d+)", message)
+    return f"line {m.group(1)}" if m else "an unknown line"
 
 
 def _resolve_columns(header: list[str], source: Source, profile: Profile, path: Path) -> dict[str, str | None]:
@@ -169,6 +211,12 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profil
                 [str(read_path), profile.delimiter, {h: "VARCHAR" for h in header}],
             )
         except duckdb.Error as exc:
+            if "unterminated quote" in str(exc).lower():
+                raise ExtractError(
+                    f"{path}: a quoted field near {_duckdb_line(str(exc))} is not closed before the "
+                    "end of the file or is closed in the middle of a value: the file was cut short "
+                    "in transfer, or its quoting is broken (a quote inside a quoted value must be "
+                    f"doubled), and is refused whole. {RESEND}") from exc
             msg = str(exc).split("\n")
             where = next((m.strip() for m in msg if "line" in m.lower()), msg[0])
             raise ExtractError(

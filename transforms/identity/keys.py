@@ -15,6 +15,7 @@ returned as events so downstream history stays explainable.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 
 def assign_keys(links: pd.DataFrame, previous: pd.DataFrame, *, secret: str,
-                run_id: str) -> tuple[pd.Series, pd.DataFrame]:
+                run_id: str, workdir: Path | None = None) -> tuple[pd.Series, pd.DataFrame]:
     """Person key per row of `links` (source, source_key, cluster) and the run's events.
 
     `previous` holds the last run's map (source, source_key, person_key); it may be empty.
@@ -37,7 +38,7 @@ def assign_keys(links: pd.DataFrame, previous: pd.DataFrame, *, secret: str,
     choice of keys stays a plain loop over the candidate inheritances, strongest first.
     """
     columns = ["run_id", "event", "person_key", "related_person_keys", "records"]
-    with scratch_connection() as con:
+    with scratch_connection(workdir) as con:
         # the string columns are handed over as they are (Arrow-backed under pandas 3), not as
         # millions of Python strings
         con.register("_links", pd.DataFrame({

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -188,7 +189,8 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
                  model: dict[str, Any] | None = None, seed: int = 42,
                  use_model: bool = True, family_guard: bool = True,
                  reuse: dict[str, Any] | None = None, reuse_max_nodes: int = 0,
-                 known: tuple[np.ndarray, KnownPairs] | None = None) -> LinkResult:
+                 known: tuple[np.ndarray, KnownPairs] | None = None,
+                 workdir: Path | None = None) -> LinkResult:
     """Cluster person records (RECORD_COLUMNS) into persons.
 
     `accepted` / `rejected` are pairs of record refs (`source|source_key`) decided by an analyst:
@@ -201,6 +203,7 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
     model: when that model is reused, only pairs with at least one identity not among those
     nodes are scored, and the earlier scores stand for the rest. The pairs may be a function that
     reads them: it is called only after scoring, so they are not held beside the features.
+    `workdir` is where scoring's database and spill files go (the pipeline's private work folder).
     """
     records = records.reset_index(drop=True)
     nodes, node_of = _nodes(records)
@@ -239,9 +242,9 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
         if reused and known is not None:
             only_new = ~is_in(hashes, known[0])
         pairs, trained = train_and_predict(frame.pop(), lower=review_lower, seed=seed, model=model,
-                                           only_new=only_new)
+                                           only_new=only_new, workdir=workdir)
         if only_new is not None:
-            pairs = _with_known_pairs(pairs, known[1] if known else None, nodes)
+            pairs = _with_known_pairs(pairs, known[1] if known else None, nodes, workdir)
         result_nodes = hashes.to_numpy(dtype=object)
 
     accepted_nodes = [(node_by_ref[a], node_by_ref[b]) for a, b in (accepted or [])
@@ -344,7 +347,8 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
                       scored_nodes=result_nodes)
 
 
-def _with_known_pairs(new: pd.DataFrame, known: KnownPairs | None, nodes: pd.DataFrame) -> pd.DataFrame:
+def _with_known_pairs(new: pd.DataFrame, known: KnownPairs | None, nodes: pd.DataFrame,
+                      workdir: Path | None = None) -> pd.DataFrame:
     """This run's pairs (each with a new identity) and the earlier pairs whose two identities are
     both still here, in node ids, ordered by (node_l, node_r). `known` is the earlier pairs by
     hash, or a function that reads them: it is called here, once scoring is done, and nothing
@@ -360,7 +364,7 @@ def _with_known_pairs(new: pd.DataFrame, known: KnownPairs | None, nodes: pd.Dat
     # each hash's (first) node id, joined in DuckDB: a pandas map of millions of Arrow-backed
     # strings against millions of others was a tenth of identity's time at London scale; the
     # hashes never become Python strings
-    with scratch_connection() as con:
+    with scratch_connection(workdir) as con:
         con.register("_known", table)
         con.register("_ids", pd.DataFrame({"hash": nodes["node_hash"].astype(str).array,
                                            "id": nodes["node_id"].to_numpy(np.int64)}))

@@ -37,6 +37,7 @@ import logging
 import os
 import shutil
 import tempfile
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -261,9 +262,11 @@ def link_memory_limit() -> str:
     return os.environ.get("LANTERN_LINK_MEMORY_LIMIT", LINK_MEMORY_LIMIT)
 
 
-def scratch_connection() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB for identity's joins of registered frames, under its memory limit."""
-    return duckdb.connect(config={"memory_limit": link_memory_limit(), **ENGINE_CONFIG})
+def scratch_connection(workdir: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for identity's joins of registered frames, under its memory limit;
+    what it spills goes to the pipeline's private work folder when one is given."""
+    spill = {"temp_directory": str(Path(workdir) / "scratch")} if workdir else {}
+    return duckdb.connect(config={"memory_limit": link_memory_limit(), **ENGINE_CONFIG, **spill})
 
 # Above this many identity nodes, pairs are scored in k x k chunks (splink's num_chunks_left/right).
 NODES_PER_CHUNK = 1_000_000
@@ -328,7 +331,8 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
                       model: dict[str, Any] | None = None,
                       max_training_nodes: int = MAX_TRAINING_NODES,
                       nodes_per_chunk: int = NODES_PER_CHUNK,
-                      only_new: Any = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+                      only_new: Any = None,
+                      workdir: Path | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Score pairs of identity nodes; returns (pairs with p >= lower, trained settings dict).
 
     `nodes` carries `node_id`, `agency`, `agency_id`, `det_cluster` and the feature columns.
@@ -336,6 +340,9 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
     Training uses `training_sample` (at most `max_training_nodes`); scoring uses every node, in
     chunks of about `nodes_per_chunk` on each side when there are more (k x k chunk pairs).
     `only_new` (a boolean per node, with a `model`) scores only pairs with at least one new node.
+    `workdir` is the pipeline's private work folder (beside the warehouse, 0700, emptied at the
+    start of every run): the scoring database, which holds names, lives there; without one, in a
+    private temporary folder.
     """
     from splink import DuckDBAPI
 
@@ -347,7 +354,9 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
     agencies = sorted(a for a in nodes.loc[nodes["agency_id"].notna(), "agency"].unique())
     # names never leave this database: a file in a private (0700) temporary folder, removed when
     # scoring ends; unlike an in-memory database its tables can leave memory (London scale)
-    spill = tempfile.mkdtemp(prefix="lantern-link-")
+    if workdir is not None:
+        Path(workdir).mkdir(parents=True, exist_ok=True, mode=0o700)
+    spill = tempfile.mkdtemp(prefix="lantern-link-", dir=str(workdir) if workdir is not None else None)
     con = duckdb.connect(os.path.join(spill, "link.duckdb"),
                          config={"memory_limit": link_memory_limit(), **ENGINE_CONFIG,
                                  "temp_directory": spill})
