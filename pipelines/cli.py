@@ -128,13 +128,19 @@ def _complete_erasures(s) -> None:  # type: ignore[no-untyped-def]
 
 
 def _report_loads(warehouse: Path, months: list[str]) -> int:
+    from transforms.extracts.delivery import no_delivery_months
+
     with duckdb.connect(str(warehouse), read_only=True) as con:
+        undelivered = [m for m in no_delivery_months(con) if m in months]
         failed = con.execute(
             "SELECT source_file, message FROM ops.loads l WHERE status = 'failed' AND delivery_month IN "
             "(SELECT unnest(?::VARCHAR[])) AND NOT EXISTS (SELECT 1 FROM ops.loads k WHERE k.source_file = l.source_file "
             "AND k.status = 'loaded' AND k.load_id > l.load_id)", [months]).fetchall()
         q = con.execute("SELECT count(*) FROM ops.quarantine WHERE delivery_month IN (SELECT unnest(?::VARCHAR[]))",
                         [months]).fetchall()[0][0]
+    for m in undelivered:
+        print(f"! no delivery for {m}: the month folder holds no extract files; nothing was loaded "
+              f"and no profile is published for {m}")
     if q:
         print(f"! {q} rows quarantined: `lantern status` shows which rules they broke")
     for f, m in failed:
@@ -304,9 +310,17 @@ def _cmd_publish(args: argparse.Namespace) -> int:
 
     s = load_settings()
     month = args.month
-    if not month:
-        with duckdb.connect(str(s.warehouse), read_only=True) as con:
+    from transforms.extracts.delivery import no_delivery_months
+
+    with duckdb.connect(str(s.warehouse), read_only=True) as con:
+        if not month:
             month = con.execute("select max(delivery_month) from ops.loads where status = 'loaded'").fetchall()[0][0]
+        undelivered = no_delivery_months(con)
+    if month in undelivered:
+        print(f"lantern: no delivery for {month}: its month folder held no extract files, so no profile "
+              f"is published for it (its counts are unknown, not zero). Put the month's files in the "
+              f"inbox and run `lantern refresh --month {month}`.", file=sys.stderr)
+        return 2
     keys = ["local_profile"] + (["analysts_edition"] if args.analysts else [])
     for key in keys:
         materialize([key], s, months=[month])

@@ -9,6 +9,11 @@ from pipelines.jobs import monthly_refresh
 from pipelines.resources import build_resources
 from pipelines.schedules import monthly_schedule
 from pipelines.sensors import inbox_sensor
+from transforms.filemodes import set_process_umask
+
+# a code location's processes create the warehouse and its WAL: private from creation (the
+# assets loosen the umask only around the analyst copy and the pages, transforms/filemodes.py)
+set_process_umask()
 
 ASSET_MODULES = [ingest, core, themes, network, publish]
 

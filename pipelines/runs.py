@@ -117,6 +117,14 @@ def refresh(settings: Settings, months: Sequence[str], publish_month: str | None
         return _refresh(settings, months, publish_month, progress, timings)
 
 
+def _undelivered(settings: Settings) -> list[str]:
+    """Months reported as 'no delivery' (no file loaded since): no profile is published for them."""
+    from transforms.extracts.delivery import no_delivery_months
+
+    with connect_warehouse(str(settings.warehouse)) as con:
+        return no_delivery_months(con)
+
+
 def _refresh(settings: Settings, months: Sequence[str], publish_month: str | None,
              progress: Callable[[str], None], timings: dict[str, float] | None = None) -> str:
     run_id = uuid.uuid4().hex[:12]
@@ -140,6 +148,9 @@ def _refresh(settings: Settings, months: Sequence[str], publish_month: str | Non
             steps.append((f"publishing the profile for {publish_month}", ["local_profile"], [publish_month]))
         for label, keys, part in steps:
             if keys == ["raw_extracts"] and not months:
+                continue
+            if keys == ["local_profile"] and publish_month in _undelivered(settings):
+                progress(f"! no delivery for {publish_month}: no profile published for it")
                 continue
             t0 = time.perf_counter()
             progress(f"… {label}")

@@ -2,6 +2,7 @@
 and the restricted analysts' edition under `build/restricted/YYYY-MM/` (group "restricted": the
 monthly job leaves it out; it is built only when asked, `lantern publish --analysts`)."""
 
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -12,6 +13,7 @@ from dashboards.disclosure import scan_published
 from dashboards.site import build_profile
 from pipelines.partitions import monthly
 from pipelines.resources import LanternConfig
+from transforms.extracts.delivery import no_delivery_months
 from transforms.filemodes import PUBLIC, RESTRICTED, umask
 
 # the marts the pages read: base marts, themes and trends, networks (for the analysts' edition)
@@ -28,14 +30,24 @@ def local_profile(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
     pages: list[str] = []
     problems: list[str] = []
     site = Path(lantern.build) / "profile"
+    with duckdb.get_connection() as con:
+        undelivered = set(no_delivery_months(con))
+    skipped = [m for m in context.partition_keys if m in undelivered]
     for month in context.partition_keys:
+        if month in undelivered:
+            # its counts are unknown, not zero: no profile, and none left from an earlier run
+            context.log.warning(f"no delivery for {month}: the month folder held no extract files; "
+                                "no profile is published for it")
+            shutil.rmtree(site / month, ignore_errors=True)
+            continue
         with duckdb.get_connection() as con, umask(PUBLIC):
             pages += [str(p) for p in build_profile(con, month, site, small_count=lantern.small_count)]
         problems += scan_published(site / month)
     if problems:
         raise dg.Failure(description=f"disclosure scan failed: {len(problems)} problems, first: {problems[0]}")
     return dg.MaterializeResult(metadata={"files": len(pages), "html_pages": sum(p.endswith(".html") for p in pages),
-                                          "first": pages[0] if pages else "", "disclosure_problems": 0})
+                                          "first": pages[0] if pages else "", "disclosure_problems": 0,
+                                          "months_no_delivery": ", ".join(skipped)})
 
 
 @dg.asset(group_name="restricted", kinds={"html", "plotly"}, partitions_def=monthly,

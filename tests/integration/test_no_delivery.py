@@ -100,3 +100,30 @@ def test_no_delivery_among_delivered_months(tmp_path: Path) -> None:
     assert {r.status for r in late if r.source_file.startswith(second)} == {"loaded"}
     assert no_delivery_months(con) == []
     con.close()
+
+
+def test_no_profile_is_published_for_a_month_with_no_delivery(sample_settings, sample_warehouse, tmp_path: Path,
+                                                              monkeypatch, capsys) -> None:
+    """The month after the sample's last delivery arrives as an empty folder: publishing it is
+    refused on the command line and skipped by the asset; no page of zeros appears."""
+    import dataclasses
+
+    from pipelines import cli
+    from pipelines.runs import materialize
+
+    wh = tmp_path / "wh.duckdb"
+    shutil.copy(sample_warehouse, wh)
+    s = dataclasses.replace(sample_settings, warehouse=wh, build=tmp_path / "build")
+    with duckdb.connect(str(wh)) as c:
+        last = c.execute("SELECT max(delivery_month) FROM ops.loads WHERE status = 'loaded'").fetchall()[0][0]
+        y, m = map(int, last.split("-"))
+        month = f"{y + m // 12}-{m % 12 + 1:02d}"
+        c.execute("INSERT INTO ops.loads (load_id, source, source_file, delivery_month, status, message) "
+                  "VALUES (nextval('ops.load_seq'), 'delivery', ?, ?, 'no_delivery', 'no delivery')", [f"{month}/", month])
+    materialize(["local_profile"], s, months=[month])
+    assert not (s.build / "profile" / month).exists()
+    for k, v in {"LANTERN_WAREHOUSE": wh, "LANTERN_BUILD": s.build, "LANTERN_INBOX": s.inbox}.items():
+        monkeypatch.setenv(k, str(v))
+    assert cli.main(["publish", "--month", month]) == 2
+    assert f"no delivery for {month}" in capsys.readouterr().err
+    assert not (s.build / "profile" / month).exists()

@@ -180,6 +180,20 @@ def _record_sql(header: list[str]) -> str:
     return "to_json(struct_pack(" + ", ".join(f"{_quote_ident(h)} := r.{_quote_ident(h)}" for h in header) + "))"
 
 
+def _staging_root(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Where a re-encoded copy of an extract (it holds names) is staged: the engine's own spill
+    folder beside the warehouse (private, removed by an erasure), never the machine's /tmp; an
+    in-memory database (tests) has none, and the system's temporary folder is used."""
+    try:
+        folder = str(con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0] or "")
+    except duckdb.Error:
+        return None
+    if not folder or not Path(folder).is_absolute():
+        return None
+    Path(folder).mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
 def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profile: Profile,
               table: str) -> StagedFile:
     """Read a CSV export as text into temp table `table` (row_number, record JSON, columns)."""
@@ -194,7 +208,7 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profil
         raise ExtractError(f"{path}: empty file or no header row; re-export it with its header.")
     mapping = _resolve_columns(header, source, profile, path)
     _check_not_truncated(text, path, profile.delimiter, len(header))
-    with tempfile.TemporaryDirectory(prefix="lantern-stage-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="lantern-stage-", dir=_staging_root(con)) as tmp:
         read_path = path
         if encoding != "utf-8":
             read_path = Path(tmp) / "utf8.csv"
