@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -11,8 +12,9 @@ import pandas as pd
 from transforms.filemodes import RESTRICTED, make_dir, umask
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# a cell a spreadsheet would run as a formula: one of FORMULA_START, perhaps after spaces
-_FORMULA = re.compile(r"^[ \u00a0]*[=+\-@\t\r]")
+# a cell a spreadsheet would run as a formula: one of FORMULA_START (or its full-width form),
+# perhaps after any white space, control character or invisible space; or a control character
+_FORMULA = re.compile(r"^([\s\x00-\x1f\u200b\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20]|[\x00-\x1f])")
 
 
 def guard_text(value: object) -> object:
@@ -41,19 +43,28 @@ def write_frame(frame: pd.DataFrame, fmt: str, out: str | None, exports: Path | 
         with pd.option_context("display.max_rows", 200, "display.max_columns", 50, "display.width", 200):
             sys.stdout.write(frame.to_string(index=False) + "\n")
         return "stdout"
-    if out and exports is not None:
-        make_dir(Path(out).parent, RESTRICTED)
-    with umask(RESTRICTED):
+    if not out:
         if fmt == "csv":
-            guard_formulas(frame).to_csv(out or sys.stdout, index=False)
-        elif fmt == "json":
-            text = guard_formulas(frame).to_json(orient="records", date_format="iso")
-            if out:
-                Path(out).write_text(text, encoding="utf-8")
-            else:
-                sys.stdout.write(text + "\n")
-        elif fmt == "xlsx":
-            guard_formulas(frame).to_excel(out, index=False, engine="openpyxl")
-        elif fmt == "parquet":
-            frame.to_parquet(out, index=False)
-    return out or "stdout"
+            guard_formulas(frame).to_csv(sys.stdout, index=False)
+        else:
+            sys.stdout.write(guard_formulas(frame).to_json(orient="records", date_format="iso") + "\n")
+        return "stdout"
+    if exports is not None:
+        make_dir(Path(out).parent, RESTRICTED)
+    # written beside the target and renamed over it: a link planted at the target's name is
+    # replaced, never written through
+    tmp = Path(out).with_name(f".{Path(out).name}.{os.getpid()}.tmp")
+    try:
+        with umask(RESTRICTED):
+            if fmt == "csv":
+                guard_formulas(frame).to_csv(tmp, index=False)
+            elif fmt == "json":
+                tmp.write_text(guard_formulas(frame).to_json(orient="records", date_format="iso"), encoding="utf-8")
+            elif fmt == "xlsx":
+                guard_formulas(frame).to_excel(tmp, index=False, engine="openpyxl")
+            elif fmt == "parquet":
+                frame.to_parquet(tmp, index=False)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out

@@ -40,8 +40,15 @@ def open_analyst_copy(settings: Settings) -> duckdb.DuckDBPyConnection:
     if not copy.is_file():
         raise Refused(f"no analyst copy at {copy}: ask for a refresh (`lantern refresh`) to publish one; "
                       "analysts' queries never run on the pipeline's warehouse")
-    return duckdb.connect(str(copy), read_only=True,
-                          config={**SANDBOX, "memory_limit": memory_limit()})
+    if copy.is_symlink() or copy.resolve() == settings.warehouse.resolve():
+        raise Refused(f"refused: {copy} is not an analyst copy (a link, or the pipeline's warehouse)")
+    con = duckdb.connect(str(copy), read_only=True, config={**SANDBOX, "memory_limit": memory_limit()})
+    held = {s for (s,) in con.execute("SELECT DISTINCT schema_name FROM duckdb_tables()").fetchall()}
+    if held - {"core", "marts"}:
+        con.close()
+        raise Refused(f"refused: {copy} holds {sorted(held - {'core', 'marts'})}, not only core and marts: "
+                      "it is not an analyst copy")
+    return con
 
 
 def check_query(query: str) -> None:
@@ -94,6 +101,11 @@ def run_sql(settings: Settings, query: str, fmt: str = "table", out: str | None 
         entry.close("failed", message=first)
         print(f"query failed: {first}", file=sys.stderr)
         return 2
-    where = write_frame(frame, fmt, str(target) if target else None, exports=settings.exports)
+    try:
+        where = write_frame(frame, fmt, str(target) if target else None, exports=settings.exports)
+    except Exception as exc:
+        entry.close("failed", rows=len(frame), message=f"export failed: {exc.__class__.__name__}: {exc}")
+        print(f"export failed: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+        return 2
     entry.close("ok", rows=len(frame), target=where)
     return 0

@@ -41,7 +41,7 @@ class AccessEntry:
         with umask(RESTRICTED):
             fd = os.open(self.path, flags, 0o640)
         try:
-            os.write(fd, (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8"))
+            os.write(fd, (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8", errors="backslashreplace"))
             os.fsync(fd)
         finally:
             os.close(fd)

@@ -316,3 +316,31 @@ def test_erasure_is_final(own, monkeypatch, capsys) -> None:
     assert cli.main(["status"]) == 0
     assert "withheld by an erasure" in capsys.readouterr().out
     assert os.path.exists(own.warehouse)
+
+
+def test_a_build_folder_pointing_at_the_warehouse_is_not_a_copy(own, tmp_path: Path, capsys) -> None:
+    """LANTERN_BUILD repointed at a folder whose 'analyst copy' is the warehouse (a link to it,
+    or a copy of it holding raw): refused, not opened."""
+    evil = dataclasses.replace(own, build=tmp_path / "evil")
+    evil.analyst_copy.parent.mkdir(parents=True)
+    evil.analyst_copy.symlink_to(own.warehouse)
+    assert run_sql(evil, "SELECT forename FROM raw.police_persons LIMIT 1") == 2
+    evil.analyst_copy.unlink()
+    shutil.copy(own.warehouse, evil.analyst_copy)
+    assert run_sql(evil, "SELECT forename FROM raw.police_persons LIMIT 1") == 2
+    out = capsys.readouterr()
+    assert "not an analyst copy" in out.err and out.out == ""
+
+
+def test_exports_never_write_through_a_planted_link_and_failures_are_logged(own, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("precious")
+    own.exports.mkdir(parents=True, exist_ok=True)
+    os.link(outside, own.exports / "hard.csv")
+    assert run_sql(own, "SELECT 1 AS a", fmt="csv", out="hard.csv") == 0
+    assert outside.read_text() == "precious" and (own.exports / "hard.csv").read_text() == "a\n1\n"
+    assert run_sql(own, "SELECT chr(11) || 'x' AS a, chr(10) || '=1+1' AS b", fmt="xlsx", out="c.xlsx") in (0, 2)
+    assert run_sql(own, "SELECT 1 AS a", fmt="csv", out="x\udcff.csv") in (0, 2)
+    outcomes = [e["outcome"] for e in _spool(own)]
+    assert "started" not in outcomes and len(outcomes) == 3
+    assert not list(own.exports.glob(".*.tmp"))
