@@ -100,9 +100,12 @@ def rate(numerator: int | None, denominator: float | None, threshold: int, *,
 
 
 def label(value: int | float | None, *, digits: int | None = None) -> str:
-    """How a (suppressed) number is printed: `c` for suppressed, thousands separators otherwise."""
+    """How a (suppressed) number is printed: `c` for suppressed, thousands separators otherwise;
+    a text (e.g. 'no delivery' for a month whose count is unknown) as it is."""
     if value is None:
         return SUPPRESSED
+    if isinstance(value, str):
+        return value
     if digits is not None:
         return f"{value:,.{digits}f}"
     return f"{int(value):,}"

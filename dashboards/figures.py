@@ -90,10 +90,11 @@ def grouped_bars(categories: Sequence[str], series: dict[str, Sequence[int | Non
     return _layout(fig, title + " (c = 1 to 5, suppressed)", x_title, y_title)
 
 
-def trend(months: Sequence[str], counts: Sequence[int | None], *, expected: Sequence[float | None] | None,
+def trend(months: Sequence[str], counts: Sequence[int | str | None], *, expected: Sequence[float | None] | None,
           lower: Sequence[float | None] | None, upper: Sequence[float | None] | None,
           exceedance: Sequence[bool] | None, title: str, y_title: str) -> go.Figure:
-    """Monthly counts over all months against the expected level and its limits."""
+    """Monthly counts over all months against the expected level and its limits (a count given as
+    text, e.g. 'no delivery', is a gap in the line labelled with that text)."""
     fig = go.Figure()
     if upper is not None and lower is not None:
         fig.add_trace(go.Scatter(x=list(months), y=list(upper), mode="lines", line={"width": 0},
@@ -107,13 +108,14 @@ def trend(months: Sequence[str], counts: Sequence[int | None], *, expected: Sequ
         fig.add_trace(go.Scatter(x=list(months), y=list(expected), mode="lines",
                                  line={"color": OKABE_ITO[4], "dash": "dash"}, name="expected",
                                  meta={"measure": "model"}, hovertemplate="%{x}: expected %{y:.1f}<extra></extra>"))
-    text = ["c" if v is None else f"{v:,}" for v in counts]
-    fig.add_trace(go.Scatter(x=list(months), y=list(counts), mode="lines+markers", name="recorded",
+    text = [v if isinstance(v, str) else "c" if v is None else f"{v:,}" for v in counts]
+    y_counts = [None if isinstance(v, str) else v for v in counts]
+    fig.add_trace(go.Scatter(x=list(months), y=y_counts, mode="lines+markers", name="recorded",
                              line={"color": OKABE_ITO[0]}, text=text, meta={"measure": "count"},
                              hovertemplate="%{x}: %{text}<extra></extra>"))
     if exceedance is not None:
-        xs = [m for m, e, c in zip(months, exceedance, counts, strict=True) if e and c is not None]
-        ys = [c for e, c in zip(exceedance, counts, strict=True) if e and c is not None]
+        xs = [m for m, e, c in zip(months, exceedance, counts, strict=True) if e and isinstance(c, int)]
+        ys = [c for e, c in zip(exceedance, counts, strict=True) if e and isinstance(c, int)]
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", name="exceedance",
                                  marker={"symbol": "diamond-open", "size": 14, "color": OKABE_ITO[5],
                                          "line": {"width": 3}}, meta={"measure": "count"},
@@ -124,6 +126,9 @@ def trend(months: Sequence[str], counts: Sequence[int | None], *, expected: Sequ
     for m, c in zip(months, counts, strict=True):
         if c is None:
             fig.add_annotation(x=m, y=0, yanchor="bottom", text="c", showarrow=False, font={"color": "#444"})
+        elif isinstance(c, str):
+            fig.add_annotation(x=m, y=0, yanchor="bottom", text=c, textangle=-90, showarrow=False,
+                               font={"color": "#8a4b00"})
     fig.update_xaxes(type="category")
     return _layout(fig, title, "Month the offence happened", y_title)
 

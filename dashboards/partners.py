@@ -34,6 +34,7 @@ from dashboards.reading import (
     wards,
 )
 from dashboards.site import Page, Table, page
+from transforms.extracts.delivery import no_delivery_months
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class Context:
     labels: dict[str, str]
     months: list[str]
     window: list[str]
+    undelivered: frozenset[str] = frozenset()  # months with no delivery: counts unknown, not zero
 
     @property
     def period(self) -> str:
@@ -101,7 +103,7 @@ def monthly_series(ctx: Context, theme: str) -> pd.DataFrame:
         df = frame(con, "select month, count(*) as count from marts.incident where list_contains(themes, ?) "
                         "and month <= ? group by 1", [theme, ctx.month])
     out = base.merge(df, on="month", how="left")
-    out["count"] = out["count"].fillna(0).astype(int)
+    out["count"] = out["count"].astype(float).fillna(0).where(~out["month"].isin(ctx.undelivered))
     for c in ("expected", "lower", "upper"):
         if c not in out:
             out[c] = float("nan")
@@ -109,10 +111,16 @@ def monthly_series(ctx: Context, theme: str) -> pd.DataFrame:
     return out
 
 
-def suppressed_series(ctx: Context, series: pd.DataFrame) -> list[int | None]:
-    """Monthly counts with primary suppression and secondary within the published 12-month total."""
+NO_DELIVERY = "no delivery"
+
+
+def suppressed_series(ctx: Context, series: pd.DataFrame) -> list[int | str | None]:
+    """Monthly counts with primary suppression and secondary within the published 12-month total;
+    'no delivery' for a month whose count is unknown (it is outside every total)."""
     window = [i for i, m in enumerate(series["month"]) if m in ctx.window]
-    return suppress_groups([int(v) for v in series["count"]], [window], ctx.small)
+    values = [None if pd.isna(v) else int(v) for v in series["count"]]
+    out: list[int | str | None] = list(suppress_groups(values, [window], ctx.small))
+    return [NO_DELIVERY if v is None else c for v, c in zip(values, out, strict=True)]
 
 
 def _num(v: object) -> float | None:
@@ -127,6 +135,9 @@ def headline(ctx: Context, themes: list[str]) -> Table:
               ["label", "count", "model", "model", "model", "label", "count"],
               note="Expected levels and ranges from the theme model (marts.theme_monthly); "
                    "'above expected range' marks an exceedance.")
+    gaps = [m for m in ctx.window if m in ctx.undelivered]
+    if gaps:
+        t.note += f" No delivery for {', '.join(gaps)}: those months are left out of the {ctx.period} totals."
     for theme in themes:
         s = monthly_series(ctx, theme)
         sup = suppressed_series(ctx, s)
@@ -341,7 +352,7 @@ def theme_page(ctx: Context, theme: str, themes: list[str], out: Path) -> tuple[
     last = s.iloc[-1]
     exp = _num(last["expected"])
     p.heading(f"{ctx.month} against expected")
-    p.text(f"{name} incidents in {ctx.month}: {'c' if sup[-1] is None else f'{sup[-1]:,}'}; expected "
+    p.text(f"{name} incidents in {ctx.month}: {'c' if sup[-1] is None else sup[-1] if isinstance(sup[-1], str) else f'{sup[-1]:,}'}; expected "
            f"{'not modelled' if exp is None else f'{exp:.1f} (range {_num(last.lower)} to {_num(last.upper)})'}; "
            f"{'above the expected range' if bool(last['exceedance']) else 'not above the expected range'}.", cls="")
     has_model = not s["expected"].isna().all()
@@ -501,8 +512,9 @@ def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count:
     first = con.execute(f"select min(month) from {source}").fetchall()[0][0] or month
     all_months = months_back(month, 600)
     months = [m for m in all_months if m >= first]
+    undelivered = frozenset(no_delivery_months(con)) if has_table(con, "ops", "loads") else frozenset()
     ctx = Context(con, month, small_count, definitions_version(con), last_load(con), theme_labels(con), months,
-                  months_back(month, 12))
+                  months_back(month, 12), undelivered)
     themes = _themes(ctx)
     written: list[Path] = []
     tables: list[Table] = []

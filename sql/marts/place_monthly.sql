@@ -12,7 +12,7 @@ comment on column marts.place_monthly.place_name is 'Name of the place as in the
 comment on column marts.place_monthly.ward_code is 'Ward the place lies in.';
 comment on column marts.place_monthly.theme is 'all (every incident resolved to the place) or a theme code.';
 comment on column marts.place_monthly.month is 'Month the offences happened (YYYY-MM).';
-comment on column marts.place_monthly.count is 'Incidents at the place in the month (true count, not suppressed).';
+comment on column marts.place_monthly.count is 'Incidents at the place in the month (true count, not suppressed); NULL for a month with no delivery.';
 comment on column marts.place_monthly.expected is 'Expected count from the previous months; NULL while history is too short.';
 comment on column marts.place_monthly.lower is 'Lower limit of the expected count.';
 comment on column marts.place_monthly.upper is 'Upper limit of the expected count; counts above it are exceedances.';

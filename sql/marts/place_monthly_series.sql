@@ -1,6 +1,7 @@
 -- place_monthly_series (temporary): one row per known place x month x theme ('all' = every
 -- incident at the place, then each theme), with the count of incidents resolved to that place in
 -- the month the offence happened (zeros kept). Only places with at least one incident appear.
+-- A month with no delivery (temp table _undelivered) has a NULL count, not zero.
 -- Input of the expected levels in marts.place_monthly.
 create or replace temp table place_monthly_series as
 with span as (
@@ -18,7 +19,7 @@ with span as (
 ), counts as (
   select place_id, theme, month, count(*) as n from tagged group by all
 )
-select s.place_id, p.name as place_name, p.ward_code, s.theme, m.month, coalesce(c.n, 0) as count
+select s.place_id, p.name as place_name, p.ward_code, s.theme, m.month, case when m.month in (select month from _undelivered) then null else coalesce(c.n, 0) end as count
 from series s cross join months m
 join core.place p on p.place_id = s.place_id
 left join counts c on c.place_id = s.place_id and c.theme = s.theme and c.month = m.month

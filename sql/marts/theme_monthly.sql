@@ -12,7 +12,7 @@ comment on column marts.theme_monthly.theme is 'Theme code (cse, hsb_peer, syv, 
 comment on column marts.theme_monthly.month is 'Month the offences happened (YYYY-MM).';
 comment on column marts.theme_monthly.ward_code is 'ONS ward code; NULL on the borough-wide row (which also counts online incidents with no ward).';
 comment on column marts.theme_monthly.ward_name is 'Ward name; NULL on the borough-wide row.';
-comment on column marts.theme_monthly.count is 'Incidents of the theme that happened in the month and ward (true count, not suppressed).';
+comment on column marts.theme_monthly.count is 'Incidents of the theme that happened in the month and ward (true count, not suppressed); NULL for a month with no delivery (unknown, not zero: no expected level rests on it).';
 comment on column marts.theme_monthly.expected is 'Expected count from the previous months (quasi-Poisson GLM with trend and seasonal factor, past excesses down-weighted); NULL while history is too short.';
 comment on column marts.theme_monthly.lower is 'Lower limit: the alpha quantile of the negative binomial with the expected mean and estimated overdispersion.';
 comment on column marts.theme_monthly.upper is 'Upper limit: the 1 - alpha quantile (alpha = 0.01 by default); counts above it are exceedances.';

@@ -127,3 +127,34 @@ def test_no_profile_is_published_for_a_month_with_no_delivery(sample_settings, s
     assert cli.main(["publish", "--month", month]) == 2
     assert f"no delivery for {month}" in capsys.readouterr().err
     assert not (s.build / "profile" / month).exists()
+
+
+def test_a_month_with_no_delivery_is_a_gap_in_the_series_not_a_zero(sample_settings, sample_warehouse,
+                                                                      tmp_path: Path) -> None:
+    """A month in the middle of the history whose delivery never came: its monthly counts are
+    NULL (unknown) in marts.theme_monthly, not 0, and the months after it are still modelled."""
+    import dataclasses
+
+    from pipelines.runs import materialize
+
+    wh = tmp_path / "wh.duckdb"
+    shutil.copy(sample_warehouse, wh)
+    s = dataclasses.replace(sample_settings, warehouse=wh, build=tmp_path / "build")
+    with duckdb.connect(str(wh)) as c:
+        months = [m for (m,) in c.execute("SELECT DISTINCT month FROM marts.theme_monthly WHERE ward_code IS NULL "
+                                          "ORDER BY 1").fetchall()]
+        gap = months[len(months) // 2]
+        before = c.execute("SELECT sum(count) FROM marts.theme_monthly WHERE ward_code IS NULL AND month = ?",
+                           [gap]).fetchall()[0][0]
+        c.execute("UPDATE ops.loads SET status = 'failed' WHERE delivery_month = ?", [gap])
+        c.execute("INSERT INTO ops.loads (load_id, source, source_file, delivery_month, status, message) "
+                  "VALUES (nextval('ops.load_seq'), 'delivery', ?, ?, 'no_delivery', 'no delivery')", [f"{gap}/", gap])
+    materialize(["theme_monthly"], s)
+    with duckdb.connect(str(wh), read_only=True) as c:
+        counts = c.execute("SELECT count(*), count(count) FROM marts.theme_monthly WHERE ward_code IS NULL AND month = ?",
+                           [gap]).fetchall()[0]
+        after = c.execute("SELECT count(expected) FROM marts.theme_monthly WHERE ward_code IS NULL AND month = ?",
+                          [months[-1]]).fetchall()[0][0]
+    print(f"month {gap}: borough-wide count before {before}, rows {counts[0]}, non-null counts {counts[1]}")
+    assert before > 0 and counts[0] > 0 and counts[1] == 0
+    assert after > 0

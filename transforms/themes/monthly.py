@@ -28,6 +28,7 @@ import pandas as pd
 import scipy
 
 import sql
+from transforms.extracts.delivery import no_delivery_months
 from transforms.memo import MemoTable, digest, digest_after, run_models_with_memos, settings_text
 from transforms.themes.farrington import (
     ALGORITHM_VERSION,
@@ -212,6 +213,12 @@ def build_theme_monthly(con: duckdb.DuckDBPyConnection, version: str,
     """(Re)build marts.theme_monthly and marts.place_monthly; returns row and exceedance counts
     and the memo's use (`cache_hits`, `cache_misses`: distinct windows read back, computed)."""
     label = method_label(cfg)
+    # months with no delivery: their counts are unknown (NULL, a gap), not zero
+    has_loads = con.execute("select count(*) from duckdb_tables() where database_name = current_database() "
+                            "and schema_name = 'ops' "
+                            "and table_name = 'loads'").fetchall()[0][0]
+    undelivered = no_delivery_months(con) if has_loads else []
+    con.execute("create or replace temp table _undelivered as select unnest(?::varchar[]) as month", [undelivered])
     for stmt in sql.statements("marts/theme_monthly_series"):
         con.execute(stmt)
     series = con.execute("select theme, month, ward_code, count from theme_monthly_series").df()
