@@ -22,13 +22,15 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# a cell a spreadsheet would run as a formula: =, +, -, @ (or their full-width forms), perhaps
+# after any white space, control character or invisible space; or a control character
+_FORMULA = re.compile(r"^([\s\x00-\x1f\u200b\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20]|[\x00-\x1f])")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 def guard(value: object) -> object:
     """A cell value a spreadsheet will not run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    if isinstance(value, str) and _FORMULA.match(value):
         return "'" + value
     return value
 

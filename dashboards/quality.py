@@ -39,7 +39,7 @@ def link_backlog(con: duckdb.DuckDBPyConnection) -> int | None:
 def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count: int = 5) -> list[Path]:
     """Write `data-quality.html` for `month` into `out`; returns the files written."""
     p = Page("quality")
-    loads = frame(con, """select delivery_month, source, sum(rows_in) as rows_in, sum(rows_loaded) as loaded,
+    loads = frame(con, """select delivery_month, source, sum(rows_in - coalesce(rows_withheld, 0)) as rows_in, sum(rows_loaded) as loaded,
                             sum(rows_quarantined) as quarantined
                           from ops.loads where status = 'loaded' and delivery_month <= ? group by all order by 1, 2""",
                   [month])

@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from pathlib import Path
 
 import pandas as pd
 
+from dashboards.exports import guard
 from transforms.filemodes import RESTRICTED, make_dir, umask
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# a cell a spreadsheet would run as a formula: one of FORMULA_START (or its full-width form),
-# perhaps after any white space, control character or invisible space; or a control character
-_FORMULA = re.compile(r"^([\s\x00-\x1f\u200b\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20]|[\x00-\x1f])")
-
-
-def guard_text(value: object) -> object:
-    """A text that a spreadsheet would run as a formula, prefixed with a single quote."""
-    if isinstance(value, str) and _FORMULA.match(value):
-        return "'" + value
-    return value
+guard_text = guard  # the profile's exports and analysts' exports share one formula guard
 
 
 def guard_formulas(frame: pd.DataFrame) -> pd.DataFrame:

@@ -40,7 +40,7 @@ def summarise(results: list[LoadResult]) -> dict[str, int]:
     files), for run metadata and the command line."""
     out = {"files_loaded": 0, "files_unchanged": 0, "files_failed": 0, "files_waiting": 0,
            "months_no_delivery": 0,
-           "rows_in": 0, "rows_loaded": 0, "rows_quarantined": 0, "rows_superseded": 0}
+           "rows_in": 0, "rows_loaded": 0, "rows_quarantined": 0, "rows_superseded": 0, "rows_withheld": 0}
     for r in results:
         key = "months_no_delivery" if r.status == NO_DELIVERY else f"files_{r.status}"
         if key in out:
@@ -49,4 +49,5 @@ def summarise(results: list[LoadResult]) -> dict[str, int]:
         out["rows_loaded"] += r.rows_loaded
         out["rows_quarantined"] += r.rows_quarantined
         out["rows_superseded"] += r.rows_superseded
+        out["rows_withheld"] += r.rows_withheld
     return out
