@@ -3,9 +3,10 @@
 import dagster as dg
 
 from pipelines.assets import core, ingest, network, publish, themes
-from pipelines.assets.share import SHARE_AFTER_GROUPS, make_analyst_copy
+from pipelines.assets.share import make_analyst_copy
 from pipelines.checks import ASSET_CHECKS
 from pipelines.jobs import monthly_refresh
+from pipelines.plan import is_monthly, writes_warehouse
 from pipelines.resources import build_resources
 from pipelines.schedules import monthly_schedule
 from pipelines.sensors import inbox_sensor
@@ -18,8 +19,9 @@ set_process_umask()
 ASSET_MODULES = [ingest, core, themes, network, publish]
 
 _assets = dg.load_assets_from_modules(ASSET_MODULES)
-_share_deps = [k for a in _assets if isinstance(a, dg.AssetsDefinition)
-               for k in a.keys if a.group_names_by_key.get(k) in SHARE_AFTER_GROUPS]
+# the analyst copy follows every monthly asset that writes core or marts (never the pages)
+_share_deps = [k for a in _assets if isinstance(a, dg.AssetsDefinition) and writes_warehouse(a)
+               for k in a.keys if is_monthly(a, k)]
 
 defs = dg.Definitions(
     assets=[*_assets, make_analyst_copy(_share_deps)],

@@ -21,7 +21,7 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from pipelines import definitions
+from pipelines import definitions, plan
 from pipelines.resources import build_resources, connect_warehouse
 from pipelines.settings import Settings
 from transforms.filemodes import prepare_layout, set_process_umask
@@ -54,17 +54,28 @@ def _select(keys: Sequence[str]) -> list[Any]:
     return assets
 
 
+def monthly_keys() -> list[str]:
+    """What a monthly run builds (pipelines/plan.py), in definition order: the same selection as
+    the schedule's job."""
+    return plan.monthly_keys(all_assets())
+
+
+_LOADS = ("reference_data", "raw_extracts")
+
+
+def _partitioned() -> set[str]:
+    return {k.to_user_string() for a in all_assets() if a.partitions_def is not None for k in a.keys}
+
+
 def downstream_keys() -> list[str]:
-    """Unpartitioned assets that rebuild from `raw` (identity, core, marts), in definition order."""
-    return [k.to_user_string() for a in all_assets() for k in a.keys
-            if a.partitions_def is None and k.to_user_string() != "reference_data"
-            and not _on_request_only(a, k)]
+    """The monthly plan's unpartitioned assets that rebuild from `raw` (identity, core, marts,
+    the analyst copy), in definition order."""
+    return [k for k in monthly_keys() if k not in _partitioned() and k not in _LOADS]
 
 
-def _on_request_only(a: dg.AssetsDefinition, k: dg.AssetKey) -> bool:
-    """Restricted pages (analysts' edition, packs) are built when asked, never by a refresh."""
-    kinds = getattr(a, "kinds", set()) or set()
-    return a.group_names_by_key.get(k) == "restricted" and "html" in kinds
+def page_keys() -> list[str]:
+    """The monthly plan's pages: its partitioned assets besides the deliveries (the profile)."""
+    return [k for k in monthly_keys() if k in _partitioned() and k not in _LOADS]
 
 
 def materialize(keys: Sequence[str], settings: Settings, *, months: Sequence[str] | None = None,
@@ -141,15 +152,15 @@ def _refresh(settings: Settings, months: Sequence[str], publish_month: str | Non
             ("reference data", ["reference_data"], None),
             (f"deliveries {min(months)}..{max(months)} ({len(months)} months)" if months else "deliveries", ["raw_extracts"], months),
         ]
-        down = [k for k in downstream_keys() if k not in ("local_profile",)]
+        down = downstream_keys()
         if down:
             steps.append(("identity, core and marts", down, None))
         if publish_month:
-            steps.append((f"publishing the profile for {publish_month}", ["local_profile"], [publish_month]))
+            steps.append((f"publishing the profile for {publish_month}", page_keys(), [publish_month]))
         for label, keys, part in steps:
             if keys == ["raw_extracts"] and not months:
                 continue
-            if keys == ["local_profile"] and publish_month in _undelivered(settings):
+            if keys == page_keys() and publish_month in _undelivered(settings):
                 progress(f"! no delivery for {publish_month}: no profile published for it")
                 continue
             t0 = time.perf_counter()

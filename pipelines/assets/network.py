@@ -3,6 +3,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines import plan
 from pipelines.assets.ingest import WAREHOUSE_POOL
 from transforms.networks import NetworkParams, build_peer_bridge, build_peer_network
 
@@ -34,7 +35,8 @@ def peer_network(duckdb: DuckDBResource, config: NetworkConfig) -> dg.Materializ
                                           for k, v in counts.items()})
 
 
-@dg.asset(group_name="restricted", kinds={"duckdb"}, deps=["peer_network"], pool=WAREHOUSE_POOL)
+@dg.asset(group_name="network", kinds={"duckdb"}, deps=["peer_network"], pool=WAREHOUSE_POOL,
+          tags=plan.tags("monthly", "restricted"))
 def bridging_view(duckdb: DuckDBResource, config: NetworkConfig) -> dg.MaterializeResult:
     """RESTRICTED, analysts' edition only: young people whose ties reach two or more peer groups
     (marts.peer_bridge), with the groups they link. No score, no ranking; never published."""

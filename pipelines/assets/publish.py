@@ -1,6 +1,7 @@
 """Publishing assets: the monthly local profile (partners' edition) under `build/profile/YYYY-MM/`,
-and the restricted analysts' edition under `build/restricted/YYYY-MM/` (group "restricted": the
-monthly job leaves it out; it is built only when asked, `lantern publish --analysts`)."""
+and the restricted analysts' edition under `build/restricted/YYYY-MM/` (tagged `on_request`
+in pipelines/plan.py: the monthly plan leaves it out; it is built only when asked,
+`lantern publish --analysts`)."""
 
 import shutil
 from pathlib import Path
@@ -11,6 +12,7 @@ from dagster_duckdb import DuckDBResource
 from dashboards import analysts
 from dashboards.disclosure import scan_published
 from dashboards.site import build_profile
+from pipelines import plan
 from pipelines.partitions import monthly
 from pipelines.resources import LanternConfig
 from transforms.extracts.delivery import no_delivery_months
@@ -22,7 +24,8 @@ NETWORK_ASSETS = ["peer_network"]
 
 
 @dg.asset(group_name="publish", kinds={"html", "plotly"}, partitions_def=monthly,
-          deps=["raw_extracts", *MART_ASSETS], backfill_policy=dg.BackfillPolicy.single_run())
+          deps=["raw_extracts", *MART_ASSETS], backfill_policy=dg.BackfillPolicy.single_run(),
+          tags=plan.tags("monthly", "partners"))
 def local_profile(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                   lantern: LanternConfig) -> dg.MaterializeResult:
     """The monthly local profile (partners' edition) as static HTML with CSV/XLSX exports, small
@@ -50,8 +53,8 @@ def local_profile(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                                           "months_no_delivery": ", ".join(skipped)})
 
 
-@dg.asset(group_name="restricted", kinds={"html", "plotly"}, partitions_def=monthly,
-          deps=[*MART_ASSETS, *NETWORK_ASSETS])
+@dg.asset(group_name="publish", kinds={"html", "plotly"}, partitions_def=monthly,
+          deps=[*MART_ASSETS, *NETWORK_ASSETS], tags=plan.tags("on_request", "restricted"))
 def analysts_edition(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                      lantern: LanternConfig) -> dg.MaterializeResult:
     """The analysts' edition (restricted): peer network, group and place profiles, group-place

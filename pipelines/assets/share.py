@@ -9,9 +9,6 @@ from pipelines.resources import LanternConfig
 from transforms.access_log import collect
 from transforms.governance import publish_analyst_copy
 
-# Every asset that writes core or marts comes before the copy (see definitions.py).
-SHARE_AFTER_GROUPS = ("identity", "core", "marts", "network", "themes", "restricted")
-
 
 def make_analyst_copy(deps: list[dg.AssetKey]) -> dg.AssetsDefinition:
     """The analyst-copy asset, after every asset that writes core or marts."""

@@ -56,7 +56,7 @@ def test_two_month_partitioned_run(tmp_path: Path) -> None:
     """The monthly job's assets for a two-partition range in one run (single-run backfill)."""
     import duckdb
 
-    from pipelines.runs import all_assets, materialize
+    from pipelines.runs import all_assets, materialize, monthly_keys
     from pipelines.settings import load_settings
     from tests.conftest import SAMPLE
     from transforms.extracts.delivery import list_months
@@ -65,7 +65,7 @@ def test_two_month_partitioned_run(tmp_path: Path) -> None:
                       pseudonym_key="k")
     months = list_months(SAMPLE)[:2]
     keys = [k.to_user_string() for a in all_assets() for k in a.keys
-            if a.group_names_by_key.get(k) != "restricted"]
+            if k.to_user_string() in set(monthly_keys())]
     result = materialize(keys, s, months=months)
     assert result.success
     with duckdb.connect(str(s.warehouse), read_only=True) as con:
@@ -75,3 +75,28 @@ def test_two_month_partitioned_run(tmp_path: Path) -> None:
     assert inc_months and max(inc_months) <= months[-1]
     for m in months:
         assert list((s.build / "profile" / m).glob("*.html")), f"no pages for {m}"
+
+
+def test_one_plan_for_schedule_sensor_and_refresh() -> None:
+    """The schedule's job (which the inbox sensor also starts) and `lantern refresh` build the same
+    assets; visibility is a tag of its own; the analyst copy follows marts, never pages."""
+    from pipelines import plan
+    from pipelines.runs import _LOADS, all_assets, downstream_keys, page_keys
+
+    repo = defs.get_repository_def()
+    job = repo.get_job("monthly_refresh")
+    scheduled = {k.to_user_string() for k in job.asset_layer.selected_asset_keys}
+    refreshed = set(_LOADS) | set(downstream_keys()) | set(page_keys())
+    print(f"schedule builds {len(scheduled)} assets, refresh {len(refreshed)}")
+    assert scheduled == refreshed
+    assert inbox_sensor.job_name == "monthly_refresh"
+    assert repo.get_schedule_def("monthly_refresh_schedule").job_name == "monthly_refresh"
+    # the restricted network view is rebuilt monthly (it is copied to analysts); the restricted
+    # HTML edition only on request
+    assert "bridging_view" in scheduled and "analysts_edition" not in scheduled
+    by_key = {k.to_user_string(): a for a in all_assets() for k in a.keys}
+    assert by_key["bridging_view"].tags_by_key[dg.AssetKey("bridging_view")][plan.VISIBILITY_TAG] == "restricted"
+    assert all(g != "restricted" for a in all_assets() for g in a.group_names_by_key.values())
+    copy_deps = {k.to_user_string() for k in repo.asset_graph.get(dg.AssetKey("analyst_copy")).parent_keys}
+    assert "bridging_view" in copy_deps and "theme_monthly" in copy_deps
+    assert not copy_deps & {"local_profile", "analysts_edition"}
