@@ -250,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `lantern`."""
     p = argparse.ArgumentParser(prog="lantern", description="Lantern: contextual-safeguarding analytics.")
     p.add_argument("-v", "--verbose", action="store_true", help="log more")
+    p.add_argument("--debug", action="store_true", help="on a failure, show the Python traceback too")
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("refresh", help="load deliveries, rebuild the warehouse, publish the profile")
     g = r.add_mutually_exclusive_group()
@@ -363,7 +364,25 @@ def main(argv: list[str] | None = None) -> int:
             print(f"lantern: {text.splitlines()[0]}\n  {hint}; nothing was half-written "
                   "(each step is one transaction).", file=sys.stderr)
             return 4
-        raise
+        if args.debug:
+            raise
+        print(f"lantern: {failure_message(exc)}\n  (run again with --debug to see where it failed)",
+              file=sys.stderr)
+        return 1
+
+
+def failure_message(exc: BaseException) -> str:
+    """The message of the error that caused a failure: Dagster's wrappers (a step error around
+    the asset's own exception, a `Failure` with a description) are unwrapped to the first cause."""
+    seen: set[int] = set()
+    while id(exc) not in seen:
+        seen.add(id(exc))
+        inner = getattr(exc, "user_exception", None) or exc.__cause__
+        if inner is None:
+            break
+        exc = inner
+    text = getattr(exc, "description", None) or str(exc) or type(exc).__name__
+    return " ".join(str(text).split())[:600]
 
 
 if __name__ == "__main__":

@@ -136,6 +136,16 @@ def _undelivered(settings: Settings) -> list[str]:
         return no_delivery_months(con)
 
 
+def mark_interrupted(con: Any) -> int:
+    """Runs still 'running' when a refresh starts were ended by a kill or a crash (the caller holds
+    the refresh lock, so none is alive): mark them failed. Returns how many."""
+    n = con.execute("SELECT count(*) FROM ops.runs WHERE status = 'running'").fetchall()[0][0]
+    con.execute("UPDATE ops.runs SET status = 'failed', finished_at = coalesce(finished_at, now()), "
+                "message = 'interrupted: the process ended before the run finished (marked at the next start)' "
+                "WHERE status = 'running'")
+    return int(n)
+
+
 def _refresh(settings: Settings, months: Sequence[str], publish_month: str | None,
              progress: Callable[[str], None], timings: dict[str, float] | None = None) -> str:
     run_id = uuid.uuid4().hex[:12]
@@ -144,6 +154,7 @@ def _refresh(settings: Settings, months: Sequence[str], publish_month: str | Non
     clear_work(settings.work)  # what a killed run left (scoring databases hold names)
     with connect_warehouse(str(settings.warehouse)) as con:
         bootstrap(con)
+        mark_interrupted(con)
         con.execute("INSERT INTO ops.runs VALUES (?, 'refresh', ?, now(), NULL, 'running', NULL)",
                     [run_id, ",".join(months)])
     status, message = "failed", ""
