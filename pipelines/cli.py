@@ -164,27 +164,54 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+# the current load of each file: not replaced by a later delivery of the same file
+_CURRENT = "status = 'loaded' AND replaced_by_load IS NULL"
+# refusals (and files waiting on one) not followed by a load of the same file
+_OPEN_REFUSALS = """
+    SELECT source_file, arg_max(message, load_id), arg_max(status, load_id), max(delivery_month)
+    FROM ops.loads l WHERE status IN ('failed', 'waiting') AND NOT EXISTS (
+        SELECT 1 FROM ops.loads k WHERE k.source = l.source AND k.source_file = l.source_file
+        AND k.status = 'loaded' AND k.load_id > l.load_id)
+    GROUP BY source, source_file ORDER BY min(load_id)"""
+
+
 def _print_status(con: duckdb.DuckDBPyConnection) -> None:
-    print("Loads by month (files loaded / failed, rows loaded / quarantined / withheld by an erasure):")
+    refused = con.execute(_OPEN_REFUSALS).fetchall()
+    open_by_month: dict[str, int] = {}
+    for r in refused:
+        open_by_month[r[3]] = open_by_month.get(r[3], 0) + 1
+    print("Loads by month (files loaded / refused, rows loaded / quarantined / withheld by an erasure):")
     for r in con.execute(
-            "SELECT delivery_month, count(*) FILTER (WHERE status='loaded'), count(*) FILTER (WHERE status='failed'), "
-            "coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0), coalesce(sum(rows_withheld), 0), "
-            "bool_or(status = 'no_delivery') FROM ops.loads GROUP BY 1 ORDER BY 1").fetchall():
-        if r[6] and not r[1] and not r[2]:
+            f"SELECT delivery_month, count(*) FILTER (WHERE {_CURRENT}), "
+            f"coalesce(sum(rows_loaded) FILTER (WHERE {_CURRENT}), 0), "
+            f"coalesce(sum(rows_quarantined) FILTER (WHERE {_CURRENT}), 0), "
+            f"coalesce(sum(rows_withheld) FILTER (WHERE {_CURRENT}), 0), "
+            "bool_or(status = 'no_delivery'), count(*) FILTER (WHERE replaced_by_load IS NOT NULL) "
+            "FROM ops.loads GROUP BY 1 ORDER BY 1").fetchall():
+        failed = open_by_month.get(r[0], 0)
+        if r[5] and not r[1] and not failed:
             print(f"  {r[0]}  no delivery (the month folder holds no extract files; no profile is published)")
             continue
-        print(f"  {r[0]}  files {r[1]:>2} / {r[2]}  rows {r[3]:>7} / {r[4]} / {r[5]}")
-    print("Quarantine by source and rule:")
-    for r in con.execute("SELECT source, unnest(rules) AS rule, count(*) FROM ops.quarantine GROUP BY 1, 2 ORDER BY 1, 3 DESC").fetchall():
+        resent = f"  ({r[6]} earlier version(s) of re-sent files replaced)" if r[6] else ""
+        print(f"  {r[0]}  files {r[1]:>2} / {failed}  rows {r[2]:>7} / {r[3]} / {r[4]}{resent}")
+    print("Quarantine by source and rule (current loads):")
+    for r in con.execute("SELECT source, unnest(rules) AS rule, count(*) FROM ops.quarantine "
+                         "WHERE replaced_by_load IS NULL GROUP BY 1, 2 ORDER BY 1, 3 DESC").fetchall():
         print(f"  {r[0]:<24} {r[1]:<28} {r[2]}")
-    withheld = con.execute("SELECT coalesce(sum(rows_withheld), 0) FROM ops.loads").fetchall()[0][0]
+    withheld = con.execute(f"SELECT coalesce(sum(rows_withheld), 0) FROM ops.loads WHERE {_CURRENT}").fetchall()[0][0]
     if withheld:
         print(f"Rows withheld by an erasure (re-sent records of erased persons, not loaded): {withheld}")
     pending = con.execute("SELECT count(*) FROM ops.erasure_pending").fetchall()[0][0]
     if pending:
         print(f"! {pending} erasure(s) started and not complete: run `lantern erase` again to complete them")
-    for r in con.execute("SELECT source_file, message FROM ops.loads WHERE status='failed' ORDER BY load_id").fetchall():
-        print(f"  refused {r[0]}: {r[1]}")
+    for f, message, status, _month in refused:
+        print(f"  {'refused' if status == 'failed' else 'waiting'} {f}: {message}")
+    resolved = con.execute(
+        "SELECT count(DISTINCT source_file) FROM ops.loads l WHERE status IN ('failed', 'waiting') AND EXISTS ("
+        "SELECT 1 FROM ops.loads k WHERE k.source = l.source AND k.source_file = l.source_file "
+        "AND k.status = 'loaded' AND k.load_id > l.load_id)").fetchall()[0][0]
+    if resolved:
+        print(f"  ({resolved} earlier refusal(s) resolved: the file loaded since)")
 
 
 def _cmd_sql(args: argparse.Namespace) -> int:

@@ -7,7 +7,8 @@ import duckdb
 from transforms.extracts.vocab import RISK_FACTORS, VULNERABILITY_FACTORS
 from transforms.warehouse import run_models
 
-BASE_MARTS = ("marts/person_link", "marts/incident", "marts/involvement", "marts/person")
+BASE_MARTS = ("marts/person_link", "marts/incident", "marts/involvement", "marts/person",
+              "marts/public_crime_monthly")
 
 
 def build_base_marts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

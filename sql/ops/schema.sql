@@ -115,3 +115,7 @@ create table if not exists ops.erasure_pending (
   stage varchar
 );
 comment on table ops.erasure_pending is 'Erasures started and not yet complete (rebuild, files, warehouse rewrite); the next lantern erase completes them. Holds no identity.';
+alter table ops.loads add column if not exists replaced_by_load bigint;
+comment on column ops.loads.replaced_by_load is 'Set when the same file (same source, same place in the inbox) was delivered again with other bytes and loaded: the later load. Counts of a month read only loads not replaced; the earlier load''s rows are kept (raw history, quarantine).';
+alter table ops.quarantine add column if not exists replaced_by_load bigint;
+comment on column ops.quarantine.replaced_by_load is 'Set when the file that brought the row was re-sent and loaded again (the later load): the row is kept, and no longer counted as this month''s quarantine.';

@@ -39,3 +39,43 @@ def test_police_uk_street_files_load_whole_and_reconcile() -> None:
     again = load_public_context(con, FOLDER, load_profiles(None))
     assert all(r.status == "unchanged" for r in again)
     assert con.execute("SELECT count(*) FROM raw.police_uk_street").fetchall()[0][0] == got
+
+
+@pytest.mark.skipif(not FOLDER.exists(), reason="shared police.uk data not present")
+def test_a_street_file_re_sent_in_a_later_month_replaces_and_reaches_the_analyst_copy(tmp_path) -> None:
+    """The 2021-12 file delivered again in the 2022-01 folder: each police.uk record once (keyed by
+    its Crime ID; rows without one by the file's name), counted in the public-context mart, which
+    the analyst copy carries."""
+    import shutil
+
+    from transforms.extracts.delivery import load_delivery
+    from transforms.governance import publish_analyst_copy
+    from transforms.warehouse import run_models
+
+    inbox = tmp_path / "inbox"
+    dec = FOLDER / "2021-12-city-of-london-street.csv"
+    (inbox / "2021-12").mkdir(parents=True)
+    (inbox / "2022-01").mkdir()
+    shutil.copy(dec, inbox / "2021-12" / dec.name)
+    shutil.copy(dec, inbox / "2022-01" / dec.name)  # re-sent, unchanged, in a later folder
+    with dec.open(encoding="utf-8-sig", newline="") as fh:
+        rows = sum(1 for _ in csv.reader(fh)) - 1
+    con = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    bootstrap(con)
+    profiles = load_profiles(None)
+    first = load_delivery(con, inbox, "2021-12", profiles)
+    second = load_delivery(con, inbox, "2022-01", profiles)
+    assert [r.status for r in first + second] == ["loaded", "loaded"]
+    got = con.execute("SELECT count(*) FROM raw.police_uk_street").fetchall()[0][0]
+    moved = con.execute("SELECT count(*) FROM raw.police_uk_street_history").fetchall()[0][0]
+    print(f"\n2021-12 file: {rows} rows; loaded twice -> {got} current, {moved} in history")
+    assert got + second[0].rows_quarantined == rows and got == first[0].rows_loaded
+    assert moved == first[0].rows_loaded  # nothing lost: the first copy's rows are history
+    run_models(con, ("marts/public_crime_monthly",))
+    assert con.execute("SELECT sum(crimes) FROM marts.public_crime_monthly").fetchall()[0][0] == got
+    target = tmp_path / "build" / "analyst" / "lantern.duckdb"
+    target.parent.mkdir(parents=True)
+    publish_analyst_copy(con, target)
+    con.close()
+    with duckdb.connect(str(target), read_only=True) as copy:
+        assert copy.execute("SELECT sum(crimes) FROM marts.public_crime_monthly").fetchall()[0][0] == got

@@ -56,6 +56,9 @@ class Source:
     references: tuple[Reference, ...] = field(default_factory=tuple)
     person_bearing: bool = False
     description: str = ""
+    #: for keyless public files: a column whose value, where present, identifies a record across
+    #: files (a re-sent record replaces the earlier one wherever it was delivered)
+    record_id: str | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -217,6 +220,7 @@ POLICE_UK_STREET = Source(
         _c("last_outcome_category"), _c("context"),
     ),
     description="data.police.uk street-level crime: public neighbourhood context",
+    record_id="crime_id",
 )
 
 # Load order within a delivery: targets of references first.

@@ -12,7 +12,7 @@ import duckdb
 
 import sql
 from transforms.extracts.contract import POLICE_UK_STREET, SOURCES
-from transforms.extracts.load import LoadResult, load_file
+from transforms.extracts.load import LoadResult, load_file, record_waiting
 from transforms.extracts.profiles import Profile
 from transforms.extracts.reader import ExtractError
 
@@ -111,9 +111,9 @@ def load_delivery(con: duckdb.DuckDBPyConnection, inbox: Path, month: str,
             blocked = [r.target for r in source.references if r.target in failed_sources]
             rel = f"{month}/{path.name}" + (f"#{profile.sheet}" if profile.sheet else "")
             if blocked:
-                results.append(LoadResult(source.name, rel, "waiting",
-                                          message=f"not loaded: {blocked[0]} of this delivery failed; "
-                                                  "fix that file and refresh again"))
+                msg = f"not loaded: {blocked[0]} of this delivery failed; fix that file and refresh again"
+                lid = record_waiting(con, source, rel, month, run_id, msg)
+                results.append(LoadResult(source.name, rel, "waiting", load_id=lid, message=msg))
                 continue
             res = load_file(con, path, source, profile, delivery_month=month, source_file=rel,
                             run_id=run_id, secret=secret)

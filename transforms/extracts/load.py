@@ -59,11 +59,16 @@ def _supersede(con: duckdb.DuckDBPyConnection, source: Source, load_id: int) -> 
     """Move all but the newest version of each key touched by this load to history."""
     table = f"raw.{source.name}"
     if not source.key:
-        # keyless public files: a re-sent file replaces the rows an earlier load of it brought
+        # keyless public files: a re-sent file replaces the rows an earlier load of a file of the
+        # same name brought, whichever month folder it came in; rows with a record id (police.uk's
+        # Crime ID) also replace earlier rows with that id from any file
+        same_file = ("regexp_extract(source_file, '[^/#]+$') = (SELECT regexp_extract(source_file, '[^/#]+$') "
+                     "FROM ops.loads WHERE load_id = $load)")
+        by_id = (f" OR ({_q(source.record_id)} IS NOT NULL AND {_q(source.record_id)} IN "
+                 f"(SELECT {_q(source.record_id)} FROM {table} WHERE load_id = $load))") if source.record_id else ""
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE _losers AS SELECT load_id, row_number FROM {table} "
-            f"WHERE source_file = (SELECT source_file FROM ops.loads WHERE load_id = ?) "
-            f"AND load_id <> ?", [load_id, load_id])
+            f"WHERE load_id <> $load AND ({same_file}{by_id})", {"load": load_id})
     else:
         key = ", ".join(_q(k) for k in source.key)
         con.execute(
@@ -83,6 +88,28 @@ def _supersede(con: duckdb.DuckDBPyConnection, source: Source, load_id: int) -> 
             f"WHERE r.load_id = l.load_id AND r.row_number = l.row_number")
     con.execute("DROP TABLE _losers")
     return n
+
+
+def _replace_earlier_loads(con: duckdb.DuckDBPyConnection, source: str, source_file: str, load_id: int) -> None:
+    """A file delivered again (same source, same place, other bytes) replaces its earlier loads:
+    they and their quarantined rows are marked, kept, and no longer counted as the month's."""
+    p = {"source": source, "file": source_file, "load": load_id}
+    con.execute("UPDATE ops.quarantine SET replaced_by_load = $load WHERE replaced_by_load IS NULL AND load_id IN "
+                "(SELECT load_id FROM ops.loads WHERE source = $source AND source_file = $file AND status = 'loaded' "
+                "AND load_id <> $load)", p)
+    con.execute("UPDATE ops.loads SET replaced_by_load = $load WHERE source = $source AND source_file = $file "
+                "AND status = 'loaded' AND load_id <> $load AND replaced_by_load IS NULL", p)
+
+
+def record_waiting(con: duckdb.DuckDBPyConnection, source: Source, rel: str, month: str | None,
+                   run_id: str | None, message: str) -> int:
+    """Record a file not loaded because a file it refers to failed (status `waiting`)."""
+    load_id = int(con.execute("SELECT nextval('ops.load_seq')").fetchall()[0][0])
+    con.execute(
+        "INSERT INTO ops.loads (load_id, run_id, source, source_file, delivery_month, "
+        "status, message, started_at, finished_at) VALUES (?, ?, ?, ?, ?, 'waiting', ?, now(), now())",
+        [load_id, run_id, source.name, rel, month, message])
+    return load_id
 
 
 def _record_failure(con: duckdb.DuckDBPyConnection, source: Source, rel: str, month: str | None,
@@ -198,6 +225,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profil
             f"SELECT count(*) FILTER (WHERE len(rules) = 0), count(*) FILTER (WHERE len(rules) > 0) FROM {typed}"
         ).fetchall()[0]
         superseded = _supersede(con, source, load_id)
+        _replace_earlier_loads(con, source.name, source_file, load_id)
         con.execute(
             "UPDATE ops.loads SET rows_loaded = ?, rows_quarantined = ?, rows_superseded = ?, rows_withheld = ?, "
             "status = 'loaded', finished_at = now() WHERE load_id = ?",
