@@ -16,10 +16,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-)
 
 from pipelines import definitions, plan
 from pipelines.resources import build_resources, connect_warehouse
@@ -29,6 +25,11 @@ from transforms.governance import clear_work
 from transforms.warehouse import bootstrap
 
 logger = logging.getLogger(__name__)
+
+# A run over a range of partitions (a single-run backfill) is asked for with Dagster's documented
+# run tags; the names are spelled here rather than imported from Dagster's private modules.
+ASSET_PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
+ASSET_PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 _QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 

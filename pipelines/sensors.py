@@ -5,12 +5,12 @@ whose files are new or changed since the last tick, with a run key that changes 
 """
 
 import json
-import os
 from pathlib import Path
 
 import dagster as dg
 
 from pipelines.jobs import monthly_refresh
+from pipelines.settings import load_settings
 from transforms.extracts.delivery import MONTH_RE
 
 
@@ -31,7 +31,7 @@ def scan_inbox(inbox: Path) -> dict[str, float]:
            default_status=dg.DefaultSensorStatus.RUNNING)
 def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     """Start the refresh of any month whose delivery folder arrived or changed."""
-    inbox = Path(os.environ.get("LANTERN_INBOX", "data/sample"))
+    inbox = load_settings().inbox
     seen = json.loads(context.cursor) if context.cursor else {}
     now = scan_inbox(inbox)
     changed = sorted({k.split("/")[0] for k, m in now.items() if seen.get(k) != m})

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from transforms.filemodes import RESTRICTED, make_dir, umask
+from transforms.sqlrun import transaction
 
 FINAL = {"ok", "refused", "failed"}
 STALE_AFTER = timedelta(days=1)
@@ -90,8 +91,7 @@ def collect(con: duckdb.DuckDBPyConnection, spool: Path, now: datetime | None = 
         done.append(path)
     if not rows:
         return 0
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("CREATE OR REPLACE TEMP TABLE _spool (query_id VARCHAR, accessed_at TIMESTAMP, user_name VARCHAR, "
                     "kind VARCHAR, query VARCHAR, outcome VARCHAR, row_count BIGINT, target VARCHAR, message VARCHAR)")
         con.executemany("INSERT INTO _spool VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -100,10 +100,6 @@ def collect(con: duckdb.DuckDBPyConnection, spool: Path, now: datetime | None = 
             "SELECT accessed_at, user_name, kind, query, row_count, target, query_id, outcome, message FROM _spool s "
             "WHERE NOT EXISTS (SELECT 1 FROM ops.access_log a WHERE a.query_id = s.query_id)").fetchall()[0][0]
         con.execute("DROP TABLE _spool")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     for path in done:
         path.unlink(missing_ok=True)
     return int(added)

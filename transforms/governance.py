@@ -27,6 +27,7 @@ import sql
 from transforms.extracts.contract import SOURCE_BY_NAME, SOURCES, Source
 from transforms.extracts.load import NAME_WORD
 from transforms.filemodes import RESTRICTED, umask
+from transforms.sqlrun import ident, literal, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +75,7 @@ def purge(con: duckdb.DuckDBPyConnection, as_of: date, retention: dict[str, int]
     """Delete raw records (current and history) older than their source's retention; returns rows removed."""
     _ensure_ops(con)
     removed: dict[str, int] = {}
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for source, expr in EVENT_DATE.items():
             months = retention[source]
             cutoff = f"(CAST(? AS DATE) - INTERVAL {int(months)} MONTH)"
@@ -99,10 +99,6 @@ def purge(con: duckdb.DuckDBPyConnection, as_of: date, retention: dict[str, int]
         for source, n in removed.items():
             con.execute("INSERT INTO ops.purges VALUES (now(), ?, ?, ?, ?)",
                         [as_of, source, retention.get(source), n])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return removed
 
 
@@ -266,101 +262,97 @@ def erase(con: duckdb.DuckDBPyConnection, ident: Identity, *, secret: str, user:
     p = {"secret": secret}
     deleted, touched = 0, set()
     by_source: dict[str, int] = {}
-    con.execute("BEGIN TRANSACTION")
     try:
-        # tombstones first: the keyed hashes of every record and agency ID, and of the name words
-        con.execute(f"INSERT OR IGNORE INTO ops.erasure_tombstone SELECT {record_tomb_sql('source', 'source_key')}, "
-                    "now() FROM _erase", p)
-        for agency, aid in ident.agency_ids:
-            con.execute(f"INSERT OR IGNORE INTO ops.erasure_tombstone SELECT {agency_tomb_sql(agency, '$id')}, now()",
-                        p | {"id": aid})
-        for w in ident.names:
-            con.execute(f"INSERT OR IGNORE INTO ops.erasure_name_tombstone SELECT {name_tomb_sql('$w')}, now()",
-                        p | {"w": w})
-        for s in SOURCES:
-            if not s.person_bearing:
-                continue
-            for suffix in ("", "_history"):
-                n = con.execute(f"DELETE FROM raw.{s.name}{suffix} WHERE {_key_sql(s)} IN "
-                                f"(SELECT source_key FROM _erase WHERE source = ?)", [s.name]).fetchall()[0][0]
-                if n:
-                    deleted += int(n)
-                    by_source[s.name] = by_source.get(s.name, 0) + int(n)
-                    touched.add(f"raw.{s.name}{suffix}")
-            agency_col = AGENCY_ID.get(s.name)
-            ids = [i for a, i in ident.agency_ids if agency_col and a == agency_col[0]]
-            if agency_col and ids:  # records of theirs that identity did not link, by agency ID
+        with transaction(con):
+            # tombstones first: the keyed hashes of every record and agency ID, and of the name words
+            con.execute(f"INSERT OR IGNORE INTO ops.erasure_tombstone SELECT {record_tomb_sql('source', 'source_key')}, "
+                        "now() FROM _erase", p)
+            for agency, aid in ident.agency_ids:
+                con.execute(f"INSERT OR IGNORE INTO ops.erasure_tombstone SELECT {agency_tomb_sql(agency, '$id')}, now()",
+                            p | {"id": aid})
+            for w in ident.names:
+                con.execute(f"INSERT OR IGNORE INTO ops.erasure_name_tombstone SELECT {name_tomb_sql('$w')}, now()",
+                            p | {"w": w})
+            for s in SOURCES:
+                if not s.person_bearing:
+                    continue
                 for suffix in ("", "_history"):
-                    n = con.execute(f'DELETE FROM raw.{s.name}{suffix} WHERE "{agency_col[1]}" IN '
-                                    "(SELECT unnest(?::VARCHAR[]))", [ids]).fetchall()[0][0]
+                    n = con.execute(f"DELETE FROM raw.{s.name}{suffix} WHERE {_key_sql(s)} IN "
+                                    f"(SELECT source_key FROM _erase WHERE source = ?)", [s.name]).fetchall()[0][0]
+                    if n:
+                        deleted += int(n)
+                        by_source[s.name] = by_source.get(s.name, 0) + int(n)
+                        touched.add(f"raw.{s.name}{suffix}")
+                agency_col = AGENCY_ID.get(s.name)
+                ids = [i for a, i in ident.agency_ids if agency_col and a == agency_col[0]]
+                if agency_col and ids:  # records of theirs that identity did not link, by agency ID
+                    for suffix in ("", "_history"):
+                        n = con.execute(f'DELETE FROM raw.{s.name}{suffix} WHERE "{agency_col[1]}" IN '
+                                        "(SELECT unnest(?::VARCHAR[]))", [ids]).fetchall()[0][0]
+                        deleted += int(n)
+                        by_source[s.name] = by_source.get(s.name, 0) + int(n)
+            # their MAP cells go with their assessments; mentions of them in others' records go too
+            for suffix in ("", "_history"):
+                n = con.execute(f"DELETE FROM raw.map_assessment_cells{suffix} WHERE assessment_id IN "
+                                "(SELECT source_key FROM _erase WHERE source = 'map_assessments') OR assessment_id NOT IN "
+                                "(SELECT assessment_id FROM raw.map_assessments UNION ALL "
+                                "SELECT assessment_id FROM raw.map_assessments_history)").fetchall()[0][0]
+                deleted += int(n)
+                by_source["map_assessment_cells"] = by_source.get("map_assessment_cells", 0) + int(n)
+                if child_ids:
+                    for source, col in CHILD_LISTS.items():
+                        con.execute(f"UPDATE raw.{source}{suffix} SET {col} = list_filter({col}, "
+                                    "lambda c: NOT list_contains(?::VARCHAR[], c)) WHERE "
+                                    f"list_has_any({col}, ?::VARCHAR[])", [child_ids, child_ids])
+                if ident.names:
+                    rx = regex_words(ident.names)
+                    for source, cols in FREE_TEXT.items():
+                        for col in cols:
+                            con.execute(f'UPDATE raw.{source}{suffix} SET "{col}" = {redact_sql(chr(34) + col + chr(34))} '
+                                        f'WHERE regexp_matches("{col}", $rx)', {"rx": rx, "rep": REDACT_REP})
+            # quarantined copies of their rows; their names in other quarantined rows
+            for s in SOURCES:
+                if s.person_bearing:
+                    keyexpr = " || '|' || ".join(f"json_extract_string(record, '$.{k}')" for k in s.key)
+                    n = con.execute(f"DELETE FROM ops.quarantine WHERE source = ? AND {keyexpr} IN "
+                                    "(SELECT source_key FROM _erase WHERE source = ?)", [s.name, s.name]).fetchall()[0][0]
                     deleted += int(n)
-                    by_source[s.name] = by_source.get(s.name, 0) + int(n)
-        # their MAP cells go with their assessments; mentions of them in others' records go too
-        for suffix in ("", "_history"):
-            n = con.execute(f"DELETE FROM raw.map_assessment_cells{suffix} WHERE assessment_id IN "
-                            "(SELECT source_key FROM _erase WHERE source = 'map_assessments') OR assessment_id NOT IN "
-                            "(SELECT assessment_id FROM raw.map_assessments UNION ALL "
-                            "SELECT assessment_id FROM raw.map_assessments_history)").fetchall()[0][0]
-            deleted += int(n)
-            by_source["map_assessment_cells"] = by_source.get("map_assessment_cells", 0) + int(n)
-            if child_ids:
-                for source, col in CHILD_LISTS.items():
-                    con.execute(f"UPDATE raw.{source}{suffix} SET {col} = list_filter({col}, "
-                                "lambda c: NOT list_contains(?::VARCHAR[], c)) WHERE "
-                                f"list_has_any({col}, ?::VARCHAR[])", [child_ids, child_ids])
-            if ident.names:
-                rx = regex_words(ident.names)
-                for source, cols in FREE_TEXT.items():
-                    for col in cols:
-                        con.execute(f'UPDATE raw.{source}{suffix} SET "{col}" = {redact_sql(chr(34) + col + chr(34))} '
-                                    f'WHERE regexp_matches("{col}", $rx)', {"rx": rx, "rep": REDACT_REP})
-        # quarantined copies of their rows; their names in other quarantined rows
-        for s in SOURCES:
-            if s.person_bearing:
-                keyexpr = " || '|' || ".join(f"json_extract_string(record, '$.{k}')" for k in s.key)
-                n = con.execute(f"DELETE FROM ops.quarantine WHERE source = ? AND {keyexpr} IN "
-                                "(SELECT source_key FROM _erase WHERE source = ?)", [s.name, s.name]).fetchall()[0][0]
+            needles = ident.needles()
+            if needles:
+                rx = "(?i)(" + "|".join(re.escape(w) for w in needles) + ")"
+                con.execute("UPDATE ops.quarantine SET record = CAST(regexp_replace(CAST(record AS VARCHAR), ?, ?, 'g') AS JSON) "
+                            "WHERE regexp_matches(CAST(record AS VARCHAR), ?)", [rx, "[erased]", rx])
+                # who looked them up stays; what identified them goes
+                for col in ("query", "target", "message"):
+                    con.execute(f"UPDATE ops.access_log SET {col} = regexp_replace({col}, ?, '[erased]', 'g') "
+                                f"WHERE regexp_matches({col}, ?)", [rx, rx])
+            # identity and any other table keyed by (source, source_key) or person_key
+            for table in _tables_with(con, ("core", "marts", "raw"), "source_key"):
+                columns = {c for (c,) in con.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+                    "AND schema_name || '.' || table_name = ?", [table]).fetchall()}
+                if "source" in columns:
+                    n = con.execute(f"DELETE FROM {table} WHERE (source, source_key) IN "
+                                    "(SELECT (source, source_key) FROM _erase)").fetchall()[0][0]
+                    deleted += int(n)
+                    touched.add(table)
+            if _has_table(con, "core", "link_review"):
+                n = con.execute("DELETE FROM core.link_review WHERE (source_l, source_key_l) IN (SELECT (source, source_key) "
+                                "FROM _erase) OR (source_r, source_key_r) IN (SELECT (source, source_key) FROM _erase)"
+                                ).fetchall()[0][0]
                 deleted += int(n)
-        needles = ident.needles()
-        if needles:
-            rx = "(?i)(" + "|".join(re.escape(w) for w in needles) + ")"
-            con.execute("UPDATE ops.quarantine SET record = CAST(regexp_replace(CAST(record AS VARCHAR), ?, ?, 'g') AS JSON) "
-                        "WHERE regexp_matches(CAST(record AS VARCHAR), ?)", [rx, "[erased]", rx])
-            # who looked them up stays; what identified them goes
-            for col in ("query", "target", "message"):
-                con.execute(f"UPDATE ops.access_log SET {col} = regexp_replace({col}, ?, '[erased]', 'g') "
-                            f"WHERE regexp_matches({col}, ?)", [rx, rx])
-        # identity and any other table keyed by (source, source_key) or person_key
-        for table in _tables_with(con, ("core", "marts", "raw"), "source_key"):
-            columns = {c for (c,) in con.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
-                "AND schema_name || '.' || table_name = ?", [table]).fetchall()}
-            if "source" in columns:
-                n = con.execute(f"DELETE FROM {table} WHERE (source, source_key) IN "
-                                "(SELECT (source, source_key) FROM _erase)").fetchall()[0][0]
-                deleted += int(n)
-                touched.add(table)
-        if _has_table(con, "core", "link_review"):
-            n = con.execute("DELETE FROM core.link_review WHERE (source_l, source_key_l) IN (SELECT (source, source_key) "
-                            "FROM _erase) OR (source_r, source_key_r) IN (SELECT (source, source_key) FROM _erase)"
-                            ).fetchall()[0][0]
-            deleted += int(n)
-        if ident.person_key is not None:
-            for table in _tables_with(con, ("core", "marts"), "person_key"):
-                n = con.execute(f"DELETE FROM {table} WHERE person_key = ?", [ident.person_key]).fetchall()[0][0]
-                deleted += int(n)
-                touched.add(table)
-        dropped = drop_caches(con)  # memos may hold the person_key: rebuilt on the next refresh
-        touched.update(f"cache table {i}" for i in range(dropped))
-        con.execute("INSERT INTO ops.erasures VALUES (now(), ?, ?, ?, ?)",
-                    [user, requested_source, len(ident.records), len(touched)])
-        for name, n in sorted(by_source.items()):
-            con.execute("INSERT INTO ops.rows_removed VALUES (now(), 'erasure', ?, ?)", [name, n])
-        con.execute("INSERT INTO ops.erasure_pending VALUES (?, now(), 'rebuild')", [uuid.uuid4().hex])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+            if ident.person_key is not None:
+                for table in _tables_with(con, ("core", "marts"), "person_key"):
+                    n = con.execute(f"DELETE FROM {table} WHERE person_key = ?", [ident.person_key]).fetchall()[0][0]
+                    deleted += int(n)
+                    touched.add(table)
+            dropped = drop_caches(con)  # memos may hold the person_key: rebuilt on the next refresh
+            touched.update(f"cache table {i}" for i in range(dropped))
+            con.execute("INSERT INTO ops.erasures VALUES (now(), ?, ?, ?, ?)",
+                        [user, requested_source, len(ident.records), len(touched)])
+            for name, n in sorted(by_source.items()):
+                con.execute("INSERT INTO ops.rows_removed VALUES (now(), 'erasure', ?, ?)", [name, n])
+            con.execute("INSERT INTO ops.erasure_pending VALUES (?, now(), 'rebuild')", [uuid.uuid4().hex])
     finally:
         con.execute("DROP TABLE IF EXISTS _erase")
     return Erasure(ident.person_key, len(ident.records), deleted, len(touched))
@@ -462,11 +454,11 @@ def _publish_analyst_copy(con: duckdb.DuckDBPyConnection, target: Path,
             name = f"{schema}.{table}"
             con.execute(f"CREATE TABLE analyst.{name} AS SELECT * FROM {name}")
             if comment:
-                con.execute(f"COMMENT ON TABLE analyst.{name} IS ?".replace("?", "'" + comment.replace("'", "''") + "'"))
+                con.execute(f"COMMENT ON TABLE analyst.{name} IS {literal(comment)}")
             for col, ccomment in con.execute(
                     "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = current_database() "
                     "AND schema_name = ? AND table_name = ? AND comment IS NOT NULL", [schema, table]).fetchall():
-                con.execute(f'COMMENT ON COLUMN analyst.{name}."{col}" IS ' + "'" + ccomment.replace("'", "''") + "'")
+                con.execute(f"COMMENT ON COLUMN analyst.{name}.{ident(col)} IS {literal(ccomment)}")
             counts[name] = int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
             con.execute(f"COPY {name} TO '{parquet_tmp / (name + '.parquet')}' (FORMAT parquet)")
     finally:

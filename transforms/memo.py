@@ -29,6 +29,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from transforms.sqlrun import literal
 from transforms.warehouse import run_models
 
 logger = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ class MemoTable:
         con.execute("create schema if not exists cache")
         cols = ", ".join(f"{c} {t}" for c, t in (("key", "varchar not null"), *self.columns))
         con.execute(f"create table if not exists {self.qualified} ({cols})")
-        con.execute(f"comment on table {self.qualified} is " + "'" + self.comment.replace("'", "''") + "'")
+        con.execute(f"comment on table {self.qualified} is {literal(self.comment)}")
 
     def fetch(self, con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> list[tuple[Any, ...]]:
         """Rows (`key` first, then the result columns) of the given keys, in one query."""

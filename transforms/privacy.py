@@ -15,15 +15,15 @@ from dataclasses import dataclass
 
 import duckdb
 
+from transforms.extracts.contract import SOURCE_BY_NAME
 from transforms.extracts.vocab import VOCABULARIES
 
 logger = logging.getLogger(__name__)
 
-FORBIDDEN_COLUMNS = frozenset({
-    "forename", "surname", "dob", "date_of_birth", "postcode", "home_postcode", "mo_text", "note",
-    "location_name", "found_location_name", "context_detail", "named_locations", "child_id", "upn",
-    "police_nominal_id",
-})
+#: Columns that must never appear outside `raw`: the extract contract's personal columns (its one
+#: list: `Column.personal`), under any source's name for them.
+FORBIDDEN_COLUMNS = frozenset(
+    {c.name for s in SOURCE_BY_NAME.values() for c in s.columns if c.personal} | {"date_of_birth"})
 
 
 @dataclass(frozen=True)

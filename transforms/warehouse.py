@@ -9,6 +9,7 @@ import pandas as pd
 
 import sql
 from transforms.extracts.contract import SOURCE_BY_NAME, Source
+from transforms.sqlrun import execute, literal, model_order, transaction
 
 _RAW_META = (
     ("delivery_month", "VARCHAR", "Month of the delivery folder the row came in (YYYY-MM)."),
@@ -20,10 +21,6 @@ _HISTORY_META = (
     ("superseded_by_load", "BIGINT", "The load that re-sent this record and replaced this version."),
     ("superseded_at", "TIMESTAMP", "When this version was replaced."),
 )
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def raw_ddl(source: Source) -> list[str]:
@@ -39,8 +36,8 @@ def raw_ddl(source: Source) -> list[str]:
         all_cols = cols + list(extra)
         body = ", ".join(f'"{n}" {t}' for n, t, _ in all_cols)
         out.append(f"CREATE TABLE IF NOT EXISTS raw.{table} ({body})")
-        out.append(f"COMMENT ON TABLE raw.{table} IS {_lit(what + ' Personal data: pipeline only.')}")
-        out.extend(f'COMMENT ON COLUMN raw.{table}."{n}" IS {_lit(c)}' for n, _, c in all_cols)
+        out.append(f"COMMENT ON TABLE raw.{table} IS {literal(what + ' Personal data: pipeline only.')}")
+        out.extend(f'COMMENT ON COLUMN raw.{table}."{n}" IS {literal(c)}' for n, _, c in all_cols)
     return out
 
 
@@ -56,25 +53,21 @@ def bootstrap(con: duckdb.DuckDBPyConnection) -> None:
 def run_models(con: duckdb.DuckDBPyConnection, models: Sequence[str],
                frames: Mapping[str, pd.DataFrame] | None = None,
                params: Mapping[str, object] | None = None, then: Sequence[str] = ()) -> None:
-    """Run the SQL models (`sql/<name>.sql`) in one transaction, with `frames` registered under
-    their names for the SQL to read and `params` bound where a statement names them (`$name`);
-    `then` are statements run after the models inside the same transaction (e.g. a memo rewrite)."""
+    """Run the SQL models (`sql/<name>.sql`) in one transaction, in their dependency order
+    (`sqlrun.model_order`), with `frames` registered under their names for the SQL to read and
+    `params` bound where a statement names them (`$name`, by DuckDB's parser); `then` are
+    statements run after the models inside the same transaction (e.g. a memo rewrite)."""
     frames = frames or {}
     params = params or {}
     for name, frame in frames.items():
         con.register(name, frame)
     try:
-        con.execute("BEGIN TRANSACTION")
-        for model in models:
-            for stmt in sql.statements(model):
-                bound = {k: v for k, v in params.items() if f"${k}" in stmt}
-                con.execute(stmt, bound) if bound else con.execute(stmt)
-        for stmt in then:
-            con.execute(stmt)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            for model in model_order(models):
+                for stmt in sql.statements(model):
+                    execute(con, stmt, params)
+            for stmt in then:
+                execute(con, stmt)
     finally:
         for name in frames:
             con.unregister(name)

@@ -15,6 +15,7 @@ from transforms.extracts.contract import POLICE_UK_STREET, SOURCES
 from transforms.extracts.load import LoadResult, load_file, record_waiting
 from transforms.extracts.profiles import Profile
 from transforms.extracts.reader import ExtractError
+from transforms.sqlrun import execute, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -165,15 +166,13 @@ def load_reference(con: duckdb.DuckDBPyConnection, reference: Path) -> dict[str,
     if missing:
         raise ExtractError(f"{reference}: reference files missing: {missing}; an inbox needs a "
                            "reference/ folder with wards, boundaries, population, schools and places.")
-    con.execute("BEGIN TRANSACTION")
     try:
-        for stmt in sql.statements("core/reference"):
-            con.execute(stmt, {"ref": str(reference)}) if "$ref" in stmt else con.execute(stmt)
-        con.executemany("INSERT INTO core.ward_boundary VALUES (?, ?)", _ward_geometries(reference / "wards.geojson"))
-        counts = {t: int(con.execute(f"SELECT count(*) FROM core.{t}").fetchall()[0][0])
-                  for t in ("ward", "ward_boundary", "population", "school", "place", "place_alias")}
-        con.execute("COMMIT")
+        with transaction(con):
+            for stmt in sql.statements("core/reference"):
+                execute(con, stmt, {"ref": str(reference)})
+            con.executemany("INSERT INTO core.ward_boundary VALUES (?, ?)", _ward_geometries(reference / "wards.geojson"))
+            counts = {t: int(con.execute(f"SELECT count(*) FROM core.{t}").fetchall()[0][0])
+                      for t in ("ward", "ward_boundary", "population", "school", "place", "place_alias")}
     except duckdb.Error as exc:
-        con.execute("ROLLBACK")
         raise ExtractError(f"{reference}: reference data could not be loaded: {exc}") from exc
     return counts

@@ -19,6 +19,8 @@ from transforms.extracts import rules
 from transforms.extracts.contract import Source
 from transforms.extracts.profiles import Profile
 from transforms.extracts.reader import ExtractError, file_checksum, stage_file
+from transforms.sqlrun import ident as _q
+from transforms.sqlrun import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +41,8 @@ class LoadResult:
     message: str = ""
 
 
-def _q(name: str) -> str:
-    return '"' + name + '"'
-
-
 def _before_commit() -> None:
-    """A seam for the crash tests: runs inside the transaction, just before COMMIT."""
+    """A seam for the crash tests: runs inside the transaction, just before it commits."""
 
 
 def already_loaded(con: duckdb.DuckDBPyConnection, source: str, source_file: str, checksum: str) -> bool:
@@ -206,40 +204,35 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profil
             con.execute(stmt)
         withheld = honour_erasures(con, source, typed, secret) if secret else 0
         cols = ", ".join(_q(c) for c in source.column_names)
-        con.execute("BEGIN TRANSACTION")
-        load_id = int(con.execute("SELECT nextval('ops.load_seq')").fetchall()[0][0])
-        con.execute(
-            "INSERT INTO ops.loads (load_id, run_id, source, source_file, delivery_month, checksum, "
-            "encoding, rows_in, status, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'loading', now())",
-            [load_id, run_id, source.name, source_file, delivery_month, checksum, sf.encoding, sf.rows_in])
-        con.execute(
-            "INSERT INTO ops.quarantine (load_id, source, source_file, delivery_month, row_number, rules, record) "
-            f"SELECT ?, ?, ?, ?, t.row_number, t.rules, {sf.record_sql} "
-            f"FROM {typed} t JOIN {sf.raw_table} r USING (row_number) WHERE len(t.rules) > 0",
-            [load_id, source.name, source_file, delivery_month])
-        con.execute(
-            f"INSERT INTO raw.{source.name} ({cols}, delivery_month, load_id, source_file, row_number) "
-            f"SELECT {cols}, ?, ?, ?, row_number FROM {typed} WHERE len(rules) = 0 ORDER BY row_number",
-            [delivery_month, load_id, source_file])
-        counts = con.execute(
-            f"SELECT count(*) FILTER (WHERE len(rules) = 0), count(*) FILTER (WHERE len(rules) > 0) FROM {typed}"
-        ).fetchall()[0]
-        superseded = _supersede(con, source, load_id)
-        _replace_earlier_loads(con, source.name, source_file, load_id)
-        con.execute(
-            "UPDATE ops.loads SET rows_loaded = ?, rows_quarantined = ?, rows_superseded = ?, rows_withheld = ?, "
-            "status = 'loaded', finished_at = now() WHERE load_id = ?",
-            [counts[0], counts[1], superseded, withheld, load_id])
-        _before_commit()
-        con.execute("COMMIT")
+        with transaction(con):
+            load_id = int(con.execute("SELECT nextval('ops.load_seq')").fetchall()[0][0])
+            con.execute(
+                "INSERT INTO ops.loads (load_id, run_id, source, source_file, delivery_month, checksum, "
+                "encoding, rows_in, status, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'loading', now())",
+                [load_id, run_id, source.name, source_file, delivery_month, checksum, sf.encoding, sf.rows_in])
+            con.execute(
+                "INSERT INTO ops.quarantine (load_id, source, source_file, delivery_month, row_number, rules, record) "
+                f"SELECT ?, ?, ?, ?, t.row_number, t.rules, {sf.record_sql} "
+                f"FROM {typed} t JOIN {sf.raw_table} r USING (row_number) WHERE len(t.rules) > 0",
+                [load_id, source.name, source_file, delivery_month])
+            con.execute(
+                f"INSERT INTO raw.{source.name} ({cols}, delivery_month, load_id, source_file, row_number) "
+                f"SELECT {cols}, ?, ?, ?, row_number FROM {typed} WHERE len(rules) = 0 ORDER BY row_number",
+                [delivery_month, load_id, source_file])
+            counts = con.execute(
+                f"SELECT count(*) FILTER (WHERE len(rules) = 0), count(*) FILTER (WHERE len(rules) > 0) FROM {typed}"
+            ).fetchall()[0]
+            superseded = _supersede(con, source, load_id)
+            _replace_earlier_loads(con, source.name, source_file, load_id)
+            con.execute(
+                "UPDATE ops.loads SET rows_loaded = ?, rows_quarantined = ?, rows_superseded = ?, rows_withheld = ?, "
+                "status = 'loaded', finished_at = now() WHERE load_id = ?",
+                [counts[0], counts[1], superseded, withheld, load_id])
+            _before_commit()
         logger.info("loaded %s: %d rows, %d quarantined", source_file, counts[0], counts[1])
         return LoadResult(source.name, source_file, "loaded", sf.rows_in, int(counts[0]),
                           int(counts[1]), superseded, load_id, rows_withheld=withheld)
     except (ExtractError, duckdb.Error, OSError) as exc:
-        try:
-            con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
         msg = str(exc) if isinstance(exc, ExtractError) else f"{path}: {exc.__class__.__name__}: {exc}"
         logger.error("refused %s: %s", source_file, msg)
         lid = _record_failure(con, source, source_file, delivery_month, checksum, run_id, msg)

@@ -24,6 +24,7 @@ import pandas as pd
 
 from transforms.extracts.contract import Source
 from transforms.extracts.profiles import Profile
+from transforms.sqlrun import ident as _quote_ident
 
 logger = logging.getLogger(__name__)
 
@@ -154,10 +155,6 @@ def _resolve_columns(header: list[str], source: Source, profile: Profile, path: 
         else:
             out[col.name] = None
     return out
-
-
-def _quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _project(con: duckdb.DuckDBPyConnection, raw_table: str, table: str,

@@ -17,10 +17,7 @@ from __future__ import annotations
 from transforms.extracts.contract import Column, Source
 from transforms.extracts.profiles import Profile
 from transforms.extracts.vocab import VOCABULARIES
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+from transforms.sqlrun import literal as _lit
 
 
 def _ident(name: str) -> str:
