@@ -19,7 +19,7 @@ import duckdb
 from pipelines.settings import Settings, memory_limit
 from transforms.access_log import AccessEntry
 
-SANDBOX: dict[str, object] = {
+SANDBOX: dict[str, str | int | float | list[str]] = {
     "enable_external_access": False,
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
