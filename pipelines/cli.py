@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -23,7 +22,7 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
         return 2
     if months[0] < s.first_month:
         # the monthly partitions must reach back to the inbox's first delivery
-        os.environ["LANTERN_FIRST_MONTH"] = months[0]
+        s = load_settings(inbox=args.inbox, first_month=months[0])
     from pipelines.runs import refresh
     if args.month:
         if args.month not in months:
@@ -60,7 +59,7 @@ def _cmd_purge(args: argparse.Namespace) -> int:
     s = load_settings()
     as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
     with warehouse_lock(s):
-        with connect_warehouse(str(s.warehouse)) as con:
+        with connect_warehouse(str(s.warehouse), limit=s.memory_limit) as con:
             removed = purge(con, as_of, retention_defaults())
         clear_work(s.work)
     for source, n in removed.items():
@@ -85,7 +84,7 @@ def _cmd_erase(args: argparse.Namespace) -> int:
     )
 
     s = load_settings()
-    with warehouse_lock(s), connect_warehouse(str(s.warehouse)) as con:
+    with warehouse_lock(s), connect_warehouse(str(s.warehouse), limit=s.memory_limit) as con:
         pending = pending_erasures(con)
         ident = identify(con, args.source, args.key)
         erased_before = ident is None and is_tombstoned(con, s.pseudonym_key, args.source, args.key)
@@ -120,7 +119,7 @@ def _complete_erasures(s) -> None:  # type: ignore[no-untyped-def]
     months = list_months(s.inbox) if s.inbox.is_dir() else []
     refresh(s, [], months[-1] if months else None, progress=print)
     with warehouse_lock(s), writer_gate(s.warehouse):
-        with connect_warehouse(str(s.warehouse)) as con:
+        with connect_warehouse(str(s.warehouse), limit=s.memory_limit) as con:
             finish_erasures(con)
         rewrite_warehouse(s.warehouse, s.work)
     print("erasure complete: warehouse rewritten, analyst copy and profile rebuilt; "
@@ -262,7 +261,7 @@ def _cmd_links(args: argparse.Namespace) -> int:
     if not args.pair:
         print("give the pair_id(s) to decide", file=sys.stderr)
         return 2
-    with warehouse_lock(s), connect_warehouse(str(s.warehouse)) as con:
+    with warehouse_lock(s), connect_warehouse(str(s.warehouse), limit=s.memory_limit) as con:
         for pid in args.pair:
             try:
                 record_decision(con, pid, args.action, getpass.getuser())

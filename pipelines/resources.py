@@ -95,7 +95,7 @@ def read_warehouse(path: str) -> Iterator[duckdb.DuckDBPyConnection]:
         os.close(fd)
 
 
-def connect_warehouse(path: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect_warehouse(path: str, read_only: bool = False, limit: str | None = None) -> duckdb.DuckDBPyConnection:
     """A connection to the warehouse with the configuration every Lantern connection shares
     (DuckDB refuses a second in-process connection to one file with a different one), and the
     memory limit (`LANTERN_MEMORY_LIMIT`, default 4GB): beyond it DuckDB spills to disk beside
@@ -110,7 +110,7 @@ def connect_warehouse(path: str, read_only: bool = False) -> duckdb.DuckDBPyConn
         con = _GatedConnection(con, path)  # type: ignore[assignment]
     else:
         con = duckdb.connect(path, read_only=True, config={"custom_user_agent": "lantern"})
-    con.execute(f"SET memory_limit = '{memory_limit()}'")
+    con.execute(f"SET memory_limit = '{limit or memory_limit()}'")
     con.execute("SET enable_progress_bar = false")
     for name, value in ENGINE_CONFIG.items():  # freed memory goes back to the system
         con.execute(f"SET {name} = {value}")
@@ -148,9 +148,11 @@ class _GatedConnection:
 class WarehouseResource(DuckDBResource):
     """The DuckDB warehouse; closes its connection even when the asset fails."""
 
+    memory_limit: str = "4GB"
+
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        conn = connect_warehouse(self.database)
+        conn = connect_warehouse(self.database, limit=self.memory_limit)
         try:
             yield conn
         finally:
@@ -166,12 +168,15 @@ class LanternConfig(dg.ConfigurableResource):
     pseudonym_key: str
     small_count: int = 5
     work: str = ""
+    link_memory_limit: str = "4GB"
+    network_workers: int = 1
 
     @classmethod
     def from_settings(cls, s: Settings) -> "LanternConfig":
         """The resource for resolved settings."""
         return cls(inbox=str(s.inbox), profiles=str(s.profiles), build=str(s.build),
-                   pseudonym_key=s.pseudonym_key, small_count=s.small_count, work=str(s.work))
+                   pseudonym_key=s.pseudonym_key, small_count=s.small_count, work=str(s.work),
+                   link_memory_limit=s.link_memory_limit, network_workers=s.network_workers)
 
 
 def build_resources(settings: Settings | None = None) -> dict[str, object]:
@@ -179,6 +184,6 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
     s = settings or load_settings()
     s.warehouse.parent.mkdir(parents=True, exist_ok=True)
     return {
-        "duckdb": WarehouseResource(database=str(s.warehouse)),
+        "duckdb": WarehouseResource(database=str(s.warehouse), memory_limit=s.memory_limit),
         "lantern": LanternConfig.from_settings(s),
     }

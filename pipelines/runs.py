@@ -19,7 +19,7 @@ import dagster as dg
 
 from pipelines import definitions, plan
 from pipelines.resources import build_resources, connect_warehouse
-from pipelines.settings import Settings
+from pipelines.settings import Settings, load_settings
 from transforms.filemodes import prepare_layout, set_process_umask
 from transforms.governance import clear_work
 from transforms.warehouse import bootstrap
@@ -40,16 +40,16 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.ephemeral()
 
 
-def all_assets() -> list[dg.AssetsDefinition]:
-    """Every asset of the code location."""
-    return [a for a in definitions.defs.assets or [] if isinstance(a, dg.AssetsDefinition)]
+def all_assets(settings: Settings | None = None) -> list[dg.AssetsDefinition]:
+    """Every asset of the deployment (`settings`, else the environment's)."""
+    return definitions.assets_for(settings or load_settings())
 
 
-def _select(keys: Sequence[str]) -> list[Any]:
+def _select(keys: Sequence[str], settings: Settings) -> list[Any]:
     """The assets called `keys`, with the asset checks that guard them."""
     want = set(keys)
-    assets: list[Any] = [a for a in all_assets() if {k.to_user_string() for k in a.keys} & want]
-    for c in definitions.defs.asset_checks or []:
+    assets: list[Any] = [a for a in all_assets(settings) if {k.to_user_string() for k in a.keys} & want]
+    for c in definitions.ASSET_CHECKS:
         if {k.asset_key.to_user_string() for k in c.check_keys} & want:
             assets.append(c)
     return assets
@@ -86,7 +86,7 @@ def materialize(keys: Sequence[str], settings: Settings, *, months: Sequence[str
     tags = {}
     if months:
         tags = {ASSET_PARTITION_RANGE_START_TAG: min(months), ASSET_PARTITION_RANGE_END_TAG: max(months)}
-    assets = _select(keys)
+    assets = _select(keys, settings)
     return dg.materialize(assets, resources=build_resources(settings), instance=_instance(),
                           tags=tags, run_config=_QUIET if quiet else None, raise_on_error=True)
 
@@ -133,7 +133,7 @@ def _undelivered(settings: Settings) -> list[str]:
     """Months reported as 'no delivery' (no file loaded since): no profile is published for them."""
     from transforms.extracts.delivery import no_delivery_months
 
-    with connect_warehouse(str(settings.warehouse)) as con:
+    with connect_warehouse(str(settings.warehouse), limit=settings.memory_limit) as con:
         return no_delivery_months(con)
 
 
@@ -153,7 +153,7 @@ def _refresh(settings: Settings, months: Sequence[str], publish_month: str | Non
     set_process_umask()  # the warehouse, its WAL and the work folder: 0600 / 0700 from creation
     prepare_layout(settings.warehouse, settings.build)
     clear_work(settings.work)  # what a killed run left (scoring databases hold names)
-    with connect_warehouse(str(settings.warehouse)) as con:
+    with connect_warehouse(str(settings.warehouse), limit=settings.memory_limit) as con:
         bootstrap(con)
         mark_interrupted(con)
         con.execute("INSERT INTO ops.runs VALUES (?, 'refresh', ?, now(), NULL, 'running', NULL)",
@@ -188,7 +188,7 @@ def _refresh(settings: Settings, months: Sequence[str], publish_month: str | Non
         message = str(exc).splitlines()[0][:500]
         raise
     finally:
-        with connect_warehouse(str(settings.warehouse)) as con:
+        with connect_warehouse(str(settings.warehouse), limit=settings.memory_limit) as con:
             con.execute("UPDATE ops.runs SET finished_at = now(), status = ?, message = ? WHERE run_id = ?",
                         [status, message, run_id])
     return run_id

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.settings import Settings, memory_limit
+from pipelines.settings import Settings
 from transforms.access_log import AccessEntry
 
 SANDBOX: dict[str, str | int | float | list[str]] = {
@@ -42,7 +42,7 @@ def open_analyst_copy(settings: Settings) -> duckdb.DuckDBPyConnection:
                       "analysts' queries never run on the pipeline's warehouse")
     if copy.is_symlink() or copy.resolve() == settings.warehouse.resolve():
         raise Refused(f"refused: {copy} is not an analyst copy (a link, or the pipeline's warehouse)")
-    con = duckdb.connect(str(copy), read_only=True, config={**SANDBOX, "memory_limit": memory_limit()})
+    con = duckdb.connect(str(copy), read_only=True, config={**SANDBOX, "memory_limit": settings.memory_limit})
     held = {s for (s,) in con.execute("SELECT DISTINCT schema_name FROM duckdb_tables()").fetchall()}
     if held - {"core", "marts"}:
         con.close()

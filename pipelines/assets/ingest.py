@@ -6,7 +6,6 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.partitions import monthly
 from pipelines.resources import LanternConfig
 from transforms.extracts.ingest import ingest_months, ingest_reference, summarise
 
@@ -21,10 +20,6 @@ def reference_data(duckdb: DuckDBResource, lantern: LanternConfig) -> dg.Materia
     return dg.MaterializeResult(metadata={f"rows_{k}": v for k, v in counts.items()})
 
 
-@dg.asset(
-    group_name="ingest", kinds={"duckdb"}, partitions_def=monthly, pool=WAREHOUSE_POOL,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-)
 def raw_extracts(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                  lantern: LanternConfig) -> dg.MaterializeResult:
     """Each month's delivery (police, social care, missing, exclusions, MAP workbook) into `raw`,
@@ -38,3 +33,9 @@ def raw_extracts(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
             context.log.error(f"{r.source_file}: {r.message}")
     summary = summarise(results)
     return dg.MaterializeResult(metadata={**summary, "months": ", ".join(months)})
+
+
+def partitioned_assets(monthly: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
+    """This module's monthly-partitioned assets, on the partitions of one deployment."""
+    return [dg.asset(group_name="ingest", kinds={"duckdb"}, partitions_def=monthly, pool=WAREHOUSE_POOL,
+                     backfill_policy=dg.BackfillPolicy.single_run())(raw_extracts)]

@@ -13,7 +13,6 @@ from dashboards import analysts
 from dashboards.disclosure import scan_published
 from dashboards.site import build_profile
 from pipelines import plan
-from pipelines.partitions import monthly
 from pipelines.resources import LanternConfig
 from transforms.extracts.delivery import no_delivery_months
 from transforms.filemodes import PUBLIC, RESTRICTED, umask
@@ -23,9 +22,6 @@ MART_ASSETS = ["person_marts", "incident_themes", "theme_monthly", "theme_breakd
 NETWORK_ASSETS = ["peer_network"]
 
 
-@dg.asset(group_name="publish", kinds={"html", "plotly"}, partitions_def=monthly,
-          deps=["raw_extracts", *MART_ASSETS], backfill_policy=dg.BackfillPolicy.single_run(),
-          tags=plan.tags("monthly", "partners"))
 def local_profile(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                   lantern: LanternConfig) -> dg.MaterializeResult:
     """The monthly local profile (partners' edition) as static HTML with CSV/XLSX exports, small
@@ -53,8 +49,6 @@ def local_profile(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                                           "months_no_delivery": ", ".join(skipped)})
 
 
-@dg.asset(group_name="publish", kinds={"html", "plotly"}, partitions_def=monthly,
-          deps=[*MART_ASSETS, *NETWORK_ASSETS], tags=plan.tags("on_request", "restricted"))
 def analysts_edition(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                      lantern: LanternConfig) -> dg.MaterializeResult:
     """The analysts' edition (restricted): peer network, group and place profiles, group-place
@@ -64,3 +58,15 @@ def analysts_edition(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
         with duckdb.get_connection() as con, umask(RESTRICTED):
             pages += [str(p) for p in analysts.build(con, month, Path(lantern.build) / "restricted")]
     return dg.MaterializeResult(metadata={"pages": len(pages), "first": pages[0] if pages else ""})
+
+
+def partitioned_assets(monthly: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
+    """This module's monthly-partitioned assets (the profile, the analysts' edition), on the
+    partitions of one deployment."""
+    return [
+        dg.asset(group_name="publish", kinds={"html", "plotly"}, partitions_def=monthly,
+                 deps=["raw_extracts", *MART_ASSETS], backfill_policy=dg.BackfillPolicy.single_run(),
+                 tags=plan.tags("monthly", "partners"))(local_profile),
+        dg.asset(group_name="publish", kinds={"html", "plotly"}, partitions_def=monthly,
+                 deps=[*MART_ASSETS, *NETWORK_ASSETS], tags=plan.tags("on_request", "restricted"))(analysts_edition),
+    ]

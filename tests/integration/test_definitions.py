@@ -8,12 +8,13 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.definitions import defs
+from pipelines.definitions import build_definitions
 from pipelines.sensors import inbox_sensor
+from pipelines.settings import load_settings
 
 
 def test_code_location_loads_with_expected_parts() -> None:
-    repo = defs.get_repository_def()
+    repo = build_definitions(load_settings()).get_repository_def()
     keys = {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}
     assert {"reference_data", "raw_extracts", "person_identity", "core_tables", "person_marts",
             "local_profile"} <= keys
@@ -83,7 +84,7 @@ def test_one_plan_for_schedule_sensor_and_refresh() -> None:
     from pipelines import plan
     from pipelines.runs import _LOADS, all_assets, downstream_keys, page_keys
 
-    repo = defs.get_repository_def()
+    repo = build_definitions(load_settings()).get_repository_def()
     job = repo.get_job("monthly_refresh")
     scheduled = {k.to_user_string() for k in job.asset_layer.selected_asset_keys}
     refreshed = set(_LOADS) | set(downstream_keys()) | set(page_keys())
@@ -100,3 +101,17 @@ def test_one_plan_for_schedule_sensor_and_refresh() -> None:
     copy_deps = {k.to_user_string() for k in repo.asset_graph.get(dg.AssetKey("analyst_copy")).parent_keys}
     assert "bridging_view" in copy_deps and "theme_monthly" in copy_deps
     assert not copy_deps & {"local_profile", "analysts_edition"}
+
+
+def test_partitions_are_built_from_the_settings_not_at_import() -> None:
+    """Two deployments with different first months, in one process, without touching the
+    environment; Dagster's entry point is lazy."""
+    import pipelines.definitions as d
+
+    a = build_definitions(load_settings(first_month="2019-04")).get_repository_def()
+    b = build_definitions(load_settings(first_month="2024-11")).get_repository_def()
+    first = [r.assets_defs_by_key[dg.AssetKey("raw_extracts")].partitions_def.get_first_partition_key()
+             for r in (a, b)]
+    print(first)
+    assert first == ["2019-04", "2024-11"]
+    assert not isinstance(d.defs, dg.Definitions)  # loaded only when Dagster asks
