@@ -18,8 +18,6 @@ import dagster as dg
 
 RUN_TAG = "lantern/run"
 VISIBILITY_TAG = "lantern/visibility"
-MONTHLY = {RUN_TAG: "monthly"}
-ON_REQUEST = {RUN_TAG: "on_request"}
 
 
 def tags(run: str = "monthly", visibility: str = "analysts") -> dict[str, str]:
