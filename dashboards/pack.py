@@ -35,6 +35,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -278,24 +279,24 @@ def _records_table(recs: pd.DataFrame, names: Names, caption: str) -> str:
             f"<th>Place (ward)</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
-def _cell_html(r: object, names: Names, as_of: dt.date) -> str:
+def _cell_html(r: Any, names: Names, as_of: dt.date) -> str:  # noqa: ANN401  (a row of itertuples)
     bits: list[str] = []
-    factors = w.words(w.FACTOR, _l(getattr(r, "factors")))
+    factors = w.words(w.FACTOR, _l(r.factors))
     if factors:
         bits.append(e("; ".join(factors)))
-    goods = w.words(w.GOOD, _l(getattr(r, "glm_goods")))
+    goods = w.words(w.GOOD, _l(r.glm_goods))
     if goods:
         bits.append("<i>serves: " + e(", ".join(goods)) + "</i>")
-    peers = _l(getattr(r, "named_peer_keys"))
+    peers = _l(r.named_peer_keys)
     if peers:
         bits.append("peers named: " + ", ".join(names.peer_html(k, with_key=False) for k in peers))
-    places = _l(getattr(r, "named_place_ids"))
+    places = _l(r.named_place_ids)
     if places:
         bits.append("places named: " + e("; ".join(names.place_name(x) for x in places)))
     unresolved = int(getattr(r, "unresolved_locations", 0) or 0)
     if unresolved:
         bits.append(e(f"{unresolved} place name{'s' * (unresolved > 1)} not on the places list"))
-    if getattr(r, "domain") == "planned_actions":
+    if r.domain == "planned_actions":
         bits.append(_action_html(r, as_of))
     return "<br>".join(b for b in bits if b) or "<span class='note'>recorded (details in the case record)</span>"
 
@@ -325,7 +326,7 @@ def _overdue(due: object, status: object, as_of: dt.date) -> bool:
 
 
 def _matrix(p: Page, cells: pd.DataFrame, assessments: pd.DataFrame, names: Names, as_of: dt.date) -> None:
-    p.heading("The current assessment matrix", anchor="matrix")
+    p.heading("Contextual assessment matrix: the current assessment", anchor="matrix")
     if not len(assessments):
         p.text("No MAP assessment is recorded for this young person.", cls="na")
         return
@@ -358,7 +359,7 @@ def _matrix(p: Page, cells: pd.DataFrame, assessments: pd.DataFrame, names: Name
     if not len(acts):
         p.text("No planned action recorded at this meeting.", cls="na")
         return
-    rows = "".join(
+    act_rows = "".join(
         f"<tr><td>{e(w.CONTEXT.get(r.context, r.context))}</td><td>{e(', '.join(w.words(w.GOOD, _l(r.glm_goods))) or '—')}</td>"
         f"<td>{e(w.word(w.OWNER, r.action_owner)) if isinstance(r.action_owner, str) else 'not recorded'}</td>"
         f"<td>{e(w.day(r.action_due)) if _is_day(r.action_due) else '—'}</td>"
@@ -367,7 +368,7 @@ def _matrix(p: Page, cells: pd.DataFrame, assessments: pd.DataFrame, names: Name
         for r in acts.itertuples())
     n_over = sum(_overdue(r.action_due, r.action_status, as_of) for r in acts.itertuples())
     p.add(f"<table class='actions' style='width:100%'><thead><tr><th>Context</th><th>Serves (Good Lives goods)</th><th>Owner</th>"
-          f"<th>Due</th><th>Status</th></tr></thead><tbody>{rows}</tbody></table>")
+          f"<th>Due</th><th>Status</th></tr></thead><tbody>{act_rows}</tbody></table>")
     p.text(f"{n_over} of {len(acts)} planned actions overdue at {w.day(as_of)} (due before then, neither done nor closed as not done).")
 
 
@@ -478,12 +479,12 @@ def _network(p: Page, con: duckdb.DuckDBPyConnection, key: str, ties: pd.DataFra
                                          last=("seen_on", "max")).reset_index()
         g["name"] = [names.place_name(x) for x in g["place_id"]]
         g = g.sort_values("name")
-        rows = "".join(f"<tr><td>{e(r.name)}</td><td class='n'>{int(r.people)}</td><td class='n'>{int(r.occasions)}</td>"
+        same_rows = "".join(f"<tr><td>{e(r.name)}</td><td class='n'>{int(r.people)}</td><td class='n'>{int(r.occasions)}</td>"
                        f"<td>{e(w.day(r.last))}</td></tr>" for r in g.itertuples())
         p.text("Records at the same place within a few days of another young person's: a coincidence of place, "
                "not a tie; counted per place, not listed by person.")
         p.add("<table class='same'><thead><tr><th>Place (ward)</th><th class='n'>Other young people</th>"
-              f"<th class='n'>Days</th><th>Last</th></tr></thead><tbody>{rows}</tbody></table>")
+              f"<th class='n'>Days</th><th>Last</th></tr></thead><tbody>{same_rows}</tbody></table>")
     if has_table(con, "marts", "peer_group"):
         g2 = con.execute("""select as_of_month, group_id from marts.peer_group where person_key = ?
                             order by as_of_month desc limit 1""", [key]).fetchall()
@@ -574,7 +575,7 @@ def build_pack(con: duckdb.DuckDBPyConnection, person_key: str, root: Path, *,
            "pseudonymous key an analyst can look up. Roles are as recorded by the agency for each incident.")
     marking = f"OFFICIAL-SENSITIVE — restricted: for the MAP meeting on {w.day(meeting)}"
     sub = (f"Records to {w.day(as_of)}. Theme definitions {definitions_version(con)}; data last loaded {last_load(con)}. "
-           f"Built {w.day(dt.date.today())}.")
+           f"Built {w.day(dt.date.today())}. RESTRICTED.")
     target = out / f"pack-{person_key}.html"
     target.write_text(pf.restricted_page("MAP meeting pack", p.html(), marking=marking, depth=1, subtitle=sub,
                                          footer=f"MAP meeting pack, {w.day(meeting)} — do not copy or forward"),

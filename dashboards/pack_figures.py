@@ -54,7 +54,8 @@ th{background:#eee}td.n,th.n{text-align:right}.note{color:#555;font-size:90%}
 .marking{font-weight:bold;color:#a00000;border:2px solid #a00000;padding:0.3em 0.6em;margin:0 0 0.8em}
 h2{border-bottom:2px solid #0072B2;padding-bottom:3px;margin-top:1.6em}h3{margin-bottom:0.3em}
 .overdue{color:#a00000;font-weight:bold}.glyph{font-size:110%}
-.lantern-chart{max-width:100%}td.day{white-space:nowrap}"""
+.lantern-chart{max-width:100%}td.day{white-space:nowrap}
+@media screen and (max-width:640px){table{display:block;overflow-x:auto;max-width:100%}body{padding:0 6px}}"""
 
 
 def _css_string(text: str) -> str:
