@@ -183,7 +183,8 @@ def _groups(con: duckdb.DuckDBPyConnection, month: str, names: _Names) -> tuple[
            join marts.peer_group ga on ga.person_key = e.person_key_a and ga.as_of_month = ?
            join marts.peer_group gb on gb.person_key = e.person_key_b and gb.as_of_month = ?""" + (
         " where e.as_of_month = ?" if edge_month else "")
-    edges = frame(con, q, [latest, latest] + ([edge_month] if edge_month else []))
+    params: list[object] = [latest, latest, *([edge_month] if edge_month else [])]
+    edges = frame(con, q, params)
     within = edges[edges["ga"] == edges["gb"]]
     across = edges[edges["ga"] != edges["gb"]]
     prof = frame(con, "select * from marts.peer_group_profile where as_of_month = ?", [latest]) \

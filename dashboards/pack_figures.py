@@ -134,8 +134,8 @@ def ego_network(child: str, peers: Sequence[tuple[str, str, str, int]],
     names = list(dict.fromkeys(p[0] for p in peers))
     pos = {child: (0.0, 0.0)}
     for i, n in enumerate(names):
-        a = 2 * math.pi * i / max(1, len(names)) + math.pi / 2
-        pos[n] = (math.cos(a), math.sin(a))
+        angle = 2 * math.pi * i / max(1, len(names)) + math.pi / 2
+        pos[n] = (math.cos(angle), math.sin(angle))
     fig = go.Figure()
     lines: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for label, rel, rely, _n in peers:
