@@ -362,7 +362,7 @@ def _matrix(p: Page, cells: pd.DataFrame, assessments: pd.DataFrame, names: Name
     act_rows = "".join(
         f"<tr><td>{e(w.CONTEXT.get(r.context, r.context))}</td><td>{e(', '.join(w.words(w.GOOD, _l(r.glm_goods))) or '—')}</td>"
         f"<td>{e(w.word(w.OWNER, r.action_owner)) if isinstance(r.action_owner, str) else 'not recorded'}</td>"
-        f"<td>{e(w.day(r.action_due)) if _is_day(r.action_due) else '—'}</td>"
+        f"<td class='day'>{e(w.day(r.action_due)) if _is_day(r.action_due) else '—'}</td>"
         f"<td>{e(w.word(w.STATUS, r.action_status)) if isinstance(r.action_status, str) else 'not recorded'}"
         f"{' <span class=overdue>⚠ OVERDUE</span>' if _overdue(r.action_due, r.action_status, as_of) else ''}</td></tr>"
         for r in acts.itertuples())

@@ -5,7 +5,8 @@
 * No modebar: these pages are read and printed, not explored; the frame draws its figures with
   `displayModeBar: false` and `staticPlot` off (hover stays).
 * The MAP pack is an A4 portrait document: on screen its column is the width of the A4 content
-  box, so a chart drawn on screen also fits the printed page; every printed page carries the
+  box, so a chart drawn on screen also fits the printed page (drawn once, not resized: plotly's
+  responsive resize fires while Chromium lays out the print and drew charts wider than the page); every printed page carries the
   marking (OFFICIAL-SENSITIVE, restricted to the meeting and its date) and its page number, by
   CSS page-margin boxes.
 """
@@ -42,7 +43,7 @@ _DRAW = """<script>
 document.querySelectorAll('script.lantern-figure').forEach(function (s) {
   var f = JSON.parse(s.textContent);
   Plotly.newPlot(s.getAttribute('data-target'), f.data, f.layout,
-                 {displaylogo: false, displayModeBar: false, responsive: true});
+                 {displaylogo: false, displayModeBar: false, responsive: RESPONSIVE});
 });
 </script>"""
 
@@ -73,7 +74,7 @@ def restricted_page(title: str, body: str, *, marking: str, footer: str, depth: 
 @top-center{{content:{_css_string(marking)};font:bold 9pt Arial,Helvetica,sans-serif;color:#a00000}}
 @bottom-left{{content:{_css_string(footer)};font:8pt Arial,Helvetica,sans-serif;color:#555}}
 @bottom-right{{content:"page " counter(page) " of " counter(pages);font:8pt Arial,Helvetica,sans-serif}}}}
-@media print{{body{{max-width:none;margin:0;padding:0;font-size:10pt}}.marking.screen{{display:none}}
+@media print{{body{{max-width:{"182mm" if a4 else "none"};margin:0;padding:0;font-size:10pt}}.marking.screen{{display:none}}
 h2{{break-after:avoid}}tr,.lantern-chart,.keep{{break-inside:avoid}}details{{display:block}}
 table{{max-width:100%}}td,th{{word-break:break-word}}nav,.screen-only{{display:none}}}}"""
     return f"""<!doctype html>
@@ -91,7 +92,7 @@ table{{max-width:100%}}td,th{{word-break:break-word}}nav,.screen-only{{display:n
 <p class="marking screen">{html.escape(marking)}</p>
 <h1>{html.escape(title)}</h1><p class="note">{html.escape(subtitle)}</p>
 {body}
-{_DRAW}
+{_DRAW.replace("RESPONSIVE", "false" if a4 else "true")}
 </body></html>
 """
 
