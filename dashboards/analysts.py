@@ -42,12 +42,17 @@ LOCATION_TYPE = {"street": "street", "park_open_space": "park or open space", "s
                  "public_transport": "public transport", "dwelling": "dwelling", "shop_takeaway": "shop or takeaway",
                  "hostel_supported_housing": "hostel or supported housing", "youth_club_leisure": "youth club or leisure",
                  "online": "online", "other": "other"}
+SHORT = {"incidents": "Incidents", "cse_incidents": "CSE", "hsb_peer_incidents": "HSB (peer)", "syv_incidents": "SYV",
+         "cce_incidents": "CCE", "gang_incidents": "Gang", "online_incidents": "Online",
+         "victim_and_suspect_members": "Victim and suspect (members)", "young_people": "Young people",
+         "group_count": "Groups"}
 EVENTS = {"birth": "formed", "death": "dissolved", "grow": "grew", "shrink": "shrank", "split": "split", "merge": "merged",
           "continue": "continued"}
 
 _CSS = """.sortable th{cursor:pointer}.sortable th:after{content:" \\2195";color:#999;font-size:80%}
 .panel{display:flex;flex-wrap:wrap;gap:1em}.panel>div{flex:1 1 420px;min-width:0}
-select{font-size:100%;padding:2px}td.n,th.n{text-align:right}"""
+select{font-size:100%;padding:2px}td.n,th.n{text-align:right}td.w{min-width:15em}td.nw{white-space:nowrap}
+.scroll{overflow-x:auto;max-width:100%}"""
 
 _SORT = """<script>
 document.querySelectorAll('table.sortable').forEach(function (t) {
@@ -129,7 +134,8 @@ def _table(name: str, head: list[tuple[str, str]], rows: list[list[tuple[str, ob
         f"<td class='{k}' data-v='{e(v)}'>{e(t)}</td>" for (t, v), (_h, k) in zip(r, head, strict=True)) + "</tr>"
         for r in rows)
     cap = f"<caption class='note' style='text-align:left'>{e(caption)}</caption>" if caption else ""
-    return f"<table class='sortable' id='{e(name)}'>{cap}<thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+    return (f"<div class='scroll'><table class='sortable' id='{e(name)}'>{cap}<thead><tr>{th}</tr></thead>"
+            f"<tbody>{body}</tbody></table></div>")
 
 
 def _n(v: object) -> tuple[str, object]:
@@ -249,8 +255,8 @@ def _profiles(con: duckdb.DuckDBPyConnection, month: str, names: _Names) -> str:
     df = frame(con, "select * from marts.peer_group_profile where as_of_month = ? order by group_id", [m])
     counts = [c for c in ("incidents", "cse_incidents", "hsb_peer_incidents", "syv_incidents", "cce_incidents",
                           "gang_incidents", "online_incidents", "victim_and_suspect_members") if c in df.columns]
-    head = [("Group", ""), ("Size", "n"), ("Ages", ""), ("Girls", "n"), ("Boys", "n"), ("Schools", ""), ("Wards", ""),
-            ("Key places", "")] + [(c.replace("_", " "), "n") for c in counts]
+    head = [("Group", ""), ("Size", "n"), ("Ages", "nw"), ("Girls", "n"), ("Boys", "n"), ("Schools", "w"), ("Wards", "w"),
+            ("Key places", "w")] + [(SHORT.get(c, c.replace("_", " ")), "n") for c in counts]
     rows = []
     for r in df.to_dict("records"):
         rows.append([_t(r["group_id"]), _n(r.get("size")), (f"{r.get('age_min')}–{r.get('age_max')}", r.get("age_min")),
@@ -268,7 +274,8 @@ def _places(con: duckdb.DuckDBPyConnection, month: str, names: _Names) -> str:
     df = df.sort_values("name")
     counts = [c for c in ("incidents", "cse_incidents", "hsb_peer_incidents", "syv_incidents", "cce_incidents",
                           "gang_incidents", "online_incidents", "young_people", "group_count") if c in df.columns]
-    head = [("Place", ""), ("Type", ""), ("Ward", "")] + [(c.replace("_", " "), "n") for c in counts] + [("Groups present", "")]
+    head = [("Place", ""), ("Type", ""), ("Ward", "")] + [(SHORT.get(c, c.replace("_", " ")), "n") for c in counts] + [
+        ("Groups present", "w")]
     rows = [[_t(r["name"]), _t(LOCATION_TYPE.get(str(r.get("location_type")), str(r.get("location_type") or ""))),
              _t(names.ward.get(str(r.get("ward_code")), str(r.get("ward_code") or "")))] + [_n(r.get(c)) for c in counts]
             + [_t(", ".join(sorted(str(g) for g in _l(r.get("groups_present")))))] for r in df.to_dict("records")]
