@@ -113,13 +113,23 @@ def _names(con: duckdb.DuckDBPyConnection, child: str) -> Names:
 
 
 def _as_of(con: duckdb.DuckDBPyConnection) -> dt.date:
-    """End of the latest delivery month loaded: the date the pack's records run to."""
-    row = con.execute("""select max(delivery_month) from ops.loads
-                         where status = 'loaded' and delivery_month is not null""").fetchall()
-    if row and row[0][0]:
-        y, m = (int(x) for x in str(row[0][0]).split("-"))
-        return (dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1))
-    return dt.date.today()
+    """The date the pack's records run to: the end of the latest delivery month loaded (the
+    pipeline's warehouse), or the date marts.map_action judged overdue at (the analyst copy
+    holds only core and marts), or the end of the latest month with an incident."""
+    month = None
+    if has_table(con, "ops", "loads"):
+        month = con.execute("""select max(delivery_month) from ops.loads
+                               where status = 'loaded' and delivery_month is not null""").fetchall()[0][0]
+    if month is None and has_table(con, "marts", "map_action"):
+        got = con.execute("select max(as_of) from marts.map_action").fetchall()[0][0]
+        if got is not None:
+            return got if isinstance(got, dt.date) else dt.date.fromisoformat(str(got)[:10])
+    if month is None and has_table(con, "marts", "incident"):
+        month = con.execute("select max(month) from marts.incident").fetchall()[0][0]
+    if not month:
+        return dt.date.today()
+    y, m = (int(x) for x in str(month).split("-"))
+    return dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
 
 
 # ---- the records -----------------------------------------------------------------------------
