@@ -406,29 +406,32 @@ def _changes(p: Page, cells: pd.DataFrame, assessments: pd.DataFrame, as_of: dt.
                 + (f" (due {w.day(r.action_due)})" if _is_day(r.action_due) else "") for r in acts.itertuples())
             if not (appeared or eased or gained or lost or act):
                 continue
+            strengths = ". ".join(([f"gained: {'; '.join(w.words(w.FACTOR, gained))}"] if gained else [])
+                                  + ([f"no longer: {'; '.join(w.words(w.FACTOR, lost))}"] if lost else [])) or "—"
             rows.append(f"<tr><td>{e(w.CONTEXT[c])}</td><td>{e('; '.join(w.words(w.FACTOR, appeared)) or '—')}</td>"
-                        f"<td>{e('; '.join(w.words(w.FACTOR, eased)) or '—')}</td>"
-                        f"<td>{e('; '.join(w.words(w.FACTOR, gained)) or '—')}"
-                        f"{(' / no longer: ' + e('; '.join(w.words(w.FACTOR, lost)))) if lost else ''}</td>"
+                        f"<td>{e('; '.join(w.words(w.FACTOR, eased)) or '—')}</td><td>{e(strengths)}</td>"
                         f"<td>{e(act) or 'no action planned'}</td></tr>")
         p.add(f"<h3>{e(w.day(prev.meeting_date))} → {e(w.day(nxt.meeting_date))}</h3>")
         if rows:
-            p.add("<table class='changes' style='width:100%'><thead><tr><th>Context</th><th>Concern appeared</th><th>Concern eased</th>"
-                  f"<th>Strengths gained</th><th>Earlier meeting's actions</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+            p.add("<table class='changes' style='width:100%'><thead><tr><th style='width:15%'>Context</th>"
+                  "<th style='width:20%'>Concern appeared</th><th style='width:20%'>Concern eased</th>"
+                  f"<th>Strengths</th><th style='width:17%'>Earlier meeting's actions</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
         else:
             p.text("No change recorded between these assessments.")
 
 
 def _timeline(p: Page, recs: pd.DataFrame, names: Names, last: dt.date | None) -> None:
-    p.heading("Timeline", anchor="timeline")
     if not len(recs):
+        p.heading("Timeline", anchor="timeline")
         p.text("No records.")
         return
     counts = Counter(recs["kind"])
     key = " · ".join(f"<span class='glyph' style='color:{c}'>{pf.RECORD_GLYPH[k]}</span> {e(lbl)} ({counts.get(k, 0)})"
                      for k, (lbl, c, _s) in pf.RECORD_STYLE.items())
-    p.add(f"<p class='note'>{key}</p>")
+    # heading, key and chart stay together on paper
+    p.add(f"<div class='keep'><h2 id='timeline'>Timeline</h2><p class='note'>{key}</p>")
     p.add_figure(pf.timeline(recs, title="Records about this young person by date, all agencies"))
+    p.add("</div>")
     if last is not None:
         earlier = recs[recs["day"] <= last]
         p.add(_records_table(earlier, names, f"Records up to the last MAP ({w.day(last)}), oldest first "

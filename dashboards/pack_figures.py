@@ -76,7 +76,7 @@ def restricted_page(title: str, body: str, *, marking: str, footer: str, depth: 
 @bottom-right{{content:"page " counter(page) " of " counter(pages);font:8pt Arial,Helvetica,sans-serif}}}}
 @media print{{body{{max-width:{"182mm" if a4 else "none"};margin:0;padding:0;font-size:10pt}}.marking.screen{{display:none}}
 h2{{break-after:avoid}}tr,.lantern-chart,.keep{{break-inside:avoid}}details{{display:block}}
-table{{max-width:100%}}td,th{{word-break:break-word}}nav,.screen-only{{display:none}}}}"""
+table{{max-width:100%}}td,th{{overflow-wrap:break-word}}nav,.screen-only{{display:none}}}}"""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
