@@ -294,7 +294,7 @@ def _actions(con: duckdb.DuckDBPyConnection) -> str:
         sub = df[df["action_owner"] == o]
         rows.append([_t(w.word(w.OWNER, o))] + [_n(int(sub[sub["action_status"] == s]["actions"].sum())) for s in statuses]
                     + [_n(int(sub["actions"].sum())), _n(int(sub["overdue"].sum()))])
-    as_of = df["as_of"].max()
+    as_of = w.day(df["as_of"].max())
     return _table("map_action_summary", head, rows,
                   f"MAP planned actions by owner agency and status (all assessments); overdue = due before {as_of} and "
                   "neither done nor closed as not done; 'not recorded' where the workbook has no owner or status.")
