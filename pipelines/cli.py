@@ -317,6 +317,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.set_defaults(func=_cmd_generate)
     pk = sub.add_parser("pack", help="MAP meeting pack for one young person (restricted)")
     pk.add_argument("person_key", metavar="PERSON_KEY")
+    pk.add_argument("--meeting", metavar="YYYY-MM-DD",
+                    help="date of the MAP meeting the pack is for (printed on every page; default: today)")
     pk.set_defaults(func=_cmd_pack)
     pb = sub.add_parser("publish", help="publish the profile for a month (and the restricted analysts' edition)")
     pb.add_argument("--month", help="month YYYY-MM (default: the latest loaded)")

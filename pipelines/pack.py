@@ -1,13 +1,15 @@
 """`lantern pack PERSON_KEY`: the MAP meeting pack for one young person (restricted, on request).
 
 Builds `build/restricted/packs/pack-<PERSON_KEY>.html` (0640) from the analyst copy, opened in the
-same sandbox as `lantern sql`, and records the request before it runs in the access-log spool
+same sandbox as `lantern sql`; the pack is restricted to the MAP meeting of `--meeting YYYY-MM-DD`
+(default: today), the date printed on every page. Records the request before it runs in the access-log spool
 (collected into `ops.access_log` by the next refresh): who built a pack about whom, when.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import re
 import sys
@@ -27,6 +29,13 @@ def main(args: argparse.Namespace) -> int:
     if not PERSON_KEY.match(key):
         print(f"not a person key: {key!r} (expected P followed by 15 hex digits)", file=sys.stderr)  # noqa: T201  (command output)
         return 2
+    meeting = None
+    if getattr(args, "meeting", None):
+        try:
+            meeting = dt.date.fromisoformat(str(args.meeting))
+        except ValueError:
+            print(f"not a date: {args.meeting!r} (expected YYYY-MM-DD, the day of the MAP meeting)", file=sys.stderr)  # noqa: T201  (command output)
+            return 2
     s = load_settings()
     entry = AccessEntry(s.access_spool, user=getpass.getuser(), kind="map_pack", query=key)
     try:
@@ -37,7 +46,7 @@ def main(args: argparse.Namespace) -> int:
         return 1
     try:
         with con, umask(RESTRICTED):
-            target = build_pack(con, key, make_dir(s.build / "restricted", RESTRICTED))
+            target = build_pack(con, key, make_dir(s.build / "restricted", RESTRICTED), meeting_date=meeting)
     except KeyError as exc:
         entry.close("failed", message=str(exc).strip("'\""))
         print(str(exc).strip("'\""), file=sys.stderr)  # noqa: T201  (command output)

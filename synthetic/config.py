@@ -131,6 +131,9 @@ class GeneratorConfig:
     exclusion_group_multiplier: float = 3.0
     map_per_1000: float = 1.2  # MAP assessments per 1,000 young people per month
     unaddressed_context_rate: float = 0.3
+    # share of planned_actions cells whose owner, due date and status are recorded (the optional
+    # action_* columns); drawn from their own random stream so the rest of a borough is unchanged
+    map_action_share: float = 0.7
 
     # Planted events
     theme_app: str = "Blinkr"

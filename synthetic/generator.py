@@ -17,7 +17,7 @@ from synthetic.crimes import build_crimes
 from synthetic.education import build_exclusions
 from synthetic.geography import Geography, build_geography, write_reference
 from synthetic.groups import Groups, build_groups, group_id
-from synthetic.mapassess import build_map, plan_meetings
+from synthetic.mapassess import add_actions, build_map, plan_meetings
 from synthetic.people import People, build_people
 from synthetic.plan import Calendar, Plan, events_frame, make_plan
 from synthetic.police import finalise_police
@@ -145,6 +145,8 @@ def generate_borough(
     known = np.zeros(pop.n, dtype=bool)
     known[referrals["_person"].to_numpy()] = True
     map_a, map_c = build_map(cfg, pop, geo, groups, cal, plan, meetings, known, rng)
+    # a stream of its own: adding the optional action_* columns leaves every other value as it was
+    map_c = add_actions(cfg, map_a, map_c, cal, np.random.default_rng([seed, 24]))
     logger.info("agencies built (%.1fs)", time.perf_counter() - t0)
     # ---- write ---------------------------------------------------------------------------------
     frames = {

@@ -293,3 +293,48 @@ def _note(
     if rng.random() < 0.15:
         return ""
     return notes[d]
+
+
+#: the agencies that usually own an action in each context (first is the most common)
+ACTION_OWNERS = {
+    "individual": ("youth_justice", "health", "social_care"),
+    "family_home": ("social_care", "health", "voluntary"),
+    "peer_group": ("social_care", "youth_justice", "police", "voluntary"),
+    "school": ("education", "education", "social_care"),
+    "neighbourhood": ("police", "voluntary", "other"),
+}
+
+
+def add_actions(
+    cfg: GeneratorConfig,
+    assessments: pd.DataFrame,
+    cells: pd.DataFrame,
+    cal: Calendar,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """Owner agency, due date and status on a share (``cfg.map_action_share``) of the
+    ``planned_actions`` cells. Status is as last updated in the borough's tracker at the end of
+    the period: an action due before then is mostly done, some not done, some still planned
+    (overdue); one due later is planned or in progress. Uses only ``rng`` (its own stream)."""
+    out = cells.copy()
+    for col in ("action_owner", "action_status"):
+        out[col] = ""
+    out["action_due"] = pd.NaT
+    meeting = dict(zip(assessments["assessment_id"], pd.to_datetime(assessments["meeting_date"]), strict=True))
+    end = pd.Timestamp(cal.starts[-1])
+    for i in np.flatnonzero((out["domain"] == "planned_actions").to_numpy()):
+        if rng.random() >= cfg.map_action_share:
+            continue
+        ctx = str(out["context"].iat[i])
+        owners = ACTION_OWNERS[ctx]
+        owner = owners[0] if rng.random() < 0.6 else owners[int(rng.integers(0, len(owners)))]
+        due = meeting[out["assessment_id"].iat[i]] + pd.Timedelta(days=int(rng.integers(3, 13)) * 7)
+        if due < end:
+            status = str(rng.choice(["done", "not_done", "in_progress", "planned"], p=[0.6, 0.12, 0.13, 0.15]))
+        else:
+            status = str(rng.choice(["planned", "in_progress"], p=[0.55, 0.45]))
+        out.iat[i, out.columns.get_loc("action_owner")] = owner
+        out.iat[i, out.columns.get_loc("action_due")] = due
+        # a few trackers leave the status blank
+        out.iat[i, out.columns.get_loc("action_status")] = "" if rng.random() < 0.05 else status
+    return out

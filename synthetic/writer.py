@@ -109,6 +109,9 @@ MAP_CELL_COLUMNS = [
     "named_peers",
     "named_locations",
     "glm_goods",
+    "action_owner",
+    "action_due",
+    "action_status",
     "note",
 ]
 #: a fixed creation time keeps workbooks byte-identical for one seed
@@ -178,6 +181,8 @@ def write_map_workbook(assessments: pd.DataFrame, cells: pd.DataFrame, path: Pat
         for j, v in enumerate(row):
             if isinstance(v, str) and v:
                 ws2.write_string(i, j, v)
+            elif isinstance(v, pd.Timestamp) and not pd.isna(v):
+                ws2.write_datetime(i, j, v.to_pydatetime(), date_fmt)
     wb.close()
 
 

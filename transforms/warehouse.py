@@ -36,6 +36,9 @@ def raw_ddl(source: Source) -> list[str]:
         all_cols = cols + list(extra)
         body = ", ".join(f'"{n}" {t}' for n, t, _ in all_cols)
         out.append(f"CREATE TABLE IF NOT EXISTS raw.{table} ({body})")
+        # a column added to the contract later (optional, e.g. the MAP cells' action_*) reaches a
+        # warehouse built before it: added empty, earlier rows keep NULL
+        out.extend(f'ALTER TABLE raw.{table} ADD COLUMN IF NOT EXISTS "{n}" {t}' for n, t, _ in all_cols)
         out.append(f"COMMENT ON TABLE raw.{table} IS {literal(what + ' Personal data: pipeline only.')}")
         out.extend(f'COMMENT ON COLUMN raw.{table}."{n}" IS {literal(c)}' for n, _, c in all_cols)
     return out

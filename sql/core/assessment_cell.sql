@@ -18,9 +18,13 @@ with peers as (
 select c.assessment_id, s.person_key, c.context, c.domain,
        coalesce(c.factors, []) as factors, coalesce(p.keys, []) as named_peer_keys,
        coalesce(l.ids, []) as named_place_ids, coalesce(l.unresolved, 0) as unresolved_locations,
-       coalesce(c.glm_goods, []) as glm_goods
+       coalesce(c.glm_goods, []) as glm_goods,
+       -- optional on planned_actions cells (NULL where the borough does not record them)
+       case when c.domain = 'planned_actions' then c.action_owner end as action_owner,
+       case when c.domain = 'planned_actions' then c.action_due end as action_due,
+       case when c.domain = 'planned_actions' then c.action_status end as action_status
 from raw.map_assessment_cells c
 join core.assessment s using (assessment_id)
 left join peers p using (assessment_id, context, domain)
 left join places l using (assessment_id, context, domain);
-comment on table core.assessment_cell is 'One row per filled cell of the assessment matrix: factors, peers named (person_keys), places named (place_ids), Good Lives goods served.';
+comment on table core.assessment_cell is 'One row per filled cell of the assessment matrix: factors, peers named (person_keys), places named (place_ids), Good Lives goods served; on planned_actions cells the action''s owner agency, due date and status where recorded.';

@@ -78,7 +78,7 @@ def _supersede(con: duckdb.DuckDBPyConnection, source: Source, load_id: int) -> 
     n = int(con.execute("SELECT count(*) FROM _losers").fetchall()[0][0])
     if n:
         con.execute(
-            f"INSERT INTO {table}_history SELECT r.*, ? AS superseded_by_load, now() AS superseded_at "
+            f"INSERT INTO {table}_history BY NAME SELECT r.*, ? AS superseded_by_load, now() AS superseded_at "
             f"FROM {table} r SEMI JOIN _losers l ON r.load_id = l.load_id AND r.row_number = l.row_number",
             [load_id])
         con.execute(

@@ -51,6 +51,9 @@ STRENGTH_FACTORS = (
     "trusted_adult", "school_engagement", "positive_activity", "supportive_family",
     "stable_placement",
 )
+# optional on `planned_actions` cells: who owns the action and where it stands
+ACTION_OWNERS = ("police", "social_care", "education", "health", "youth_justice", "voluntary", "other")
+ACTION_STATUS = ("planned", "in_progress", "done", "not_done")
 FACTORS = VULNERABILITY_FACTORS + RISK_FACTORS + STRENGTH_FACTORS
 SEXES = ("M", "F")
 ETHNIC_GROUPS = ("asian", "black", "mixed", "white", "other")
@@ -83,6 +86,8 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "context": CONTEXTS,
     "domain": DOMAINS,
     "glm_good": GLM_GOODS,
+    "action_owner": ACTION_OWNERS,
+    "action_status": ACTION_STATUS,
     "factor": FACTORS,
     "sex": SEXES,
     "ethnic_group": ETHNIC_GROUPS,

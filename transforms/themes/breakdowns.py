@@ -23,6 +23,7 @@ BREAKDOWN_MARTS = (
     "marts/repeat_involvement", "marts/victim_suspect_overlap", "marts/referral_gap",
     "marts/disproportionality", "marts/recording_completeness",
     "marts/assessment_matrix", "marts/assessment_glm_goods", "marts/unaddressed_context",
+    "marts/map_action", "marts/map_action_summary",
 )
 
 
