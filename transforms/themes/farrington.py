@@ -59,7 +59,7 @@ logger = logging.getLogger(__name__)
 
 # bump when a change to this module can alter a MonthResult for the same window and settings:
 # the memos of transforms/themes/monthly.py are keyed by it
-ALGORITHM_VERSION = "farrington-2"  # 2: stacked fits (evaluate_windows)
+ALGORITHM_VERSION = "farrington-3"  # 2: stacked fits (evaluate_windows); 3: below_expected
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,8 @@ DEFAULT = FarringtonConfig()
 
 @dataclass(frozen=True)
 class MonthResult:
-    """The expected level of one month and whether its count exceeds the upper limit."""
+    """The expected level of one month and whether its count exceeds the upper limit
+    (`exceedance`) or falls below the lower limit (`below_expected`)."""
 
     expected: float | None
     lower: float | None
@@ -97,9 +98,10 @@ class MonthResult:
     seasonal_levels: int
     trend: bool
     dispersion: float | None
+    below_expected: bool
 
 
-_NONE = MonthResult(None, None, None, False, 0, 0, False, None)
+_NONE = MonthResult(None, None, None, False, 0, 0, False, None, False)
 
 
 def _clip20(eta: np.ndarray) -> np.ndarray:
@@ -217,7 +219,7 @@ def evaluate_month(counts: np.ndarray, t0: int, cfg: FarringtonConfig = DEFAULT)
     if y.sum() == 0:
         upper = 0.0
         exceed = bool(y_all[t0] > upper and y_all[t0] >= cfg.min_count and recent_sum >= cfg.limit_sum)
-        return MonthResult(0.0, 0.0, upper, exceed, len(idx), 1, False, 1.0)
+        return MonthResult(0.0, 0.0, upper, exceed, len(idx), 1, False, 1.0, False)
     d = t0 - idx
     level = _seasonal_level(d, cfg.window, periods)
     present = [k for k in range(1, periods) if np.any(level == k)]
@@ -248,7 +250,8 @@ def evaluate_month(counts: np.ndarray, t0: int, cfg: FarringtonConfig = DEFAULT)
         var_mu0 = mu0 ** 2 * float(x0 @ cov @ x0)
         lower, upper = _limits(mu0, var_mu0, phi, cfg)
         exceed = bool(y_all[t0] > upper and y_all[t0] >= cfg.min_count and recent_sum >= cfg.limit_sum)
-        result = MonthResult(mu0, lower, upper, exceed, len(idx), len(present) + 1, with_trend, phi)
+        below = bool(y_all[t0] < lower)
+        result = MonthResult(mu0, lower, upper, exceed, len(idx), len(present) + 1, with_trend, phi, below)
         break
     return result or _NONE
 
@@ -372,7 +375,7 @@ def _evaluate_complete(Wn: np.ndarray, cfg: FarringtonConfig) -> list[MonthResul
     flag_ok = (cur >= cfg.min_count) & (recent_sum >= cfg.limit_sum)
     zero = Y.sum(axis=1) == 0
     for i in np.flatnonzero(zero):
-        out[i] = MonthResult(0.0, 0.0, 0.0, bool(cur[i] > 0.0 and flag_ok[i]), n, 1, False, 1.0)
+        out[i] = MonthResult(0.0, 0.0, 0.0, bool(cur[i] > 0.0 and flag_ok[i]), n, 1, False, 1.0, False)
     d = t0 - idx
     level = _seasonal_level(d, cfg.window, periods)
     present = [k for k in range(1, periods) if np.any(level == k)]
@@ -405,6 +408,6 @@ def _evaluate_complete(Wn: np.ndarray, cfg: FarringtonConfig) -> list[MonthResul
             for j, i in enumerate(pending[keep]):
                 out[i] = MonthResult(float(mu0[keep][j]), float(lower[j]), float(upper[j]),
                                      bool(cur[i] > upper[j] and flag_ok[i]), n, len(levels) + 1, with_trend,
-                                     float(phi[keep][j]))
+                                     float(phi[keep][j]), bool(cur[i] < lower[j]))
             pending = pending[reject]
     return out
