@@ -178,7 +178,7 @@ def test_stacked_farrington_fits_agree_with_one_window_at_a_time() -> None:
                 ref = evaluate_month(w, len(w) - 1, cfg)
                 for f in ("exceedance", "below_expected", "baseline_months", "seasonal_levels", "trend"):
                     assert getattr(got, f) == getattr(ref, f), (t0, f)
-                for f in ("expected", "lower", "upper", "dispersion"):
+                for f in ("expected", "lower", "upper", "dispersion", "variance"):
                     a, b = getattr(ref, f), getattr(got, f)
                     assert (a is None) == (b is None)
                     if a is not None:

@@ -59,14 +59,14 @@ def month_range(first: str, last: str) -> list[str]:
 _RESULT_FIELDS = tuple(f.name for f in fields(MonthResult))
 _RESULT_TYPES = {"expected": "Float64", "lower": "Float64", "upper": "Float64", "exceedance": "boolean",
                  "baseline_months": "Int32", "seasonal_levels": "Int32", "trend": "boolean",
-                 "dispersion": "Float64", "below_expected": "boolean"}
+                 "dispersion": "Float64", "below_expected": "boolean", "variance": "Float64"}
 #: The same columns as plain numpy types, as results are held while a build runs.
 _FRAME_TYPES = {f: {"Float64": "float64", "boolean": "bool"}.get(t, "int64") for f, t in _RESULT_TYPES.items()}
 FARRINGTON_MEMO = MemoTable(
     "farrington",
     (("expected", "double"), ("lower", "double"), ("upper", "double"), ("exceedance", "boolean"),
      ("baseline_months", "integer"), ("seasonal_levels", "integer"), ("trend", "boolean"),
-     ("dispersion", "double"), ("below_expected", "boolean")),
+     ("dispersion", "double"), ("below_expected", "boolean"), ("variance", "double")),
     "Memo of improved-Farrington results (transforms/themes/monthly.py): one row per distinct window "
     "of monthly counts used by the last build, keyed by a digest of the window values, the settings "
     "and the algorithm version. No series identity. Rebuildable; dropped by purge and erasure.",
@@ -270,7 +270,7 @@ def build_theme_monthly(con: duckdb.DuckDBPyConnection, version: str,
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     f = frame.copy()
-    for c in ("expected", "lower", "upper", "dispersion"):
+    for c in ("expected", "lower", "upper", "dispersion", "variance"):
         f[c] = pd.to_numeric(f[c], errors="coerce").astype("float64")
     for c in ("baseline_months", "seasonal_levels", "count"):
         f[c] = pd.to_numeric(f[c], errors="coerce").astype("Int64")
