@@ -44,7 +44,13 @@ logger = logging.getLogger(__name__)
 
 def method_label(cfg: FarringtonConfig) -> str:
     """The method and its settings, as stored beside every expected level."""
-    thr = "negative-binomial plug-in" if cfg.threshold == "nb" else "2/3-power"
+    if cfg.threshold != "nb":
+        thr = "2/3-power"
+    elif cfg.prediction_interval:
+        thr = (f"negative-binomial prediction limits (level variance by {cfg.level_block}-month blocks, "
+               f"at least {cfg.level_cv_floor:.0%}{', t quantile' if cfg.t_quantile else ''})")
+    else:
+        thr = "negative-binomial plug-in"
     return (f"improved Farrington (Noufaily 2013): b={cfg.years_back}y, w={cfg.window}, "
             f"{cfg.periods}-level season, {cfg.exclude_recent} recent months excluded, reweight>{cfg.reweight_threshold}, "
             f"{thr} limit alpha={cfg.alpha}, {cfg.limit_sum}-in-{cfg.limit_months} rule")
