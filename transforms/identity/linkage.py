@@ -211,9 +211,9 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
 
     `accepted` / `rejected` are pairs of record refs (`source|source_key`) decided by an analyst:
     accepted pairs are forced together, rejected pairs can never share a cluster.
-    `family_guard` keeps pairs whose forenames or dates of birth disagree out of automatic links
-    (they go to review); None (the default) switches it on when the data shows families
-    (`family_evidence`: distinct IDs of one agency sharing surname and date of birth).
+    `family_guard` keeps pairs whose dates of birth disagree beyond a recording error (True or
+    None) or whose forenames disagree outright (True, or None when the data shows families:
+    `family_evidence`) out of automatic links; they go to review. False switches both off.
     `reuse` is an earlier run's trained model: it scores this run without training (training is
     most of the cost) if it is `compatible` with today's comparisons and agencies and there are at
     most `reuse_max_nodes` scored identity nodes; otherwise the model is trained afresh.
@@ -229,8 +229,10 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
     node_by_ref = _node_ids(records, node_of, {r for pair in (accepted or []) + (rejected or []) for r in pair})
     id_edges, exact_edges = _deterministic_edges(nodes)
     families = family_evidence(nodes, strict_agencies)
-    if family_guard is None:
-        family_guard = families > 0
+    # the guard's two parts: dates of birth that disagree beyond a recording error (a parent or
+    # sibling with the child's name) and forenames that disagree outright (twins)
+    guard_dob = family_guard is not False
+    guard_forename = bool(family_guard) or (family_guard is None and families > 0)
     # unnamed records (missing episodes, MAP assessments) joined to a named node through their
     # agency ID, and those that could not be (no named record carries that ID)
     unnamed = ~nodes["named"].to_numpy(dtype=bool)
@@ -285,9 +287,11 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
     # family guard: a pair whose forenames disagree outright, or whose dates of birth differ in a
     # way no recording error explains (twins, siblings, a parent with the child's name), never
     # links automatically, however high its probability: it goes to clerical review
-    guarded = ~(pairs["forename_agrees"].astype(bool) & pairs["dob_agrees"].astype(bool))
-    if not family_guard:
-        guarded = guarded & False
+    guarded = np.zeros(len(pairs), dtype=bool)
+    if guard_dob:
+        guarded |= ~pairs["dob_agrees"].to_numpy(dtype=bool)
+    if guard_forename:
+        guarded |= ~pairs["forename_agrees"].to_numpy(dtype=bool)
     # strongest first, ties broken by node ids: the engine returns pairs in no fixed order, and
     # constrained clustering is greedy, so the order must not depend on it
     strong = pairs[(pairs["match_probability"] >= threshold) & ~guarded].sort_values(
@@ -367,7 +371,7 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
              "pairs_in_band": int(len(pairs)), "clusters": int(len(np.unique(lab))),
              "refused_edges": len(refused), "review_pairs": int(len(review)),
              "model_reused": int(reused), "pairs_reused": int(pairs.attrs.get("pairs_reused", 0)),
-             "family_groups": families, "family_guard": int(bool(family_guard)),
+             "family_groups": families, "guard_dob": int(guard_dob), "guard_forename": int(guard_forename),
              "unnamed_joined": unnamed_joined, "unnamed_unjoined": unnamed_unjoined}
     logger.info("linkage: %s", stats)
     node_hash = nodes["node_hash"].to_numpy()

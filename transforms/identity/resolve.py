@@ -268,7 +268,7 @@ def _resolve(con: duckdb.DuckDBPyConnection, *, secret: str, threshold: float, r
               "pairs_scored": run["pairs_scored"], "review_pending": pending,
               "merges": run["merges"], "splits": run["splits"], "model_reused": reused,
               "pairs_reused": int(result.stats.get("pairs_reused", 0)),
-              "family_guard": bool(result.stats.get("family_guard", 0)),
+              "guard_forename": bool(result.stats.get("guard_forename", 0)),
               "unnamed_joined": int(result.stats.get("unnamed_joined", 0)),
               "unnamed_unjoined": int(result.stats.get("unnamed_unjoined", 0)),
               "seconds": round(time.perf_counter() - started, 2)}
