@@ -48,8 +48,8 @@ def _settings(style: Style) -> tuple[Any, list[Any], float, list[Any], Any]:
     from splink import SettingsCreator, block_on
 
     if style == "febrl":
-        blocking = [block_on("first_name"), block_on("surname"), block_on("dob"), block_on("postcode")]
-        comparisons = [
+        blocking: list[Any] = [block_on("first_name"), block_on("surname"), block_on("dob"), block_on("postcode")]
+        comparisons: list[Any] = [
             cl.NameComparison("first_name"),
             cl.NameComparison("surname"),
             cl.DateOfBirthComparison("dob", input_is_string=True),
