@@ -40,7 +40,7 @@ def _stage(stage: str, borough: Path, warehouse: Path, months: list[str] | None 
     steps = [ln[6:] for ln in p.stderr.splitlines() if ln.startswith("STEPS ")]
     if steps:
         out["steps"] = json.loads(steps[-1])
-    for tag in ("GRAPHS ", "ROWS "):  # figures a stage measured besides its time, merged into its row
+    for tag in ("GRAPHS ", "ROWS ", "IDENTITY "):  # figures a stage measured besides its time, merged into its row
         lines = [ln[len(tag):] for ln in p.stderr.splitlines() if ln.startswith(tag)]
         if lines:
             out.update(json.loads(lines[-1]))

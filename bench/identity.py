@@ -6,8 +6,12 @@ noise at each agency's rate (typos, nicknames and transliterations, swapped name
 hyphenated surname, missing, `01/01`-estimated and day/month-swapped dates of birth, blank
 postcodes). Each size runs in a fresh
 process so its peak resident memory is its own. Also scores the full historical_figures_50k set.
+`real` scores FEBRL 3, FEBRL 4 and the full historical_figures_50k beside plain splink trained in
+the same run; `noisy` a borough generated with another seed, more twins and more noise.
 
     python -m bench.identity 50000 200000 400000
+    python -m bench.identity real [febrl3 febrl4 historical_50k]
+    python -m bench.identity noisy [WORKDIR]
 """
 
 from __future__ import annotations
@@ -116,7 +120,9 @@ def _one(n: int) -> dict[str, float]:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"records": len(records), "seconds": round(secs, 1),
             "records_per_second": round(len(records) / secs), "peak_mb": round(peak_mb),
-            "pairs_scored": result.stats["pairs_scored"], "pair_precision": round(q["pair_precision"], 4),
+            "pairs_scored": result.stats["pairs_scored"],
+            "pairs_per_record": round(result.stats["pairs_scored"] / len(records), 2),
+            "pair_precision": round(q["pair_precision"], 4),
             "pair_recall": round(q["pair_recall"], 4), "pair_f1": round(q["pair_f1"], 4)}
 
 
@@ -129,26 +135,116 @@ def run(sizes: list[int]) -> list[dict[str, float]]:
     return out
 
 
-def historical() -> dict[str, float]:
-    """Score the full historical_figures_with_errors_50k set beside the exact-match baseline."""
-    from transforms.identity.evaluate import exact_match_baseline, historical_records, link_quality
+def _scores(q: dict[str, float], prefix: str) -> dict[str, float]:
+    return {f"{prefix}_{k[5:]}": round(v, 4) for k, v in q.items()
+            if k in ("pair_precision", "pair_recall", "pair_f1")}
+
+
+def real_set(name: str) -> dict[str, float]:
+    """One real benchmark (`febrl3`, `febrl4`, `historical_50k`, the last in full): Lantern at its
+    defaults, with the family guard fully on and fully off, the same-run plain splink baseline
+    (`transforms.identity.baseline`), exact name + dob, and the share of true pairs blocking
+    reaches (with and without a date of birth)."""
+    from transforms.identity.baseline import splink_baseline
+    from transforms.identity.evaluate import (
+        blocking_reach,
+        exact_match_baseline,
+        febrl4_records,
+        febrl_records,
+        historical_records,
+        link_quality,
+    )
     from transforms.identity.linkage import link_records
 
-    records, truth = historical_records(SHARED / "splink_datasets" / "historical_figures_with_errors_50k.parquet")
+    if name == "febrl3":
+        records, truth = febrl_records(SHARED / "febrl" / "dataset3.csv")
+        style = "febrl"
+    elif name == "febrl4":
+        records, truth = febrl4_records(SHARED / "febrl" / "dataset4a.csv", SHARED / "febrl" / "dataset4b.csv")
+        style = "febrl"
+    else:
+        records, truth = historical_records(SHARED / "splink_datasets" / "historical_figures_with_errors_50k.parquet")
+        style = "historical"
     t0 = time.perf_counter()
     res = link_records(records)
-    q = link_quality(res.links["cluster"], truth)
-    b = link_quality(exact_match_baseline(records), truth)
-    return {"records": len(records), "seconds": round(time.perf_counter() - t0, 1),
-            **{f"splink_{k}": round(v, 4) for k, v in q.items() if k.startswith("pair")},
-            **{f"exact_{k}": round(v, 4) for k, v in b.items() if k.startswith("pair")}}
+    secs = time.perf_counter() - t0
+    out: dict[str, float] = {"records": len(records), "seconds": round(secs, 1),
+                             "pairs_per_record": round(res.stats["pairs_scored"] / len(records), 2),
+                             "guard_forename": res.stats["guard_forename"],
+                             **_scores(link_quality(res.links["cluster"], truth), "lantern")}
+    for guard in (True, False):
+        q = link_quality(link_records(records, family_guard=guard).links["cluster"], truth)
+        out |= _scores(q, "lantern_guard_" + ("on" if guard else "off"))
+    t0 = time.perf_counter()
+    out |= _scores(link_quality(splink_baseline(records, style), truth), "splink")  # type: ignore[arg-type]
+    out["splink_seconds"] = round(time.perf_counter() - t0, 1)
+    out |= _scores(link_quality(exact_match_baseline(records), truth), "exact")
+    reach = blocking_reach(records, truth)
+    out |= {"blocking_reach": round(reach["reach"], 4), "blocking_reach_without_dob": round(reach["reach_without_dob"], 4)}
+    return out
+
+
+def historical() -> dict[str, float]:
+    """The full historical_figures_with_errors_50k set (see `real_set`)."""
+    return real_set("historical_50k")
+
+
+def noisy_borough(work: Path, people: int = 3000, seed: int = 11) -> dict[str, float]:
+    """A borough generated with another seed, three times the twins (12% of younger siblings)
+    and 1.5x (police) to 2x (social care, education) the recording noise: Lantern at its
+    defaults and with the family guard on / off, against the planted truth."""
+    from dataclasses import fields, replace
+
+    from bench.stages import ingest, ingest_workbooks
+    from pipelines.resources import connect_warehouse
+    from synthetic import generate_borough
+    from synthetic.config import EDUCATION_NOISE, POLICE_NOISE, SOCIAL_CARE_NOISE, GeneratorConfig
+    from transforms.extracts.delivery import list_months
+    from transforms.identity.evaluate import link_quality
+    from transforms.identity.linkage import link_records
+    from transforms.warehouse import run_models
+
+    def up(rates, k):  # type: ignore[no-untyped-def]
+        return replace(rates, **{f.name: min(0.5, getattr(rates, f.name) * k) for f in fields(rates)})
+
+    borough = work / f"noisy-{people}-{seed}"
+    if not (borough / "truth" / "person_records.csv").exists():
+        cfg = replace(GeneratorConfig(), twin_rate=0.12, police_noise=up(POLICE_NOISE, 1.5),
+                      social_care_noise=up(SOCIAL_CARE_NOISE, 2.0), education_noise=up(EDUCATION_NOISE, 2.0))
+        generate_borough(borough, people=people, months=24, seed=seed, config=cfg)
+    wh = work / f"noisy-{people}-{seed}.duckdb"
+    wh.unlink(missing_ok=True)
+    months = list_months(borough)
+    ingest(borough, wh, months)
+    ingest_workbooks(borough, wh, months)
+    with connect_warehouse(str(wh)) as con:
+        run_models(con, ("staging/person_record",))
+        records = con.execute("select source, source_key, agency, agency_id, forename, surname, dob, gender, "
+                              "postcode from raw.person_record order by source, source_key").df()
+    truth = pd.read_csv(borough / "truth" / "person_records.csv", dtype=str)
+    records = records.merge(truth[["source", "source_key", "true_person_id"]], on=["source", "source_key"])
+    labels = records.pop("true_person_id")
+    res = link_records(records)
+    out: dict[str, float] = {"records": len(records), **res.stats,
+                             **_scores(link_quality(res.links["cluster"], labels), "lantern")}
+    for guard in (True, False):
+        q = link_quality(link_records(records, family_guard=guard).links["cluster"], labels)
+        out |= _scores(q, "lantern_guard_" + ("on" if guard else "off"))
+    return out
 
 
 if __name__ == "__main__":
     import logging
 
     logging.disable(logging.WARNING)
-    sizes = [int(a) for a in sys.argv[1:]] or [50_000, 200_000]
-    for row in run(sizes):
-        print(row)
-    print("historical_figures_50k:", historical())
+    args = sys.argv[1:]
+    if args[:1] == ["real"]:  # python -m bench.identity real [febrl3 febrl4 historical_50k]
+        for name in args[1:] or ["febrl3", "febrl4", "historical_50k"]:
+            print(name, real_set(name), flush=True)
+    elif args[:1] == ["noisy"]:  # python -m bench.identity noisy [WORKDIR]
+        print("noisy borough:", noisy_borough(Path(args[1] if len(args) > 1 else "build/bench/work")))
+    else:
+        sizes = [int(a) for a in args] or [50_000, 200_000]
+        for row in run(sizes):
+            print(row, flush=True)
+        print("historical_figures_50k:", historical())

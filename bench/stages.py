@@ -112,9 +112,31 @@ def identity(borough: Path, warehouse: Path, months: list[str]) -> int:
     """Identity resolution over every person-bearing record."""
     from pipelines.runs import materialize
 
+    t0 = time.perf_counter()
     materialize(["person_identity"], _settings(borough, warehouse))
+    seconds = time.perf_counter() - t0
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        return _rows(con, "SELECT count(*) FROM core.person_link")
+        rows = _rows(con, "SELECT count(*) FROM core.person_link")
+        # quality against the borough's planted truth and pairs compared per record (`IDENTITY`)
+        truth_csv = borough / "truth" / "person_records.csv"
+        if truth_csv.exists():
+            import pandas as pd
+
+            from transforms.identity.evaluate import link_quality
+
+            links = con.execute("SELECT source, source_key, person_key FROM core.person_link").df()
+            truth = pd.read_csv(truth_csv, dtype=str).merge(links, on=["source", "source_key"])
+            q = link_quality(truth["person_key"], truth["true_person_id"])
+            run = con.execute("SELECT records, nodes, pairs_scored FROM core.linkage_run "
+                              "ORDER BY run_id DESC LIMIT 1").fetchall()[0]
+            pending = _rows(con, "SELECT count(*) FROM core.link_review WHERE decision = 'pending'")
+            sys.stderr.write("IDENTITY " + json.dumps({
+                "link_precision": round(q["pair_precision"], 4), "link_recall": round(q["pair_recall"], 4),
+                "link_f1": round(q["pair_f1"], 4), "link_records": run[0], "link_nodes": run[1],
+                "pairs_scored": run[2],
+                "pairs_per_record": round(run[2] / run[0], 2) if run[2] and run[0] else None,
+                "review_pending": pending}) + "\n")
+    return rows, seconds
 
 
 def _downstream(group: str, borough: Path, warehouse: Path) -> None:

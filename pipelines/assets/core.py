@@ -1,6 +1,5 @@
 """Identity and core assets: resolve people across agencies, build the pseudonymised `core`."""
 
-import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -29,9 +28,6 @@ def person_identity(duckdb: DuckDBResource, lantern: LanternConfig,
     with duckdb.get_connection() as con:
         build_staging(con)
         work = Path(lantern.work) if lantern.work else None
-        if work is not None:
-            for stale in work.glob("lantern-link-*"):  # a scoring database a killed run left
-                shutil.rmtree(stale, ignore_errors=True)
         counts = resolve_identities(con, secret=lantern.pseudonym_key, retrain=config.retrain,
                                     retrain_growth=config.retrain_growth, workdir=work)
     return dg.MaterializeResult(metadata=counts)

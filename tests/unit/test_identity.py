@@ -375,3 +375,45 @@ def test_is_in_equals_pandas_isin_for_arrow_and_object_strings():
         for ref in (pd.Series(among, dtype="string[pyarrow]").array, among, list(among)):
             assert (is_in(pd.Series(values, dtype=dtype), ref) == expected).all()
     assert not is_in(pd.Series(values, dtype=object), []).any()
+
+
+def test_capped_blocking_keys_bound_the_pairs_of_a_common_name():
+    """A key held by more identities than the cap is dropped for its rule: a common name adds no
+    quadratic block; a rare name keeps its key (no date of birth needed)."""
+    from transforms.identity.model import BLOCKING_KEY_COLUMNS, blocking_keys
+
+    rows = [_rec("police_persons", f"K{i}", "Mohammed", "Khan", None, postcode=f"E{i % 3 + 1} {i % 9}AB")
+            for i in range(40)]
+    rows += [_rec("police_persons", "Z1", "Zbigniew", "Wojcik", None, postcode=None),
+             _rec("police_persons", "Z2", "Zbigniew", "Wojcik", "2010-05-01", postcode="N1 1AA")]
+    feats = prepare_features(pd.DataFrame(rows))
+    keys = blocking_keys(feats, cap=10)
+    print(keys.notna().sum().to_dict())
+    assert list(keys.columns) == BLOCKING_KEY_COLUMNS
+    assert keys["bk_name"].iloc[:40].isna().all()  # 40 > cap: dropped
+    assert keys["bk_name"].iloc[40] == keys["bk_name"].iloc[41] is not None  # rare: kept, no dob needed
+    assert keys["bk_prefix"].iloc[40] == keys["bk_prefix"].iloc[41]
+    for col in BLOCKING_KEY_COLUMNS:  # no block larger than the cap
+        assert keys[col].value_counts().max() <= 10 if keys[col].notna().any() else True
+
+
+def test_forename_guard_follows_the_data_s_family_evidence():
+    """Twins with two social-care IDs are evidence that distinct children share surname and date of
+    birth: the forename part of the guard is then on by default; without such evidence it is
+    off, while the date-of-birth part stays on unless switched off."""
+    from transforms.identity.linkage import _nodes, family_evidence
+
+    twins = [_rec("social_care_referrals", "A", "Harry", "Smith", "2010-03-14", agency="social_care", agency_id="S1"),
+             _rec("social_care_referrals", "B", "Jack", "Smith", "2010-03-14", agency="social_care", agency_id="S2")]
+    nodes, _ = _nodes(pd.DataFrame(twins))
+    assert family_evidence(nodes) == 1
+    one_child = [_rec("social_care_referrals", "A", "Harry", "Smith", "2010-03-14", agency="social_care", agency_id="S1"),
+                 _rec("social_care_referrals", "B", "Harry", "Smith", "2010-03-14", agency="social_care", agency_id="S2")]
+    assert family_evidence(_nodes(pd.DataFrame(one_child))[0]) == 0
+    assert family_evidence(_nodes(pd.DataFrame([{**r, "agency": "police"} for r in twins]))[0]) == 0
+    res = link_records(pd.DataFrame(twins), use_model=False)
+    assert res.stats["guard_forename"] == 1 and res.stats["guard_dob"] == 1
+    res = link_records(pd.DataFrame(one_child), use_model=False)
+    assert res.stats["guard_forename"] == 0 and res.stats["guard_dob"] == 1
+    res = link_records(pd.DataFrame(one_child), use_model=False, family_guard=False)
+    assert res.stats["guard_forename"] == 0 and res.stats["guard_dob"] == 0

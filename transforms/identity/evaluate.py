@@ -88,3 +88,61 @@ def historical_records(path: Path) -> tuple[pd.DataFrame, pd.Series]:
         "postcode": raw["postcode_fake"],
     })
     return records, raw["cluster"].astype(str)
+
+
+def febrl4_records(path_a: Path, path_b: Path) -> tuple[pd.DataFrame, pd.Series]:
+    """FEBRL 4's two files (4a originals, 4b one duplicate each) as one set to deduplicate."""
+    a, ta = febrl_records(path_a)
+    b, tb = febrl_records(path_b)
+    a["source"], b["source"] = "febrl4a", "febrl4b"
+    return (pd.concat([a, b], ignore_index=True), pd.concat([ta, tb], ignore_index=True))
+
+
+def blocking_reach(records: pd.DataFrame, truth: pd.Series, rules: list[str] | None = None) -> dict[str, float]:
+    """Share of the true pairs that blocking can ever put in front of the model.
+
+    A true pair is reachable when one of `rules` (default: the prediction blocking rules) holds
+    for its two records' features, or the two records carry the same identity (they collapse into
+    one node and are never scored), or the same agency ID. Pairs reached through a chain of other
+    pairs are not counted: this is the share the model can see directly. Also returns the share
+    reached by rules that do not use the date of birth."""
+    import duckdb
+
+    from transforms.identity.features import prepare_features
+    from transforms.identity.model import PREDICT_BLOCKING, blocking_keys
+
+    rules = list(PREDICT_BLOCKING if rules is None else rules)
+    f = prepare_features(records.reset_index(drop=True)).reset_index(drop=True)
+    f.insert(0, "rid", range(len(f)))
+    f["t"] = truth.astype(str).to_numpy()
+    f["agency"] = records["agency"].astype(str).to_numpy()
+    f["agency_id"] = records["agency_id"].astype(object).where(records["agency_id"].notna(), None).to_numpy()
+    for c in ("by", "bm", "bd"):
+        f[c] = f[c].astype("float64")
+    # the capped keys count identity nodes: records written identically count once
+    ident = ["fn", "sn", "dob_s", "sex", "pc", "pc_out", "agency", "agency_id"]
+    distinct = f.drop_duplicates(subset=ident)
+    keys = pd.concat([distinct[ident], blocking_keys(distinct)], axis=1)
+    f = f.merge(keys, on=ident, how="left")
+    same = ("(l.fn is not distinct from r.fn and l.sn is not distinct from r.sn and "
+            "l.dob_s is not distinct from r.dob_s and l.pc is not distinct from r.pc)")
+    ids = "(l.agency = r.agency and l.agency_id = r.agency_id)"
+    no_dob = [r for r in rules if "dob" not in r and ".by" not in r]
+    con = duckdb.connect()
+    try:
+        con.register("f", f)
+        def count(conds: list[str]) -> int:
+            if not conds:
+                return 0
+            where = " or ".join(f"({c})" for c in conds)
+            return int(con.execute(f"select count(*) from f l join f r on l.t = r.t and l.rid < r.rid "
+                                   f"where {where}").fetchall()[0][0])
+        total = int(con.execute("select count(*) from f l join f r on l.t = r.t and l.rid < r.rid")
+                    .fetchall()[0][0])
+        reached = count([same, ids, *rules])
+        reached_no_dob = count([same, ids, *no_dob])
+    finally:
+        con.close()
+    return {"true_pairs": float(total), "reached": float(reached),
+            "reach": reached / total if total else 1.0,
+            "reach_without_dob": reached_no_dob / total if total else 1.0}

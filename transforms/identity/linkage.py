@@ -24,6 +24,7 @@ from transforms.identity.cluster import constrained_clusters, constrained_cluste
 from transforms.identity.features import prepare_features
 from transforms.identity.model import (
     PAIR_COLUMNS,
+    blocking_keys,
     compatible,
     scratch_connection,
     train_and_predict,
@@ -156,7 +157,7 @@ def _scoring_frame(nodes: pd.DataFrame, named: np.ndarray, det: Any) -> pd.DataF
     for c in ("by", "bm", "bd"):
         frame[c] = frame[c].astype("float64")
     frame["dob_est"] = frame["dob_est"].astype("boolean")
-    return frame
+    return frame.join(blocking_keys(frame))
 
 
 def _node_ids(records: pd.DataFrame, node_of: np.ndarray, refs: set[str]) -> dict[str, int]:
@@ -181,13 +182,28 @@ def _deterministic_edges(nodes: pd.DataFrame) -> tuple[list[tuple[int, int]], li
     return chain(nodes, ["agency", "agency_id"]), chain(nodes, ["fn", "sn", "dob_s"])
 
 
+def family_evidence(nodes: pd.DataFrame, strict_agencies: tuple[str, ...] = STRICT_AGENCIES) -> int:
+    """How many groups of identities the data itself shows to be different people of one family:
+    nodes of one strict agency (one ID per person) with different IDs and different forenames but
+    the same surname skeleton and date of birth (twins, or a child recorded twice by the agency
+    under two IDs, which the agency says are two people). The family guard is needed when such
+    people exist: the model's fields are then not independent within a family."""
+    cols = ["agency", "agency_id", "fn", "sn_sk", "dob_s"]
+    f = nodes.loc[nodes["agency"].isin(strict_agencies), cols].dropna()
+    if f.empty:
+        return 0
+    g = f.groupby(["agency", "sn_sk", "dob_s"], sort=False).agg(ids=("agency_id", "nunique"),
+                                                                 fns=("fn", "nunique"))
+    return int(((g["ids"] > 1) & (g["fns"] > 1)).sum())
+
+
 def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
                  review_lower: float = DEFAULT_REVIEW_LOWER,
                  accepted: list[tuple[str, str]] | None = None,
                  rejected: list[tuple[str, str]] | None = None,
                  strict_agencies: tuple[str, ...] = STRICT_AGENCIES,
                  model: dict[str, Any] | None = None, seed: int = 42,
-                 use_model: bool = True, family_guard: bool = True,
+                 use_model: bool = True, family_guard: bool | None = None,
                  reuse: dict[str, Any] | None = None, reuse_max_nodes: int = 0,
                  known: tuple[np.ndarray, KnownPairs] | None = None,
                  workdir: Path | None = None) -> LinkResult:
@@ -195,7 +211,9 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
 
     `accepted` / `rejected` are pairs of record refs (`source|source_key`) decided by an analyst:
     accepted pairs are forced together, rejected pairs can never share a cluster.
-    `family_guard` keeps pairs whose forenames or dates of birth disagree out of automatic links.
+    `family_guard` keeps pairs whose dates of birth disagree beyond a recording error (True or
+    None) or whose forenames disagree outright (True, or None when the data shows families:
+    `family_evidence`) out of automatic links; they go to review. False switches both off.
     `reuse` is an earlier run's trained model: it scores this run without training (training is
     most of the cost) if it is `compatible` with today's comparisons and agencies and there are at
     most `reuse_max_nodes` scored identity nodes; otherwise the model is trained afresh.
@@ -210,6 +228,21 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
     n = len(nodes)
     node_by_ref = _node_ids(records, node_of, {r for pair in (accepted or []) + (rejected or []) for r in pair})
     id_edges, exact_edges = _deterministic_edges(nodes)
+    families = family_evidence(nodes, strict_agencies)
+    # the guard's two parts: dates of birth that disagree beyond a recording error (a parent or
+    # sibling with the child's name) and forenames that disagree outright (twins)
+    guard_dob = family_guard is not False
+    guard_forename = bool(family_guard) or (family_guard is None and families > 0)
+    # unnamed records (missing episodes, MAP assessments) joined to a named node through their
+    # agency ID, and those that could not be (no named record carries that ID)
+    unnamed = ~nodes["named"].to_numpy(dtype=bool)
+    named_ids = nodes.loc[~unnamed & nodes["agency_id"].notna().to_numpy(), ["agency", "agency_id"]]
+    named_keys = set(zip(named_ids["agency"], named_ids["agency_id"], strict=True))
+    un = nodes.loc[unnamed, ["agency", "agency_id", "records"]]
+    joined = np.array([(a, i) in named_keys for a, i in zip(un["agency"], un["agency_id"], strict=True)],
+                      dtype=bool)
+    unnamed_joined = int(un["records"].to_numpy()[joined].sum()) if len(un) else 0
+    unnamed_unjoined = int(un["records"].to_numpy()[~joined].sum()) if len(un) else 0
     # from here on a record is only its reference: the names, dates of birth and postcodes are in
     # the nodes (at London scale the frame is about a gigabyte, freed before scoring when the
     # caller holds no other reference to it)
@@ -254,9 +287,11 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
     # family guard: a pair whose forenames disagree outright, or whose dates of birth differ in a
     # way no recording error explains (twins, siblings, a parent with the child's name), never
     # links automatically, however high its probability: it goes to clerical review
-    guarded = ~(pairs["forename_agrees"].astype(bool) & pairs["dob_agrees"].astype(bool))
-    if not family_guard:
-        guarded = guarded & False
+    guarded = np.zeros(len(pairs), dtype=bool)
+    if guard_dob:
+        guarded |= ~pairs["dob_agrees"].to_numpy(dtype=bool)
+    if guard_forename:
+        guarded |= ~pairs["forename_agrees"].to_numpy(dtype=bool)
     # strongest first, ties broken by node ids: the engine returns pairs in no fixed order, and
     # constrained clustering is greedy, so the order must not depend on it
     strong = pairs[(pairs["match_probability"] >= threshold) & ~guarded].sort_values(
@@ -335,7 +370,9 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
              "pairs_scored": -1 if scored_pairs is None else int(scored_pairs),
              "pairs_in_band": int(len(pairs)), "clusters": int(len(np.unique(lab))),
              "refused_edges": len(refused), "review_pairs": int(len(review)),
-             "model_reused": int(reused), "pairs_reused": int(pairs.attrs.get("pairs_reused", 0))}
+             "model_reused": int(reused), "pairs_reused": int(pairs.attrs.get("pairs_reused", 0)),
+             "family_groups": families, "guard_dob": int(guard_dob), "guard_forename": int(guard_forename),
+             "unnamed_joined": unnamed_joined, "unnamed_unjoined": unnamed_unjoined}
     logger.info("linkage: %s", stats)
     node_hash = nodes["node_hash"].to_numpy()
     scored_pairs = pd.DataFrame({

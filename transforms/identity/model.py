@@ -65,7 +65,45 @@ PREDICT_BLOCKING = [
     "l.fn = r.sn and l.dob_s = r.dob_s",
     "l.sn = r.fn and l.dob_s = r.dob_s",
     "l.dob_s = r.dob_s and l.pc_out = r.pc_out",
+    # no date of birth needed: capped keys (`blocking_keys`), so a common name or a busy postcode
+    # adds at most BLOCK_CAP - 1 pairs per identity
+    "l.bk_name = r.bk_name",
+    "l.bk_fn_pc = r.bk_fn_pc",
+    "l.bk_sn_pc = r.bk_sn_pc",
+    "l.bk_prefix = r.bk_prefix",
+    "l.bk_pc = r.bk_pc",
 ]
+
+#: Largest block a capped key forms: keys shared by more identity nodes are dropped (set null)
+#: for that rule, and those pairs are left to the rules with a date of birth.
+BLOCK_CAP = 30
+BLOCKING_KEY_COLUMNS = ["bk_name", "bk_fn_pc", "bk_sn_pc", "bk_prefix", "bk_pc"]
+
+
+def blocking_keys(frame: pd.DataFrame, cap: int = BLOCK_CAP) -> pd.DataFrame:
+    """The capped blocking keys of the scoring frame's identity nodes (BLOCKING_KEY_COLUMNS).
+
+    Each key is a name key with no date of birth: forename group + surname skeleton; forename
+    group + postcode district; surname skeleton + postcode district; the first three letters of
+    the forename + the first four of the surname (a typo after them leaves the key unchanged);
+    the full postcode (one household). A key held by more than `cap` nodes is set null, so each
+    rule compares a node with at most `cap - 1` others and the pairs grow linearly with the
+    nodes whatever the names' frequencies."""
+    def key(*parts: pd.Series) -> pd.Series:
+        out = parts[0].astype("string")
+        for p in parts[1:]:
+            out = out + "\x1f" + p.astype("string")
+        counts = out.map(out.value_counts(dropna=True))
+        return out.where(counts <= cap).astype(object).where(lambda s: s.notna(), None)
+
+    fn, sn = frame["fn"].astype("string"), frame["sn"].astype("string")
+    return pd.DataFrame({
+        "bk_name": key(frame["fn_canon"], frame["sn_sk"]),
+        "bk_fn_pc": key(frame["fn_canon"], frame["pc_out"]),
+        "bk_sn_pc": key(frame["sn_sk"], frame["pc_out"]),
+        "bk_prefix": key(fn.str[:3], sn.str[:4]),
+        "bk_pc": key(frame["pc"]),
+    }, index=frame.index)
 
 PAIR_COLUMNS = ["node_l", "node_r", "match_probability", "forename_agrees", "surname_agrees",
                 "dob_agrees"]

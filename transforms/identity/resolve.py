@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -218,6 +219,9 @@ def _resolve(con: duckdb.DuckDBPyConnection, *, secret: str, threshold: float, r
              retrain_growth: float, workdir: Path | None = None) -> dict[str, Any]:
     """The body of `resolve_identities`."""
     started = time.perf_counter()
+    if workdir is not None:
+        for stale in Path(workdir).glob("lantern-link-*"):  # a scoring database a killed run left
+            shutil.rmtree(stale, ignore_errors=True)
     now = now or datetime.now()
     run_id = run_id or now.strftime("%Y%m%dT%H%M%S%f")
     for stmt in sql.statements("core/link_schema"):
@@ -268,6 +272,9 @@ def _resolve(con: duckdb.DuckDBPyConnection, *, secret: str, threshold: float, r
               "pairs_scored": run["pairs_scored"], "review_pending": pending,
               "merges": run["merges"], "splits": run["splits"], "model_reused": reused,
               "pairs_reused": int(result.stats.get("pairs_reused", 0)),
+              "guard_forename": bool(result.stats.get("guard_forename", 0)),
+              "unnamed_joined": int(result.stats.get("unnamed_joined", 0)),
+              "unnamed_unjoined": int(result.stats.get("unnamed_unjoined", 0)),
               "seconds": round(time.perf_counter() - started, 2)}
     logger.info("identity resolution: %s", counts)
     return counts
