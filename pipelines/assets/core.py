@@ -29,7 +29,8 @@ def person_identity(duckdb: DuckDBResource, lantern: LanternConfig,
         build_staging(con)
         work = Path(lantern.work) if lantern.work else None
         counts = resolve_identities(con, secret=lantern.pseudonym_key, retrain=config.retrain,
-                                    retrain_growth=config.retrain_growth, workdir=work)
+                                    retrain_growth=config.retrain_growth, workdir=work,
+                                    memory_limit=lantern.link_memory_limit)
     return dg.MaterializeResult(metadata=counts)
 
 

@@ -20,14 +20,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from transforms.identity.model import scratch_connection
+from transforms.identity.model import LINK_MEMORY_LIMIT, scratch_connection
 from transforms.identity.pseudonym import person_key
 
 logger = logging.getLogger(__name__)
 
 
 def assign_keys(links: pd.DataFrame, previous: pd.DataFrame, *, secret: str,
-                run_id: str, workdir: Path | None = None) -> tuple[pd.Series, pd.DataFrame]:
+                run_id: str, workdir: Path | None = None,
+                memory_limit: str = LINK_MEMORY_LIMIT) -> tuple[pd.Series, pd.DataFrame]:
     """Person key per row of `links` (source, source_key, cluster) and the run's events.
 
     `previous` holds the last run's map (source, source_key, person_key); it may be empty.
@@ -38,7 +39,7 @@ def assign_keys(links: pd.DataFrame, previous: pd.DataFrame, *, secret: str,
     choice of keys stays a plain loop over the candidate inheritances, strongest first.
     """
     columns = ["run_id", "event", "person_key", "related_person_keys", "records"]
-    with scratch_connection(workdir) as con:
+    with scratch_connection(workdir, memory_limit) as con:
         # the string columns are handed over as they are (Arrow-backed under pandas 3), not as
         # millions of Python strings
         con.register("_links", pd.DataFrame({

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from transforms.identity.cluster import constrained_clusters, constrained_clusters_fast
 from transforms.identity.features import prepare_features
 from transforms.identity.model import (
+    LINK_MEMORY_LIMIT,
     PAIR_COLUMNS,
     blocking_keys,
     compatible,
@@ -197,17 +198,9 @@ def family_evidence(nodes: pd.DataFrame, strict_agencies: tuple[str, ...] = STRI
     return int(((g["ids"] > 1) & (g["fns"] > 1)).sum())
 
 
-def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
-                 review_lower: float = DEFAULT_REVIEW_LOWER,
-                 accepted: list[tuple[str, str]] | None = None,
-                 rejected: list[tuple[str, str]] | None = None,
-                 strict_agencies: tuple[str, ...] = STRICT_AGENCIES,
-                 model: dict[str, Any] | None = None, seed: int = 42,
-                 use_model: bool = True, family_guard: bool | None = None,
-                 reuse: dict[str, Any] | None = None, reuse_max_nodes: int = 0,
-                 known: tuple[np.ndarray, KnownPairs] | None = None,
-                 workdir: Path | None = None) -> LinkResult:
-    """Cluster person records (RECORD_COLUMNS) into persons.
+@dataclass(frozen=True)
+class LinkOptions:
+    """How records are linked (`link_records`).
 
     `accepted` / `rejected` are pairs of record refs (`source|source_key`) decided by an analyst:
     accepted pairs are forced together, rejected pairs can never share a cluster.
@@ -223,16 +216,111 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
     reads them: it is called only after scoring, so they are not held beside the features.
     `workdir` is where scoring's database and spill files go (the pipeline's private work folder).
     """
+
+    threshold: float = DEFAULT_THRESHOLD
+    review_lower: float = DEFAULT_REVIEW_LOWER
+    accepted: list[tuple[str, str]] | None = None
+    rejected: list[tuple[str, str]] | None = None
+    strict_agencies: tuple[str, ...] = STRICT_AGENCIES
+    model: dict[str, Any] | None = None
+    seed: int = 42
+    use_model: bool = True
+    family_guard: bool | None = None
+    reuse: dict[str, Any] | None = None
+    reuse_max_nodes: int = 0
+    known: tuple[np.ndarray, KnownPairs] | None = None
+    workdir: Path | None = None
+    memory_limit: str = LINK_MEMORY_LIMIT  # of scoring's own database (it spills beyond it)
+
+
+@dataclass
+class Identities:
+    """Step 1: the records as identity nodes, with the deterministic edges and the guard's setting."""
+
+    nodes: pd.DataFrame
+    node_of: np.ndarray  # each record's node
+    node_by_ref: dict[str, int]  # nodes of the records an analyst decided about
+    id_edges: list[tuple[int, int]]
+    exact_edges: list[tuple[int, int]]
+    families: int
+    guard_dob: bool
+    guard_forename: bool
+    unnamed_joined: int
+    unnamed_unjoined: int
+    n_records: int
+    source: pd.Series
+    source_key: pd.Series
+
+
+@dataclass
+class Scores:
+    """Step 2: pairs of nodes at or above the review band, by the model."""
+
+    pairs: pd.DataFrame  # node_l, node_r, match_probability, forename/surname/dob_agrees
+    model: dict[str, Any]
+    reused: bool
+    pairs_scored: int | None  # None: scored in chunks (only the band and above counted)
+    pairs_reused: int
+    scored_nodes: np.ndarray | None  # hashes of the nodes scored, for the next run's `known`
+
+
+@dataclass
+class Clusters:
+    """Step 3: each node's cluster, the edges that made them and the pairs held back."""
+
+    labels: np.ndarray
+    refused: list[tuple[int, int, float, str]]
+    guarded: np.ndarray  # per pair: held back by the family guard
+    edge_a: np.ndarray
+    edge_b: np.ndarray
+    n_deterministic: int  # the first edges: agency-ID, analyst-accepted and exact
+
+
+def link_records(records: pd.DataFrame, options: LinkOptions | None = None, **overrides: Any) -> LinkResult:
+    """Cluster person records (RECORD_COLUMNS) into persons: identity nodes (`identities`), pairs
+    scored (`score_pairs`), constrained clustering (`cluster_nodes`), then each record's link
+    (`record_links`) and the clerical review queue (`review_queue`). `options` (a `LinkOptions`,
+    or its fields as keywords) say how."""
+    opts = replace(options or LinkOptions(), **overrides)
+    ids = identities(records, opts)
+    # from here on a record is only its reference: the names, dates of birth and postcodes are in
+    # the nodes (at London scale the frame is about a gigabyte, freed before scoring when the
+    # caller holds no other reference to it)
+    del records
+    scores = score_pairs(ids, opts)
+    clusters = cluster_nodes(ids, scores, opts)
+    links = record_links(ids, scores, clusters)
+    review = review_queue(ids, scores, clusters, opts)
+    stats = {"records": ids.n_records, "nodes": len(ids.nodes), "scored_nodes": int(ids.nodes["named"].sum()),
+             # -1: scored in chunks, only pairs in the review band or above counted
+             "pairs_scored": -1 if scores.pairs_scored is None else int(scores.pairs_scored),
+             "pairs_in_band": int(len(scores.pairs)), "clusters": int(len(np.unique(clusters.labels))),
+             "refused_edges": len(clusters.refused), "review_pairs": int(len(review)),
+             "model_reused": int(scores.reused), "pairs_reused": scores.pairs_reused,
+             "family_groups": ids.families, "guard_dob": int(ids.guard_dob),
+             "guard_forename": int(ids.guard_forename),
+             "unnamed_joined": ids.unnamed_joined, "unnamed_unjoined": ids.unnamed_unjoined}
+    logger.info("linkage: %s", stats)
+    node_hash = ids.nodes["node_hash"].to_numpy()
+    pairs = scores.pairs
+    scored_pairs = pd.DataFrame({
+        "hash_l": node_hash[pairs["node_l"].to_numpy(int)], "hash_r": node_hash[pairs["node_r"].to_numpy(int)],
+        "match_probability": pairs["match_probability"].to_numpy(float),
+        **{c: pairs[c].astype(bool).to_numpy() for c in PAIR_COLUMNS[3:]}})
+    return LinkResult(links=links, review=review, model=scores.model, stats=stats,
+                      scored_pairs=scored_pairs if scores.scored_nodes is not None else None,
+                      scored_nodes=scores.scored_nodes)
+
+
+def identities(records: pd.DataFrame, opts: LinkOptions) -> Identities:
+    """Step 1: records collapsed into identity nodes; agency-ID and exact-identity edges; whether
+    the family guard's two parts are on; unnamed records joined (or not) through an agency ID."""
     records = records.reset_index(drop=True)
     nodes, node_of = _nodes(records)
-    n = len(nodes)
-    node_by_ref = _node_ids(records, node_of, {r for pair in (accepted or []) + (rejected or []) for r in pair})
+    node_by_ref = _node_ids(records, node_of,
+                            {r for pair in (opts.accepted or []) + (opts.rejected or []) for r in pair})
     id_edges, exact_edges = _deterministic_edges(nodes)
-    families = family_evidence(nodes, strict_agencies)
-    # the guard's two parts: dates of birth that disagree beyond a recording error (a parent or
-    # sibling with the child's name) and forenames that disagree outright (twins)
-    guard_dob = family_guard is not False
-    guard_forename = bool(family_guard) or (family_guard is None and families > 0)
+    families = family_evidence(nodes, opts.strict_agencies)
     # unnamed records (missing episodes, MAP assessments) joined to a named node through their
     # agency ID, and those that could not be (no named record carries that ID)
     unnamed = ~nodes["named"].to_numpy(dtype=bool)
@@ -241,81 +329,99 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
     un = nodes.loc[unnamed, ["agency", "agency_id", "records"]]
     joined = np.array([(a, i) in named_keys for a, i in zip(un["agency"], un["agency_id"], strict=True)],
                       dtype=bool)
-    unnamed_joined = int(un["records"].to_numpy()[joined].sum()) if len(un) else 0
-    unnamed_unjoined = int(un["records"].to_numpy()[~joined].sum()) if len(un) else 0
-    # from here on a record is only its reference: the names, dates of birth and postcodes are in
-    # the nodes (at London scale the frame is about a gigabyte, freed before scoring when the
-    # caller holds no other reference to it)
-    n_records = len(records)
-    source, source_key = records["source"], records["source_key"]
-    del records
+    return Identities(
+        nodes=nodes, node_of=node_of, node_by_ref=node_by_ref, id_edges=id_edges, exact_edges=exact_edges,
+        families=families,
+        # the guard's two parts: dates of birth that disagree beyond a recording error (a parent or
+        # sibling with the child's name) and forenames that disagree outright (twins)
+        guard_dob=opts.family_guard is not False,
+        guard_forename=bool(opts.family_guard) or (opts.family_guard is None and families > 0),
+        unnamed_joined=int(un["records"].to_numpy()[joined].sum()) if len(un) else 0,
+        unnamed_unjoined=int(un["records"].to_numpy()[~joined].sum()) if len(un) else 0,
+        n_records=len(records), source=records["source"], source_key=records["source_key"])
 
+
+def score_pairs(ids: Identities, opts: LinkOptions) -> Scores:
+    """Step 2: the model's pairs at or above the review band (trained, or an earlier model reused
+    and only pairs with a new identity scored). Keeps only what clustering needs of the nodes."""
+    nodes = ids.nodes
+    n = len(nodes)
     named = nodes["named"].to_numpy(dtype=bool)
     n_scored = int(named.sum())
     pairs = pd.DataFrame({c: pd.Series(dtype="int64") for c in PAIR_COLUMNS[:2]}
                          | {"match_probability": pd.Series(dtype="float64")}
                          | {c: pd.Series(dtype="bool") for c in PAIR_COLUMNS[3:]})
-    trained: dict[str, Any] = {}
-    reused = False
-    result_nodes: np.ndarray | None = None
-    if use_model and n_scored >= 2:
-        agencies = sorted(str(a) for a in nodes.loc[named & nodes["agency_id"].notna().to_numpy(), "agency"].unique())
-        if model is None and reuse is not None and n_scored <= reuse_max_nodes and compatible(reuse, agencies):
-            model, reused = reuse, True
-        # deterministic clusters: the seed labels for training (only needed when training)
-        det = (constrained_clusters(n, [(a, b, 1.0, "forced") for a, b in id_edges + exact_edges])[0]
-               if model is None else np.zeros(n, dtype=np.int64))
-        hashes = nodes["node_hash"][named].reset_index(drop=True)  # Arrow strings, not objects
-        # the scoring frame is handed over (nothing here keeps it), and the nodes keep only what
-        # clustering and the links need: scoring runs with one copy of the features, not three
-        frame = [_scoring_frame(nodes, named, det)]
-        nodes = nodes[_NODE_KEEP]
-        release_memory()
-        only_new = None
-        if reused and known is not None:
-            only_new = ~is_in(hashes, known[0])
-        pairs, trained = train_and_predict(frame.pop(), lower=review_lower, seed=seed, model=model,
-                                           only_new=only_new, workdir=workdir)
-        if only_new is not None:
-            pairs = _with_known_pairs(pairs, known[1] if known else None, nodes, workdir)
-        result_nodes = hashes.to_numpy(dtype=object)
+    if not (opts.use_model and n_scored >= 2):
+        return Scores(pairs, {}, False, len(pairs), 0, None)
+    model, reused = opts.model, False
+    agencies = sorted(str(a) for a in nodes.loc[named & nodes["agency_id"].notna().to_numpy(), "agency"].unique())
+    if model is None and opts.reuse is not None and n_scored <= opts.reuse_max_nodes and compatible(opts.reuse, agencies):
+        model, reused = opts.reuse, True
+    # deterministic clusters: the seed labels for training (only needed when training)
+    det = (constrained_clusters(n, [(a, b, 1.0, "forced") for a, b in ids.id_edges + ids.exact_edges])[0]
+           if model is None else np.zeros(n, dtype=np.int64))
+    hashes = nodes["node_hash"][named].reset_index(drop=True)  # Arrow strings, not objects
+    # the scoring frame is handed over (nothing here keeps it), and the nodes keep only what
+    # clustering and the links need: scoring runs with one copy of the features, not three
+    frame = [_scoring_frame(nodes, named, det)]
+    ids.nodes = nodes = nodes[_NODE_KEEP]
+    release_memory()
+    only_new = ~is_in(hashes, opts.known[0]) if reused and opts.known is not None else None
+    pairs, trained, pairs_scored = train_and_predict(frame.pop(), lower=opts.review_lower, seed=opts.seed,
+                                                     model=model, only_new=only_new, workdir=opts.workdir,
+                                                     memory_limit=opts.memory_limit)
+    pairs_reused = 0
+    if only_new is not None:
+        pairs, pairs_reused = _with_known_pairs(pairs, opts.known[1] if opts.known else None, nodes,
+                                                opts.workdir, opts.memory_limit)
+    return Scores(pairs, trained, reused, pairs_scored, pairs_reused, hashes.to_numpy(dtype=object))
 
-    accepted_nodes = [(node_by_ref[a], node_by_ref[b]) for a, b in (accepted or [])
-                      if a in node_by_ref and b in node_by_ref]
-    rejected_nodes = [(node_by_ref[a], node_by_ref[b]) for a, b in (rejected or [])
-                      if a in node_by_ref and b in node_by_ref]
+
+def cluster_nodes(ids: Identities, scores: Scores, opts: LinkOptions) -> Clusters:
+    """Step 3: constrained clustering of the deterministic edges, the analyst's decisions and the
+    model's strong pairs that the family guard does not hold back."""
+    nodes, pairs, n = ids.nodes, scores.pairs, len(ids.nodes)
+    accepted_nodes = [(ids.node_by_ref[a], ids.node_by_ref[b]) for a, b in (opts.accepted or [])
+                      if a in ids.node_by_ref and b in ids.node_by_ref]
+    rejected_nodes = [(ids.node_by_ref[a], ids.node_by_ref[b]) for a, b in (opts.rejected or [])
+                      if a in ids.node_by_ref and b in ids.node_by_ref]
     # family guard: a pair whose forenames disagree outright, or whose dates of birth differ in a
     # way no recording error explains (twins, siblings, a parent with the child's name), never
     # links automatically, however high its probability: it goes to clerical review
     guarded = np.zeros(len(pairs), dtype=bool)
-    if guard_dob:
+    if ids.guard_dob:
         guarded |= ~pairs["dob_agrees"].to_numpy(dtype=bool)
-    if guard_forename:
+    if ids.guard_forename:
         guarded |= ~pairs["forename_agrees"].to_numpy(dtype=bool)
     # strongest first, ties broken by node ids: the engine returns pairs in no fixed order, and
     # constrained clustering is greedy, so the order must not depend on it
-    strong = pairs[(pairs["match_probability"] >= threshold) & ~guarded].sort_values(
+    strong = pairs[(pairs["match_probability"] >= opts.threshold) & ~guarded].sort_values(
         ["match_probability", "node_l", "node_r"], ascending=[False, True, True], kind="stable")
-    forced = id_edges + accepted_nodes
-    edge_a = np.concatenate([np.asarray([e[0] for e in forced + exact_edges], dtype=np.int64),
-                             strong["node_l"].to_numpy(np.int64)])
-    edge_b = np.concatenate([np.asarray([e[1] for e in forced + exact_edges], dtype=np.int64),
-                             strong["node_r"].to_numpy(np.int64)])
-    edge_p = np.concatenate([np.ones(len(forced) + len(exact_edges)), strong["match_probability"].to_numpy(float)])
-    edge_kind = np.array(["forced"] * len(forced) + ["exact"] * len(exact_edges) + ["model"] * len(strong),
+    forced = ids.id_edges + accepted_nodes
+    fixed = forced + ids.exact_edges
+    edge_a = np.concatenate([np.asarray([e[0] for e in fixed], dtype=np.int64), strong["node_l"].to_numpy(np.int64)])
+    edge_b = np.concatenate([np.asarray([e[1] for e in fixed], dtype=np.int64), strong["node_r"].to_numpy(np.int64)])
+    edge_p = np.concatenate([np.ones(len(fixed)), strong["match_probability"].to_numpy(float)])
+    edge_kind = np.array(["forced"] * len(forced) + ["exact"] * len(ids.exact_edges) + ["model"] * len(strong),
                          dtype=object)
-    strict = nodes[nodes["agency"].isin(strict_agencies) & nodes["agency_id"].notna()]
+    strict = nodes[nodes["agency"].isin(opts.strict_agencies) & nodes["agency_id"].notna()]
     trusted = list(zip(strict["node_id"].astype(int), strict["agency"], strict["agency_id"], strict=True))
     lab, refused = constrained_clusters_fast(n, edge_a, edge_b, edge_p, edge_kind, trusted_ids=trusted,
                                              cannot_link=rejected_nodes)
+    return Clusters(lab, refused, guarded, edge_a, edge_b, len(fixed))
 
-    # best probability tying each node to the rest of its cluster
+
+def record_links(ids: Identities, scores: Scores, clusters: Clusters) -> pd.DataFrame:
+    """Step 4: each record's cluster, the probability tying it to the rest of its cluster and the
+    cluster's size in records."""
+    nodes, pairs, lab = ids.nodes, scores.pairs, clusters.labels
+    n = len(nodes)
     best = np.zeros(n)
     det_tied = np.zeros(n, dtype=bool)
-    n_det = len(forced) + len(exact_edges)  # agency-ID, analyst-accepted and exact edges
-    tied = lab[edge_a[:n_det]] == lab[edge_b[:n_det]]
-    det_tied[edge_a[:n_det][tied]] = True
-    det_tied[edge_b[:n_det][tied]] = True
+    k = clusters.n_deterministic
+    tied = lab[clusters.edge_a[:k]] == lab[clusters.edge_b[:k]]
+    det_tied[clusters.edge_a[:k][tied]] = True
+    det_tied[clusters.edge_b[:k][tied]] = True
     if len(pairs):
         pl = pairs["node_l"].to_numpy(int)
         pr = pairs["node_r"].to_numpy(int)
@@ -327,73 +433,60 @@ def link_records(records: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD,
     singleton = cluster_records == nodes["records"].to_numpy()
     node_prob = np.where(det_tied | singleton | (nodes["records"].to_numpy() > 1), 1.0, best)
     node_prob = np.where(node_prob == 0, 1.0, node_prob)
-
-    links = pd.DataFrame({
-        "source": source.astype(str), "source_key": source_key.astype(str),
-        "cluster": lab[node_of], "match_probability": node_prob[node_of],
-        "cluster_size": cluster_records[node_of],
+    return pd.DataFrame({
+        "source": ids.source.astype(str), "source_key": ids.source_key.astype(str),
+        "cluster": lab[ids.node_of], "match_probability": node_prob[ids.node_of],
+        "cluster_size": cluster_records[ids.node_of],
     })
 
-    # clerical review: near-threshold pairs left apart, and strong pairs refused by a constraint
+
+_REVIEW_COLUMNS = ["source_l", "source_key_l", "source_r", "source_key_r", "match_probability", "reason"]
+
+
+def review_queue(ids: Identities, scores: Scores, clusters: Clusters, opts: LinkOptions) -> pd.DataFrame:
+    """Step 5: the clerical review queue: pairs left apart in the band below the threshold or held
+    back by the family guard, and strong pairs refused by a constraint."""
+    pairs, lab = scores.pairs, clusters.labels
     review_rows = []
     if len(pairs):
-        band = pairs[(pairs["match_probability"] < threshold) | guarded]
+        band = pairs[(pairs["match_probability"] < opts.threshold) | clusters.guarded]
         band = band[lab[band["node_l"].to_numpy(int)] != lab[band["node_r"].to_numpy(int)]]
         review_rows.append(pd.DataFrame({"node_l": band["node_l"].astype(int), "node_r": band["node_r"].astype(int),
                                          "match_probability": band["match_probability"].astype(float),
                                          "reason": "near threshold"}))
-    if refused:
-        rf = pd.DataFrame(refused, columns=["node_l", "node_r", "match_probability", "kind"])
+    if clusters.refused:
+        rf = pd.DataFrame(clusters.refused, columns=["node_l", "node_r", "match_probability", "kind"])
         rf = rf[lab[rf["node_l"].to_numpy(int)] != lab[rf["node_r"].to_numpy(int)]]
         review_rows.append(rf.assign(reason="refused: conflicting agency IDs or analyst decision")
                            .drop(columns="kind"))
     review = (pd.concat(review_rows, ignore_index=True) if review_rows else
               pd.DataFrame(columns=["node_l", "node_r", "match_probability", "reason"]))
-    rep = nodes["rep"]
-    if len(review):
-        rl = rep.iloc[review["node_l"].to_numpy(int)].to_numpy(dtype=object)
-        rr = rep.iloc[review["node_r"].to_numpy(int)].to_numpy(dtype=object)
-        lo, hi = np.minimum(rl, rr), np.maximum(rl, rr)
-        review = pd.DataFrame({
-            "source_l": [x.split("|", 1)[0] for x in lo], "source_key_l": [x.split("|", 1)[1] for x in lo],
-            "source_r": [x.split("|", 1)[0] for x in hi], "source_key_r": [x.split("|", 1)[1] for x in hi],
-            "match_probability": review["match_probability"].to_numpy(float),
-            "reason": review["reason"].to_numpy(),
-        }).sort_values("match_probability", ascending=False).drop_duplicates(
-            ["source_l", "source_key_l", "source_r", "source_key_r"]).reset_index(drop=True)
-    else:
-        review = pd.DataFrame(columns=["source_l", "source_key_l", "source_r", "source_key_r",
-                                       "match_probability", "reason"])
-    scored_pairs = pairs.attrs.get("pairs_scored", len(pairs))
-    stats = {"records": n_records, "nodes": n, "scored_nodes": n_scored,
-             # -1: scored in chunks, only pairs in the review band or above counted
-             "pairs_scored": -1 if scored_pairs is None else int(scored_pairs),
-             "pairs_in_band": int(len(pairs)), "clusters": int(len(np.unique(lab))),
-             "refused_edges": len(refused), "review_pairs": int(len(review)),
-             "model_reused": int(reused), "pairs_reused": int(pairs.attrs.get("pairs_reused", 0)),
-             "family_groups": families, "guard_dob": int(guard_dob), "guard_forename": int(guard_forename),
-             "unnamed_joined": unnamed_joined, "unnamed_unjoined": unnamed_unjoined}
-    logger.info("linkage: %s", stats)
-    node_hash = nodes["node_hash"].to_numpy()
-    scored_pairs = pd.DataFrame({
-        "hash_l": node_hash[pairs["node_l"].to_numpy(int)], "hash_r": node_hash[pairs["node_r"].to_numpy(int)],
-        "match_probability": pairs["match_probability"].to_numpy(float),
-        **{c: pairs[c].astype(bool).to_numpy() for c in PAIR_COLUMNS[3:]}})
-    return LinkResult(links=links, review=review, model=trained, stats=stats,
-                      scored_pairs=scored_pairs if result_nodes is not None else None,
-                      scored_nodes=result_nodes)
+    if not len(review):
+        return pd.DataFrame(columns=_REVIEW_COLUMNS)
+    rep = ids.nodes["rep"]
+    rl = rep.iloc[review["node_l"].to_numpy(int)].to_numpy(dtype=object)
+    rr = rep.iloc[review["node_r"].to_numpy(int)].to_numpy(dtype=object)
+    lo, hi = np.minimum(rl, rr), np.maximum(rl, rr)
+    return pd.DataFrame({
+        "source_l": [x.split("|", 1)[0] for x in lo], "source_key_l": [x.split("|", 1)[1] for x in lo],
+        "source_r": [x.split("|", 1)[0] for x in hi], "source_key_r": [x.split("|", 1)[1] for x in hi],
+        "match_probability": review["match_probability"].to_numpy(float),
+        "reason": review["reason"].to_numpy(),
+    }).sort_values("match_probability", ascending=False).drop_duplicates(
+        ["source_l", "source_key_l", "source_r", "source_key_r"]).reset_index(drop=True)
 
 
 def _with_known_pairs(new: pd.DataFrame, known: KnownPairs | None, nodes: pd.DataFrame,
-                      workdir: Path | None = None) -> pd.DataFrame:
+                      workdir: Path | None = None,
+                      memory_limit: str = LINK_MEMORY_LIMIT) -> tuple[pd.DataFrame, int]:
     """This run's pairs (each with a new identity) and the earlier pairs whose two identities are
-    both still here, in node ids, ordered by (node_l, node_r). `known` is the earlier pairs by
+    both still here, in node ids, ordered by (node_l, node_r); and how many earlier pairs. `known` is the earlier pairs by
     hash, or a function that reads them: it is called here, once scoring is done, and nothing
     keeps what it returns (at London scale 9.4M pairs, about 1.7 GB as a frame, were held through
     the whole stage and made the increment's peak)."""
     table = known() if callable(known) else known
     if table is None or len(table) == 0:
-        return new
+        return new, 0
     if isinstance(table, pd.DataFrame):
         table = pa.Table.from_pandas(table, preserve_index=False)
     table = table.append_column("row", pa.array(np.arange(table.num_rows, dtype=np.int64)))
@@ -401,7 +494,7 @@ def _with_known_pairs(new: pd.DataFrame, known: KnownPairs | None, nodes: pd.Dat
     # each hash's (first) node id, joined in DuckDB: a pandas map of millions of Arrow-backed
     # strings against millions of others was a tenth of identity's time at London scale; the
     # hashes never become Python strings
-    with scratch_connection(workdir) as con:
+    with scratch_connection(workdir, memory_limit) as con:
         con.register("_known", table)
         con.register("_ids", pd.DataFrame({"hash": nodes["node_hash"].astype(str).array,
                                            "id": nodes["node_id"].to_numpy(np.int64)}))
@@ -421,7 +514,4 @@ def _with_known_pairs(new: pd.DataFrame, known: KnownPairs | None, nodes: pd.Dat
     release_memory()
     out = pd.concat([new.astype(old.dtypes.to_dict()), old], ignore_index=True)
     out = out.drop_duplicates(["node_l", "node_r"]).sort_values(["node_l", "node_r"], kind="stable")
-    out = out.reset_index(drop=True)
-    out.attrs["pairs_scored"] = new.attrs.get("pairs_scored", len(new))
-    out.attrs["pairs_reused"] = int(len(old))
-    return out
+    return out.reset_index(drop=True), int(len(old))

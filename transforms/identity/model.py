@@ -295,16 +295,12 @@ MAX_TRAINING_NODES = 200_000
 LINK_MEMORY_LIMIT = "4GB"
 
 
-def link_memory_limit() -> str:
-    """The memory limit of identity's own DuckDB connections (`LANTERN_LINK_MEMORY_LIMIT`)."""
-    return os.environ.get("LANTERN_LINK_MEMORY_LIMIT", LINK_MEMORY_LIMIT)
-
-
-def scratch_connection(workdir: Path | None = None) -> duckdb.DuckDBPyConnection:
+def scratch_connection(workdir: Path | None = None,
+                       memory_limit: str = LINK_MEMORY_LIMIT) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB for identity's joins of registered frames, under its memory limit;
     what it spills goes to the pipeline's private work folder when one is given."""
     spill = {"temp_directory": str(Path(workdir) / "scratch")} if workdir else {}
-    return duckdb.connect(config={"memory_limit": link_memory_limit(), **ENGINE_CONFIG, **spill})
+    return duckdb.connect(config={"memory_limit": memory_limit, **ENGINE_CONFIG, **spill})
 
 # Above this many identity nodes, pairs are scored in k x k chunks (splink's num_chunks_left/right).
 NODES_PER_CHUNK = 1_000_000
@@ -370,8 +366,10 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
                       max_training_nodes: int = MAX_TRAINING_NODES,
                       nodes_per_chunk: int = NODES_PER_CHUNK,
                       only_new: Any = None,
-                      workdir: Path | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Score pairs of identity nodes; returns (pairs with p >= lower, trained settings dict).
+                      workdir: Path | None = None,
+                      memory_limit: str = LINK_MEMORY_LIMIT) -> tuple[pd.DataFrame, dict[str, Any], int | None]:
+    """Score pairs of identity nodes; returns (pairs with p >= lower, trained settings dict, pairs
+    scored: None when scored in chunks, where only the pairs at or above `lower` are counted).
 
     `nodes` carries `node_id`, `agency`, `agency_id`, `det_cluster` and the feature columns.
     A previously trained `model` (settings dict) may be passed to score without training.
@@ -388,7 +386,7 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
                          | {"match_probability": pd.Series(dtype="float64")}
                          | {c: pd.Series(dtype="bool") for c in PAIR_COLUMNS[3:]})
     if len(nodes) < 2:
-        return empty, model or {}
+        return empty, model or {}, 0
     agencies = sorted(a for a in nodes.loc[nodes["agency_id"].notna(), "agency"].unique())
     # names never leave this database: a file in a private (0700) temporary folder, removed when
     # scoring ends; unlike an in-memory database its tables can leave memory (London scale)
@@ -396,7 +394,7 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
         Path(workdir).mkdir(parents=True, exist_ok=True, mode=0o700)
     spill = tempfile.mkdtemp(prefix="lantern-link-", dir=str(workdir) if workdir is not None else None)
     con = duckdb.connect(os.path.join(spill, "link.duckdb"),
-                         config={"memory_limit": link_memory_limit(), **ENGINE_CONFIG,
+                         config={"memory_limit": memory_limit, **ENGINE_CONFIG,
                                  "temp_directory": spill})
     try:
         db_api = DuckDBAPI(connection=con)
@@ -466,8 +464,7 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
             f"{_agrees_sql(trained, 'dob', bottom=2)} as dob_agrees "
             f"from {pred.physical_name} where match_probability >= ? "
             f"order by node_l, node_r", [lower]).df()  # a fixed order: the engine's is not
-        pairs.attrs["pairs_scored"] = int(scored) if scored is not None else None
     finally:
         con.close()
         shutil.rmtree(spill, ignore_errors=True)
-    return (pairs if len(pairs) else empty), trained
+    return (pairs if len(pairs) else empty), trained, (int(scored) if scored is not None else None)

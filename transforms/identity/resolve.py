@@ -28,6 +28,7 @@ import pyarrow as pa
 import sql
 from transforms.identity.keys import assign_keys
 from transforms.identity.linkage import DEFAULT_REVIEW_LOWER, DEFAULT_THRESHOLD, link_records
+from transforms.identity.model import LINK_MEMORY_LIMIT
 from transforms.identity.review import decided_pairs, review_rows
 from transforms.memory import release_memory
 
@@ -201,22 +202,25 @@ def resolve_identities(con: duckdb.DuckDBPyConnection, *, secret: str,
                        run_id: str | None = None, now: datetime | None = None,
                        use_model: bool = True, seed: int = 42, retrain: bool = False,
                        retrain_growth: float = RETRAIN_GROWTH,
-                       workdir: Path | None = None) -> dict[str, Any]:
+                       workdir: Path | None = None,
+                       memory_limit: str = LINK_MEMORY_LIMIT) -> dict[str, Any]:
     """Link `raw.person_record` and (re)write the identity tables in `core`; returns counts.
 
     The last trained model is reused (see RETRAIN_GROWTH) unless `retrain` is set. Scoring's
-    database (it holds names) lives in `workdir`, the pipeline's private work folder."""
+    database (it holds names) lives in `workdir`, the pipeline's private work folder, under
+    `memory_limit` (it spills to disk beyond it)."""
     try:
         return _resolve(con, secret=secret, threshold=threshold, review_lower=review_lower, run_id=run_id,
                         now=now, use_model=use_model, seed=seed, retrain=retrain, retrain_growth=retrain_growth,
-                        workdir=workdir)
+                        workdir=workdir, memory_limit=memory_limit)
     finally:
         release_memory()  # the frames of a run over every record are gone: give their pages back
 
 
 def _resolve(con: duckdb.DuckDBPyConnection, *, secret: str, threshold: float, review_lower: float,
              run_id: str | None, now: datetime | None, use_model: bool, seed: int, retrain: bool,
-             retrain_growth: float, workdir: Path | None = None) -> dict[str, Any]:
+             retrain_growth: float, workdir: Path | None = None,
+             memory_limit: str = LINK_MEMORY_LIMIT) -> dict[str, Any]:
     """The body of `resolve_identities`."""
     started = time.perf_counter()
     if workdir is not None:
@@ -238,16 +242,18 @@ def _resolve(con: duckdb.DuckDBPyConnection, *, secret: str, threshold: float, r
         # are made: nothing here holds them (a gigabyte at London scale)
         result = link_records(_records(con), threshold=threshold, review_lower=review_lower,
                               accepted=accepted, rejected=rejected, seed=seed, use_model=use_model,
-                              workdir=workdir, **reuse_kw)
+                              workdir=workdir, memory_limit=memory_limit, **reuse_kw)
     except Exception:
         if not use_model:
             raise
         logger.exception("probabilistic linkage failed; falling back to deterministic rules")
         method = "deterministic"
         result = link_records(_records(con), threshold=threshold, review_lower=review_lower,
-                              accepted=accepted, rejected=rejected, use_model=False, workdir=workdir)
+                              accepted=accepted, rejected=rejected, use_model=False, workdir=workdir,
+                              memory_limit=memory_limit)
     previous = _frame(con, "select source, source_key, person_key from core.person_key_map")
-    keys, events = assign_keys(result.links, previous, secret=secret, run_id=run_id, workdir=workdir)
+    keys, events = assign_keys(result.links, previous, secret=secret, run_id=run_id, workdir=workdir,
+                               memory_limit=memory_limit)
     release_memory()
     links = result.links.assign(person_key=keys.to_numpy())
     review = review_rows(result.review)
