@@ -14,7 +14,7 @@ import logging
 
 import duckdb
 
-import sql
+from transforms.warehouse import run_models
 
 logger = logging.getLogger(__name__)
 
@@ -29,15 +29,7 @@ BREAKDOWN_MARTS = (
 
 def build_breakdowns(con: duckdb.DuckDBPyConnection, *, z: float = 1.96) -> dict[str, int]:
     """(Re)build every breakdown mart in one transaction; returns row counts by table."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for name in BREAKDOWN_MARTS:
-            for stmt in sql.statements(name):
-                con.execute(stmt, {"z": z} if "$z" in stmt else None)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+    run_models(con, BREAKDOWN_MARTS, params={"z": z})
     counts = {n.split("/")[1]: int(con.execute(f"select count(*) from {n.replace('/', '.')}").fetchall()[0][0])
               for n in BREAKDOWN_MARTS}
     logger.info("breakdowns: %s", counts)

@@ -23,6 +23,7 @@ import duckdb
 import yaml
 
 import sql
+from transforms.sqlrun import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -216,8 +217,7 @@ def definition_rows(defs: ThemeDefinitions) -> list[tuple[str, str, str, str, st
 def apply_definitions(con: duckdb.DuckDBPyConnection, defs: ThemeDefinitions) -> dict[str, int]:
     """(Re)write core.incident_theme and marts.theme_definition for `defs`; returns incidents per theme."""
     query, params = compile_rules(defs)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         stmts = sql.statements("core/incident_theme")
         con.execute(stmts[0])  # create the table
         con.execute(_insert_sql(query), {"version": defs.version, **params})
@@ -232,10 +232,6 @@ def apply_definitions(con: duckdb.DuckDBPyConnection, defs: ThemeDefinitions) ->
         con.execute("""update marts.theme_definition d set incidents = c.n from
                        (select theme, rule_id, count(*) as n from core.incident_theme group by all) c
                        where c.theme = d.theme and c.rule_id = d.rule_id""")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     rows = con.execute("select theme, count(*) from core.incident_theme group by theme order by theme").fetchall()
     counts = {str(t): int(n) for t, n in rows}
     logger.info("themes %s: %s", defs.version, counts)
