@@ -103,6 +103,24 @@ def test_tracking_continue_birth_death_merge_split() -> None:
     assert jaccard(frozenset("ab"), frozenset("bc")) == pytest.approx(1 / 3)
 
 
+def test_a_group_split_into_other_groups_is_named_by_their_merges() -> None:
+    """An old group whose parts each join a closer old group keeps no id: no split event names it
+    (every event but death names a group of its month); the merges name it as absorbed."""
+    months = [("2025-01", [frozenset("abcdef"), frozenset("ghij"), frozenset("klmn")]),
+              ("2025-02", [frozenset("abcghij"), frozenset("defklmn")])]
+    members, events = track_groups(months, threshold=0.3)
+    first = {frozenset(g): gid for g, gid in members[members.as_of_month == "2025-01"]
+             .groupby("group_id")["person_key"].apply(frozenset).reset_index()[["person_key", "group_id"]]
+             .itertuples(index=False)}
+    live = set(members[members.as_of_month == "2025-02"].group_id)
+    feb = events[events.as_of_month == "2025-02"]
+    print(f"\n{feb.to_dict('records')}")
+    assert live == {first[frozenset("ghij")], first[frozenset("klmn")]}
+    assert set(feb[feb.event != "death"].group_id) <= live
+    assert sorted(feb.event) == ["merge", "merge"]
+    assert all(list(r) == [first[frozenset("abcdef")]] for r in feb.related_group_ids)
+
+
 def _best_leiden_modularity(g: nx.Graph, seeds: int = 20) -> float:
     """The best Newman modularity (resolution 1, weighted) igraph's Leiden finds over `seeds` seeds,
     each run until stable."""
