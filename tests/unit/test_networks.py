@@ -210,3 +210,5 @@ def test_part_potts_has_no_global_term() -> None:
     assert find_communities(scaled, seed=3, resolution=0.025, objective="part_potts") == alone
     with pytest.raises(ValueError):
         find_communities(small, objective="potts", seed=1)
+    with pytest.raises(ValueError, match="objective"):
+        NetworkParams(objective="potts")

@@ -43,7 +43,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from transforms.networks.params import NetworkParams
+from transforms.networks.params import OBJECTIVES, NetworkParams
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +53,6 @@ Group = frozenset[str]
 TIE_DIGITS = 12
 #: Leiden passes (a fixed number: "until stable" can cycle for ever at high resolution).
 LEIDEN_ITERATIONS = 10
-#: Objectives of the group finding: `part_potts` (the default, see the module's docstring) and
-#: global `modularity`.
-OBJECTIVES = ("part_potts", "modularity")
 _DAYS_PER_MONTH = 30.4375
 
 

@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 #: Relations between two young people, as `marts.peer_edge.relation` spells them.
 RELATIONS = ("co_suspect", "victim_suspect", "co_victim", "missing_together", "named_peer", "same_place")
 
+#: Objectives of the group finding (`transforms.networks.groups`): `part_potts` (the default, a
+#: constant Potts model within each connected part) and global Newman `modularity`.
+OBJECTIVES = ("part_potts", "modularity")
+
 #: How each relation is known: `recorded` by an agency, or `reported` at interview or meeting.
 RELIABILITY = {
     "co_suspect": "recorded",
@@ -76,3 +80,9 @@ class NetworkParams:
     """Group profiles count incidents, places and wards over this many months up to the month."""
     key_places: int = 5
     """How many places a group profile lists as its key places."""
+
+    def __post_init__(self) -> None:
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"unknown network objective {self.objective!r}: use one of {', '.join(OBJECTIVES)}")
+        if not self.resolution >= 0:
+            raise ValueError(f"network resolution must be 0 or more, not {self.resolution!r}")
