@@ -17,8 +17,8 @@ each person weighted by strength / sqrt(s̄_P); equivalently, modularity (Newman
 Bornholdt 2006) computed within the part with resolution `resolution x |P|`. It has no term over
 the whole graph, so a part's groups depend on that part alone (and the optimum decomposes over the
 parts), and no resolution limit: the penalty for two people sharing a group is measured against
-their part's typical strength, not the graph's total weight, so it means the same in a month of 50
-people or 200,000 and in any unit of tie. `modularity` (global, Newman's, at `resolution`) is kept
+their part's typical strength, not the graph's total weight, so it does not change with how many
+other people or parts the month holds, nor with the unit of a tie. `modularity` (global, Newman's, at `resolution`) is kept
 for comparison. The heavy lifting is done by igraph's Leiden on a copy of the same graph
 (networkx's own Louvain is far slower at London scale, see `bench/network.py`); `backend="networkx"` runs `networkx.community.louvain_communities` instead
 (Blondel et al. 2008), for checking or where igraph is not installed.
