@@ -14,12 +14,14 @@ class NetworkConfig(dg.Config):
     half_life_months: float = NetworkParams.half_life_months
     same_place_window_days: int = NetworkParams.same_place_window_days
     same_place_crowd_max: int = NetworkParams.same_place_crowd_max
+    objective: str = NetworkParams.objective
     resolution: float = NetworkParams.resolution
     seed: int = NetworkParams.seed
 
     def params(self) -> NetworkParams:
         """The transform's parameters."""
-        return NetworkParams(half_life_months=self.half_life_months, resolution=self.resolution,
+        return NetworkParams(half_life_months=self.half_life_months, objective=self.objective,
+                             resolution=self.resolution,
                              same_place_window_days=self.same_place_window_days,
                              same_place_crowd_max=self.same_place_crowd_max, seed=self.seed)
 

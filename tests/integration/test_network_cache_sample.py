@@ -92,7 +92,7 @@ def runs(sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> di
         mp.setenv("LANTERN_NETWORK_WORKERS", "2")
         out["parallel"], out["t_parallel"] = _build(after)
     out["marts_parallel"] = _marts(after)
-    out["changed"], out["t_changed"] = _build(after, NetworkParams(resolution=3.0))
+    out["changed"], out["t_changed"] = _build(after, NetworkParams(resolution=0.03))
     for name in ("before_cold", "before_warm", "after_warm", "after_cold", "parallel", "changed"):
         c = out[name]
         assert isinstance(c, dict)

@@ -94,8 +94,8 @@ def test_igraph_from_arrays_finds_the_networkx_road_groups() -> None:
         fast = leiden_groups(people, a, b, ties, seed=p.seed, resolution=p.resolution,
                              min_size=p.min_group_size)
         frame = pd.DataFrame({"person_key_a": coded.people[a], "person_key_b": coded.people[b], "weight": ties})
-        slow = peer_groups(find_communities(pair_graph(frame), seed=p.seed, resolution=p.resolution),
-                           p.min_group_size)
+        slow = peer_groups(find_communities(pair_graph(frame), seed=p.seed, resolution=p.resolution,
+                                            objective=p.objective), p.min_group_size)
         assert fast == slow, month
         same += bool(fast)
     print(f"{same} months with groups, identical on both roads")
@@ -121,7 +121,8 @@ def test_month_key_follows_pairs_ties_and_settings() -> None:
         memo.month_key(digests, a, np.array([1, 3, 3]), w, base),  # another pair
         memo.month_key(digests, a, b, canonical_ties(w * (1 + 1e-9)), base),  # another tie
         memo.month_key(memo.person_digests(np.array(["P1", "P2", "P3", "P5"])), a, b, w, base),  # another person
-        memo.month_key(digests, a, b, w, memo.settings_fingerprint(NetworkParams(resolution=3.0))),
+        memo.month_key(digests, a, b, w, memo.settings_fingerprint(NetworkParams(resolution=0.03))),
+        memo.month_key(digests, a, b, w, memo.settings_fingerprint(NetworkParams(objective="modularity"))),
         memo.month_key(digests, a, b, w, memo.settings_fingerprint(NetworkParams(seed=7))),
         memo.month_key(digests, a, b, w, memo.settings_fingerprint(NetworkParams(min_group_size=4))),
     ]

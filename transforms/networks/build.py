@@ -194,7 +194,8 @@ def _find_groups(evidence: CodedEvidence, todo: list[str], key_of: dict[str, str
     """The groups of each month in `todo` (by memo key). Months are independent and each Leiden
     run is seeded on its own, so large months go to worker processes (one per core) while this
     process sums the next months' ties: the groups are the same as finding them one by one."""
-    find = functools.partial(leiden_parts, seed=p.seed, resolution=p.resolution, min_size=p.min_group_size)
+    find = functools.partial(leiden_parts, seed=p.seed, resolution=p.resolution, min_size=p.min_group_size,
+                             objective=p.objective)
     workers = network_workers()
     new: dict[str, CodedGroups] = {}
     # key -> (the worker's answer, the month's coded pairs and ties, kept in case a worker dies)

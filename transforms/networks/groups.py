@@ -3,9 +3,23 @@
 The graph is a `networkx.Graph` (people as nodes, the decayed and relation-weighted tie as the
 `weight` of an edge); networkx stays the model of the graph. Communities are found with the
 Leiden algorithm (Traag, Waltman & van Eck 2019, "From Louvain to Leiden: guaranteeing
-well-connected communities", Scientific Reports 9:5233), optimising modularity (Newman 2006; with
-a resolution parameter, Reichardt & Bornholdt 2006) with a fixed seed so that a rebuild gives the
-same groups. The heavy lifting is done by igraph's Leiden on a copy of the same graph
+well-connected communities", Scientific Reports 9:5233) with a fixed seed so that a rebuild gives
+the same groups.
+
+The objective (`OBJECTIVES`, default `part_potts`) is a Potts model kept within each connected part
+of the month's graph: with s_i a person's tie strength (weighted degree) and s̄_P the mean strength
+in their connected part P, a partition scores
+
+    sum over communities c of [ W_in(c) - resolution * sum_{i<j in c} s_i s_j / s̄_P ]
+
+(W_in the ties inside c). It is the constant Potts model (Traag, Van Dooren & Nesterov 2011) with
+each person weighted by strength / sqrt(s̄_P); equivalently, modularity (Newman 2006; Reichardt &
+Bornholdt 2006) computed within the part with resolution `resolution x |P|`. It has no term over
+the whole graph, so a part's groups depend on that part alone (and the optimum decomposes over the
+parts), and no resolution limit: the penalty for two people sharing a group is measured against
+their part's typical strength, not the graph's total weight, so it does not change with how many
+other people or parts the month holds, nor with the unit of a tie. `modularity` (global, Newman's, at `resolution`) is kept
+for comparison. The heavy lifting is done by igraph's Leiden on a copy of the same graph
 (networkx's own Louvain is far slower at London scale, see `bench/network.py`); `backend="networkx"` runs `networkx.community.louvain_communities` instead
 (Blondel et al. 2008), for checking or where igraph is not installed.
 
@@ -29,7 +43,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from transforms.networks.params import NetworkParams
+from transforms.networks.params import OBJECTIVES, NetworkParams
 
 logger = logging.getLogger(__name__)
 
@@ -75,15 +89,21 @@ def decayed_pairs(evidence: pd.DataFrame, as_of_month: str, params: NetworkParam
 
 
 def find_communities(graph: nx.Graph, *, seed: int = 42, resolution: float = 1.0,
-                     backend: str = "leiden") -> list[Group]:
-    """A partition of the graph's nodes into communities (every node in exactly one), largest first."""
+                     backend: str = "leiden", objective: str = "modularity") -> list[Group]:
+    """A partition of the graph's nodes into communities (every node in exactly one), largest first.
+
+    `objective` is one of `OBJECTIVES` (the networkx backend has modularity only). The default here
+    is Newman's modularity, so that `resolution=1.0` means what it does in the literature; the
+    peer groups use `NetworkParams.objective`."""
     if graph.number_of_nodes() == 0:
         return []
     if backend == "networkx":
+        if objective != "modularity":
+            raise ValueError("the networkx backend optimises modularity only")
         parts: Iterable[Iterable[str]] = nx.community.louvain_communities(
             graph, weight="weight", resolution=resolution, seed=seed)
     elif backend == "leiden":
-        parts = _leiden(graph, seed=seed, resolution=resolution)
+        parts = _leiden(graph, seed=seed, resolution=resolution, objective=objective)
     else:
         raise ValueError(f"unknown community backend {backend!r}: use 'leiden' or 'networkx'")
     groups = [frozenset(str(n) for n in p) for p in parts]
@@ -107,37 +127,65 @@ def monthly_groups(evidence: pd.DataFrame, months: Sequence[str],
     """For each month: the peer graph as of its end and the peer groups found in it."""
     for month in months:
         graph = pair_graph(decayed_pairs(evidence, month, params))
-        communities = find_communities(graph, seed=params.seed, resolution=params.resolution)
+        communities = find_communities(graph, seed=params.seed, resolution=params.resolution,
+                                       objective=params.objective)
         groups = peer_groups(communities, params.min_group_size)
         logger.debug("%s: %d people, %d ties, %d groups", month, graph.number_of_nodes(),
                      graph.number_of_edges(), len(groups))
         yield month, graph, groups
 
 
-def _leiden(graph: nx.Graph, *, seed: int, resolution: float) -> list[list[str]]:
+def _leiden(graph: nx.Graph, *, seed: int, resolution: float, objective: str) -> list[list[str]]:
     # igraph's own Leiden (C core) on a copy of the networkx graph: leidenalg's iterate-to-stable
     # mode was ~50x slower on the benchmark graph.
     nodes = sorted(graph.nodes, key=str)
     index = {n: i for i, n in enumerate(nodes)}
     edges = [(index[u], index[v]) for u, v in graph.edges]
     weights = [float(d.get("weight", 1.0)) for _, _, d in graph.edges(data=True)]
-    parts = _leiden_edges(len(nodes), edges, weights, seed=seed, resolution=resolution)
+    parts = _leiden_edges(len(nodes), edges, weights, seed=seed, resolution=resolution, objective=objective)
     return [[nodes[i] for i in members] for members in parts]
 
 
+def part_potts_node_weights(n: int, edges: Sequence[tuple[int, int]] | np.ndarray,
+                            weights: Sequence[float]) -> np.ndarray:
+    """Each node's weight in the `part_potts` objective: strength / sqrt(mean strength of its
+    connected part), so that the constant Potts penalty `resolution x n_i x n_j` of two people in
+    one part is `resolution x s_i x s_j / s̄_part` (see the module's docstring)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    e = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+    w = np.asarray(weights, dtype=np.float64)
+    strength = np.bincount(e[:, 0], weights=w, minlength=n) + np.bincount(e[:, 1], weights=w, minlength=n)
+    _, part = connected_components(coo_matrix((np.ones(len(e)), (e[:, 0], e[:, 1])), shape=(n, n)),
+                                   directed=False)
+    mean = np.bincount(part, weights=strength) / np.bincount(part)
+    scale = np.sqrt(mean[part])
+    return np.divide(strength, scale, out=np.zeros(n), where=scale > 0)
+
+
 def _leiden_edges(n: int, edges: Sequence[tuple[int, int]] | np.ndarray, weights: Sequence[float],
-                  *, seed: int, resolution: float) -> list[list[int]]:
+                  *, seed: int, resolution: float, objective: str = "part_potts") -> list[list[int]]:
     # igraph draws from Python's `random` module unless told otherwise, so a private seeded
     # generator makes the run reproducible.
     import random
 
     import igraph as ig
 
+    if objective not in OBJECTIVES:
+        raise ValueError(f"unknown objective {objective!r}: use one of {', '.join(OBJECTIVES)}")
     ig_graph = ig.Graph(n=n, edges=edges, directed=False)
     ig.set_random_number_generator(random.Random(seed))
     try:
-        part = ig_graph.community_leiden(objective_function="modularity", weights=weights,
-                                         resolution=resolution, n_iterations=LEIDEN_ITERATIONS)
+        if objective == "part_potts":
+            # one Leiden run over every part at once: communities never span two parts (Leiden's
+            # communities are connected), so this optimises each part's own objective
+            node_weights = part_potts_node_weights(n, edges, weights).tolist()
+            part = ig_graph.community_leiden(objective_function="CPM", weights=weights, resolution=resolution,
+                                             node_weights=node_weights, n_iterations=LEIDEN_ITERATIONS)
+        else:
+            part = ig_graph.community_leiden(objective_function="modularity", weights=weights,
+                                             resolution=resolution, n_iterations=LEIDEN_ITERATIONS)
     finally:
         ig.set_random_number_generator(random)
     return [list(members) for members in part]
@@ -246,7 +294,7 @@ class CodedGroups:
 
 
 def leiden_parts(a: np.ndarray, b: np.ndarray, weights: np.ndarray, *, seed: int,
-                 resolution: float, min_size: int) -> CodedGroups:
+                 resolution: float, min_size: int, objective: str = "part_potts") -> CodedGroups:
     """The peer groups of a month's coded pairs, in the order `find_communities` gives (largest
     first, then by lowest person_key), with igraph built straight from the arrays."""
     if len(a) == 0:
@@ -254,17 +302,18 @@ def leiden_parts(a: np.ndarray, b: np.ndarray, weights: np.ndarray, *, seed: int
     nodes = np.unique(np.concatenate([a, b]))
     edges = np.column_stack([np.searchsorted(nodes, a), np.searchsorted(nodes, b)])
     parts = _leiden_edges(len(nodes), edges, np.asarray(weights, dtype=float).tolist(),
-                          seed=seed, resolution=resolution)
+                          seed=seed, resolution=resolution, objective=objective)
     # codes follow person_key order, so the lowest code is the lowest person_key
     kept = [nodes[np.asarray(p, dtype=np.int64)] for p in parts if len(p) >= min_size]
     return CodedGroups.of(sorted(kept, key=lambda x: (-len(x), int(x.min()))))
 
 
 def leiden_groups(people: Sequence[str], a: np.ndarray, b: np.ndarray, weights: np.ndarray, *,
-                  seed: int, resolution: float, min_size: int) -> list[Group]:
+                  seed: int, resolution: float, min_size: int, objective: str = "part_potts") -> list[Group]:
     """The peer groups of a month's coded pairs (codes index `people`): what `find_communities`
     then `peer_groups` give for the same pairs, with igraph built straight from the arrays."""
-    return leiden_parts(a, b, weights, seed=seed, resolution=resolution, min_size=min_size).groups(people)
+    return leiden_parts(a, b, weights, seed=seed, resolution=resolution, min_size=min_size,
+                        objective=objective).groups(people)
 
 
 def _month_end(month: str) -> date:

@@ -5,7 +5,7 @@ the network marts, and when a month of data is added every earlier month's graph
 same as last time. So a month's groups are stored under a key: a hash (BLAKE2b) of exactly what
 determines them -- the month's pair list (both person_keys and the tie, rounded to
 `groups.TIE_DIGITS` significant digits, in person_key order), the settings that act on that graph
-(resolution, seed, minimum group size, Leiden passes), the igraph version and `MEMO_VERSION`,
+(objective, resolution, seed, minimum group size, Leiden passes), the igraph version and `MEMO_VERSION`,
 bumped whenever the way groups are found changes. A month whose key is stored is read back;
 the others are computed. Tracking then runs over every month as before, so group ids are the same
 whether the memo was cold or warm. After a run the table holds only the keys that run used, so it
@@ -34,7 +34,7 @@ from transforms.networks.params import NetworkParams
 logger = logging.getLogger(__name__)
 
 #: Bump when the way a month's groups are found changes: every stored month is then recomputed.
-MEMO_VERSION = 1
+MEMO_VERSION = 2
 
 
 def settings_fingerprint(params: NetworkParams) -> bytes:
@@ -45,7 +45,7 @@ def settings_fingerprint(params: NetworkParams) -> bytes:
         igraph_version = str(igraph.__version__)
     except ImportError:  # pragma: no cover - igraph is a dependency
         igraph_version = "none"
-    settings = {"memo_version": MEMO_VERSION, "algorithm": "igraph.community_leiden/modularity",
+    settings = {"memo_version": MEMO_VERSION, "algorithm": f"igraph.community_leiden/{params.objective}",
                 "igraph": igraph_version, "iterations": LEIDEN_ITERATIONS, "tie_digits": TIE_DIGITS,
                 "resolution": float(params.resolution), "seed": int(params.seed),
                 "min_group_size": int(params.min_group_size)}

@@ -1,4 +1,5 @@
-"""The settings of Lantern's network layer, with the defaults the sample borough was tuned on.
+"""The settings of Lantern's network layer and their defaults (docs/networks.md says what each
+default was measured on).
 
 Everything that shapes the peer graph is here so that a borough can change it in configuration
 (the Dagster asset config passes a `NetworkParams` down) and the documentation can state it.
@@ -10,6 +11,10 @@ from dataclasses import dataclass, field
 
 #: Relations between two young people, as `marts.peer_edge.relation` spells them.
 RELATIONS = ("co_suspect", "victim_suspect", "co_victim", "missing_together", "named_peer", "same_place")
+
+#: Objectives of the group finding (`transforms.networks.groups`): `part_potts` (the default, a
+#: constant Potts model within each connected part) and global Newman `modularity`.
+OBJECTIVES = ("part_potts", "modularity")
 
 #: How each relation is known: `recorded` by an agency, or `reported` at interview or meeting.
 RELIABILITY = {
@@ -51,14 +56,22 @@ class NetworkParams:
     """How much one piece of evidence of each relation adds to the tie used to find groups."""
     young_min_age: int = 10
     young_max_age: int = 19
-    """Young people are those aged 10-19 at the event; ties to adults stay out of peer groups."""
+    """Young people are those aged 10-19 at the event; ties to adults stay out of peer groups. With
+    no recorded age, a person known only from sources that hold children (social care referrals,
+    missing episodes, school exclusions, MAP assessments) is young; anyone else is not."""
     min_group_size: int = 3
     """Communities smaller than this are not reported as peer groups (planted groups are 3-15)."""
-    resolution: float = 4.0
-    """Resolution of modularity (1.0 = Newman's). Above 1 favours the small groups of 3-15 that
-    practitioners see, against modularity's resolution limit (Fortunato & Barthelemy 2007).
-    Measured on the committed sample (mean ARI over 24 months): 1.5 -> 0.74, 2.0 -> 0.77,
-    3.0 -> 0.80, 4.0 -> 0.82 (with 83% of planted members placed in a group either way)."""
+    objective: str = "part_potts"
+    """What the Leiden algorithm optimises (`groups.OBJECTIVES`): `part_potts`, a constant Potts model
+    kept within each connected part of a month's graph, its penalty measured against the part's mean
+    tie strength (no global term, no resolution limit; see `groups`), or Newman's `modularity`."""
+    resolution: float = 0.025
+    """The objective's resolution. For `part_potts`: two people of the part's mean strength s̄ cost
+    0.025 x s̄ to put in one group (equivalently, modularity within the part at resolution
+    0.025 x the part's size). Chosen on four graphs (docs/networks.md): London gang (coverage 1.00,
+    modularity 0.99 of the best at 0.02-0.03), Montreal (0.99 at 0.025-0.03), the sample (mean ARI
+    0.84 at 0.02, 0.83 at 0.025, 0.82 at 0.03) and a borough generated with other settings (0.84,
+    0.86, 0.86). The former default, modularity at 4.0, left 35% of the London gang out of any group."""
     seed: int = 42
     """Seed of the community detection, so that a rebuild gives the same groups."""
     match_threshold: float = 0.3
@@ -67,3 +80,9 @@ class NetworkParams:
     """Group profiles count incidents, places and wards over this many months up to the month."""
     key_places: int = 5
     """How many places a group profile lists as its key places."""
+
+    def __post_init__(self) -> None:
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"unknown network objective {self.objective!r}: use one of {', '.join(OBJECTIVES)}")
+        if not self.resolution >= 0:
+            raise ValueError(f"network resolution must be 0 or more, not {self.resolution!r}")

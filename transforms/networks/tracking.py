@@ -8,7 +8,8 @@ Jaccard overlap reaches a threshold (0.3 there and here). From the links:
 * one old group linked to one new group: **continue** (the new group keeps the old id);
 * a new group linked to several old groups: **merge** (it keeps the id of the closest one);
 * an old group linked to several new groups: **split** (the closest part keeps the id, the other
-  parts get new ids);
+  parts get new ids); where every part is closer to another old group, the parts take those
+  groups' ids and the old group is named only in their **merge** events;
 * a new group with no link: **birth** (a new id); an old group with no link: **death**.
 
 Ids are handed out greedily by descending overlap, so each id lives in at most one group a month.
@@ -103,7 +104,10 @@ def track_groups(monthly: Iterable[tuple[str, Sequence[Group]]], *, threshold: f
             elif olds[0] == gid and len(news_of[gid]) == 1:
                 events.append(GroupEvent(month, "continue", gid))
         for pid, news in news_of.items():
-            if len(news) > 1:
+            # a split is recorded under the id its closest part keeps; where every part took the
+            # id of another old group (closer to it), the old group's members went into those
+            # groups, and their merge events name it: no split event for an id that is gone
+            if len(news) > 1 and pid in used:
                 parts = tuple(sorted(assigned[ci] for ci in news if assigned[ci] != pid))
                 events.append(GroupEvent(month, "split", pid, parts))
         for pid in previous:
