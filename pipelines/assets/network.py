@@ -5,6 +5,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines import plan
 from pipelines.assets.ingest import WAREHOUSE_POOL
+from pipelines.resources import LanternConfig
 from transforms.networks import NetworkParams, build_peer_bridge, build_peer_network
 
 
@@ -27,12 +28,12 @@ class NetworkConfig(dg.Config):
 
 
 @dg.asset(group_name="network", kinds={"duckdb"}, deps=["person_marts"], pool=WAREHOUSE_POOL)
-def peer_network(duckdb: DuckDBResource, config: NetworkConfig) -> dg.MaterializeResult:
+def peer_network(duckdb: DuckDBResource, config: NetworkConfig, lantern: LanternConfig) -> dg.MaterializeResult:
     """Peer evidence and edges (each with source records and reliability), monthly peer groups
     with stable ids and their births, deaths, merges and splits, group and place profiles, and
     the peer-on-peer overlap (marts.peer_* , group_place, place_profile)."""
     with duckdb.get_connection() as con:
-        counts = build_peer_network(con, config.params())
+        counts = build_peer_network(con, config.params(), workers=lantern.network_workers)
     return dg.MaterializeResult(metadata={(f"rows_{k.split('.')[1]}" if k.startswith("marts.") else k.replace(".", "_")): v
                                           for k, v in counts.items()})
 

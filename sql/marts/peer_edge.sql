@@ -9,7 +9,7 @@ with multi as (
 -- no sort (its refs are one source record, or a same_place pair's two with the least first)
 select person_key_a, person_key_b, relation,
        round(pow(0.5, date_diff('day', seen_on, last_day(strptime($as_of_month || '-01', '%Y-%m-%d')::date))
-                 / 30.4375 / $half_life), 9) as weight,
+                 / $days_per_month / $half_life), 9) as weight,
        1::bigint as evidence_count, seen_on as first_seen, seen_on as last_seen,
        refs as evidence, reliability, young_people,
        case when place_id is not null then [place_id] end as place_ids,
@@ -19,7 +19,7 @@ union all
 select person_key_a, person_key_b, relation,
        -- rounded: a float sum's last bits depend on the order rows arrive in
        round(sum(pow(0.5, date_diff('day', seen_on, last_day(strptime($as_of_month || '-01', '%Y-%m-%d')::date))
-                    / 30.4375 / $half_life)), 9) as weight,
+                    / $days_per_month / $half_life)), 9) as weight,
        count(*) as evidence_count,
        min(seen_on) as first_seen, max(seen_on) as last_seen,
        list_sort(list_distinct(flatten(list(refs)))) as evidence,

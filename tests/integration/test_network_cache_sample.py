@@ -29,10 +29,10 @@ def _copy(warehouse: Path, to: Path) -> Path:
     return to
 
 
-def _build(path: Path, params: NetworkParams | None = None) -> tuple[dict[str, int], float]:
+def _build(path: Path, params: NetworkParams | None = None, workers: int = 1) -> tuple[dict[str, int], float]:
     with duckdb.connect(str(path)) as con:
         t = time.perf_counter()
-        counts = build_peer_network(con, params)
+        counts = build_peer_network(con, params, workers=workers)
         build_peer_bridge(con, params)
         return counts, time.perf_counter() - t
 
@@ -89,8 +89,7 @@ def runs(sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> di
         con.execute("drop table cache.peer_month_groups")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(network_build, "PARALLEL_MIN_TIES", 0)
-        mp.setenv("LANTERN_NETWORK_WORKERS", "2")
-        out["parallel"], out["t_parallel"] = _build(after)
+        out["parallel"], out["t_parallel"] = _build(after, workers=2)
     out["marts_parallel"] = _marts(after)
     out["changed"], out["t_changed"] = _build(after, NetworkParams(resolution=0.03))
     for name in ("before_cold", "before_warm", "after_warm", "after_cold", "parallel", "changed"):

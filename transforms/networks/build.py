@@ -12,8 +12,6 @@ from __future__ import annotations
 import functools
 import logging
 import multiprocessing
-import os
-import re
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -33,8 +31,9 @@ from transforms.networks.groups import (
     decayed_pairs_by_month,
     leiden_parts,
 )
-from transforms.networks.params import NetworkParams
+from transforms.networks.params import DAYS_PER_MONTH, NetworkParams
 from transforms.networks.tracking import track_groups
+from transforms.sqlrun import execute, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -42,23 +41,24 @@ NETWORK_MARTS = ("marts.peer_evidence", "marts.peer_edge", "marts.peer_group", "
                  "marts.group_place", "marts.peer_group_profile", "marts.place_profile", "marts.peer_on_peer")
 
 
-def build_peer_network(con: duckdb.DuckDBPyConnection, params: NetworkParams | None = None) -> dict[str, int]:
+def build_peer_network(con: duckdb.DuckDBPyConnection, params: NetworkParams | None = None,
+                       workers: int = 1) -> dict[str, int]:
     """(Re)build every network mart except the restricted bridge view; returns row counts, and the
-    months whose groups the memo held (`cache.peer_month_hits`) or had to find (`..._misses`)."""
+    months whose groups the memo held (`cache.peer_month_hits`) or had to find (`..._misses`).
+    `workers` processes find the groups of large months the memo does not hold (1: all here)."""
     p = params or NetworkParams()
     values: dict[str, object] = {
         "window_days": p.same_place_window_days, "crowd_max": p.same_place_crowd_max,
         "young_min": p.young_min_age, "young_max": p.young_max_age,
         "half_life": float(p.half_life_months), "window": p.profile_window_months, "key_places": p.key_places,
-        "vulnerability": list(VULNERABILITY_FACTORS),
+        "vulnerability": list(VULNERABILITY_FACTORS), "days_per_month": DAYS_PER_MONTH,
     }
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         _run(con, "marts/peer_evidence", values)
         months = evidence_months(con)
         values["as_of_month"] = months[-1] if months else "1970-01"
         _run(con, "marts/peer_edge", values)
-        found, memo_counts = _groups_by_month(con, months, p)
+        found, memo_counts = _groups_by_month(con, months, p, workers)
         members, events = track_groups(found, threshold=p.match_threshold)
         con.register("peer_group_rows", members)
         con.register("peer_group_event_rows", events)
@@ -68,10 +68,6 @@ def build_peer_network(con: duckdb.DuckDBPyConnection, params: NetworkParams | N
         con.unregister("peer_group_event_rows")
         for name in ("marts/group_place", "marts/peer_group_profile", "marts/place_profile", "marts/peer_on_peer"):
             _run(con, name, values)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return {**{t: _count(con, t) for t in NETWORK_MARTS}, **memo_counts}
 
 
@@ -81,15 +77,10 @@ def build_peer_bridge(con: duckdb.DuckDBPyConnection, params: NetworkParams | No
     evidence = coded_evidence(con, p)
     groups = con.execute("select as_of_month, person_key, group_id from marts.peer_group").df()
     rows = _bridges(evidence, groups, p)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.register("peer_bridge_rows", rows)
         _run(con, "marts/peer_bridge", {})
         con.unregister("peer_bridge_rows")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return {"marts.peer_bridge": _count(con, "marts.peer_bridge")}
 
 
@@ -143,7 +134,7 @@ def coded_evidence(con: duckdb.DuckDBPyConnection, params: NetworkParams) -> Cod
     return CodedEvidence.of(people, rows["a"], rows["b"], rows["day"], rows["weight"])
 
 
-def _groups_by_month(con: duckdb.DuckDBPyConnection, months: list[str], p: NetworkParams
+def _groups_by_month(con: duckdb.DuckDBPyConnection, months: list[str], p: NetworkParams, workers: int = 1
                      ) -> tuple[Iterator[tuple[str, list[Group]]], dict[str, int]]:
     """Each month's peer groups, from the memo where its key is stored, else found (and stored);
     the groups come month by month, as person_key sets, only as tracking asks for them."""
@@ -158,7 +149,7 @@ def _groups_by_month(con: duckdb.DuckDBPyConnection, months: list[str], p: Netwo
     found = memo.load(con, list(key_of.values()), evidence.people)
     hits = sum(k in found for k in key_of.values())
     todo = [m for m, k in key_of.items() if k not in found]
-    new = _find_groups(evidence, todo, key_of, p)
+    new = _find_groups(evidence, todo, key_of, p, workers)
     memo.save(con, list(key_of.values()), new, evidence.people)
     logger.info("peer groups: %d months from the memo, %d found", hits, len(todo))
     found.update(new)
@@ -171,15 +162,6 @@ def _groups_by_month(con: duckdb.DuckDBPyConnection, months: list[str], p: Netwo
 PARALLEL_MIN_TIES = 20_000
 
 
-def network_workers() -> int:
-    """Worker processes for the months' community detection: `LANTERN_NETWORK_WORKERS`, else one
-    per core (at most 4); 1 runs every month in this process."""
-    env = os.environ.get("LANTERN_NETWORK_WORKERS", "").strip()
-    if env:
-        return max(1, int(env))
-    return max(1, min(os.cpu_count() or 1, 4))
-
-
 def _pool(workers: int) -> ProcessPoolExecutor:
     """Forked workers (Python 3.11's default on Linux): a spawned one would first re-run the
     caller's script. A worker only runs numpy and igraph on the arrays it is sent, never the
@@ -189,14 +171,13 @@ def _pool(workers: int) -> ProcessPoolExecutor:
                                mp_context=multiprocessing.get_context("fork" if "fork" in methods else None))
 
 
-def _find_groups(evidence: CodedEvidence, todo: list[str], key_of: dict[str, str], p: NetworkParams
-                 ) -> dict[str, CodedGroups]:
+def _find_groups(evidence: CodedEvidence, todo: list[str], key_of: dict[str, str], p: NetworkParams,
+                 workers: int = 1) -> dict[str, CodedGroups]:
     """The groups of each month in `todo` (by memo key). Months are independent and each Leiden
     run is seeded on its own, so large months go to worker processes (one per core) while this
     process sums the next months' ties: the groups are the same as finding them one by one."""
     find = functools.partial(leiden_parts, seed=p.seed, resolution=p.resolution, min_size=p.min_group_size,
                              objective=p.objective)
-    workers = network_workers()
     new: dict[str, CodedGroups] = {}
     # key -> (the worker's answer, the month's coded pairs and ties, kept in case a worker dies)
     pending: dict[str, tuple[Future[CodedGroups], tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
@@ -270,7 +251,7 @@ def _bridges(evidence: CodedEvidence, groups: pd.DataFrame, p: NetworkParams) ->
 
 def _run(con: duckdb.DuckDBPyConnection, name: str, values: dict[str, object]) -> None:
     for stmt in sql.statements(name):
-        con.execute(stmt, {k: v for k, v in values.items() if re.search(rf"\${k}\b", stmt)})
+        execute(con, stmt, values)
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:

@@ -43,7 +43,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from transforms.networks.params import OBJECTIVES, NetworkParams
+from transforms.networks.params import DAYS_PER_MONTH, OBJECTIVES, NetworkParams
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,6 @@ Group = frozenset[str]
 TIE_DIGITS = 12
 #: Leiden passes (a fixed number: "until stable" can cycle for ever at high resolution).
 LEIDEN_ITERATIONS = 10
-_DAYS_PER_MONTH = 30.4375
 
 
 def pair_graph(pairs: pd.DataFrame, *, a: str = "person_key_a", b: str = "person_key_b",
@@ -79,7 +78,7 @@ def decayed_pairs(evidence: pd.DataFrame, as_of_month: str, params: NetworkParam
     ev = evidence.loc[seen <= pd.Timestamp(end)]
     if ev.empty:
         return pd.DataFrame({"person_key_a": [], "person_key_b": [], "weight": []})
-    age_months = (pd.Timestamp(end) - pd.to_datetime(ev["seen_on"])).dt.days.to_numpy() / 30.4375
+    age_months = (pd.Timestamp(end) - pd.to_datetime(ev["seen_on"])).dt.days.to_numpy() / DAYS_PER_MONTH
     rel_w = ev["relation"].map(params.relation_weights).fillna(0.0).to_numpy()
     w = rel_w * np.power(0.5, age_months / params.half_life_months)
     out = (pd.DataFrame({"person_key_a": ev["person_key_a"].to_numpy(),
@@ -248,7 +247,7 @@ def decayed_pairs_by_month(evidence: CodedEvidence, months: Sequence[str], param
     for month in months:
         end = (np.datetime64(_month_end(month), "D") - np.datetime64("1970-01-01", "D")).astype(np.int64)
         k = int(np.searchsorted(evidence.day, end, side="right"))
-        age_months = (end - evidence.day[:k]) / _DAYS_PER_MONTH
+        age_months = (end - evidence.day[:k]) / DAYS_PER_MONTH
         w = evidence.relation_weight[:k] * np.power(0.5, age_months / params.half_life_months)
         sums = np.bincount(pair_id[:k], weights=w, minlength=len(pair))
         seen = np.bincount(pair_id[:k], minlength=len(pair)) > 0

@@ -37,6 +37,10 @@ def _default_relation_weights() -> dict[str, float]:
             "named_peer": 1.0, "same_place": 0.0}
 
 
+#: The mean length of a month in days (365.25 / 12): the one month length of every decay.
+DAYS_PER_MONTH = 30.4375
+
+
 @dataclass(frozen=True)
 class NetworkParams:
     """Settings of the peer graph, the monthly groups and their tracking."""
