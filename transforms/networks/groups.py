@@ -121,19 +121,6 @@ def modularity(graph: nx.Graph, communities: Sequence[Group]) -> float:
     return float(nx.community.modularity(graph, communities, weight="weight"))
 
 
-def monthly_groups(evidence: pd.DataFrame, months: Sequence[str],
-                   params: NetworkParams) -> Iterator[tuple[str, nx.Graph, list[Group]]]:
-    """For each month: the peer graph as of its end and the peer groups found in it."""
-    for month in months:
-        graph = pair_graph(decayed_pairs(evidence, month, params))
-        communities = find_communities(graph, seed=params.seed, resolution=params.resolution,
-                                       objective=params.objective)
-        groups = peer_groups(communities, params.min_group_size)
-        logger.debug("%s: %d people, %d ties, %d groups", month, graph.number_of_nodes(),
-                     graph.number_of_edges(), len(groups))
-        yield month, graph, groups
-
-
 def _leiden(graph: nx.Graph, *, seed: int, resolution: float, objective: str) -> list[list[str]]:
     # igraph's own Leiden (C core) on a copy of the networkx graph: leidenalg's iterate-to-stable
     # mode was ~50x slower on the benchmark graph.

@@ -186,13 +186,6 @@ def _rows(months: list[str], topics: Sequence[_Topic]) -> tuple[list[dict[str, o
     return topic_rows, month_rows
 
 
-def topics_for_period(docs: pd.DataFrame, months: list[str], stop: frozenset[str],
-                      cfg: EmergingConfig = DEFAULT_EMERGING) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Fit one period: (topics frame, monthly counts frame). `docs` has `month`, `text`."""
-    topic_rows, month_rows = _rows(months, _fit_period(docs, months, stop, cfg))
-    return pd.DataFrame(topic_rows), pd.DataFrame(month_rows)
-
-
 @dataclass(frozen=True)
 class _Period:
     """One period to fit: its months, its rows of the sorted documents, its stop tokens, its key."""

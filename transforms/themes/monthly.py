@@ -313,6 +313,3 @@ def mps_ward_series(con: duckdb.DuckDBPyConnection, parquet_paths: Sequence[str]
     return out[["ward_code", "ward_name", "month", "count"]].sort_values(["ward_code", "month"]).reset_index(drop=True)
 
 
-def as_float_counts(counts: Sequence[float | None]) -> np.ndarray:
-    """Counts as a float array with NaN for missing months."""
-    return np.array([np.nan if c is None else float(c) for c in counts])
