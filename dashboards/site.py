@@ -79,6 +79,11 @@ class Table:
     kinds: list[str]  # label | count | rate | share | model | ratio | number
     rows: list[list[object]] = field(default_factory=list)
     note: str = ""
+    # (row, column) -> the name of the count that cell shows (the same name wherever the same
+    # count is published, in any table, page or edition), and total = sum(parts) relations
+    # between names: the disclosure scanner reads both to test that no `c` can be worked back
+    quantities: dict[tuple[int, int], str] = field(default_factory=dict)
+    relations: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def cell(self, value: object, kind: str) -> str:
         if kind == "label":
@@ -139,7 +144,8 @@ class Page:
             "<tr>" + "".join(f'<td class="{"t" if k == "label" else ""}">{html.escape(t.cell(v, k))}</td>'
                              for v, k in zip(row, t.kinds, strict=True)) + "</tr>" for row in t.rows)
         data = json.dumps({"name": t.name, "title": t.title, "columns": t.columns, "kinds": t.kinds,
-                           "rows": t.rows}, default=str, separators=(",", ":"))
+                           "rows": t.rows, "quantities": [[r, c, n] for (r, c), n in t.quantities.items()],
+                           "relations": t.relations}, default=str, separators=(",", ":"))
         data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         note = f'<p class="note">{html.escape(t.note)}</p>' if t.note else ""
         return (f"<h3>{html.escape(t.title)}</h3><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

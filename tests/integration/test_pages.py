@@ -145,3 +145,136 @@ def test_restricted_editions_stay_out_of_the_partners_folder(sample_warehouse: P
     assert key in text and "Contextual assessment matrix" in text and "RESTRICTED" in text
     assert pages[0].exists() and "RESTRICTED" in pages[0].read_text(encoding="utf-8")
     assert not list((sample_settings.build / "profile").rglob("pack-*")) and not list((sample_settings.build / "profile").rglob("analysts*"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Attacks on the published edition (issue 23), written from the tables' names and meanings, not
+# from what the pages declare: a reader who knows what each table counts and sees two
+# consecutive editions side by side.
+
+def _edition_tables(folder: Path) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for p in folder.glob("*.html"):
+        out |= _tables(p.read_text(encoding="utf-8"))
+    return out
+
+
+def _count(v: object) -> int | str | None:
+    if v is None or v == "c":
+        return "c"
+    return int(v) if isinstance(v, int | float) and float(v).is_integer() else None
+
+
+def attack(folders: list[Path], threshold: int = 5) -> list[str]:
+    """Every suppressed count the attacker narrows to fewer than `threshold` values."""
+    from dashboards.disclosure import bounds, too_narrow
+
+    known: dict[str, int | str | None] = {}
+    relations: list[tuple[str, list[str]]] = []
+
+    def see(name: str, v: object) -> str:
+        c = _count(v)
+        if c is not None and (name not in known or known[name] == "c"):
+            known[name] = c
+        return name
+
+    for k, folder in enumerate(folders):
+        month = folder.name
+        window = months_back(month, 12)
+        tables = _edition_tables(folder)
+        head = {r[0]: r for r in tables["headline"]["rows"]}
+        for name, t in tables.items():
+            if not name.endswith("_monthly") or name.startswith("emerging"):
+                continue
+            theme = name.removesuffix("_monthly")
+            label = t["title"].split(" incidents per month")[0]
+            total = f"{theme}/12m/{month}"
+            row = head.get(label)
+            if row is not None:
+                see(total, row[-1])
+                see(f"{theme}/{month}", row[1])
+            months = [see(f"{theme}/{r[0]}", r[1]) for r in t["rows"] if r[0] in window]
+            relations.append((total, months))
+            for part in ("location_type", "ward_code"):
+                b = tables.get(f"{theme}_incidents_by_{part}")
+                if b:
+                    relations.append((total, [see(f"{k}/{theme}/{part}/{r[0]}", r[1]) for r in b["rows"]]))
+            for dim in ("age_band", "sex", "ethnic_group"):
+                b = tables.get(f"{theme}_people_by_{dim}")
+                if not b:
+                    continue
+                for col in (1, 2):
+                    who = f"{k}/{theme}/people/{col}"
+                    known.setdefault(who, None)
+                    relations.append((who, [see(f"{k}/{theme}/{dim}/{r[0]}/{col}", r[col]) for r in b["rows"]]))
+        loads = tables.get("loads_this_month")
+        for r in loads["rows"] if loads else []:
+            relations.append((see(f"{k}/loads/{r[0]}/in", r[1]),
+                              [see(f"{k}/loads/{r[0]}/loaded", r[2]), see(f"{k}/loads/{r[0]}/q", r[3])]))
+        for name, t in tables.items():
+            if name.startswith("emerging_theme"):
+                cols = t["columns"]
+                if {"documents", "baseline_documents", "recent_documents"} <= set(cols):
+                    d, b, r_ = (cols.index(c) for c in ("documents", "baseline_documents", "recent_documents"))
+                    for i, row in enumerate(t["rows"]):
+                        relations.append((see(f"{k}/{name}/{i}/d", row[d]),
+                                          [see(f"{k}/{name}/{i}/b", row[b]), see(f"{k}/{name}/{i}/r", row[r_])]))
+    iv = bounds(known, relations)
+    return [f"{n}: {iv[n]}" for n, v in known.items() if v == "c" and too_narrow(*iv[n], threshold)]
+
+
+def _shares_of_suppressed(folder: Path) -> list[str]:
+    """A share, rate or p-value beside a suppressed count in the same row (the count times its
+    base, or the test behind the p-value, gives it back)."""
+    found = []
+    for name, t in _edition_tables(folder).items():
+        for row in t["rows"]:
+            counts = [v for v, k in zip(row, t["kinds"], strict=True) if k == "count"]
+            derived = [v for v, k, c in zip(row, t["kinds"], t["columns"], strict=True)
+                       if k in ("share", "rate", "number") or "share" in c or "p_value" in c]
+            if any(v is None or v == "c" for v in counts) and any(v not in (None, "", "–") for v in derived):
+                if name.endswith("repeat_overlap") or name.endswith("disproportionality"):
+                    continue  # rates there are of visible counts over visible bases (gated per row)
+                found.append(f"{name}: {row}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def two_editions(sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    from dashboards.site import build_profile
+
+    site = tmp_path_factory.mktemp("editions")
+    with duckdb.connect(str(sample_warehouse), read_only=True) as con:
+        for m in months_back(MONTH, 2):
+            build_profile(con, m, site)
+    return [site / m for m in months_back(MONTH, 2)]
+
+
+def test_attack_recovers_nothing_from_one_edition(site: Path) -> None:
+    found = attack([site])
+    print(f"suppressed counts worked back: {len(found)}", found[:10])
+    assert found == []
+
+
+def test_attack_recovers_nothing_from_two_consecutive_editions(two_editions: list[Path]) -> None:
+    found = attack(two_editions)
+    print(f"suppressed counts worked back across {[p.name for p in two_editions]}: {len(found)}", found[:10])
+    assert found == []
+
+
+def test_no_share_or_p_value_of_a_suppressed_count(site: Path) -> None:
+    found = _shares_of_suppressed(site)
+    print(len(found), found[:5])
+    assert found == []
+
+
+def test_no_exceedance_said_of_a_suppressed_count(site: Path) -> None:
+    head = _edition_tables(site)["headline"]
+    said = [r for r in head["rows"] if r[1] is None and any("yes" in str(v) or v == "no" for v in r)]
+    assert said == []
+
+
+def test_the_scanner_checks_across_editions(two_editions: list[Path]) -> None:
+    problems = scan_published(two_editions[1], 5, previous=two_editions[0])
+    print(problems[:5])
+    assert problems == []
