@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from dashboards import exports, figures
-from dashboards.disclosure import is_small, rate, suppress_count, suppress_groups, suppress_series
+from dashboards.disclosure import Ledger, is_small, rate, suppress_count, suppress_series
 from dashboards.reading import (
     columns,
     definitions_version,
@@ -29,7 +29,6 @@ from dashboards.reading import (
     has_table,
     last_load,
     months_back,
-    tables_like,
     theme_labels,
     wards,
 )
@@ -114,48 +113,7 @@ def monthly_series(ctx: Context, theme: str) -> pd.DataFrame:
 NO_DELIVERY = "no delivery"
 
 
-def suppressed_series(ctx: Context, series: pd.DataFrame) -> list[int | str | None]:
-    """Monthly counts with primary suppression and secondary within the published 12-month total;
-    'no delivery' for a month whose count is unknown (it is outside every total)."""
-    window = [i for i, m in enumerate(series["month"]) if m in ctx.window]
-    values = [None if pd.isna(v) else int(v) for v in series["count"]]
-    out: list[int | str | None] = list(suppress_groups(values, [window], ctx.small))
-    return [NO_DELIVERY if v is None else c for v, c in zip(values, out, strict=True)]
-
-
-def _num(v: object) -> float | None:
-    return None if v is None or pd.isna(v) else round(float(v), 1)  # type: ignore[arg-type]
-
-
-def headline(ctx: Context, themes: list[str]) -> Table:
-    """Every theme: this month against expected, and the last 12 months."""
-    t = Table("headline", f"Themed incidents in {ctx.month} against the expected level, and in {ctx.period}",
-              ["theme", f"incidents {ctx.month}", "expected", "expected range low", "expected range high",
-               "above expected range", f"incidents {ctx.period}"],
-              ["label", "count", "model", "model", "model", "label", "count"],
-              note="Expected levels and ranges from the theme model (marts.theme_monthly); "
-                   "'above expected range' marks an exceedance.")
-    gaps = [m for m in ctx.window if m in ctx.undelivered]
-    if gaps:
-        t.note += f" No delivery for {', '.join(gaps)}: those months are left out of the {ctx.period} totals."
-    for theme in themes:
-        s = monthly_series(ctx, theme)
-        sup = suppressed_series(ctx, s)
-        last = s.iloc[-1]
-        total = int(s[s["month"].isin(ctx.window)]["count"].sum())
-        t.rows.append([ctx.labels.get(theme, theme), sup[-1], _num(last["expected"]), _num(last["lower"]),
-                       _num(last["upper"]), "yes" if bool(last["exceedance"]) and sup[-1] is not None else
-                       ("yes (count suppressed)" if bool(last["exceedance"]) else "no"),
-                       suppress_count(total, ctx.small)])
-    return t
-
-
-def _in_window(ctx: Context) -> list[object]:
-    return [ctx.window[0], ctx.window[-1]]
-
-
-def people_by(ctx: Context, theme: str, dimension: str) -> Table:
-    """Victims and suspects of `theme` incidents in the window by age band, sex or ethnic group."""
+def _people_query(ctx: Context, theme: str, dimension: str) -> tuple[list[str], dict[str, list[int]]]:
     con = ctx.con
     if dimension == "age band":
         cases = " ".join(f"when v.age_at_event between {lo} and {hi} then '{name}'" for name, lo, hi in AGE_BANDS)
@@ -171,73 +129,216 @@ def people_by(ctx: Context, theme: str, dimension: str) -> Table:
         where list_contains(i.themes, ?) and i.month between ? and ? and v.role in ('victim', 'suspect', 'accused')
         group by all""", [theme, *_in_window(ctx)])
     cats += sorted(set(df["cat"]) - set(cats))
-    raw = {who: [int(df[(df.who == who) & (df.cat == c)]["n"].sum()) for c in cats] for who in ("victims", "suspects")}
-    sup = {who: suppress_series(v, ctx.small) for who, v in raw.items()}
+    return cats, {who: [int(df[(df.who == who) & (df.cat == c)]["n"].sum()) for c in cats]
+                  for who in ("victims", "suspects")}
+
+
+def _by_query(ctx: Context, theme: str, col: str) -> tuple[list[str], list[int]]:
+    df = frame(ctx.con, f"""select coalesce({col}, 'none recorded') as cat, count(*) as n from marts.incident
+        where list_contains(themes, ?) and month between ? and ? group by 1 order by 2 desc, 1""",
+               [theme, *_in_window(ctx)])
+    return [str(c) for c in df["cat"]], [int(n) for n in df["n"]]
+
+
+@dataclass
+class ThemeNumbers:
+    """One theme's published counts, registered in one ledger (every breakdown of the theme's
+    12-month total is related to it) and suppressed together before anything is drawn."""
+
+    theme: str
+    series: pd.DataFrame
+    ledger: Ledger
+    total: str  # the name of the 12-month total
+    people: dict[str, tuple[list[str], dict[str, list[int]]]]
+    places: dict[str, tuple[list[str], list[int]]]
+    day_hour: list[list[int]]
+
+    def month(self, m: str) -> str:
+        return f"{self.theme}/{m}"
+
+    def shown(self, name: str) -> int | None:
+        return self.ledger.get(name)
+
+
+def theme_numbers(ctx: Context, theme: str) -> ThemeNumbers:
+    """Read `theme`'s counts, relate them and suppress them together.
+
+    A month's count is locked (suppressed only for its own size, so every edition shows it the
+    same way); the 12-month total is the sum of the window's months and of each breakdown
+    (location type, ward, day and time with the incidents of unknown time unpublished), so a
+    suppressed month makes the total `c` and the breakdowns then keep it from being worked back.
+    Victims and suspects by age band, sex and ethnic group share an unpublished total each.
+    """
+    led = Ledger(ctx.small)
+    s = monthly_series(ctx, theme)
+    window: list[str] = []
+    for m, v in zip(s["month"], s["count"], strict=True):
+        if pd.isna(v):
+            continue  # no delivery: unknown, outside every total
+        led.add(f"{theme}/{m}", int(v), locked=True)
+        if m in ctx.window:
+            window.append(f"{theme}/{m}")
+    total = f"{theme}/12m/{ctx.window[-1]}"
+    led.add(total, sum(led.values[n] for n in window))
+    led.relate(total, window)
+    per = f"{theme}/{ctx.period}"
+    places: dict[str, tuple[list[str], list[int]]] = {}
+    for what, col in (("location type", "location_type"), ("ward", "ward_code")):
+        cats, vals = _by_query(ctx, theme, col)
+        if sum(vals) != led.values[total]:
+            logger.warning("%s: incidents by %s (%d) differ from the 12-month total (%d)", theme, what, sum(vals),
+                           led.values[total])
+            led.add(f"{per}/{col}/all", sum(vals), published=False)
+            led.relate(f"{per}/{col}/all", [led.add(f"{per}/{col}/{c}", v) for c, v in zip(cats, vals, strict=True)])
+        else:
+            led.relate(total, [led.add(f"{per}/{col}/{c}", v) for c, v in zip(cats, vals, strict=True)])
+        places[what] = (cats, vals)
+    df = frame(ctx.con, """select day_of_week as d, hour_of_day // 4 as h, count(*) as n from marts.incident
+        where list_contains(themes, ?) and month between ? and ? and day_of_week is not null group by all""",
+               [theme, *_in_window(ctx)])
+    z = [[int(df[(df.d == d) & (df.h == h)]["n"].sum()) for h in range(6)] for d in range(7)]
+    cells = [led.add(f"{per}/dh/{d}/{h}", z[d][h]) for d in range(7) for h in range(6)]
+    unknown_time = led.values[total] - sum(map(sum, z))
+    if unknown_time >= 0:
+        cells.append(led.add(f"{per}/dh/unknown", unknown_time, published=False))
+        led.relate(total, cells)
+    people: dict[str, tuple[list[str], dict[str, list[int]]]] = {}
+    for dim in ("age band", "sex", "ethnic group"):
+        cats, raw = _people_query(ctx, theme, dim)
+        people[dim] = (cats, raw)
+        for who, vals in raw.items():
+            whole = led.add(f"{per}/{who}", sum(vals), published=False)
+            led.relate(whole, [led.add(f"{per}/{who}/{dim}/{c}", v) for c, v in zip(cats, vals, strict=True)])
+    led.solve()
+    return ThemeNumbers(theme, s, led, total, people, places, z)
+
+
+def suppressed_series(ctx: Context, nums: ThemeNumbers) -> list[int | str | None]:
+    """Monthly counts after suppression; 'no delivery' for a month whose count is unknown."""
+    return [NO_DELIVERY if pd.isna(v) else nums.shown(nums.month(m))
+            for m, v in zip(nums.series["month"], nums.series["count"], strict=True)]
+
+
+def _num(v: object) -> float | None:
+    return None if v is None or pd.isna(v) else round(float(v), 1)  # type: ignore[arg-type]
+
+
+def _exceeds(flag: object, shown: object) -> str:
+    """Whether a month was above its expected range, never said of a suppressed count (the flag
+    beside an upper limit below the threshold would narrow it)."""
+    if shown is None:
+        return "c"
+    if isinstance(shown, str):
+        return "z"
+    return "yes" if bool(flag) else "no"
+
+
+def headline(ctx: Context, themes: list[str], numbers: dict[str, ThemeNumbers]) -> Table:
+    """Every theme: this month against expected, and the last 12 months."""
+    t = Table("headline", f"Themed incidents in {ctx.month} against the expected level, and in {ctx.period}",
+              ["theme", f"incidents {ctx.month}", "expected", "expected range low", "expected range high",
+               "above expected range", f"incidents {ctx.period}"],
+              ["label", "count", "model", "model", "model", "label", "count"],
+              note="Expected levels and ranges from the theme model (marts.theme_monthly). A 12-month total is c "
+                   "when a month in it is c, so that no two editions' totals can be subtracted to give a month.")
+    gaps = [m for m in ctx.window if m in ctx.undelivered]
+    if gaps:
+        t.note += f" No delivery for {', '.join(gaps)}: those months are left out of the {ctx.period} totals."
+    for i, theme in enumerate(themes):
+        nums = numbers[theme]
+        s = nums.series
+        last = s.iloc[-1]
+        shown = suppressed_series(ctx, nums)[-1]
+        t.rows.append([ctx.labels.get(theme, theme), shown, _num(last["expected"]), _num(last["lower"]),
+                       _num(last["upper"]), _exceeds(last["exceedance"], shown), nums.shown(nums.total)])
+        if not isinstance(shown, str):
+            t.quantities[(i, 1)] = nums.month(ctx.month)
+        t.quantities[(i, 6)] = nums.total
+    return t
+
+
+def _in_window(ctx: Context) -> list[object]:
+    return [ctx.window[0], ctx.window[-1]]
+
+
+def people_by(ctx: Context, nums: ThemeNumbers, dimension: str) -> Table:
+    """Victims and suspects of the theme's incidents in the window by age band, sex or ethnic group."""
+    theme = nums.theme
+    per = f"{theme}/{ctx.period}"
+    cats, raw = nums.people[dimension]
     t = Table(f"{theme}_people_by_{dimension.replace(' ', '_')}",
               f"Victims and suspects of {ctx.labels.get(theme, theme)} incidents by {dimension}, {ctx.period}",
               [dimension, "victims", "suspects"], ["label", "count", "count"],
               note="People counted once per incident (a person in two incidents counts twice); "
                    "roles belong to incidents, not to children.")
     for i, c in enumerate(cats):
-        t.rows.append([c, sup["victims"][i], sup["suspects"][i]])
+        t.rows.append([c] + [nums.shown(f"{per}/{who}/{dimension}/{c}") for who in ("victims", "suspects")])
+        t.quantities |= {(i, 1): f"{per}/victims/{dimension}/{c}", (i, 2): f"{per}/suspects/{dimension}/{c}"}
+    t.relations = [(f"{per}/{who}", [f"{per}/{who}/{dimension}/{c}" for c in cats]) for who in ("victims", "suspects")]
     return t
 
 
-def incidents_by(ctx: Context, theme: str, what: str) -> tuple[Table, list[str], list[int | None]]:
-    """Incidents of `theme` in the window by location type or ward (totals are published)."""
+def incidents_by(ctx: Context, nums: ThemeNumbers, what: str) -> tuple[Table, list[str], list[int | None]]:
+    """Incidents of the theme in the window by location type or ward (their total is published)."""
+    theme = nums.theme
     col = "location_type" if what == "location type" else "ward_code"
-    df = frame(ctx.con, f"""select coalesce({col}, 'none recorded') as cat, count(*) as n from marts.incident
-        where list_contains(themes, ?) and month between ? and ? group by 1 order by 2 desc, 1""",
-               [theme, *_in_window(ctx)])
-    cats = [str(c) for c in df["cat"]]
-    sup = suppress_series([int(n) for n in df["n"]], ctx.small)
+    per = f"{theme}/{ctx.period}"
+    cats, _ = nums.places[what]
+    names = [f"{per}/{col}/{c}" for c in cats]
+    sup = [nums.shown(n) for n in names]
     t = Table(f"{theme}_incidents_by_{col}", f"{ctx.labels.get(theme, theme)} incidents by {what}, {ctx.period}",
               [what, "incidents"], ["label", "count"])
     t.rows = [[c, v] for c, v in zip(cats, sup, strict=True)]
+    t.quantities = {(i, 1): n for i, n in enumerate(names)}
+    rel = next((tot for tot, parts in nums.ledger.relations if parts == names), nums.total)
+    t.relations = [(rel, names)]
     return t, cats, sup
 
 
-def day_hour(ctx: Context, theme: str) -> tuple[Table, list[list[int | None]]]:
-    """Incidents of `theme` in the window by day of week and four-hour block."""
-    df = frame(ctx.con, """select day_of_week as d, hour_of_day // 4 as h, count(*) as n from marts.incident
-        where list_contains(themes, ?) and month between ? and ? and day_of_week is not null group by all""",
-               [theme, *_in_window(ctx)])
-    z = [[int(df[(df.d == d) & (df.h == h)]["n"].sum()) for h in range(6)] for d in range(7)]
-    flat = suppress_groups([v for row in z for v in row], [range(42)], ctx.small)
-    zs = [flat[d * 6:(d + 1) * 6] for d in range(7)]
+def day_hour(ctx: Context, nums: ThemeNumbers) -> tuple[Table, list[list[int | None]]]:
+    """Incidents of the theme in the window by day of week and four-hour block."""
+    theme = nums.theme
+    per = f"{theme}/{ctx.period}"
+    zs = [[nums.shown(f"{per}/dh/{d}/{h}") for h in range(6)] for d in range(7)]
     t = Table(f"{theme}_day_hour", f"{ctx.labels.get(theme, theme)} incidents by day and time of day, {ctx.period}",
               ["day"] + HOUR_BLOCKS, ["label"] + ["count"] * 6,
               note="Time is the start of the window in which the offence happened.")
     t.rows = [[DAYS[d]] + zs[d] for d in range(7)]
+    t.quantities = {(d, h + 1): f"{per}/dh/{d}/{h}" for d in range(7) for h in range(6)}
+    t.relations = [r for r in nums.ledger.relations if f"{per}/dh/0/0" in r[1]]
     return t, zs
 
 
 def repeats(ctx: Context, theme: str) -> Table:
-    """Repeat victimisation and the victim-and-suspect overlap for `theme` in the window."""
-    rows = ctx.con.execute("""
-        with inv as (
-          select v.person_key, v.incident_key, v.role from marts.involvement v join marts.incident i using (incident_key)
-          where list_contains(i.themes, ?) and i.month between ? and ? and v.person_key is not null
-        ), per as (
-          select person_key, count(distinct incident_key) filter (where role = 'victim') as as_victim,
-                 count(distinct incident_key) filter (where role in ('suspect', 'accused')) as as_suspect
-          from inv group by 1
-        )
-        select count(*) filter (where as_victim > 0), count(*) filter (where as_victim > 1),
-               count(*) filter (where as_suspect > 0), count(*) filter (where as_victim > 0 and as_suspect > 0)
-        from per""", [theme, *_in_window(ctx)]).fetchall()[0]
-    victims, repeat, suspects, both = (int(v or 0) for v in rows)
-    v_s, r_s, s_s, b_s = (suppress_count(v, ctx.small) for v in (victims, repeat, suspects, both))
+    """Repeat victimisation (marts.repeat_involvement) and the victim-and-suspect overlap
+    (marts.victim_suspect_overlap) for `theme`, as of this month."""
+    rep = frame(ctx.con, "select role, people, repeat_people from marts.repeat_involvement where theme = ? and month = ?",
+                [theme, ctx.month])
+    ov = frame(ctx.con, "select victims, victims_also_suspect from marts.victim_suspect_overlap "
+                        "where theme = ? and month = ?", [theme, ctx.month])
     t = Table(f"{theme}_repeat_overlap",
-              f"Repeat victimisation and victim-and-suspect overlap, {ctx.labels.get(theme, theme)}, {ctx.period}",
-              ["measure", "people", "share (%)"], ["label", "count", "share"],
-              note="Repeat: a victim in two or more incidents of the theme in the period. Overlap: recorded as a "
-                   "victim in one incident and a suspect in another (or the same) in the period — a pattern "
-                   "across incidents, not a label for a child. Shares of victims; not shown on fewer than "
-                   f"{ctx.small} people.")
-    t.rows = [["distinct victims", v_s, None], ["distinct suspects", s_s, None],
-              ["victims in 2+ incidents", r_s, rate(r_s, v_s, ctx.small)],
-              ["both victim and suspect", b_s, rate(b_s, v_s, ctx.small)]]
+              f"Repeat involvement and victims also recorded as suspects, {ctx.labels.get(theme, theme)}, as of {ctx.month}",
+              ["measure", "people", "of", "share (%)"], ["label", "count", "count", "share"],
+              note="Repeat: a young person involved in two or more incidents of the theme within 12 months "
+                   "(marts.repeat_involvement). Overlap: a victim also recorded as a suspect within 12 months either "
+                   "side (marts.victim_suspect_overlap) — a pattern across incidents, not a label for a child. "
+                   f"A share is not shown when its count is c or rests on fewer than {ctx.small} people.")
+    led = Ledger(ctx.small)
+    rows = []
+    for r in rep.itertuples():
+        n, d = int(r.repeat_people), int(r.people)
+        rows.append((f"{r.role}s involved in 2+ incidents", n, d))
+    for r in ov.itertuples():
+        rows.append(("victims also recorded as suspects", int(r.victims_also_suspect), int(r.victims)))
+    for i, (_name, n, d) in enumerate(rows):
+        # the part, the rest and the whole: a whole shown beside a c part would not give it away
+        # only if the rest is c as well
+        whole = led.add(f"{i}/of", d)
+        led.relate(whole, [led.add(f"{i}/n", n), led.add(f"{i}/rest", d - n, published=False)])
+    led.solve()
+    for i, (name, _n, _d) in enumerate(rows):
+        n_s, d_s = led.get(f"{i}/n"), led.get(f"{i}/of")
+        t.rows.append([name, n_s, d_s, rate(n_s, d_s, ctx.small)])
     return t
 
 
@@ -343,24 +444,29 @@ def completeness(ctx: Context, theme: str) -> object:
     return figures.share_lines(ctx.months, series, title=f"Recording completeness by month, {ctx.months[0]} to {ctx.month}: {note}")
 
 
-def theme_page(ctx: Context, theme: str, themes: list[str], out: Path) -> tuple[Path, list[Table]]:
+def theme_page(ctx: Context, nums: ThemeNumbers, themes: list[str], out: Path) -> tuple[Path, list[Table]]:
     """One theme's page."""
+    theme = nums.theme
     name = ctx.labels.get(theme, theme)
     p = Page(f"theme-{theme}")
-    s = monthly_series(ctx, theme)
-    sup = suppressed_series(ctx, s)
+    s = nums.series
+    sup = suppressed_series(ctx, nums)
     last = s.iloc[-1]
     exp = _num(last["expected"])
+    state = {"yes": "above the expected range", "no": "not above the expected range",
+             "c": "whether it was above the expected range is not said of a count shown as c",
+             "z": "no delivery"}[_exceeds(last["exceedance"], sup[-1])]
     p.heading(f"{ctx.month} against expected")
     p.text(f"{name} incidents in {ctx.month}: {'c' if sup[-1] is None else sup[-1] if isinstance(sup[-1], str) else f'{sup[-1]:,}'}; expected "
            f"{'not modelled' if exp is None else f'{exp:.1f} (range {_num(last.lower)} to {_num(last.upper)})'}; "
-           f"{'above the expected range' if bool(last['exceedance']) else 'not above the expected range'}.", cls="")
+           f"{state}.", cls="")
     has_model = not s["expected"].isna().all()
     fig = figures.trend(list(s["month"]), sup,
                         expected=[_num(v) for v in s["expected"]] if has_model else None,
                         lower=[_num(v) for v in s["lower"]] if has_model else None,
                         upper=[_num(v) for v in s["upper"]] if has_model else None,
-                        exceedance=list(s["exceedance"]) if has_model else None,
+                        exceedance=[bool(x) and isinstance(c, int) for x, c in zip(s["exceedance"], sup, strict=True)]
+                        if has_model else None,
                         title=f"{name}: incidents per month, {s['month'].iloc[0]} to {ctx.month}, against the expected range",
                         y_title="Incidents (count per month)")
     p.heading("Trend and recording completeness")
@@ -370,14 +476,17 @@ def theme_page(ctx: Context, theme: str, themes: list[str], out: Path) -> tuple[
     tables: list[Table] = []
     trend_t = Table(f"{theme}_monthly", f"{name} incidents per month", ["month", "incidents", "expected", "low", "high", "exceedance"],
                     ["label", "count", "model", "model", "model", "label"])
-    trend_t.rows = [[m, c, _num(e), _num(lo), _num(hi), "yes" if x else "no"]
+    trend_t.rows = [[m, c, _num(e), _num(lo), _num(hi), _exceeds(x, c)]
                     for m, c, e, lo, hi, x in zip(s["month"], sup, s["expected"], s["lower"], s["upper"], s["exceedance"], strict=True)]
+    trend_t.quantities = {(i, 1): nums.month(m) for i, (m, c) in enumerate(zip(s["month"], sup, strict=True))
+                          if not isinstance(c, str)}
+    trend_t.relations = [r for r in nums.ledger.relations if r[0] == nums.total][:1]
     tables.append(trend_t)
     p.add(f"<details><summary>Monthly counts as a table</summary>{p.table(trend_t)}</details>")
 
     p.heading("Who: victims and suspects")
     for dim in ("age band", "sex", "ethnic group"):
-        t = people_by(ctx, theme, dim)
+        t = people_by(ctx, nums, dim)
         tables.append(t)
         fig = figures.grouped_bars([r[0] for r in t.rows], {"victims": [r[1] for r in t.rows], "suspects": [r[2] for r in t.rows]},
                                    title=f"{name}: victims and suspects by {dim}, {ctx.period}",
@@ -385,11 +494,11 @@ def theme_page(ctx: Context, theme: str, themes: list[str], out: Path) -> tuple[
         p.pair(p.figure(fig), p.table(t))
 
     p.heading("Where")
-    t, cats, vals = incidents_by(ctx, theme, "location type")
+    t, cats, vals = incidents_by(ctx, nums, "location type")
     tables.append(t)
     p.pair(p.figure(figures.bar_counts(cats, vals, horizontal=True, title=f"{name}: incidents by location type, {ctx.period}",
                                        x_title="Incidents (count)", y_title="Location type")), p.table(t))
-    t, cats, vals = incidents_by(ctx, theme, "ward")
+    t, cats, vals = incidents_by(ctx, nums, "ward")
     names, feats = wards(ctx.con)
     t.rows = [[names.get(r[0], r[0]), r[1]] for r in t.rows]
     tables.append(t)
@@ -403,7 +512,7 @@ def theme_page(ctx: Context, theme: str, themes: list[str], out: Path) -> tuple[
         p.add_table(t)
 
     p.heading("When")
-    t, z = day_hour(ctx, theme)
+    t, z = day_hour(ctx, nums)
     tables.append(t)
     p.add_figure(figures.heatmap(z, HOUR_BLOCKS, DAYS, title=f"{name}: incidents by day and time of day, {ctx.period}",
                                  x_title="Time of day (hours, 4-hour blocks)", y_title="Day of week",
@@ -466,42 +575,36 @@ def assessment_matrix(ctx: Context, p: Page) -> list[Table]:
 
 
 def emerging(ctx: Context, p: Page) -> list[Table]:
-    """Emerging themes, from any marts.emerging_theme* table (person-level columns dropped)."""
-    p.heading("Emerging themes")
-    names = tables_like(ctx.con, "marts", "emerging_theme")
-    if not names:
+    """Emerging topics in crime and MAP text (marts.emerging_theme, the latest period to this
+    month): each topic in plain words (its top terms), records in the baseline months and in the
+    last two months, and whether it is rising. No shares (a share of a suppressed count gives it
+    back from the visible rows) and no total beside its parts; a p-value only where both counts
+    are shown."""
+    p.heading("Emerging topics in recorded text")
+    if not has_table(ctx.con, "marts", "emerging_theme"):
         p.missing("Emerging themes (marts.emerging_theme)")
         return []
-    tables = []
-    for name in names:
-        df = frame(ctx.con, f'select * from marts."{name}"')
-        for col in ("period_end", "month"):
-            if col in df and len(df):
-                df = df[df[col].astype(str) <= ctx.month]
-                if col == "period_end" and len(df):
-                    df = df[df[col] == df[col].max()]
-                break
-        keep = [c for c in df.columns if "person" not in c and not c.endswith("_keys") and c != "evidence"]
-        df = df[keep].head(40)
-        kinds = ["count" if pd.api.types.is_integer_dtype(df[c]) else
-                 ("number" if pd.api.types.is_float_dtype(df[c]) else "label") for c in keep]
-        t = Table(name, f"Emerging themes ({name})", keep, kinds)
-        for _, r in df.iterrows():
-            row: list[object] = []
-            for c, k in zip(keep, kinds, strict=True):
-                v = r[c]
-                if k == "count":
-                    row.append(suppress_count(None if pd.isna(v) else int(v), ctx.small))
-                elif k == "number":
-                    row.append(None if pd.isna(v) else float(f"{float(v):.3g}"))
-                elif hasattr(v, "__len__") and not isinstance(v, str):
-                    row.append(", ".join(str(x) for x in v))
-                else:
-                    row.append(None if v is None or pd.isna(v) else str(v))
-            t.rows.append(row)
-        tables.append(t)
-        p.add_table(t)
-    return tables
+    df = frame(ctx.con, """select topic_id, top_terms, baseline_documents, recent_documents, p_value, rising
+                           from marts.emerging_theme
+                           where period_end = (select max(period_end) from marts.emerging_theme where period_end <= ?)
+                           order by rising desc, p_value, topic_id""", [ctx.month])
+    t = Table("emerging_theme", f"Topics in crime and MAP text, {ctx.period}: records in the earlier months and in "
+              "the last two months", ["topic (its most telling words)", "records, earlier months",
+                                      "records, last two months", "rising", "p-value"],
+              ["label", "count", "count", "label", "number"],
+              note="Topics found by NMF over TF-IDF of the text (docs/themes.md); a topic is rising when its "
+                   "records in the last two months are far above what its earlier share predicts (Poisson tail "
+                   "p < 0.001, at least 4 records). The text itself is never published. The p-value is not shown "
+                   "beside a count shown as c.")
+    for r in df.itertuples():
+        base, recent = suppress_count(int(r.baseline_documents), ctx.small), suppress_count(int(r.recent_documents), ctx.small)
+        terms = r.top_terms if isinstance(r.top_terms, str) else ", ".join(map(str, r.top_terms))
+        pv = None if base is None or recent is None or pd.isna(r.p_value) else float(f"{float(r.p_value):.3g}")
+        t.rows.append([terms, base, recent, "rising" if bool(r.rising) else "not rising", pv])
+    rising = [row[0] for row in t.rows if row[3] == "rising"]
+    p.text("Rising this month: " + ("; ".join(rising) if rising else "none") + ".", cls="")
+    p.add(f"<details><summary>Every topic as a table</summary>{p.table(t)}</details>")
+    return [t]
 
 
 def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count: int = 5) -> list[Path]:
@@ -522,17 +625,20 @@ def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count:
     p.heading("This month against expected, every theme")
     if not themes:
         p.missing("Themes (no incident carries a theme yet)")
-    head = headline(ctx, themes)
+    numbers = {theme: theme_numbers(ctx, theme) for theme in themes}
+    head = headline(ctx, themes, numbers)
     tables.append(head)
     p.add_table(head)
     for theme in themes:
-        s = monthly_series(ctx, theme)
+        s = numbers[theme].series
+        sup = suppressed_series(ctx, numbers[theme])
         has_model = not s["expected"].isna().all()
-        fig = figures.trend(list(s["month"]), suppressed_series(ctx, s),
+        fig = figures.trend(list(s["month"]), sup,
                             expected=[_num(v) for v in s["expected"]] if has_model else None,
                             lower=[_num(v) for v in s["lower"]] if has_model else None,
                             upper=[_num(v) for v in s["upper"]] if has_model else None,
-                            exceedance=list(s["exceedance"]) if has_model else None,
+                            exceedance=[bool(x) and isinstance(c, int) for x, c in zip(s["exceedance"], sup, strict=True)]
+                            if has_model else None,
                             title=f"{ctx.labels.get(theme, theme)}: incidents per month, {s['month'].iloc[0]} to {month}",
                             y_title="Incidents (count per month)")
         p.add(f'<p><a href="theme-{html.escape(theme)}.html">{html.escape(ctx.labels.get(theme, theme))}: '
@@ -545,7 +651,7 @@ def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count:
                      encoding="utf-8")
     written.append(index)
     for theme in themes:
-        target, ts = theme_page(ctx, theme, themes, out)
+        target, ts = theme_page(ctx, numbers[theme], themes, out)
         written.append(target)
         tables += ts
     written += exports.write_tables(tables, out / "exports")

@@ -184,3 +184,52 @@ def test_a_suppressed_count_published_elsewhere_is_found(tmp_path: Path) -> None
     a = Table("a", "a", ["label", "n"], ["label", "count"], rows=[["x", None]], quantities={(0, 1): "q"})
     b = Table("b", "b", ["label", "n"], ["label", "count"], rows=[["x", 3 + 6]], quantities={(0, 1): "q"})
     assert any("is 9 here but c" in p or "is c here but 9" in p for p in recoverable([_publish(tmp_path, [a, b])], 5))
+
+
+def _fake_build(cell: object):  # type: ignore[no-untyped-def]
+    def build(con, month, out, *, small_count=5):  # type: ignore[no-untyped-def]
+        t = Table("tab", "a table", ["label", "n"], ["label", "count"], rows=[["a", cell]])
+        p = Page("t")
+        p.add_table(t)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "index.html").write_text(page("t", p.html()), encoding="utf-8")
+        return [out / "index.html", *exports.write_tables([t], out / "exports")]
+    return build
+
+
+def test_publish_scans_a_staged_edition_and_keeps_the_last_one_when_it_fails(tmp_path: Path, monkeypatch) -> None:
+    import pytest
+
+    from dashboards import site as site_mod
+
+    monkeypatch.setattr(site_mod, "build_month", _fake_build(17))
+    files = site_mod.publish_profile(None, "2026-10", tmp_path)  # type: ignore[arg-type]
+    live = tmp_path / "2026-10"
+    assert live.is_symlink() and (live / "index.html").exists() and files[0] == live / "index.html"
+    good = (live / "exports" / "tab.csv").read_text(encoding="utf-8")
+    # a build that would publish a 3: the scan fails, nothing is swapped, the staging folder goes
+    monkeypatch.setattr(site_mod, "build_month", _fake_build(3))
+    with pytest.raises(site_mod.DisclosureError):
+        site_mod.publish_profile(None, "2026-10", tmp_path)  # type: ignore[arg-type]
+    assert (live / "exports" / "tab.csv").read_text(encoding="utf-8") == good
+    # the same threshold as suppression: a 7 passes at 5 and fails at 8
+    monkeypatch.setattr(site_mod, "build_month", _fake_build(7))
+    with pytest.raises(site_mod.DisclosureError):
+        site_mod.publish_profile(None, "2026-10", tmp_path, small_count=8)  # type: ignore[arg-type]
+    assert (live / "exports" / "tab.csv").read_text(encoding="utf-8") == good
+
+    # a kill mid-build (here an interrupt) leaves the last edition whole; the next publish tidies up
+    def killed(con, month, out, *, small_count=5):  # type: ignore[no-untyped-def]
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "index.html").write_text("half", encoding="utf-8")
+        raise KeyboardInterrupt
+    monkeypatch.setattr(site_mod, "build_month", killed)
+    with pytest.raises(KeyboardInterrupt):
+        site_mod.publish_profile(None, "2026-10", tmp_path)  # type: ignore[arg-type]
+    assert (live / "exports" / "tab.csv").read_text(encoding="utf-8") == good
+    monkeypatch.setattr(site_mod, "build_month", _fake_build(7))
+    site_mod.publish_profile(None, "2026-10", tmp_path)  # type: ignore[arg-type]
+    assert "7" in (live / "exports" / "tab.csv").read_text(encoding="utf-8")
+    assert [p.name for p in tmp_path.glob(".2026-10.*")] == [live.resolve().name]
+    site_mod.withdraw(tmp_path, "2026-10")
+    assert not live.exists() and not list(tmp_path.glob(".2026-10.*"))
