@@ -358,17 +358,23 @@ class Ledger:
         self.threshold = threshold
         self.values: dict[str, int] = {}
         self.unpublished: set[str] = set()
+        self.protected: set[str] = set()
         self.locked: set[str] = set()
         self.relations: list[tuple[str, list[str]]] = []
         self.hidden: set[str] = set()
         self.solved = False
 
-    def add(self, name: str, value: int, *, published: bool = True, locked: bool = False) -> str:
+    def add(self, name: str, value: int, *, published: bool = True, locked: bool = False,
+            protect: bool = False) -> str:
+        """Register a count; `protect` an unpublished one that must not be worked back either
+        (the rest of a whole beside its part: victims not referred beside victims)."""
         if name in self.values and self.values[name] != int(value):
             raise ValueError(f"{name} given two values ({self.values[name]} and {value})")
         self.values[name] = int(value)
         if not published:
             self.unpublished.add(name)
+            if protect:
+                self.protected.add(name)
         if locked:
             self.locked.add(name)
         self.solved = False
@@ -385,7 +391,7 @@ class Ledger:
     def exposed(self) -> list[str]:
         """Counts from 1 to the threshold that are suppressed but can be narrowed."""
         iv = bounds(self.known(), self.relations)
-        return [n for n in sorted(self.hidden) if is_small(self.values[n], self.threshold)
+        return [n for n in sorted(self.hidden | self.protected) if is_small(self.values[n], self.threshold)
                 and too_narrow(*iv[n], self.threshold)]
 
     def _partner(self, name: str) -> str | None:

@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from dashboards import exports, figures
-from dashboards.disclosure import Ledger, is_small, rate, suppress_count, suppress_series
+from dashboards.disclosure import Ledger, is_small, rate, suppress_count
 from dashboards.reading import (
     columns,
     definitions_version,
@@ -70,9 +70,10 @@ class Context:
                 f"would reveal the first; no rate or percentage rests on fewer than {self.small} cases.")
 
 
-def _nav(themes: list[str]) -> str:
+def _nav(themes: list[str], ctx: Context | None = None) -> str:
+    labels = ctx.labels if ctx is not None else {}
     links = ['<a href="index.html">Profile</a>'] + [
-        f'<a href="theme-{html.escape(t)}.html">{html.escape(t)}</a>' for t in themes]
+        f'<a href="theme-{html.escape(t)}.html">{html.escape(labels.get(t, t))}</a>' for t in themes]
     links += ['<a href="data-quality.html">Data quality</a>', '<a href="dictionary.html">Data dictionary</a>',
               '<a href="exports/">Exports</a>']
     return " ".join(links)
@@ -532,45 +533,46 @@ def theme_page(ctx: Context, nums: ThemeNumbers, themes: list[str], out: Path) -
         p.pair(p.figure(d[1]), p.table(d[0]))
     target = out / f"theme-{theme}.html"
     target.write_text(page(f"{name} — local profile {ctx.month}", p.html(), depth=1, subtitle=ctx.subtitle(),
-                           nav=_nav(themes)), encoding="utf-8")
+                           nav=_nav(themes, ctx)), encoding="utf-8")
     return target, tables
 
 
 def assessment_matrix(ctx: Context, p: Page) -> list[Table]:
-    """The MAP assessment matrix across cases (contexts by domains) and unaddressed contexts."""
+    """The MAP assessment matrix across cases: assessments recording each cell (context by
+    domain, marts.assessment_cells), and the share of contexts with vulnerability or risk that
+    have a planned action (marts.context_planning)."""
     con = ctx.con
     tables: list[Table] = []
-    p.heading("MAP assessments: the contextual matrix across cases")
-    if has_table(con, "marts", "assessment_matrix"):
-        cols = columns(con, "marts", "assessment_matrix")
-        n = "assessments" if "assessments" in cols else _pick(cols, "count", "n")
-        df = frame(con, f'select context, domain, sum("{n}") as n from marts.assessment_matrix group by all')
-        ctxs = CONTEXTS + sorted(set(df["context"].dropna()) - set(CONTEXTS))
-        doms = DOMAINS + sorted(set(df["domain"].dropna()) - set(DOMAINS))
-        raw = [[int(df[(df.context == c) & (df.domain == d)]["n"].sum()) for d in doms] for c in ctxs]
-        z = [[None if is_small(v, ctx.small) else v for v in row] for row in raw]
-        p.add_figure(figures.heatmap(z, doms, ctxs, title="Factors recorded in MAP assessments, by context and domain, all assessments to date",
-                                     x_title="Domain of the assessment matrix", y_title="Context",
-                                     colour_title="Factor records (count)"))
-        t = Table("assessment_matrix", "Factor records in MAP assessments by context and domain", ["context"] + doms,
-                  ["label"] + ["count"] * len(doms), note="A factor record: one factor recorded in one cell of one assessment.")
-        t.rows = [[c] + z[i] for i, c in enumerate(ctxs)]
-        tables.append(t)
-    else:
-        p.missing("The assessment matrix across MAP cases (marts.assessment_matrix)")
-    if has_table(con, "marts", "unaddressed_context"):
-        cols = columns(con, "marts", "unaddressed_context")
-        what = "count(distinct assessment_id)" if "assessment_id" in cols else "count(*)"
-        df = frame(con, f"select context, {what} as n from marts.unaddressed_context group by 1 order by 1")
-        vals = suppress_series([int(v) for v in df["n"]], ctx.small, with_total=False)
-        t = Table("unaddressed_context", "Assessments with a context recorded with vulnerability or risk but no planned action",
-                  ["context", "assessments"], ["label", "count"])
-        t.rows = [[c, v] for c, v in zip(df["context"], vals, strict=True)]
-        tables.append(t)
-        p.pair(p.figure(figures.bar_counts(list(df["context"]), vals, title="Unaddressed contexts: assessments with vulnerability or risk in a context but no planned action, all assessments to date",
-                                           x_title="Context", y_title="Assessments (count)")), p.table(t))
-    else:
-        p.missing("Unaddressed contexts (marts.unaddressed_context)")
+    p.heading("MAP assessments: the contextual matrix across cases", anchor="map")
+    df = frame(con, "select context, domain, assessments from marts.assessment_cells")
+    ctxs = CONTEXTS + sorted(set(df["context"].dropna()) - set(CONTEXTS))
+    doms = DOMAINS + sorted(set(df["domain"].dropna()) - set(DOMAINS))
+    raw = [[int(df[(df.context == c) & (df.domain == d)]["assessments"].sum()) for d in doms] for c in ctxs]
+    z = [[suppress_count(v, ctx.small) for v in row] for row in raw]
+    p.add_figure(figures.heatmap(z, [d.replace("_", " ") for d in doms], [c.replace("_", " ") for c in ctxs],
+                                 title="MAP assessments recording each cell of the matrix, by context and domain, all "
+                                       "assessments to date", x_title="Domain of the assessment matrix", y_title="Context",
+                                 colour_title="Assessments (count)", small=ctx.small))
+    t = Table("assessment_matrix", "MAP assessments recording each cell of the matrix (context by domain), all "
+              "assessments to date", ["context"] + [d.replace("_", " ") for d in doms], ["label"] + ["count"] * len(doms),
+              note="A cell counts when the assessment recorded anything in it: factor codes, Good Lives goods, or text "
+                   "(which is never published). No totals are shown.")
+    t.rows = [[c.replace("_", " ")] + z[i] for i, c in enumerate(ctxs)]
+    tables.append(t)
+    p.add(f"<details><summary>The matrix as a table</summary>{p.table(t)}</details>")
+    plan = frame(con, "select context, with_concern, with_planned_action from marts.context_planning")
+    got = {r.context: (int(r.with_planned_action), int(r.with_concern)) for r in plan.itertuples()}
+    rows = [(c, *got.get(c, (0, 0))) for c in ctxs]
+    shown = _part_of_whole(ctx, rows)
+    t2 = Table("context_planning", "Contexts recorded with vulnerability or risk, and how many have a planned action",
+               ["context", "assessments with vulnerability or risk in the context", "with a planned action for it",
+                "share with a planned action (%)"], ["label", "count", "count", "share"],
+               note="A planned action: a planned_actions cell with factor codes or Good Lives goods for the same context.")
+    t2.rows = [[c.replace("_", " "), d, n, sh] for (c, _, _), (n, d, sh) in zip(rows, shown, strict=True)]
+    tables.append(t2)
+    p.pair(p.figure(figures.bar_counts(t2.rows and [r[0] for r in t2.rows], [r[3] for r in t2.rows], measure="share",
+                                       title="Share of contexts with vulnerability or risk that have a planned action (%)",
+                                       x_title="Context", y_title="Share with a planned action (%)")), p.table(t2))
     return tables
 
 
@@ -607,12 +609,29 @@ def emerging(ctx: Context, p: Page) -> list[Table]:
     return [t]
 
 
-def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count: int = 5) -> list[Path]:
-    """Write the partners' edition pages and exports for `month` into `out`; returns the files."""
+def definitions(ctx: Context, themes: list[str]) -> str:
+    """Each theme's definition in words (marts.theme_definition): what an incident must show."""
+    df = frame(ctx.con, "select theme, rule_text, any_value(source) over (partition by theme) as source "
+                        "from marts.theme_definition where version = ? order by theme, rule_id", [ctx.version])
+    items = []
+    for theme in themes:
+        g = df[df["theme"] == theme]
+        rules = "; or ".join(str(r) for r in g["rule_text"])
+        source = str(g["source"].iloc[0]) if len(g) else ""
+        items.append(f"<dt>{html.escape(ctx.labels.get(theme, theme))}</dt><dd>An incident counts when it is "
+                     f"{html.escape(rules or 'not defined in this warehouse')}. "
+                     f'<span class="note">{html.escape(source)}</span></dd>')
+    return "<details><summary>What each theme counts (definitions " + html.escape(ctx.version) + \
+        ")</summary><dl>" + "".join(items) + "</dl></details>"
+
+
+def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count: int = 5,
+          commentary: Path | None = None) -> list[Path]:
+    """Write the partners' edition pages and exports for `month` into `out`; returns the files.
+    `commentary`: the analyst's Markdown for the month (inbox `commentary/YYYY-MM.md`)."""
     # the series start where the theme model starts (its first delivery month): incidents
     # recorded late from before it would otherwise show as a month of zeros
-    source = "marts.theme_monthly" if has_table(con, "marts", "theme_monthly") else "marts.incident"
-    first = con.execute(f"select min(month) from {source}").fetchall()[0][0] or month
+    first = con.execute("select min(month) from marts.theme_monthly").fetchall()[0][0] or month
     all_months = months_back(month, 600)
     months = [m for m in all_months if m >= first]
     undelivered = frozenset(no_delivery_months(con)) if has_table(con, "ops", "loads") else frozenset()
@@ -621,14 +640,24 @@ def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count:
     themes = _themes(ctx)
     written: list[Path] = []
     tables: list[Table] = []
+    numbers = {theme: theme_numbers(ctx, theme) for theme in themes}
     p = Page("index")
-    p.heading("This month against expected, every theme")
+    p.heading("Key findings", anchor="findings")
+    found = key_findings(ctx, themes, numbers)
+    items = "".join(f"<li>{html.escape(f)}</li>" for f in found) or "<li>No finding met the rules this month.</li>"
+    rules = "".join(f"<li>{html.escape(r)}</li>" for r in RULES)
+    p.pair(f'<ul class="findings">{items}</ul><details><summary>How these findings are chosen</summary>'
+           f"<ol>{rules}</ol></details>",
+           f'<div class="commentary"><h3>Analyst\'s commentary and recommendations</h3>{commentary_html(commentary)}</div>')
+    p.heading("This month against expected, every theme", anchor="themes")
     if not themes:
         p.missing("Themes (no incident carries a theme yet)")
-    numbers = {theme: theme_numbers(ctx, theme) for theme in themes}
     head = headline(ctx, themes, numbers)
     tables.append(head)
     p.add_table(head)
+    p.add(definitions(ctx, themes))
+    p.heading("Trends", anchor="trends")
+    charts = []
     for theme in themes:
         s = numbers[theme].series
         sup = suppressed_series(ctx, numbers[theme])
@@ -641,13 +670,18 @@ def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count:
                             if has_model else None,
                             title=f"{ctx.labels.get(theme, theme)}: incidents per month, {s['month'].iloc[0]} to {month}",
                             y_title="Incidents (count per month)")
-        p.add(f'<p><a href="theme-{html.escape(theme)}.html">{html.escape(ctx.labels.get(theme, theme))}: '
-              "breakdowns, map, heat map, repeats and disproportionality</a></p>")
-        p.add_figure(fig)
-    tables += emerging(ctx, p)
+        charts.append(p.figure(fig) + f'<p><a href="theme-{html.escape(theme)}.html">'
+                      f"{html.escape(ctx.labels.get(theme, theme))}: who, where, when, repeats and disproportionality</a></p>")
+    for i in range(0, len(charts), 2):
+        p.pair(charts[i], charts[i + 1] if i + 1 < len(charts) else "")
+    tables += overlap_and_referrals(ctx, themes, p)
+    tables += places_of_concern(ctx, p)
+    tables += peer_groups(ctx, p)
+    tables += school_context(ctx, p)
     tables += assessment_matrix(ctx, p)
+    tables += emerging(ctx, p)
     index = out / "index.html"
-    index.write_text(page(f"Local profile — {month}", p.html(), depth=1, subtitle=ctx.subtitle(), nav=_nav(themes)),
+    index.write_text(page(f"Local profile — {month}", p.html(), depth=1, subtitle=ctx.subtitle(), nav=_nav(themes, ctx)),
                      encoding="utf-8")
     written.append(index)
     for theme in themes:
@@ -656,3 +690,314 @@ def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count:
         tables += ts
     written += exports.write_tables(tables, out / "exports")
     return written
+
+
+# ---------------------------------------------------------------------------------------------
+# Findings first: key findings by stated rules over the marts, and the analyst's commentary.
+
+CHANGE_SHARE = 0.20  # a change is a finding when it is at least 20% ...
+CHANGE_MIN = 10  # ... and at least 10 incidents
+RULES = [
+    f"Year on year: the 12 months to this month against the 12 months before, for every theme; reported when the "
+    f"change is at least {CHANGE_SHARE:.0%} and at least {CHANGE_MIN} incidents.",
+    "Recent months: the last three months against the same three months a year earlier, by the same rule.",
+    "Above the expected range: the borough, a ward or a place whose count in any of the last three months exceeded "
+    "the upper limit of the theme model (marts.theme_monthly, marts.place_monthly).",
+    "Well below the expected range: the same, below the lower limit (a fall: less harm, or less recording or contact).",
+    "Emerging topics: topics in crime and MAP text whose recent records are far above their earlier share.",
+    "Victims also recorded as suspects, and young victims with no social-care referral within 30 days: the theme "
+    "with the highest share over the 12 months (marts.victim_suspect_overlap, marts.referral_gap).",
+    "Read with care: months with no delivery, expected levels resting on fewer than 36 months (provisional), and "
+    "fields recorded for under 80% of records this month (marts.recording_completeness).",
+    "A number from 1 to the threshold is never written (c); a comparison with a c side is not made.",
+]
+
+
+def _sum_shown(nums: ThemeNumbers, months: list[str]) -> int | None:
+    """The sum of months that are all shown (a sum of shown numbers gives nothing away); None
+    when any is c, undelivered or before the series starts."""
+    total = 0
+    for m in months:
+        name = nums.month(m)
+        if name not in nums.ledger.values:
+            return None
+        v = nums.shown(name)
+        if v is None:
+            return None
+        total += v
+    return total
+
+
+def _change(label: str, now: int | None, before: int | None, what: str) -> str | None:
+    if now is None or before is None or before == 0:
+        return None
+    diff = now - before
+    if abs(diff) < CHANGE_MIN or abs(diff) < CHANGE_SHARE * before:
+        return None
+    return (f"{label}: {now:,} incidents {what}, {'up' if diff > 0 else 'down'} from {before:,} "
+            f"({diff / before:+.0%}).")
+
+
+def _shown_count(v: int, small: int) -> str:
+    return "c" if is_small(v, small) else f"{v:,}"
+
+
+def key_findings(ctx: Context, themes: list[str], numbers: dict[str, ThemeNumbers]) -> list[str]:
+    """The month's key findings, by the rules in RULES, from the marts."""
+    con = ctx.con
+    out: list[str] = []
+    year = months_back(ctx.window[0], 13)[:-1]
+    last3 = ctx.window[-3:]
+    last3_before = [months_back(m, 13)[0] for m in last3]
+    for theme in themes:
+        nums, label = numbers[theme], ctx.labels.get(theme, theme)
+        for text in (_change(label, nums.shown(nums.total), _sum_shown(nums, year), f"in the 12 months to {ctx.month}"),
+                     _change(label, _sum_shown(nums, last3), _sum_shown(nums, last3_before),
+                             f"in {last3[0]} to {last3[-1]} against the same months a year earlier")):
+            if text:
+                out.append(text)
+    wards = dict(con.execute("select ward_code, ward_name from core.ward").fetchall()) if has_table(con, "core", "ward") else {}
+    tm = frame(con, """select theme, ward_code, month, count, upper, lower, exceedance, below_expected
+                       from marts.theme_monthly where month between ? and ? and (exceedance or below_expected)
+                       order by theme, ward_code nulls first, month""", [last3[0], ctx.month])
+    pm = frame(con, """select place_name, ward_code, theme, month, count, upper, lower, exceedance, below_expected
+                       from marts.place_monthly where month between ? and ? and (exceedance or below_expected)
+                       order by place_name, theme, month""", [last3[0], ctx.month])
+    for flag, word, limit in (("exceedance", "above", "upper"), ("below_expected", "well below", "lower")):
+        for (theme, ward), g in tm[tm[flag]].groupby(["theme", tm["ward_code"].fillna("")], sort=False):
+            where = "Borough-wide" if not ward else f"{wards.get(ward, ward)} ward"
+            out.append(_flagged(ctx, where, ctx.labels.get(theme, theme), g, word, limit))
+        for (place, theme), g in pm[pm[flag]].groupby(["place_name", "theme"], sort=False):
+            what = "all themed incidents" if theme == "all" else ctx.labels.get(theme, theme)
+            out.append(_flagged(ctx, f"{place} (a place)", what, g, word, limit))
+    if has_table(con, "marts", "emerging_theme"):
+        rising = [r[0] for r in con.execute(
+            """select top_terms from marts.emerging_theme where rising and period_end =
+               (select max(period_end) from marts.emerging_theme where period_end <= ?)""", [ctx.month]).fetchall()]
+        for terms in rising:
+            words = terms if isinstance(terms, str) else ", ".join(map(str, terms))
+            out.append(f"Emerging topic in recorded text: records using the words “{words}” are rising.")
+    for table, part, whole, say in (
+            ("victim_suspect_overlap", "victims_also_suspect", "victims",
+             "of victims were also recorded as suspects within 12 months either side"),
+            ("referral_gap", "without_referral", "young_victims",
+             "of young victims had no social-care referral within 30 days of the incident")):
+        best = _top_share(ctx, table, part, whole)
+        if best:
+            theme, n, d = best
+            out.append(f"{ctx.labels.get(theme, theme)}: {n:,} of {d:,} ({n / d:.0%}) {say} "
+                       f"({ctx.period}; a child counted once in each month).")
+    out += caveats(ctx, themes)
+    return out
+
+
+def _flagged(ctx: Context, where: str, what: str, g: pd.DataFrame, word: str, limit: str) -> str:
+    """One place's flagged months; the count and the limit only when the count is shown (a flag
+    beside a limit would narrow a c)."""
+    last = g.iloc[-1]
+    n = int(last["count"])
+    detail = (f"{last['month']}: count c" if is_small(n, ctx.small) else
+              f"{n:,} in {last['month']} against a{'n upper' if limit == 'upper' else ' lower'} limit of {float(last[limit]):.0f}")
+    return (f"{where}: {what} {word} the expected range in {len(g)} of the last three months "
+            f"({', '.join(g['month'])}; {detail}).")
+
+
+def _top_share(ctx: Context, table: str, part: str, whole: str) -> tuple[str, int, int] | None:
+    if not has_table(ctx.con, "marts", table):
+        return None
+    df = frame(ctx.con, f"select theme, sum({part}) as n, sum({whole}) as d from marts.{table} "
+                        "where month between ? and ? group by 1", _in_window(ctx))
+    ok = [(r.theme, int(r.n), int(r.d)) for r in df.itertuples()
+          if not is_small(int(r.n), ctx.small) and not is_small(int(r.d) - int(r.n), ctx.small) and int(r.d) >= ctx.small]
+    return max(ok, key=lambda x: (x[1] / x[2], x[0])) if ok else None
+
+
+def caveats(ctx: Context, themes: list[str]) -> list[str]:
+    """Data-quality caveats that change how a trend is read."""
+    con = ctx.con
+    out: list[str] = []
+    gaps = [m for m in ctx.window if m in ctx.undelivered]
+    if gaps:
+        out.append(f"Read with care: no delivery for {', '.join(gaps)}; those months are unknown, not zero, and left "
+                   "out of every total.")
+    prov = frame(con, """select theme, baseline_months from marts.theme_monthly
+                         where ward_code is null and month = ? and baseline_months < 36 order by 1""", [ctx.month])
+    if len(prov):
+        names = ", ".join(f"{ctx.labels.get(r.theme, r.theme)} ({int(r.baseline_months)} months)" for r in prov.itertuples())
+        out.append(f"Read with care: expected levels are provisional (fewer than 36 months of history): {names}.")
+    if has_table(con, "marts", "recording_completeness"):
+        low = frame(con, """select source, field, share_filled from marts.recording_completeness
+                            where month = ? and share_filled < 0.8 and records >= ? order by share_filled""",
+                    [ctx.month, ctx.small * 4])
+        if len(low):
+            items = "; ".join(f"{r.source} {r.field.replace('_', ' ')} {float(r.share_filled):.0%}" for r in low.head(6).itertuples())
+            out.append(f"Read with care: fields recorded for under 80% of records this month: {items}.")
+    return out
+
+
+def commentary_html(path: Path | None) -> str:
+    """The analyst's commentary for the month (Markdown: headings `#`, bullets `- ` or `* `,
+    paragraphs; everything else is text), escaped; or a note that none was written."""
+    if path is None or not path.is_file():
+        where = f" (expected in the inbox as commentary/{html.escape(path.name)})" if path is not None else ""
+        return f'<p class="note">No commentary or recommendations were written for this month{where}.</p>'
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    out: list[str] = []
+    para: list[str] = []
+    items: list[str] = []
+
+    def flush() -> None:
+        if para:
+            out.append("<p>" + html.escape(" ".join(para)) + "</p>")
+            para.clear()
+        if items:
+            out.append("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
+            items.clear()
+
+    for line in lines:
+        s = line.strip()
+        if not s:
+            flush()
+        elif s.startswith("#"):
+            flush()
+            out.append(f"<h3>{html.escape(s.lstrip('#').strip())}</h3>")
+        elif s[:2] in ("- ", "* "):
+            if para:
+                flush()
+            items.append(s[2:].strip())
+        else:
+            if items:
+                flush()
+            para.append(s)
+    flush()
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# The contextual picture, in aggregate, with the same disclosure control.
+
+def _part_of_whole(ctx: Context, rows: list[tuple[str, int, int]]) -> list[tuple[int | None, int | None, float | None]]:
+    """(part, whole, share %) per row with the part, the whole and the rest protected together."""
+    led = Ledger(ctx.small)
+    for i, (_, n, d) in enumerate(rows):
+        led.relate(led.add(f"{i}/d", d), [led.add(f"{i}/n", n), led.add(f"{i}/rest", d - n, published=False, protect=True)])
+    led.solve()
+    out = []
+    for i in range(len(rows)):
+        n, d = led.get(f"{i}/n"), led.get(f"{i}/d")
+        out.append((n, d, rate(n, d, ctx.small) if n is not None and d is not None else None))
+    return out
+
+
+def overlap_and_referrals(ctx: Context, themes: list[str], p: Page) -> list[Table]:
+    """Victims also recorded as suspects, and young victims without a social-care referral,
+    every theme, over the 12 months (marts.victim_suspect_overlap, marts.referral_gap)."""
+    p.heading("Victims who are also suspects, and the partner response", anchor="response")
+    tables = []
+    for table, part, whole, title, cols, note in (
+            ("victim_suspect_overlap", "victims_also_suspect", "victims",
+             f"Victims also recorded as a suspect within 12 months either side, {ctx.period}",
+             ["theme", "victims", "also recorded as suspects", "share (%)"],
+             "A pattern across incidents, not a label for a child: young people harmed are often the young people "
+             "drawn into harming. A child is counted once in each month they were a victim."),
+            ("referral_gap", "without_referral", "young_victims",
+             f"Young victims with no children's social-care referral within 30 days of the incident, {ctx.period}",
+             ["theme", "victims under 18", "no referral within 30 days", "share (%)"],
+             "A referral dated from 30 days before to 30 days after the incident counts. A child is counted once in "
+             "each month they were a victim.")):
+        df = frame(ctx.con, f"select theme, sum({part}) as n, sum({whole}) as d from marts.{table} "
+                            "where month between ? and ? group by 1", _in_window(ctx))
+        got = {r.theme: (int(r.n), int(r.d)) for r in df.itertuples()}
+        rows = [(th, *got.get(th, (0, 0))) for th in themes]
+        shown = _part_of_whole(ctx, rows)
+        t = Table(table, title, cols, ["label", "count", "count", "share"], note=note + " Shares are not shown beside c.")
+        t.rows = [[ctx.labels.get(th, th), d, n, sh] for (th, _, _), (n, d, sh) in zip(rows, shown, strict=True)]
+        tables.append(t)
+        fig = figures.bar_counts([r[0] for r in t.rows], [r[3] for r in t.rows], horizontal=True, measure="share",
+                                 title=title + " (%)", x_title="Share of victims (%)", y_title="Theme")
+        p.pair(p.figure(fig), p.table(t))
+    return tables
+
+
+def places_of_concern(ctx: Context, p: Page) -> list[Table]:
+    """Places with the most themed incidents this month, and places above their expected range
+    in the last three months (marts.place_profile, marts.place_monthly)."""
+    p.heading("Places of concern", anchor="places")
+    names, _ = wards(ctx.con)
+    last3 = ctx.window[-3:]
+    flagged = frame(ctx.con, """select place_id, count(*) filter (where exceedance) as above,
+                                       count(*) filter (where below_expected) as below
+                                from marts.place_monthly where theme = 'all' and month between ? and ? group by 1""",
+                    [last3[0], ctx.month])
+    flags = {r.place_id: (int(r.above), int(r.below)) for r in flagged.itertuples()}
+    df = frame(ctx.con, """select place_id, place_name, location_type, ward_code, incidents, young_people, group_count
+                           from marts.place_profile where month = ? order by incidents desc, place_name""", [ctx.month])
+    df = df[(df["incidents"] > ctx.small) | df["place_id"].isin([k for k, v in flags.items() if v[0]])].head(15)
+    t = Table("places_of_concern", f"Places with the most themed incidents in {ctx.month}, and places above their "
+              "expected range in the last three months",
+              ["place", "type", "ward", f"incidents {ctx.month}", "young people involved", "peer groups present",
+               "months above expected (of last 3)"], ["label", "label", "label", "count", "count", "count", "label"],
+              note="Places are premises and public spaces recorded by the police, never homes. Peer groups present: "
+                   "groups with a member involved at the place in the last 12 months. Counts from 1 to "
+                   f"{ctx.small} are c.")
+    for r in df.itertuples():
+        t.rows.append([r.place_name, str(r.location_type or "").replace("_", " "), names.get(r.ward_code, r.ward_code),
+                       suppress_count(int(r.incidents), ctx.small), suppress_count(int(r.young_people), ctx.small),
+                       suppress_count(int(r.group_count), ctx.small),
+                       f"{flags[r.place_id][0]} of 3" if flags.get(r.place_id, (0, 0))[0] else "none"])
+    if not t.rows:
+        p.text(f"No place had more than {ctx.small} themed incidents in {ctx.month} or exceeded its expected range.")
+    p.add_table(t)
+    return [t]
+
+
+def peer_groups(ctx: Context, p: Page) -> list[Table]:
+    """Peer groups in aggregate: how many, how large, and their births, merges, splits and ends
+    over the 12 months (marts.peer_group_profile, marts.peer_group_event). Never a member."""
+    p.heading("Peer groups", anchor="groups")
+    sizes = frame(ctx.con, "select size from marts.peer_group_profile where as_of_month = ?", [ctx.month])
+    bands = [("fewer than 5", 0, 4), ("5-9", 5, 9), ("10-19", 10, 19), ("20 or more", 20, 10**6)]
+    led = Ledger(ctx.small)
+    parts = [led.add(b, int(((sizes["size"] >= lo) & (sizes["size"] <= hi)).sum())) for b, lo, hi in bands]
+    led.relate(led.add("all", len(sizes)), parts)
+    t = Table("peer_group_sizes", f"Peer groups of young people as of {ctx.month}, by size",
+              ["size (young people)", "groups"], ["label", "count"],
+              note="Groups found in the network of young people seen together (docs/networks.md). Groups are "
+                   "described in aggregate only: no member, no list.")
+    t.rows = [[b, led.get(b)] for b, _, _ in bands] + [["all groups", led.get("all")]]
+    t.quantities = {(i, 1): f"groups/{ctx.month}/{b}" for i, (b, _, _) in enumerate(bands)} | {
+        (len(bands), 1): f"groups/{ctx.month}/all"}
+    t.relations = [(f"groups/{ctx.month}/all", [f"groups/{ctx.month}/{b}" for b, _, _ in bands])]
+    ev = frame(ctx.con, """select event, count(*) as n from marts.peer_group_event
+                           where as_of_month between ? and ? group by 1""", _in_window(ctx))
+    got = dict(zip(ev["event"], ev["n"], strict=True))
+    t2 = Table("peer_group_events", f"Changes in peer groups, {ctx.period}", ["change", "groups"], ["label", "count"],
+               note="Birth: a new group; merge: groups joining; split: a group dividing; end: a group no longer seen.")
+    t2.rows = [[label, suppress_count(int(got.get(code, 0)), ctx.small)]
+               for code, label in (("birth", "births"), ("merge", "merges"), ("split", "splits"), ("death", "ends"))]
+    p.pair(p.table(t), p.table(t2))
+    return [t, t2]
+
+
+def school_context(ctx: Context, p: Page) -> list[Table]:
+    """Missing episodes and school exclusions by month (marts.school_context)."""
+    p.heading("Missing episodes and school exclusions", anchor="school")
+    df = frame(ctx.con, "select * from marts.school_context where month between ? and ?", _in_window(ctx))
+    by = {r.month: r for r in df.itertuples()}
+    cols = ["missing_episodes", "young_people_missing", "exclusions", "young_people_excluded"]
+    t = Table("school_context", f"Missing episodes and school exclusions by month, {ctx.period}",
+              ["month", "missing episodes", "young people missing", "exclusions", "young people excluded"],
+              ["label", "count", "count", "count", "count"],
+              note="A young person missing twice in a month counts once among young people. No totals are shown.")
+    for m in ctx.window:
+        if m in ctx.undelivered:
+            t.rows.append([m] + ["x"] * 4)
+            continue
+        r = by.get(m)
+        t.rows.append([m] + [suppress_count(int(getattr(r, c)) if r is not None else 0, ctx.small) for c in cols])
+    fig = figures.grouped_bars([r[0] for r in t.rows], {"missing episodes": [r[1] if not isinstance(r[1], str) else None for r in t.rows],
+                                                        "exclusions": [r[3] if not isinstance(r[3], str) else None for r in t.rows]},
+                               title=f"Missing episodes and school exclusions by month, {ctx.period}",
+                               x_title="Month", y_title="Episodes or exclusions (count)", small=ctx.small)
+    p.pair(p.figure(fig), p.table(t))
+    return [t]

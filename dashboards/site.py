@@ -167,13 +167,13 @@ def figure_html(fig: go.Figure) -> str:
 
 
 def build_profile(con: duckdb.DuckDBPyConnection, month: str, site: Path, *,
-                  small_count: int = 5) -> list[Path]:
+                  small_count: int = 5, commentary: Path | None = None) -> list[Path]:
     """Build the partners' edition for `month` (profile, theme pages, data quality, dictionary,
     exports) straight into `site/month`, unscanned (tests and previews; the refresh and `lantern
     publish` use `publish_profile`); returns the files written."""
     write_plotly_js(site)
     out = site / month
-    written = build_month(con, month, out, small_count=small_count)
+    written = build_month(con, month, out, small_count=small_count, commentary=commentary)
     logger.info("local profile %s: %d files under %s", month, len(written), out)
     return written
 
@@ -203,7 +203,7 @@ def withdraw(site: Path, month: str) -> None:
 
 
 def publish_profile(con: duckdb.DuckDBPyConnection, month: str, site: Path, *,
-                    small_count: int = 5) -> list[Path]:
+                    small_count: int = 5, commentary: Path | None = None) -> list[Path]:
     """Build the partners' edition for `month` into a staging folder beside the live one, scan it
     (with the previous month's edition beside it, at the same threshold as suppression), and only
     then make it live by swapping one symbolic link (`site/<month>` -> `.<month>.<id>`) with an
@@ -221,7 +221,7 @@ def publish_profile(con: duckdb.DuckDBPyConnection, month: str, site: Path, *,
     stage = site / f".{month}.{uuid.uuid4().hex[:12]}"
     stage.mkdir()
     try:
-        written = build_month(con, month, stage, small_count=small_count)
+        written = build_month(con, month, stage, small_count=small_count, commentary=commentary)
         prev = site / _previous(month)
         problems = scan_published(stage, small_count, previous=prev if prev.is_dir() else None)
         if problems:
@@ -245,12 +245,13 @@ def publish_profile(con: duckdb.DuckDBPyConnection, month: str, site: Path, *,
     return [live / p.relative_to(stage) for p in written]
 
 
-def build_month(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count: int = 5) -> list[Path]:
+def build_month(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count: int = 5,
+                commentary: Path | None = None) -> list[Path]:
     """The partners' edition's pages and exports for `month` written into `out` (no scan)."""
     from dashboards import dictionary, partners, quality
 
     out.mkdir(parents=True, exist_ok=True)
-    written = partners.build(con, month, out, small_count=small_count)
+    written = partners.build(con, month, out, small_count=small_count, commentary=commentary)
     written += quality.build(con, month, out, small_count=small_count)
     written += dictionary.build(con, month, out)
     return written

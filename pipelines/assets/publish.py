@@ -42,7 +42,9 @@ def local_profile(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
             continue
         try:
             with duckdb.get_connection() as con, umask(PUBLIC):
-                pages += [str(p) for p in publish_profile(con, month, site, small_count=lantern.small_count)]
+                pages += [str(p) for p in publish_profile(
+                    con, month, site, small_count=lantern.small_count,
+                    commentary=Path(lantern.inbox) / "commentary" / f"{month}.md")]
         except DisclosureError as exc:
             context.log.error(f"{month}: {exc}; the previous edition stays published")
             problems += exc.problems

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboards.disclosure import scan_published, suppress_groups, suppress_series
+from dashboards.disclosure import scan_published, suppress_groups
 from dashboards.reading import months_back
 
 MONTH = "2026-10"
@@ -73,7 +73,12 @@ def test_monthly_counts_equal_the_marts(site: Path, sample_con: duckdb.DuckDBPyC
         got = dict(sample_con.execute(q, [theme]).fetchall())
         raw = [int(got.get(m, 0)) for m in months]
         window = [i for i, m in enumerate(months) if m in months_back(MONTH, 12)]
-        assert [r[1] for r in table["rows"]] == suppress_groups(raw, [window], 5)
+        # a month is suppressed for its own size only (the same in every edition) ...
+        assert [r[1] for r in table["rows"]] == suppress_groups(raw, [], 5)
+        # ... and the 12-month total is c when a month in it is c, otherwise their sum
+        head = {r[0]: r for r in _tables((site / "index.html").read_text(encoding="utf-8"))["headline"]["rows"]}
+        total = head[table["title"].split(" incidents per month")[0]][-1]
+        assert total == (None if any(table["rows"][i][1] is None for i in window) else sum(raw[i] for i in window))
         checked += 1
     print(f"themes checked: {checked}")
     assert checked >= 1
@@ -93,12 +98,18 @@ def test_breakdowns_equal_the_marts(site: Path, sample_con: duckdb.DuckDBPyConne
            where list_contains(i.themes, ?) and i.month between ? and ? and v.role in ('victim', 'suspect', 'accused')
            group by all""", [theme, window[0], window[-1]]).fetchall())
     cats = [r[0] for r in by_sex["rows"]]
+
+    def agrees(shown: list, raw: list[int]) -> bool:
+        """Every shown number is the mart's; every count from 1 to 5 is c; a c beside it is a partner."""
+        return all((v is None) if 1 <= n <= 5 else (v is None or v == n) for v, n in zip(shown, raw, strict=True))
+
     for col, who in ((1, "victims"), (2, "suspects")):
-        assert [r[col] for r in by_sex["rows"]] == suppress_series([int(rows.get((c, who), 0)) for c in cats], 5)
+        assert agrees([r[col] for r in by_sex["rows"]], [int(rows.get((c, who), 0)) for c in cats])
     loc = tables[f"{theme}_incidents_by_location_type"]
     n = dict(sample_con.execute("""select coalesce(location_type, 'none recorded'), count(*) from marts.incident
         where list_contains(themes, ?) and month between ? and ? group by 1""", [theme, window[0], window[-1]]).fetchall())
-    assert [r[1] for r in loc["rows"]] == suppress_series([int(n[r[0]]) for r in loc["rows"]], 5)
+    assert agrees([r[1] for r in loc["rows"]], [int(n[r[0]]) for r in loc["rows"]])
+    assert sum(r[1] is not None for r in loc["rows"]) >= len(loc["rows"]) // 2  # secondary suppression is not wholesale
 
 
 def test_dictionary_lists_every_marts_column(site: Path, sample_con: duckdb.DuckDBPyConnection) -> None:

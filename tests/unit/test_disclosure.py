@@ -187,7 +187,7 @@ def test_a_suppressed_count_published_elsewhere_is_found(tmp_path: Path) -> None
 
 
 def _fake_build(cell: object):  # type: ignore[no-untyped-def]
-    def build(con, month, out, *, small_count=5):  # type: ignore[no-untyped-def]
+    def build(con, month, out, *, small_count=5, **kw):  # type: ignore[no-untyped-def]
         t = Table("tab", "a table", ["label", "n"], ["label", "count"], rows=[["a", cell]])
         p = Page("t")
         p.add_table(t)
@@ -219,7 +219,7 @@ def test_publish_scans_a_staged_edition_and_keeps_the_last_one_when_it_fails(tmp
     assert (live / "exports" / "tab.csv").read_text(encoding="utf-8") == good
 
     # a kill mid-build (here an interrupt) leaves the last edition whole; the next publish tidies up
-    def killed(con, month, out, *, small_count=5):  # type: ignore[no-untyped-def]
+    def killed(con, month, out, *, small_count=5, **kw):  # type: ignore[no-untyped-def]
         out.mkdir(parents=True, exist_ok=True)
         (out / "index.html").write_text("half", encoding="utf-8")
         raise KeyboardInterrupt
@@ -233,3 +233,14 @@ def test_publish_scans_a_staged_edition_and_keeps_the_last_one_when_it_fails(tmp
     assert [p.name for p in tmp_path.glob(".2026-10.*")] == [live.resolve().name]
     site_mod.withdraw(tmp_path, "2026-10")
     assert not live.exists() and not list(tmp_path.glob(".2026-10.*"))
+
+
+def test_ledger_protects_the_rest_of_a_whole() -> None:
+    """12 victims, 11 without a referral: showing both tells that 1 was referred."""
+    led = Ledger(5)
+    whole = led.add("victims", 12)
+    led.relate(whole, [led.add("without", 11), led.add("referred", 1, published=False, protect=True)])
+    out = led.solve()
+    print(out)
+    assert out["without"] is None or out["victims"] is None
+    assert led.exposed() == []

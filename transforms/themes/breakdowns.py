@@ -22,7 +22,8 @@ BREAKDOWN_MARTS = (
     "marts/breakdown_person", "marts/breakdown_place", "marts/breakdown_time",
     "marts/repeat_involvement", "marts/victim_suspect_overlap", "marts/referral_gap",
     "marts/disproportionality", "marts/recording_completeness",
-    "marts/assessment_matrix", "marts/assessment_glm_goods", "marts/unaddressed_context",
+    "marts/assessment_matrix", "marts/assessment_glm_goods", "marts/unaddressed_context", "marts/assessment_cells",
+    "marts/school_context",
 )
 
 
