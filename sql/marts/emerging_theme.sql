@@ -16,5 +16,5 @@ comment on column marts.emerging_theme.baseline_documents is 'Of those, document
 comment on column marts.emerging_theme.recent_documents is 'Of those, documents from the last two months of the period.';
 comment on column marts.emerging_theme.baseline_share is 'Share of the earlier months'' documents in this topic.';
 comment on column marts.emerging_theme.recent_share is 'Share of the last two months'' documents in this topic.';
-comment on column marts.emerging_theme.p_value is 'Probability of at least recent_documents under a Poisson with the count the baseline share predicts.';
+comment on column marts.emerging_theme.p_value is 'Probability of at least recent_documents under a Poisson with 1.5 times the count the baseline share predicts (min_ratio: a topic must grow by more than half to be read as emerging, not merely busier).';
 comment on column marts.emerging_theme.rising is 'True when the topic has at least 4 recent documents and p_value < 0.001: an emerging theme to read.';

@@ -95,6 +95,36 @@ def test_emerging_theme_found_within_two_months(sample_con) -> None:
     assert found and found[0] <= _months(ev["start_month"], "2100-01")[2]
 
 
+def test_few_rising_topics_are_not_the_planted_theme(sample_con) -> None:
+    """At most one rising topic per ten periods that is not about the planted emerging theme
+    (4 in 20 periods when a topic was tested against its earlier share alone)."""
+    ev = _event("emerging_theme")
+    app = re.search(r"the app (\w+)", ev["description"]).group(1).lower()
+    periods = sample_con.execute("select count(distinct period_end) from marts.emerging_theme").fetchall()[0][0]
+    rising = sample_con.execute("select period_end, top_terms from marts.emerging_theme where rising "
+                                "order by period_end").fetchall()
+    other = [(m, terms) for m, terms in rising if app not in terms.split(", ")]
+    print(f"\n{len(rising)} rising topics over {periods} periods; not about {app}: {len(other)} "
+          f"({10 * len(other) / periods:.1f} per ten periods; reference <= 1) {other}")
+    assert periods >= 10
+    assert len(other) <= periods / 10
+
+
+def test_below_expected_and_provisional_baselines_in_the_marts(sample_con) -> None:
+    """below_expected never without an expected level or a count; the sample's 24 months give
+    baselines under three years throughout (provisional: pages read the expected level as a guide)."""
+    for table in ("theme_monthly", "place_monthly"):
+        bad = sample_con.execute(f"select count(*) from marts.{table} where below_expected "
+                                 "and (expected is null or count is null or count >= lower)").fetchall()[0][0]
+        both = sample_con.execute(f"select count(*) from marts.{table} where below_expected and exceedance").fetchall()[0][0]
+        n, below, longest = sample_con.execute(
+            f"select count(*), count(*) filter (where below_expected), max(baseline_months) from marts.{table} "
+            "where expected is not null").fetchall()[0]
+        print(f"\n{table}: {n} tested, {below} below expected, longest baseline {longest} months (provisional under 36)")
+        assert bad == 0 and both == 0
+        assert longest is not None and longest < 36
+
+
 def test_no_person_names_in_topic_terms(sample_con) -> None:
     # the pipeline's raw tables are pipeline-only; the test may read them to check the output
     names = {n for (n,) in sample_con.execute(

@@ -9,7 +9,7 @@ import pytest
 
 from transforms.themes.definitions import compile_rules, load_definitions, parse_definitions
 from transforms.themes.farrington import FarringtonConfig, evaluate_month, evaluate_series
-from transforms.themes.monthly import fit_series
+from transforms.themes.monthly import fit_series, month_range
 from transforms.themes.review import suppress
 
 
@@ -111,6 +111,23 @@ def test_farrington_thresholds_and_five_in_four_rule() -> None:
     assert evaluate_month(y2, 12, cfg23).exceedance and evaluate_month(y2, 12).exceedance
 
 
+def test_a_fall_is_flagged_below_expected_and_never_without_an_expected_level() -> None:
+    rng = np.random.default_rng(7)
+    y = _nb(rng, np.full(61, 40.0), size=30.0)
+    y[60] = 8.0
+    r = evaluate_month(y, 60)
+    print(f"\nfall to 8 against expected {r.expected:.1f} (lower {r.lower}): below_expected={r.below_expected}")
+    assert r.lower is not None and r.below_expected and not r.exceedance
+    y[60] = 40.0
+    assert not evaluate_month(y, 60).below_expected
+    assert not evaluate_month(np.array([0.0, 0.0, 0.0]), 2).below_expected  # no expected level yet
+    gap = y.copy()
+    gap[60] = np.nan
+    assert not evaluate_month(gap, 60).below_expected  # a month with no delivery is not tested
+    fitted = fit_series(pd.DataFrame({"s": "a", "month": month_range("2015-01", "2020-01"), "count": y}), ["s"])
+    assert "below_expected" in fitted.columns and fitted["below_expected"].dtype == bool
+
+
 def test_recording_gaps_are_skipped_not_read_as_zero() -> None:
     y = np.array([8, 9, 7, 8, np.nan, np.nan, 9, 8, 7, 9, 8, 9, 8], dtype=float)
     res = evaluate_series(y)
@@ -159,9 +176,9 @@ def test_stacked_farrington_fits_agree_with_one_window_at_a_time() -> None:
             assert alone == stacked[::-1][:5]  # bit for bit, whatever the company
             for w, got in zip(windows, stacked, strict=True):
                 ref = evaluate_month(w, len(w) - 1, cfg)
-                for f in ("exceedance", "baseline_months", "seasonal_levels", "trend"):
+                for f in ("exceedance", "below_expected", "baseline_months", "seasonal_levels", "trend"):
                     assert getattr(got, f) == getattr(ref, f), (t0, f)
-                for f in ("expected", "lower", "upper", "dispersion"):
+                for f in ("expected", "lower", "upper", "dispersion", "variance"):
                     a, b = getattr(ref, f), getattr(got, f)
                     assert (a is None) == (b is None)
                     if a is not None:

@@ -100,7 +100,7 @@ def test_farrington_memo_cold_warm_month_added_and_settings() -> None:
     # the cache is content-addressed: a key and the results, nothing naming a series
     cols = [r[0] for r in con.execute("describe cache.farrington").fetchall()]
     assert cols == ["key", "expected", "lower", "upper", "exceedance", "baseline_months",
-                    "seasonal_levels", "trend", "dispersion"]
+                    "seasonal_levels", "trend", "dispersion", "below_expected", "variance"]
 
     # a month added: only the new month of each series is computed
     more = _incident_warehouse(37)
@@ -124,6 +124,21 @@ def test_farrington_memo_cold_warm_month_added_and_settings() -> None:
     changed = build_theme_monthly(con, "themes-v1", FarringtonConfig(alpha=0.05))
     print(f"alpha changed: {changed['cache_hits']} hits, {changed['cache_misses']} misses")
     assert changed["cache_hits"] == 0 and changed["cache_misses"] == n_cached
+
+
+def test_a_memo_written_by_an_older_version_is_dropped_and_rebuilt() -> None:
+    """A cache.farrington without `below_expected` (written before it existed) is not read: the
+    build drops it, recomputes every window and leaves the table with the current columns."""
+    con = _incident_warehouse(30)
+    cold = build_theme_monthly(con, "themes-v1")
+    marts = _monthly_marts(con)
+    con.execute("alter table cache.farrington drop column below_expected")
+    again = build_theme_monthly(con, "themes-v1")
+    print(f"\nold memo: {again['cache_hits']} hits, {again['cache_misses']} misses (cold {cold['cache_misses']})")
+    assert again["cache_hits"] == 0 and again["cache_misses"] == cold["cache_misses"]
+    assert _monthly_marts(con) == marts
+    cols = [r[0] for r in con.execute("describe cache.farrington").fetchall()]
+    assert "below_expected" in cols
 
 
 # --- emerging themes --------------------------------------------------------------------------

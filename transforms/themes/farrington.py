@@ -10,19 +10,63 @@ it for national surveillance and as R's `surveillance::farringtonFlexible` imple
   `periods` levels: the months within `window` of t0's calendar month form the reference level,
   the rest of the year is cut into `periods - 1` blocks;
 * the most recent `exclude_recent` months are left out of the baseline so that an ongoing
-  excess does not raise its own expected level (Noufaily: 26 weeks); with less than
-  `short_history` months of baseline left, only the last `exclude_recent_short` months are;
+  excess does not raise its own expected level (Noufaily: 26 weeks, i.e. 6 months; Lantern: 2,
+  see below); with less than `short_history` months of baseline left, only the last
+  `exclude_recent_short` months are;
 * past excesses are down-weighted: observations whose Anscombe residual exceeds
   `reweight_threshold` (2.58, Noufaily) get weight proportional to residual**-2;
 * the trend is kept only when significant (p < 0.05) and when it does not extrapolate above the
   largest baseline count (Farrington 1996);
-* the upper limit is the (1 - alpha) quantile of a negative binomial with the predicted mean and
-  the estimated overdispersion (Noufaily's plug-in threshold, `threshold="nb"`), or Farrington's
-  original 2/3-power transformed limit (`threshold="2/3"`);
+* the limits are the alpha and (1 - alpha) quantiles of a negative binomial with the predicted
+  mean (Noufaily's plug-in threshold, `threshold="nb"`), or Farrington's original 2/3-power
+  transformed limits (`threshold="2/3"`); the variance of that negative binomial is Lantern's
+  prediction variance (below) or, with `prediction_interval=False`, Noufaily's `phi * mu0`;
 * an exceedance is flagged only when the count is above the upper limit and there were at least
   `limit_sum` counts in the last `limit_months` months (Farrington's "5 in 4" rule) and, a
   Lantern addition for borough-sized counts, the month itself has at least `min_count` (3):
-  one or two incidents where none were expected are read on the page, not flagged.
+  one or two incidents where none were expected are read on the page, not flagged;
+* a month is **below expected** when its count is below the lower limit (`below_expected`): a
+  fall matters as much as a rise in safeguarding (a collapse in recorded CSE more often means a
+  gap in recording or in contact than safer children). No minimum count applies to falls; a
+  lower limit of 0 can never be undercut, so small series rarely show one.
+
+Lantern's prediction limits (the default since farrington-4), chosen on real crime series.
+Run over the MPS ward series of Hackney (all offences, 21 wards, 2,331 tested ward-months
+2010-04..2019-12) the Noufaily defaults flag 5.9% of ward-months at alpha 0.01 (10-11% in
+2011-12 and 2017) and the out-of-sample standardised residual has a standard deviation of 1.35
+(long baselines) to 1.9 (short ones): the plug-in `phi * mu0` understates how far a real count
+strays from a prediction made months ahead. Four changes make the limits a prediction interval:
+
+* `prediction_interval`: the variance is `phi * mu0 + var(mu0) + mu0**2 * level_var`, adding the
+  uncertainty of the fitted mean at t0 (as Farrington 1996's 2/3-power limit does; it matters
+  where a trend is extrapolated) and a level that wanders between years;
+* `level_block` (12): `level_var` is the between-block variance of the log ratio of observed to
+  fitted counts over consecutive 12-month blocks of the baseline, less what counting noise
+  explains (a year-level random effect), floored at `level_cv_floor**2` (5%: no month of a
+  real series is known to better than 5% beyond counting noise; the negative-binomial quadratic
+  variance term with size 400). It only bites on large counts: at 5 a month it adds 0.06 to a
+  variance of 5 or more;
+* `dispersion_unweighted`: `phi` is estimated from the residuals of every baseline month, not
+  only the months the down-weighting kept (the spikes it down-weights are part of the series'
+  normal variation; they still do not pull the expected level);
+* `t_quantile`: the variance is scaled by `(t(1 - alpha, df) / z(1 - alpha))**2`, `df` the
+  residual degrees of freedom, since `phi` is itself estimated (large on short baselines:
+  6-24 months);
+
+and `exclude_recent` is 2 months, not Noufaily's 6 (26 weeks of weekly data): with level shifts
+in real series a 6-month gap leaves the baseline behind the level, and the down-weighting
+already keeps a past excess from raising its own expected level.
+
+Measured (tests/integration/test_themes_mps.py; docs/themes.md has the table): Hackney ward-months
+flagged above expected 5.9% -> 1.9% (bound: twice alpha, 2%); Lambeth, the second series the
+choice was made on, 3.7% -> 1.2%; held out: Southwark 6.1% -> 1.8%, Tower Hamlets 4.6% -> 1.7%,
+Haringey 5.6% -> 2.1%. A rise of expected + 3 predictive SD in a Hackney ward-month of 2015-2019 is
+flagged in 100%; a rise of 3 empirical SD (the Noufaily SD scaled by the ward's own
+out-of-sample spread, a yardstick that does not depend on the method being judged) in 95%.
+Borough totals March-June 2020 (first lockdown) stay below expected in Hackney and Lambeth. On
+synthetic negative-binomial series (tests/unit/test_themes.py) the false-alarm rate is 1.0% and a
+x4 spike is found 40/40; on the sample borough the planted surge and hotspot are still flagged
+and the unexplained theme alarms fall from 4 to 1 of 2,268.
 
 Short histories (a borough with two years of extracts) are handled explicitly: with less than
 three years of baseline the seasonal factor falls back to two levels (same season vs the rest),
@@ -59,7 +103,7 @@ logger = logging.getLogger(__name__)
 
 # bump when a change to this module can alter a MonthResult for the same window and settings:
 # the memos of transforms/themes/monthly.py are keyed by it
-ALGORITHM_VERSION = "farrington-2"  # 2: stacked fits (evaluate_windows)
+ALGORITHM_VERSION = "farrington-4"  # 2: stacked fits; 3: below_expected; 4: prediction limits
 
 
 @dataclass(frozen=True)
@@ -69,7 +113,7 @@ class FarringtonConfig:
     years_back: int = 5
     window: int = 1
     periods: int = 10
-    exclude_recent: int = 6
+    exclude_recent: int = 2
     exclude_recent_short: int = 2
     alpha: float = 0.01
     reweight_threshold: float = 2.58
@@ -80,6 +124,12 @@ class FarringtonConfig:
     min_count: int = 3
     threshold: str = "nb"
     short_history: int = 24
+    # Lantern's additions for real crime series (chosen on MPS ward series, see the module notes)
+    prediction_interval: bool = True
+    dispersion_unweighted: bool = True
+    t_quantile: bool = True
+    level_block: int = 12
+    level_cv_floor: float = 0.05
 
 
 DEFAULT = FarringtonConfig()
@@ -87,7 +137,8 @@ DEFAULT = FarringtonConfig()
 
 @dataclass(frozen=True)
 class MonthResult:
-    """The expected level of one month and whether its count exceeds the upper limit."""
+    """The expected level of one month and whether its count exceeds the upper limit
+    (`exceedance`) or falls below the lower limit (`below_expected`)."""
 
     expected: float | None
     lower: float | None
@@ -97,9 +148,11 @@ class MonthResult:
     seasonal_levels: int
     trend: bool
     dispersion: float | None
+    below_expected: bool
+    variance: float | None  # of the count at t0 under the model, as the limits use it
 
 
-_NONE = MonthResult(None, None, None, False, 0, 0, False, None)
+_NONE = MonthResult(None, None, None, False, 0, 0, False, None, False, None)
 
 
 def _clip20(eta: np.ndarray) -> np.ndarray:
@@ -127,14 +180,16 @@ def _irls(y: np.ndarray, X: np.ndarray, w: np.ndarray, iters: int = 50) -> tuple
     return beta, mu, xtwx
 
 
-def _fit(y: np.ndarray, X: np.ndarray, cfg: FarringtonConfig) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
-    """Fit, reweight past excesses, refit: (beta, mu, dispersion, covariance)."""
+def _fit(y: np.ndarray, X: np.ndarray,
+         cfg: FarringtonConfig) -> tuple[np.ndarray, np.ndarray, float, np.ndarray, np.ndarray]:
+    """Fit, reweight past excesses, refit: (beta, mu, dispersion, covariance, weights)."""
     n, p = X.shape
     w = np.ones(n)
     for step in range(2):
         beta, mu, xtwx = _irls(y, X, w)
         df = max(n - p, 1)
-        phi = max(1.0, float(np.sum(w * (y - mu) ** 2 / mu)) / df)
+        wd = np.ones(n) if (step == 1 and cfg.dispersion_unweighted) else w
+        phi = max(1.0, float(np.sum(wd * (y - mu) ** 2 / mu)) / df)
         inv = np.linalg.pinv(xtwx)
         if step == 1 or not cfg.reweight_threshold:
             break
@@ -144,7 +199,7 @@ def _fit(y: np.ndarray, X: np.ndarray, cfg: FarringtonConfig) -> tuple[np.ndarra
         r = 1.5 * (np.power(y, 2 / 3) * np.power(mu, -1 / 6) - np.sqrt(mu)) / np.sqrt(phi * (1 - h))
         w = np.where(r > cfg.reweight_threshold, 1.0 / np.maximum(r, 1e-9) ** 2, 1.0)
         w = w * n / w.sum()
-    return beta, mu, phi, phi * inv
+    return beta, mu, phi, phi * inv, w
 
 
 @lru_cache(maxsize=64)
@@ -164,16 +219,36 @@ def _seasonal_level(d: np.ndarray, window: int, periods: int) -> np.ndarray:
     return _season_of_month_gap(window, periods)[d % 12]
 
 
-def _limits(mu0: float, var_mu0: float, phi: float, cfg: FarringtonConfig) -> tuple[float, float]:
-    if cfg.threshold == "2/3":
-        z = stats.norm.ppf(1 - cfg.alpha)
-        sd = (2 / 3) * np.sqrt(phi * mu0 + var_mu0) / mu0
-        return (float(mu0 * max(0.0, 1 - sd * z) ** 1.5), float(mu0 * (1 + sd * z) ** 1.5))
-    if phi > 1.0 + 1e-9:
-        size = mu0 / (phi - 1.0)
-        prob = size / (size + mu0)
-        return (float(stats.nbinom.ppf(cfg.alpha, size, prob)), float(stats.nbinom.ppf(1 - cfg.alpha, size, prob)))
-    return (float(stats.poisson.ppf(cfg.alpha, mu0)), float(stats.poisson.ppf(1 - cfg.alpha, mu0)))
+def _limits(mu0: float, var_mu0: float, phi: float, cfg: FarringtonConfig,
+            level_var: float = 0.0, df: int = 0) -> tuple[float, float]:
+    lower, upper = _limits_many(np.array([mu0]), np.array([var_mu0]), np.array([phi]), cfg, np.array([level_var]), df)
+    return float(lower[0]), float(upper[0])
+
+
+def _level_variance_many(Y: np.ndarray, mu: np.ndarray, w: np.ndarray, phi: np.ndarray, d: np.ndarray,
+                         q: int, cfg: FarringtonConfig) -> np.ndarray:
+    """Variance of the log level between blocks of `level_block` baseline months (0 when off).
+
+    The baseline is cut into consecutive blocks of `level_block` months from its most recent
+    month back; a block's log ratio of observed to fitted counts (past excesses down-weighted as
+    in the fit) varies by `phi / fitted` from counting noise alone, and whatever variance is left
+    over is a level that wanders around the model (a year-level random effect): it carries into
+    t0, which lies months after the baseline's end, and is added to the prediction variance as
+    `mu0**2 * level variance`. `q` parameters of the model (intercept, trend) take up block-level
+    variation and are taken off the degrees of freedom."""
+    R = Y.shape[0]
+    if not cfg.level_block:
+        return np.full(R, cfg.level_cv_floor ** 2)
+    block = (d - d.min()) // cfg.level_block
+    nb = int(block.max()) + 1
+    if nb - q < 1:
+        return np.full(R, cfg.level_cv_floor ** 2)
+    B = (block[:, None] == np.arange(nb)[None, :]).astype(float)  # months x blocks
+    obs = np.einsum("rn,nb->rb", w * Y, B)
+    fit = np.einsum("rn,nb->rb", w * mu, B)
+    ratio = np.log(np.maximum(obs, 0.5) / fit)
+    noise = phi[:, None] / fit
+    return np.maximum(cfg.level_cv_floor ** 2, (ratio ** 2 - noise).sum(axis=1) / (nb - q))
 
 
 def window_start(t0: int, cfg: FarringtonConfig = DEFAULT) -> int:
@@ -217,7 +292,7 @@ def evaluate_month(counts: np.ndarray, t0: int, cfg: FarringtonConfig = DEFAULT)
     if y.sum() == 0:
         upper = 0.0
         exceed = bool(y_all[t0] > upper and y_all[t0] >= cfg.min_count and recent_sum >= cfg.limit_sum)
-        return MonthResult(0.0, 0.0, upper, exceed, len(idx), 1, False, 1.0)
+        return MonthResult(0.0, 0.0, upper, exceed, len(idx), 1, False, 1.0, False, 0.0)
     d = t0 - idx
     level = _seasonal_level(d, cfg.window, periods)
     present = [k for k in range(1, periods) if np.any(level == k)]
@@ -234,7 +309,7 @@ def evaluate_month(counts: np.ndarray, t0: int, cfg: FarringtonConfig = DEFAULT)
         X = np.column_stack(cols)
         if X.shape[1] >= len(idx):
             continue
-        beta, mu, phi, cov = _fit(y, X, cfg)
+        beta, mu, phi, cov, w = _fit(y, X, cfg)
         x0 = np.zeros(X.shape[1])
         x0[0] = 1.0
         mu0 = float(np.exp(_clip20(x0 @ beta)))
@@ -246,9 +321,14 @@ def evaluate_month(counts: np.ndarray, t0: int, cfg: FarringtonConfig = DEFAULT)
             if pval >= cfg.trend_p or mu0 > y.max():
                 continue
         var_mu0 = mu0 ** 2 * float(x0 @ cov @ x0)
-        lower, upper = _limits(mu0, var_mu0, phi, cfg)
+        level_var = float(_level_variance_many(y[None, :], mu[None, :], w[None, :], np.array([phi]), d,
+                                               1 + int(with_trend), cfg)[0])
+        df = max(len(idx) - X.shape[1], 1)
+        lower, upper = _limits(mu0, var_mu0, phi, cfg, level_var, df)
         exceed = bool(y_all[t0] > upper and y_all[t0] >= cfg.min_count and recent_sum >= cfg.limit_sum)
-        result = MonthResult(mu0, lower, upper, exceed, len(idx), len(present) + 1, with_trend, phi)
+        below = bool(y_all[t0] < lower)
+        var = float(_count_variance(np.array([mu0]), np.array([var_mu0]), np.array([phi]), cfg, np.array([level_var]), df)[0])
+        result = MonthResult(mu0, lower, upper, exceed, len(idx), len(present) + 1, with_trend, phi, below, var)
         break
     return result or _NONE
 
@@ -295,15 +375,17 @@ def _irls_many(Y: np.ndarray, X: np.ndarray, w: np.ndarray, iters: int = 50) -> 
     return beta, mu, xtwx
 
 
-def _fit_many(Y: np.ndarray, X: np.ndarray, cfg: FarringtonConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """`_fit` for every row of `Y` on the shared design `X`: (beta, mu, dispersion, covariance)."""
+def _fit_many(Y: np.ndarray, X: np.ndarray,
+              cfg: FarringtonConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`_fit` for every row of `Y` on the shared design `X`: (beta, mu, dispersion, covariance, weights)."""
     R, n = Y.shape
     p = X.shape[1]
     w = np.ones((R, n))
     for step in range(2):
         beta, mu, xtwx = _irls_many(Y, X, w)
         df = max(n - p, 1)
-        phi = np.maximum(1.0, np.sum(w * (Y - mu) ** 2 / mu, axis=1) / df)
+        wd = np.ones((R, n)) if (step == 1 and cfg.dispersion_unweighted) else w
+        phi = np.maximum(1.0, np.sum(wd * (Y - mu) ** 2 / mu, axis=1) / df)
         inv = np.linalg.pinv(xtwx)
         if step == 1 or not cfg.reweight_threshold:
             break
@@ -312,19 +394,35 @@ def _fit_many(Y: np.ndarray, X: np.ndarray, cfg: FarringtonConfig) -> tuple[np.n
         r = 1.5 * (np.power(Y, 2 / 3) * np.power(mu, -1 / 6) - np.sqrt(mu)) / np.sqrt(phi[:, None] * (1 - h))
         w = np.where(r > cfg.reweight_threshold, 1.0 / np.maximum(r, 1e-9) ** 2, 1.0)
         w = w * n / w.sum(axis=1, keepdims=True)
-    return beta, mu, phi, phi[:, None, None] * inv
+    return beta, mu, phi, phi[:, None, None] * inv, w
 
 
-def _limits_many(mu0: np.ndarray, var_mu0: np.ndarray, phi: np.ndarray, cfg: FarringtonConfig) -> tuple[np.ndarray, np.ndarray]:
-    """`_limits` for arrays of windows."""
+def _count_variance(mu0: np.ndarray, var_mu0: np.ndarray, phi: np.ndarray, cfg: FarringtonConfig,
+                    level_var: np.ndarray | None = None, df: int = 0) -> np.ndarray:
+    """Variance of the count at t0 the limits rest on: `phi * mu0` (Noufaily's plug-in), or with
+    `prediction_interval` the prediction variance `phi * mu0 + var(mu0) + mu0**2 * level_var`."""
+    var = phi * mu0
+    if cfg.prediction_interval:
+        var = var + var_mu0 + (mu0 ** 2 * level_var if level_var is not None else 0.0)
+    if cfg.t_quantile and df > 0:
+        var = var * (stats.t.ppf(1 - cfg.alpha, df) / stats.norm.ppf(1 - cfg.alpha)) ** 2
+    return np.asarray(var, dtype=float)
+
+
+def _limits_many(mu0: np.ndarray, var_mu0: np.ndarray, phi: np.ndarray, cfg: FarringtonConfig,
+                 level_var: np.ndarray | None = None, df: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper limits of windows: the alpha and 1 - alpha quantiles of a negative binomial
+    with mean `mu0` and variance `phi * mu0` (Noufaily's plug-in), or, with `prediction_interval`,
+    the prediction variance `phi * mu0 + var(mu0) + mu0**2 * level_var`."""
     if cfg.threshold == "2/3":
         z = stats.norm.ppf(1 - cfg.alpha)
         sd = (2 / 3) * np.sqrt(phi * mu0 + var_mu0) / mu0
         return mu0 * np.maximum(0.0, 1 - sd * z) ** 1.5, mu0 * (1 + sd * z) ** 1.5
+    var = _count_variance(mu0, var_mu0, phi, cfg, level_var, df)
     lower, upper = np.empty(len(mu0)), np.empty(len(mu0))
-    nb = phi > 1.0 + 1e-9
+    nb = var > mu0 * (1.0 + 1e-9)
     if nb.any():
-        size = mu0[nb] / (phi[nb] - 1.0)
+        size = mu0[nb] ** 2 / (var[nb] - mu0[nb])
         prob = size / (size + mu0[nb])
         lower[nb] = stats.nbinom.ppf(cfg.alpha, size, prob)
         upper[nb] = stats.nbinom.ppf(1 - cfg.alpha, size, prob)
@@ -372,7 +470,7 @@ def _evaluate_complete(Wn: np.ndarray, cfg: FarringtonConfig) -> list[MonthResul
     flag_ok = (cur >= cfg.min_count) & (recent_sum >= cfg.limit_sum)
     zero = Y.sum(axis=1) == 0
     for i in np.flatnonzero(zero):
-        out[i] = MonthResult(0.0, 0.0, 0.0, bool(cur[i] > 0.0 and flag_ok[i]), n, 1, False, 1.0)
+        out[i] = MonthResult(0.0, 0.0, 0.0, bool(cur[i] > 0.0 and flag_ok[i]), n, 1, False, 1.0, False, 0.0)
     d = t0 - idx
     level = _seasonal_level(d, cfg.window, periods)
     present = [k for k in range(1, periods) if np.any(level == k)]
@@ -392,7 +490,7 @@ def _evaluate_complete(Wn: np.ndarray, cfg: FarringtonConfig) -> list[MonthResul
             if X.shape[1] >= n:
                 continue
             y = Y[pending]
-            beta, _mu, phi, cov = _fit_many(y, X, cfg)
+            beta, mu, phi, cov, w = _fit_many(y, X, cfg)
             mu0 = np.exp(_clip20(beta[:, 0]))
             if with_trend:
                 se = np.sqrt(np.maximum(cov[:, 1, 1], 1e-12))
@@ -401,10 +499,14 @@ def _evaluate_complete(Wn: np.ndarray, cfg: FarringtonConfig) -> list[MonthResul
             else:
                 reject = np.zeros(len(pending), dtype=bool)
             keep = ~reject
-            lower, upper = _limits_many(mu0[keep], mu0[keep] ** 2 * cov[keep, 0, 0], phi[keep], cfg)
+            level_var = _level_variance_many(y[keep], mu[keep], w[keep], phi[keep], d, 1 + int(with_trend), cfg)
+            var_mu0 = mu0[keep] ** 2 * cov[keep, 0, 0]
+            df = max(n - X.shape[1], 1)
+            lower, upper = _limits_many(mu0[keep], var_mu0, phi[keep], cfg, level_var, df)
+            var = _count_variance(mu0[keep], var_mu0, phi[keep], cfg, level_var, df)
             for j, i in enumerate(pending[keep]):
                 out[i] = MonthResult(float(mu0[keep][j]), float(lower[j]), float(upper[j]),
                                      bool(cur[i] > upper[j] and flag_ok[i]), n, len(levels) + 1, with_trend,
-                                     float(phi[keep][j]))
+                                     float(phi[keep][j]), bool(cur[i] < lower[j]), float(var[j]))
             pending = pending[reject]
     return out

@@ -44,7 +44,13 @@ logger = logging.getLogger(__name__)
 
 def method_label(cfg: FarringtonConfig) -> str:
     """The method and its settings, as stored beside every expected level."""
-    thr = "negative-binomial plug-in" if cfg.threshold == "nb" else "2/3-power"
+    if cfg.threshold != "nb":
+        thr = "2/3-power"
+    elif cfg.prediction_interval:
+        thr = (f"negative-binomial prediction limits (level variance by {cfg.level_block}-month blocks, "
+               f"at least {cfg.level_cv_floor:.0%}{', t quantile' if cfg.t_quantile else ''})")
+    else:
+        thr = "negative-binomial plug-in"
     return (f"improved Farrington (Noufaily 2013): b={cfg.years_back}y, w={cfg.window}, "
             f"{cfg.periods}-level season, {cfg.exclude_recent} recent months excluded, reweight>{cfg.reweight_threshold}, "
             f"{thr} limit alpha={cfg.alpha}, {cfg.limit_sum}-in-{cfg.limit_months} rule")
@@ -59,14 +65,14 @@ def month_range(first: str, last: str) -> list[str]:
 _RESULT_FIELDS = tuple(f.name for f in fields(MonthResult))
 _RESULT_TYPES = {"expected": "Float64", "lower": "Float64", "upper": "Float64", "exceedance": "boolean",
                  "baseline_months": "Int32", "seasonal_levels": "Int32", "trend": "boolean",
-                 "dispersion": "Float64"}
+                 "dispersion": "Float64", "below_expected": "boolean", "variance": "Float64"}
 #: The same columns as plain numpy types, as results are held while a build runs.
 _FRAME_TYPES = {f: {"Float64": "float64", "boolean": "bool"}.get(t, "int64") for f, t in _RESULT_TYPES.items()}
 FARRINGTON_MEMO = MemoTable(
     "farrington",
     (("expected", "double"), ("lower", "double"), ("upper", "double"), ("exceedance", "boolean"),
      ("baseline_months", "integer"), ("seasonal_levels", "integer"), ("trend", "boolean"),
-     ("dispersion", "double")),
+     ("dispersion", "double"), ("below_expected", "boolean"), ("variance", "double")),
     "Memo of improved-Farrington results (transforms/themes/monthly.py): one row per distinct window "
     "of monthly counts used by the last build, keyed by a digest of the window values, the settings "
     "and the algorithm version. No series identity. Rebuildable; dropped by purge and erasure.",
@@ -194,7 +200,8 @@ def fit_series(frame: pd.DataFrame, keys: Sequence[str], cfg: FarringtonConfig =
 
     Months missing inside a series (no row, or a NaN count) are recording gaps: they are added as
     NaN, left out of baselines and not tested. Returns the input columns plus `expected`, `lower`,
-    `upper`, `exceedance`, `baseline_months`, `seasonal_levels`, `trend`, `dispersion`.
+    `upper`, `exceedance`, `baseline_months`, `seasonal_levels`, `trend`, `dispersion`,
+    `below_expected`.
     """
     full, bounds = _full_series(frame, keys)
     mkeys = _series_keys(full, bounds, cfg)
@@ -206,6 +213,18 @@ def _memo_rows(known: pd.DataFrame) -> pd.DataFrame:
     """The memo's rows: every result used, in key order, with the memo's nullable types."""
     rows = known.sort_index().reset_index()
     return rows[["key", *_RESULT_FIELDS]].astype(_RESULT_TYPES)
+
+
+def _drop_stale_memo(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop cache.farrington when its columns are not the memo's (a table written by an older
+    version of this module, e.g. before `below_expected`): it is rebuildable, and its keys would
+    not match anyway (ALGORITHM_VERSION is part of every key)."""
+    cols = [r[0] for r in con.execute(
+        "select column_name from duckdb_columns() where database_name = current_database() "
+        "and schema_name = 'cache' and table_name = ? order by column_index", [FARRINGTON_MEMO.name]).fetchall()]
+    if cols and cols != ["key", *FARRINGTON_MEMO.column_names]:
+        logger.info("cache.farrington has the columns of an older version: dropped, rebuilt by this run")
+        con.execute(f"drop table {FARRINGTON_MEMO.qualified}")
 
 
 def build_theme_monthly(con: duckdb.DuckDBPyConnection, version: str,
@@ -231,6 +250,7 @@ def build_theme_monthly(con: duckdb.DuckDBPyConnection, version: str,
     theme_keys = _series_keys(theme_full, theme_bounds, cfg)
     place_keys = _series_keys(place_full, place_bounds, cfg)
     # one query for every key of every series, then only the misses are evaluated
+    _drop_stale_memo(con)
     FARRINGTON_MEMO.ensure(con)
     known = _fetched(FARRINGTON_MEMO.fetch_frame(con, chain(theme_keys, place_keys)))
     hits = len(known)
@@ -256,11 +276,11 @@ def build_theme_monthly(con: duckdb.DuckDBPyConnection, version: str,
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     f = frame.copy()
-    for c in ("expected", "lower", "upper", "dispersion"):
+    for c in ("expected", "lower", "upper", "dispersion", "variance"):
         f[c] = pd.to_numeric(f[c], errors="coerce").astype("float64")
     for c in ("baseline_months", "seasonal_levels", "count"):
         f[c] = pd.to_numeric(f[c], errors="coerce").astype("Int64")
-    for c in ("exceedance", "trend"):
+    for c in ("exceedance", "trend", "below_expected"):
         f[c] = f[c].fillna(False).astype(bool)
     return f
 
