@@ -713,29 +713,41 @@ RULES = [
 ]
 
 
-def _sum_shown(nums: ThemeNumbers, months: list[str]) -> int | None:
-    """The sum of months that are all shown (a sum of shown numbers gives nothing away); None
-    when any is c, undelivered or before the series starts."""
-    total = 0
+def _sum_range(nums: ThemeNumbers, months: list[str], small: int) -> tuple[int, int] | None:
+    """What a reader of the monthly table knows of the months' sum: (least, most). A month is c
+    only for its own size (months are never secondary cells), so each c is 1 to `small`. None
+    when a month is undelivered or before the series starts."""
+    lo = hi = 0
     for m in months:
         name = nums.month(m)
         if name not in nums.ledger.values:
             return None
         v = nums.shown(name)
-        if v is None:
-            return None
-        total += v
-    return total
+        lo, hi = (lo + 1, hi + small) if v is None else (lo + v, hi + v)
+    return lo, hi
 
 
-def _change(label: str, now: int | None, before: int | None, what: str) -> str | None:
-    if now is None or before is None or before == 0:
+def _change(label: str, now: tuple[int, int] | None, before: tuple[int, int] | None, what: str,
+            before_what: str) -> str | None:
+    """A change worth reporting (RULES). Where months are c, the sums and the change are given
+    as the ranges a reader of the monthly table can already work out: a comparison never narrows
+    a suppressed count."""
+    if now is None or before is None or before[0] <= 0:
         return None
-    diff = now - before
-    if abs(diff) < CHANGE_MIN or abs(diff) < CHANGE_SHARE * before:
+    lo_diff, hi_diff = now[0] - before[1], now[1] - before[0]
+    lo_pct, hi_pct = lo_diff / before[1], hi_diff / before[0]
+    if lo_diff >= CHANGE_MIN and lo_pct >= CHANGE_SHARE:
+        word = "up"
+    elif hi_diff <= -CHANGE_MIN and hi_pct <= -CHANGE_SHARE:
+        word = "down"
+    else:
         return None
-    return (f"{label}: {now:,} incidents {what}, {'up' if diff > 0 else 'down'} from {before:,} "
-            f"({diff / before:+.0%}).")
+
+    def span(x: tuple[int, int]) -> str:
+        return f"{x[0]:,}" if x[0] == x[1] else f"{x[0]:,} to {x[1]:,}"
+
+    pct = f"{lo_pct:+.0%}" if round(lo_pct, 2) == round(hi_pct, 2) else f"{lo_pct:+.0%} to {hi_pct:+.0%}"
+    return f"{label}: {span(now)} incidents {what}, {word} from {span(before)} in {before_what} ({pct})."
 
 
 def _shown_count(v: int, small: int) -> str:
@@ -751,9 +763,10 @@ def key_findings(ctx: Context, themes: list[str], numbers: dict[str, ThemeNumber
     last3_before = [months_back(m, 13)[0] for m in last3]
     for theme in themes:
         nums, label = numbers[theme], ctx.labels.get(theme, theme)
-        for text in (_change(label, nums.shown(nums.total), _sum_shown(nums, year), f"in the 12 months to {ctx.month}"),
-                     _change(label, _sum_shown(nums, last3), _sum_shown(nums, last3_before),
-                             f"in {last3[0]} to {last3[-1]} against the same months a year earlier")):
+        for text in (_change(label, _sum_range(nums, ctx.window, ctx.small), _sum_range(nums, year, ctx.small),
+                             f"in the 12 months to {ctx.month}", "the 12 months before"),
+                     _change(label, _sum_range(nums, last3, ctx.small), _sum_range(nums, last3_before, ctx.small),
+                             f"in {last3[0]} to {last3[-1]}", "the same months a year earlier")):
             if text:
                 out.append(text)
     wards = dict(con.execute("select ward_code, ward_name from core.ward").fetchall()) if has_table(con, "core", "ward") else {}
