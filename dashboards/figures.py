@@ -49,7 +49,8 @@ def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, *, height: i
     t = _wrap(esc(title))
     top = 40 + 20 * (t.count("<br>") + 1)
     fig.update_layout(
-        title={"text": t, "font": {"size": 14}, "y": 0.98, "yanchor": "top"}, height=height + top - 60,
+        title={"text": t, "font": {"size": 14}, "y": 1.0, "yref": "container", "yanchor": "top", "pad": {"t": 12}},
+        height=height + top - 60,
         template="plotly_white", colorway=OKABE_ITO, margin={"l": 70, "r": 30, "t": top + 25, "b": 90},
         xaxis_title=esc(x_title), yaxis_title=esc(y_title),
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
@@ -110,6 +111,8 @@ def bar_counts(categories: Sequence[str], values: Sequence[float | None], *, tit
         _c_annotations(fig, cats, values, horizontal=horizontal, text="–")
     if measure == "share":
         fig.update_xaxes(range=[0, 100]) if horizontal else fig.update_yaxes(range=[0, 100])
+    if horizontal:
+        fig.update_yaxes(autorange="reversed")  # read top to bottom in the table's order
     return _layout(fig, title, x_title, y_title, height=max(320, 28 * len(cats)) if horizontal else 360)
 
 
@@ -136,6 +139,7 @@ def grouped_bars(categories: Sequence[str], series: dict[str, Sequence[int | Non
                                          "pattern": {"shape": "/", "fgcolor": OKABE_ITO[i % len(OKABE_ITO)], "size": 6}},
                                  hovertemplate=esc(name) + " %{x}: c (confidential)<extra></extra>"))
     fig.update_layout(barmode="group")
+    fig.update_xaxes(type="category")
     return _layout(fig, title + f" (c = confidential: 1 to {small}, or hidden to protect one)", x_title, y_title)
 
 
@@ -208,9 +212,9 @@ def heatmap(z: Sequence[Sequence[int | None]], x: Sequence[str], y: Sequence[str
                                meta={"measure": "count"}, xgap=1, ygap=1))
     top = max([v for row in z for v in row if v is not None] or [1])
     # labels as annotations (heat map text on gaps draws NaN positions), added in one update
-    # text contrast (WCAG AA): black on the light half of the scale and on grey, white on the dark half
+    # text contrast (WCAG AA, 4.5:1): black up to three quarters of the scale and on grey, white above
     notes = [{"x": xs[c], "y": ys[r], "text": f"<b>{text[r][c]}</b>" if v is None else text[r][c], "showarrow": False,
-              "font": {"size": 11, "color": "#000" if v is None or v <= top * 0.5 else "#fff"}}
+              "font": {"size": 11, "color": "#000" if v is None or v < top * 0.74 else "#fff"}}
              for r, row in enumerate(z) for c, v in enumerate(row) if label_cells]
     fig.update_layout(annotations=notes)
     fig.update_layout(plot_bgcolor=SUPPRESSED_COLOUR)
@@ -278,7 +282,7 @@ def ward_map(features: list[dict], values: dict[str, int | None], names: dict[st
             short = esc(names.get(code, code))
             labels.append({"x": cx, "y": cy, "text": f"{short}<br><b>{'c' if v is None else f'{v:,}'}</b>",
                            "showarrow": False,
-                           "font": {"size": 9, "color": "#000" if v is None or (v or 0) <= top * 0.5 else "#fff"}})
+                           "font": {"size": 9, "color": "#000" if v is None or (v or 0) < top * 0.74 else "#fff"}})
     fig = go.Figure(data=traces)
     fig.update_layout(annotations=labels)
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",

@@ -46,6 +46,47 @@ DOMAINS = ["current_situation", "hsb", "vulnerability", "risk", "resilience", "s
            "professional_involvement", "planned_actions"]
 
 
+# The marts' columns this edition reads, by name (docs/warehouse.md and the marts' column
+# comments define them). `check_contract` fails loudly, naming every missing column, before a page
+# is written: a renamed column never quietly empties a section.
+CONTRACT: dict[str, tuple[str, ...]] = {
+    "theme_monthly": ("theme", "month", "ward_code", "count", "expected", "lower", "upper", "exceedance",
+                      "below_expected", "baseline_months"),
+    "place_monthly": ("place_name", "ward_code", "theme", "month", "count", "upper", "lower", "exceedance",
+                      "below_expected", "place_id"),
+    "incident": ("incident_key", "month", "themes", "location_type", "ward_code", "day_of_week", "hour_of_day"),
+    "involvement": ("incident_key", "person_key", "role", "age_at_event", "sex", "ethnic_group"),
+    "theme_definition": ("version", "theme", "label", "rule_id", "rule_text", "source"),
+    "repeat_involvement": ("theme", "month", "role", "people", "repeat_people"),
+    "victim_suspect_overlap": ("theme", "month", "victims", "victims_also_suspect"),
+    "referral_gap": ("theme", "month", "young_victims", "without_referral"),
+    "disproportionality": ("period", "theme", "role", "dimension", "category", "young_people", "self_defined",
+                           "rate_per_1000", "ratio", "ratio_lower", "ratio_upper"),
+    "recording_completeness": ("source", "field", "month", "records", "filled", "share_filled"),
+    "assessment_cells": ("context", "domain", "assessments"),
+    "context_planning": ("context", "with_concern", "with_planned_action"),
+    "emerging_theme": ("period_end", "topic_id", "top_terms", "baseline_documents", "recent_documents", "p_value",
+                       "rising"),
+    "place_profile": ("place_id", "month", "place_name", "location_type", "ward_code", "incidents", "young_people",
+                      "group_count"),
+    "peer_group_profile": ("as_of_month", "size"),
+    "peer_group_event": ("as_of_month", "event"),
+    "school_context": ("month", "missing_episodes", "young_people_missing", "exclusions", "young_people_excluded"),
+}
+
+
+class ContractError(RuntimeError):
+    """A mart or column the partners' edition reads is missing."""
+
+
+def check_contract(con: duckdb.DuckDBPyConnection) -> None:
+    """Raise ContractError naming every mart column the edition reads that the warehouse lacks."""
+    missing = [f"marts.{t}.{c}" for t, cols in CONTRACT.items()
+               for have in [set(columns(con, "marts", t))] for c in cols if c not in have]
+    if missing:
+        raise ContractError("the partners' edition reads columns the warehouse does not have: " + ", ".join(missing))
+
+
 @dataclass
 class Context:
     """What every page of one build shares."""
@@ -80,34 +121,21 @@ def _nav(themes: list[str], ctx: Context | None = None) -> str:
 
 
 def _themes(ctx: Context) -> list[str]:
-    con = ctx.con
-    if has_table(con, "marts", "theme_monthly"):
-        found = [r[0] for r in con.execute("select distinct theme from marts.theme_monthly order by 1").fetchall()]
-    else:
-        found = [r[0] for r in con.execute(
-            "select distinct unnest(themes) from marts.incident order by 1").fetchall()]
+    found = [r[0] for r in ctx.con.execute("select distinct theme from marts.theme_monthly order by 1").fetchall()]
     order = list(ctx.labels)
     return sorted(found, key=lambda t: (order.index(t) if t in order else 99, t))
 
 
 def monthly_series(ctx: Context, theme: str) -> pd.DataFrame:
     """Borough-wide monthly counts of `theme` with expected levels (NaN when not modelled)."""
-    con = ctx.con
     base = pd.DataFrame({"month": ctx.months})
-    if has_table(con, "marts", "theme_monthly"):
-        cols = set(columns(con, "marts", "theme_monthly"))
-        want = [c for c in ("count", "expected", "lower", "upper", "exceedance") if c in cols]
-        df = frame(con, f"select month, {', '.join(chr(34) + c + chr(34) for c in want)} from marts.theme_monthly "
-                        "where theme = ? and ward_code is null and month <= ?", [theme, ctx.month])
-    else:
-        df = frame(con, "select month, count(*) as count from marts.incident where list_contains(themes, ?) "
-                        "and month <= ? group by 1", [theme, ctx.month])
+    df = frame(ctx.con, """select month, count, expected, lower, upper, exceedance, below_expected
+                           from marts.theme_monthly where theme = ? and ward_code is null and month <= ?""",
+               [theme, ctx.month])
     out = base.merge(df, on="month", how="left")
     out["count"] = out["count"].astype(float).fillna(0).where(~out["month"].isin(ctx.undelivered))
-    for c in ("expected", "lower", "upper"):
-        if c not in out:
-            out[c] = float("nan")
-    out["exceedance"] = out["exceedance"].fillna(False).astype(bool) if "exceedance" in out else False
+    out["exceedance"] = out["exceedance"].fillna(False).astype(bool)
+    out["below_expected"] = out["below_expected"].fillna(False).astype(bool)
     return out
 
 
@@ -343,106 +371,78 @@ def repeats(ctx: Context, theme: str) -> Table:
     return t
 
 
-def _pick(cols: list[str], *names: str) -> str | None:
-    for n in names:
-        for c in cols:
-            if c == n:
-                return c
-    for n in names:
-        for c in cols:
-            if n in c:
-                return c
-    return None
-
-
-def disproportionality(ctx: Context, theme: str) -> tuple[Table, object] | None:
-    """Rates per 1,000 children by group with intervals, from marts.disproportionality."""
-    if not has_table(ctx.con, "marts", "disproportionality"):
-        return None
-    cols = columns(ctx.con, "marts", "disproportionality")
-    df = frame(ctx.con, "select * from marts.disproportionality where theme = ?", [theme])
-    if "period" in cols and (df["period"] == "last_12_months").any():
-        df = df[df["period"] == "last_12_months"]
-    if "dimension" in cols and df["dimension"].isin(["ethnic_group", "sex"]).any():
-        df = df[df["dimension"].isin(["ethnic_group", "sex"])]
-    sort = [c for c in ("role", "dimension", "category") if c in cols]
-    if sort:
-        df = df.sort_values(sort)
-    if "month" in cols and len(df):
-        df = df[df["month"] == df["month"][df["month"] <= ctx.month].max()] if (df["month"] <= ctx.month).any() else df
-    group = _pick(cols, "group_value", "group", "ethnic_group", "category")
-    kind = _pick(cols, "group_type", "dimension", "breakdown")
-    ratio = _pick(cols, "ratio")
-    lo = _pick(cols, "ratio_lower", "ratio_low", "ratio_ci_lower", "lower")
-    hi = _pick(cols, "ratio_upper", "ratio_high", "ratio_ci_upper", "upper")
-    rate_col = _pick(cols, "rate_per_1000", "rate")
-    n_col = _pick(cols, "children", "young_people", "people", "victims", "count", "n")
-    if not (group and ratio):
-        return None
+def disproportionality(ctx: Context, theme: str) -> tuple[Table, object]:
+    """Young people aged 10-17 per 1,000 children of their group, and the ratio to the borough
+    rate with 95% intervals, over the last 12 months (marts.disproportionality). The ethnic group
+    is the resolved person's self-defined group where any source (social care, education)
+    records one, the police officer-defined code only where nothing else exists; when nobody
+    in a role has a self-defined group, 'mixed' (which officer-defined codes cannot record) is x.
+    Counts by group and by sex share each role's total: suppressed together."""
+    df = frame(ctx.con, """select role, dimension, category, young_people, self_defined, rate_per_1000, ratio,
+                                  ratio_lower, ratio_upper from marts.disproportionality
+                           where theme = ? and period = 'last_12_months' and dimension in ('ethnic_group', 'sex')
+                           order by role desc, dimension, category""", [theme])
+    name = ctx.labels.get(theme, theme)
+    led = Ledger(ctx.small)
+    notes = []
+    for role, g in df.groupby("role", sort=False):
+        for dim, gg in g.groupby("dimension"):
+            # a person whose records give two officer-defined groups counts in both: a total per dimension
+            whole = led.add(f"{role}/{dim}", int(gg["young_people"].sum()), published=False)
+            led.relate(whole, [led.add(f"{role}/{dim}/{c}", int(n)) for c, n in zip(gg["category"], gg["young_people"], strict=True)])
+        eth = g[g["dimension"] == "ethnic_group"]
+        n_all, n_self = int(eth["young_people"].sum()), int(eth["self_defined"].fillna(0).sum())
+        notes.append(f"{role}s: " + ("no self-defined ethnic group recorded; officer-defined codes only, so mixed is x"
+                                      if n_self == 0 else f"{rate(n_self, n_all, ctx.small) or 'c'}% with a self-defined "
+                                      "ethnic group, the rest officer-defined"))
+    led.solve()
     t = Table(f"{theme}_disproportionality",
-              f"Rate per 1,000 children aged 10-17 and ratio to the borough rate, {ctx.labels.get(theme, theme)}"
-              + (", last 12 months" if "period" in cols else ""),
-              ["group", "children", "rate per 1,000", "ratio to borough", "ratio low", "ratio high"],
+              f"Young people aged 10-17 per 1,000 children of the group, and the ratio to the borough rate, {name}, "
+              "last 12 months",
+              ["role and group", "young people", "rate per 1,000", "ratio to borough", "ratio low", "ratio high"],
               ["label", "count", "rate", "ratio", "ratio", "ratio"],
-              note=f"95% confidence intervals. Not shown when fewer than {ctx.small} children.")
+              note=f"95% confidence intervals (Byar). Not shown beside c or for fewer than {ctx.small} young people. "
+                   "A ratio whose interval includes 1 is no evidence of a difference. Ethnic group: "
+                   + "; ".join(notes) + ".")
     labels, vals, los, his = [], [], [], []
-    for _, r in df.iterrows():
-        n = int(r[n_col]) if n_col and not pd.isna(r[n_col]) else None
-        ok = n is None or (not is_small(n, ctx.small) and n >= ctx.small)
-        name = f"{r[kind]}: {r[group]}" if kind else str(r[group])
-        if "role" in cols:
-            name = f"{r['role']}s, {name}"
-        shown = [_num(r[c]) if ok and c else None for c in (rate_col, ratio, lo, hi)]
-        t.rows.append([name, suppress_count(n, ctx.small) if n is not None else None] + shown)
-        labels.append(name)
+    for r in df.itertuples():
+        label = f"{r.role}s, {str(r.dimension).replace('_', ' ')}: {r.category}"
+        officer_only = r.dimension == "ethnic_group" and r.category == "mixed" and \
+            int(df[(df.role == r.role) & (df.dimension == "ethnic_group")]["self_defined"].fillna(0).sum()) == 0
+        n = led.get(f"{r.role}/{r.dimension}/{r.category}")
+        ok = n is not None and n >= ctx.small and not officer_only
+        shown = [_num(v) if ok else None for v in (r.rate_per_1000, r.ratio, r.ratio_lower, r.ratio_upper)]
+        t.rows.append([label, "x" if officer_only else n] + shown)
+        labels.append(label)
         vals.append(shown[1])
         los.append(shown[2])
         his.append(shown[3])
     fig = figures.intervals(labels, vals, los, his, reference=1.0,
-                            title=f"{ctx.labels.get(theme, theme)}: ratio of the group's rate to the borough rate, with 95% intervals",
+                            title=f"{name}: ratio of the group's rate to the borough rate, with 95% intervals",
                             x_title="Rate ratio (1 = borough rate)", y_title="Role and group")
     return t, fig
 
 
 def completeness(ctx: Context, theme: str) -> object:
-    """Recording completeness by month (marts.recording_completeness, else from the marts)."""
-    con = ctx.con
-    if has_table(con, "marts", "recording_completeness"):
-        cols = columns(con, "marts", "recording_completeness")
-        share = _pick(cols, "share", "filled_share", "completeness", "pct")
-        recs = _pick(cols, "records")
-        src = _pick(cols, "source")
-        fld = _pick(cols, "field")
-        df = frame(con, "select * from marts.recording_completeness where month <= ?", [ctx.month]) if share and fld else pd.DataFrame()
-        if src and len(df) and (df[src] == "police_crimes").any():
-            df = df[df[src].isin(["police_crimes", "police_persons"])]
-        series: dict[str, list[float | None]] = {}
-        if len(df):
-            scale = 100.0 if df[share].max() <= 1.0 else 1.0
-            for key, g in df.groupby([src, fld] if src else [fld]):
-                name = " / ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
-                ok = g[recs] >= ctx.small if recs else pd.Series(True, index=g.index)
-                by = dict(zip(g["month"], g[share].where(ok), strict=True))
-                series[name] = [None if by.get(m) is None or pd.isna(by.get(m)) else round(float(by[m]) * scale, 1)
-                                for m in ctx.months]
-        note = "recording completeness (marts.recording_completeness)"
-    else:
-        df = frame(con, """select i.month,
-              count(distinct i.incident_key) as incidents,
-              count(distinct i.incident_key) filter (where i.ward_code is not null or i.location_type = 'online') as ward,
-              count(distinct i.incident_key) filter (where i.location_type is not null) as loc,
-              count(*) filter (where v.role = 'victim') as victims,
-              count(*) filter (where v.role = 'victim' and coalesce(v.ethnic_group, 'unknown') <> 'unknown') as eth
-            from marts.incident i left join marts.involvement v using (incident_key)
-            where list_contains(i.themes, ?) and i.month <= ? group by 1""", [theme, ctx.month])
-        by = {r.month: r for r in df.itertuples()}
-        series = {
-            "ward or online recorded": [rate(int(by[m].ward), int(by[m].incidents), ctx.small) if m in by else None for m in ctx.months],
-            "location type recorded": [rate(int(by[m].loc), int(by[m].incidents), ctx.small) if m in by else None for m in ctx.months],
-            "victim's ethnic group recorded": [rate(int(by[m].eth), int(by[m].victims), ctx.small) if m in by else None for m in ctx.months],
-        }
-        note = f"recording completeness of {ctx.labels.get(theme, theme)} records (computed from the marts)"
-    return figures.share_lines(ctx.months, series, title=f"Recording completeness by month, {ctx.months[0]} to {ctx.month}: {note}")
+    """Recording completeness by month of the police fields a theme's breakdowns rest on
+    (marts.recording_completeness); a share is not drawn where it would rest on fewer than
+    `small` records or give back a small count of filled or unfilled records."""
+    df = frame(ctx.con, """select source, field, month, records, filled, share_filled from marts.recording_completeness
+                           where month <= ? and source in ('police_crimes', 'police_persons')""", [ctx.month])
+    series: dict[str, list[float | None]] = {}
+    for (src, fld), g in df.groupby(["source", "field"]):
+        by = {r.month: r for r in g.itertuples()}
+        vals: list[float | None] = []
+        for m in ctx.months:
+            r = by.get(m)
+            if r is None or is_small(int(r.filled), ctx.small) or is_small(int(r.records) - int(r.filled), ctx.small) \
+                    or int(r.records) < ctx.small:
+                vals.append(None)
+            else:
+                vals.append(round(float(r.share_filled) * 100, 1))
+        series[f"{src.replace('_', ' ')}: {fld.replace('_', ' ')}"] = vals
+    return figures.share_lines(ctx.months, series, title=f"Recording completeness of police fields by month, "
+                                                         f"{ctx.months[0]} to {ctx.month}")
 
 
 def theme_page(ctx: Context, nums: ThemeNumbers, themes: list[str], out: Path) -> tuple[Path, list[Table]]:
@@ -526,11 +526,8 @@ def theme_page(ctx: Context, nums: ThemeNumbers, themes: list[str], out: Path) -
 
     p.heading("Disproportionality")
     d = disproportionality(ctx, theme)
-    if d is None:
-        p.missing("Disproportionality with intervals (marts.disproportionality)")
-    else:
-        tables.append(d[0])
-        p.pair(p.figure(d[1]), p.table(d[0]))
+    tables.append(d[0])
+    p.pair(p.figure(d[1]), p.table(d[0]))
     target = out / f"theme-{theme}.html"
     target.write_text(page(f"{name} — local profile {ctx.month}", p.html(), depth=1, subtitle=ctx.subtitle(),
                            nav=_nav(themes, ctx)), encoding="utf-8")
@@ -583,9 +580,6 @@ def emerging(ctx: Context, p: Page) -> list[Table]:
     back from the visible rows) and no total beside its parts; a p-value only where both counts
     are shown."""
     p.heading("Emerging topics in recorded text")
-    if not has_table(ctx.con, "marts", "emerging_theme"):
-        p.missing("Emerging themes (marts.emerging_theme)")
-        return []
     df = frame(ctx.con, """select topic_id, top_terms, baseline_documents, recent_documents, p_value, rising
                            from marts.emerging_theme
                            where period_end = (select max(period_end) from marts.emerging_theme where period_end <= ?)
@@ -631,6 +625,7 @@ def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count:
     `commentary`: the analyst's Markdown for the month (inbox `commentary/YYYY-MM.md`)."""
     # the series start where the theme model starts (its first delivery month): incidents
     # recorded late from before it would otherwise show as a month of zeros
+    check_contract(con)
     first = con.execute("select min(month) from marts.theme_monthly").fetchall()[0][0] or month
     all_months = months_back(month, 600)
     months = [m for m in all_months if m >= first]
@@ -783,13 +778,12 @@ def key_findings(ctx: Context, themes: list[str], numbers: dict[str, ThemeNumber
         for (place, theme), g in pm[pm[flag]].groupby(["place_name", "theme"], sort=False):
             what = "all themed incidents" if theme == "all" else ctx.labels.get(theme, theme)
             out.append(_flagged(ctx, f"{place} (a place)", what, g, word, limit))
-    if has_table(con, "marts", "emerging_theme"):
-        rising = [r[0] for r in con.execute(
-            """select top_terms from marts.emerging_theme where rising and period_end =
-               (select max(period_end) from marts.emerging_theme where period_end <= ?)""", [ctx.month]).fetchall()]
-        for terms in rising:
-            words = terms if isinstance(terms, str) else ", ".join(map(str, terms))
-            out.append(f"Emerging topic in recorded text: records using the words “{words}” are rising.")
+    rising = [r[0] for r in con.execute(
+        """select top_terms from marts.emerging_theme where rising and period_end =
+           (select max(period_end) from marts.emerging_theme where period_end <= ?)""", [ctx.month]).fetchall()]
+    for terms in rising:
+        words = terms if isinstance(terms, str) else ", ".join(map(str, terms))
+        out.append(f"Emerging topic in recorded text: records using the words “{words}” are rising.")
     for table, part, whole, say in (
             ("victim_suspect_overlap", "victims_also_suspect", "victims",
              "of victims were also recorded as suspects within 12 months either side"),
@@ -816,8 +810,6 @@ def _flagged(ctx: Context, where: str, what: str, g: pd.DataFrame, word: str, li
 
 
 def _top_share(ctx: Context, table: str, part: str, whole: str) -> tuple[str, int, int] | None:
-    if not has_table(ctx.con, "marts", table):
-        return None
     df = frame(ctx.con, f"select theme, sum({part}) as n, sum({whole}) as d from marts.{table} "
                         "where month between ? and ? group by 1", _in_window(ctx))
     ok = [(r.theme, int(r.n), int(r.d)) for r in df.itertuples()
@@ -838,13 +830,13 @@ def caveats(ctx: Context, themes: list[str]) -> list[str]:
     if len(prov):
         names = ", ".join(f"{ctx.labels.get(r.theme, r.theme)} ({int(r.baseline_months)} months)" for r in prov.itertuples())
         out.append(f"Read with care: expected levels are provisional (fewer than 36 months of history): {names}.")
-    if has_table(con, "marts", "recording_completeness"):
-        low = frame(con, """select source, field, share_filled from marts.recording_completeness
-                            where month = ? and share_filled < 0.8 and records >= ? order by share_filled""",
-                    [ctx.month, ctx.small * 4])
-        if len(low):
-            items = "; ".join(f"{r.source} {r.field.replace('_', ' ')} {float(r.share_filled):.0%}" for r in low.head(6).itertuples())
-            out.append(f"Read with care: fields recorded for under 80% of records this month: {items}.")
+    low = frame(con, """select source, field, share_filled from marts.recording_completeness
+                        where month = ? and share_filled < 0.8 and records >= ? order by share_filled""",
+                [ctx.month, ctx.small * 4])
+    if len(low):
+        items = "; ".join(f"{r.source.replace('_', ' ')}: {r.field.replace('_', ' ')} {float(r.share_filled):.0%}"
+                          for r in low.head(6).itertuples())
+        out.append(f"Read with care: fields recorded for under 80% of records this month: {items}.")
     return out
 
 

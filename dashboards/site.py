@@ -55,14 +55,14 @@ _DRAW = """<script>
 </script>"""
 MARKING = "OFFICIAL-SENSITIVE"
 _CSS = """body{font-family:Arial,Helvetica,sans-serif;margin:0 auto;padding:1em 2em;max-width:1250px;color:#222;
-line-height:1.4;overflow-wrap:anywhere}
+line-height:1.4;overflow-wrap:break-word}
 .skip{position:absolute;left:-999px;top:0;background:#fff;padding:0.5em;border:2px solid #0072B2}
 .skip:focus{left:0.5em;z-index:10}
 .marking{font-weight:bold;letter-spacing:0.05em;color:#000;border:1px solid #000;display:inline-block;padding:1px 6px;margin:0.3em 0}
 .tablewrap{max-width:100%;overflow-x:auto}
 table{border-collapse:collapse;margin:0.5em 0 1em}td,th{border:1px solid #bbb;padding:4px 8px;text-align:right}
 caption{text-align:left;font-weight:bold;padding:0.3em 0;caption-side:top}
-th{background:#eee}td.t,th.t{text-align:left}.note{color:#555;font-size:90%}
+th{background:#eee}td,th{overflow-wrap:normal}td.t,th.t{text-align:left}.note{color:#555;font-size:90%}
 .pair{display:flex;flex-wrap:wrap;gap:1em}.pair>div{flex:1 1 480px;min-width:0;max-width:100%}
 .lantern-chart{width:100%;max-width:100%}
 .na{color:#8a4b00;background:#fff6e5;padding:0.5em;border-left:4px solid #E69F00}
@@ -75,7 +75,7 @@ dt{font-weight:bold;margin-top:0.5em}
  @bottom-center{content:"OFFICIAL-SENSITIVE";font:bold 10pt Arial,sans-serif}
  @bottom-right{content:"Page " counter(page) " of " counter(pages);font:9pt Arial,sans-serif}}
 @media print{body{max-width:none;padding:0;font-size:10pt}nav,.skip,.modebar,.modebar-container{display:none!important}
- .marking.screen{display:none}.pair{display:block}.pair>div{page-break-inside:avoid}
+ .pair{display:block}
  details>summary{display:none}h2{page-break-after:avoid}table{page-break-inside:auto}tr{page-break-inside:avoid}
  .lantern-chart{page-break-inside:avoid}a{color:#000;text-decoration:none}}"""
 
