@@ -346,7 +346,7 @@ def repeats(ctx: Context, theme: str) -> Table:
     ov = frame(ctx.con, "select victims, victims_also_suspect from marts.victim_suspect_overlap "
                         "where theme = ? and month = ?", [theme, ctx.month])
     t = Table(f"{theme}_repeat_overlap",
-              f"Repeat involvement and victims also recorded as suspects, {ctx.labels.get(theme, theme)}, as of {ctx.month}",
+              f"Repeat involvement and victims also recorded as suspects, {ctx.labels.get(theme, theme)}: people involved in {ctx.month}",
               ["measure", "people", "of", "share (%)"], ["label", "count", "count", "share"],
               note="Repeat: a young person involved in two or more incidents of the theme within 12 months "
                    "(marts.repeat_involvement). Overlap: a victim also recorded as a suspect within 12 months either "
@@ -428,7 +428,9 @@ def completeness(ctx: Context, theme: str) -> object:
     (marts.recording_completeness); a share is not drawn where it would rest on fewer than
     `small` records or give back a small count of filled or unfilled records."""
     df = frame(ctx.con, """select source, field, month, records, filled, share_filled from marts.recording_completeness
-                           where month <= ? and source in ('police_crimes', 'police_persons')""", [ctx.month])
+                           where month <= ? and (source, field) in (select * from (values
+                             ('police_crimes', 'ward_code'), ('police_crimes', 'location'), ('police_persons', 'sex'),
+                             ('police_persons', 'ethnicity'), ('police_persons', 'date_of_birth')))""", [ctx.month])
     series: dict[str, list[float | None]] = {}
     for (src, fld), g in df.groupby(["source", "field"]):
         by = {r.month: r for r in g.itertuples()}
