@@ -5,6 +5,7 @@ under the system's temporary folder (never in the repository)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from pathlib import Path
