@@ -56,6 +56,7 @@ CONTRACT: dict[str, tuple[str, ...]] = {
                       "below_expected", "place_id"),
     "incident": ("incident_key", "month", "themes", "location_type", "ward_code", "day_of_week", "hour_of_day"),
     "involvement": ("incident_key", "person_key", "role", "age_at_event", "sex", "ethnic_group"),
+    "person": ("person_key", "ethnic_group"),
     "theme_definition": ("version", "theme", "label", "rule_id", "rule_text", "source"),
     "repeat_involvement": ("theme", "month", "role", "people", "repeat_people"),
     "victim_suspect_overlap": ("theme", "month", "victims", "victims_also_suspect"),
@@ -150,11 +151,15 @@ def _people_query(ctx: Context, theme: str, dimension: str) -> tuple[list[str], 
     elif dimension == "sex":
         expr, cats = "coalesce(v.sex, 'unknown')", ["F", "M", "X", "unknown"]
     else:
-        expr, cats = "coalesce(v.ethnic_group, 'unknown')", ["asian", "black", "mixed", "white", "other", "unknown"]
+        # the resolved person's group (self-defined where any source records one, marts.person),
+        # the record's officer-defined code only for a person not resolved
+        expr = "coalesce(nullif(p.ethnic_group, 'unknown'), v.ethnic_group, 'unknown')"
+        cats = ["asian", "black", "mixed", "white", "other", "unknown"]
     df = frame(con, f"""
         select case when v.role = 'victim' then 'victims' else 'suspects' end as who, {expr} as cat,
                count(*) as n
         from marts.involvement v join marts.incident i using (incident_key)
+        left join marts.person p on p.person_key = v.person_key
         where list_contains(i.themes, ?) and i.month between ? and ? and v.role in ('victim', 'suspect', 'accused')
         group by all""", [theme, *_in_window(ctx)])
     cats += sorted(set(df["cat"]) - set(cats))
@@ -299,7 +304,9 @@ def people_by(ctx: Context, nums: ThemeNumbers, dimension: str) -> Table:
               f"Victims and suspects of {ctx.labels.get(theme, theme)} incidents by {dimension}, {ctx.period}",
               [dimension, "victims", "suspects"], ["label", "count", "count"],
               note="People counted once per incident (a person in two incidents counts twice); "
-                   "roles belong to incidents, not to children.")
+                   "roles belong to incidents, not to children."
+                   + (" Ethnic group: the person's self-defined group where social care or education records one, "
+                      "otherwise the police officer-defined code." if dimension == "ethnic group" else ""))
     for i, c in enumerate(cats):
         t.rows.append([c] + [nums.shown(f"{per}/{who}/{dimension}/{c}") for who in ("victims", "suspects")])
         t.quantities |= {(i, 1): f"{per}/victims/{dimension}/{c}", (i, 2): f"{per}/suspects/{dimension}/{c}"}
