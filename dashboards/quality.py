@@ -57,10 +57,17 @@ def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count:
         led.relate(led.add(f"{r.source}/in", int(r.rows_in)),
                    [led.add(f"{r.source}/loaded", int(r.loaded)), led.add(f"{r.source}/quarantined", int(r.quarantined or 0))])
     # this month's loaded counts as the loads table shows them (a second cell may be c there)
-    if month in months:
+    # every month's loaded counts as that month's edition showed them in its loads table (rows in =
+    # loaded + quarantined suppressed together), so no two editions disagree about a month
+    for j, m in enumerate(months):
+        past = Ledger(small_count)
+        for r in loads[loads.delivery_month == m].itertuples():
+            past.relate(past.add(f"{r.source}/in", int(r.rows_in)),
+                        [past.add(f"{r.source}/loaded", int(r.loaded)),
+                         past.add(f"{r.source}/quarantined", int(r.quarantined or 0))])
         for i, src in enumerate(sources):
-            if f"{src}/loaded" in led.values:
-                grid_s[i][months.index(month)] = led.get(f"{src}/loaded")
+            if f"{src}/loaded" in past.values:
+                grid_s[i][j] = past.get(f"{src}/loaded")
     g = go.Figure()
     for i, s in enumerate(sources):
         g.add_trace(go.Scatter(x=months, y=grid_s[i], mode="lines+markers", name=figures.esc(s),
