@@ -257,21 +257,22 @@ def _num(v: object) -> float | None:
     return None if v is None or pd.isna(v) else round(float(v), 1)  # type: ignore[arg-type]
 
 
-def _exceeds(flag: object, shown: object) -> str:
-    """Whether a month was above its expected range, never said of a suppressed count (the flag
-    beside an upper limit below the threshold would narrow it)."""
+def _exceeds(flag: object, shown: object, below: object = False) -> str:
+    """Where a month stood against its expected range: above, well below (a fall) or within;
+    never said of a suppressed count (a flag beside a limit would narrow it): c; z for a month
+    with no delivery."""
     if shown is None:
         return "c"
     if isinstance(shown, str):
         return "z"
-    return "yes" if bool(flag) else "no"
+    return "above" if bool(flag) else "well below" if bool(below) else "within"
 
 
 def headline(ctx: Context, themes: list[str], numbers: dict[str, ThemeNumbers]) -> Table:
     """Every theme: this month against expected, and the last 12 months."""
     t = Table("headline", f"Themed incidents in {ctx.month} against the expected level, and in {ctx.period}",
               ["theme", f"incidents {ctx.month}", "expected", "expected range low", "expected range high",
-               "above expected range", f"incidents {ctx.period}"],
+               "against the expected range", f"incidents {ctx.period}"],
               ["label", "count", "model", "model", "model", "label", "count"],
               note="Expected levels and ranges from the theme model (marts.theme_monthly). A 12-month total is c "
                    "when a month in it is c, so that no two editions' totals can be subtracted to give a month.")
@@ -284,7 +285,8 @@ def headline(ctx: Context, themes: list[str], numbers: dict[str, ThemeNumbers]) 
         last = s.iloc[-1]
         shown = suppressed_series(ctx, nums)[-1]
         t.rows.append([ctx.labels.get(theme, theme), shown, _num(last["expected"]), _num(last["lower"]),
-                       _num(last["upper"]), _exceeds(last["exceedance"], shown), nums.shown(nums.total)])
+                       _num(last["upper"]), _exceeds(last["exceedance"], shown, last["below_expected"]),
+                       nums.shown(nums.total)])
         if not isinstance(shown, str):
             t.quantities[(i, 1)] = nums.month(ctx.month)
         t.quantities[(i, 6)] = nums.total
@@ -463,9 +465,10 @@ def theme_page(ctx: Context, nums: ThemeNumbers, themes: list[str], out: Path) -
     sup = suppressed_series(ctx, nums)
     last = s.iloc[-1]
     exp = _num(last["expected"])
-    state = {"yes": "above the expected range", "no": "not above the expected range",
-             "c": "whether it was above the expected range is not said of a count shown as c",
-             "z": "no delivery"}[_exceeds(last["exceedance"], sup[-1])]
+    state = {"above": "above the expected range", "within": "within the expected range",
+             "well below": "well below the expected range (a fall: less harm, or less recording or contact)",
+             "c": "where it stood against the expected range is not said of a count shown as c",
+             "z": "no delivery"}[_exceeds(last["exceedance"], sup[-1], last["below_expected"])]
     p.heading(f"{ctx.month} against expected")
     p.text(f"{name} incidents in {ctx.month}: {'c' if sup[-1] is None else sup[-1] if isinstance(sup[-1], str) else f'{sup[-1]:,}'}; expected "
            f"{'not modelled' if exp is None else f'{exp:.1f} (range {_num(last.lower)} to {_num(last.upper)})'}; "
@@ -484,10 +487,12 @@ def theme_page(ctx: Context, nums: ThemeNumbers, themes: list[str], out: Path) -
         p.missing("Expected levels and exceedances (marts.theme_monthly)")
     p.pair(p.figure(fig), p.figure(completeness(ctx, theme)))
     tables: list[Table] = []
-    trend_t = Table(f"{theme}_monthly", f"{name} incidents per month", ["month", "incidents", "expected", "low", "high", "exceedance"],
+    trend_t = Table(f"{theme}_monthly", f"{name} incidents per month",
+                    ["month", "incidents", "expected", "low", "high", "against the expected range"],
                     ["label", "count", "model", "model", "model", "label"])
-    trend_t.rows = [[m, c, _num(e), _num(lo), _num(hi), _exceeds(x, c)]
-                    for m, c, e, lo, hi, x in zip(s["month"], sup, s["expected"], s["lower"], s["upper"], s["exceedance"], strict=True)]
+    trend_t.rows = [[m, c, _num(e), _num(lo), _num(hi), _exceeds(x, c, b)]
+                    for m, c, e, lo, hi, x, b in zip(s["month"], sup, s["expected"], s["lower"], s["upper"],
+                                                     s["exceedance"], s["below_expected"], strict=True)]
     trend_t.quantities = {(i, 1): nums.month(m) for i, (m, c) in enumerate(zip(s["month"], sup, strict=True))
                           if not isinstance(c, str)}
     trend_t.relations = [r for r in nums.ledger.relations if r[0] == nums.total][:1]
