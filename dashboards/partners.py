@@ -108,8 +108,9 @@ class Context:
 
     def subtitle(self) -> str:
         return (f"Month {self.month}. Theme definitions {self.version}; data last loaded {self.loaded}. "
-                f"Counts from 1 to {self.small} are shown as c, with a second cell suppressed where a total "
-                f"would reveal the first; no rate or percentage rests on fewer than {self.small} cases.")
+                f"Symbols: c confidential (a count from 1 to {self.small}, or another count hidden so that none can "
+                f"be worked back); 0 none; x not recorded by the source; z not applicable; – a rate or share not "
+                f"shown (it would rest on a c or on fewer than {self.small} cases).")
 
 
 def _nav(themes: list[str], ctx: Context | None = None) -> str:
@@ -653,9 +654,14 @@ def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count:
     p = Page("index")
     p.heading("Key findings", anchor="findings")
     found = key_findings(ctx, themes, numbers)
-    items = "".join(f"<li>{html.escape(f)}</li>" for f in found) or "<li>No finding met the rules this month.</li>"
+    groups: dict[str, list[str]] = {g: [] for g in FINDING_GROUPS}
+    for f in found:
+        groups[_finding_group(f)].append(f)
+    items = "".join(f"<h3>{html.escape(g)}</h3><ul class=\"findings\">"
+                    + "".join(f"<li>{html.escape(f)}</li>" for f in fs) + "</ul>" for g, fs in groups.items() if fs)
+    items = items or '<ul class="findings"><li>No finding met the rules this month.</li></ul>'
     rules = "".join(f"<li>{html.escape(r)}</li>" for r in RULES)
-    p.pair(f'<ul class="findings">{items}</ul><details><summary>How these findings are chosen</summary>'
+    p.pair(f'{items}<details><summary>How these findings are chosen</summary>'
            f"<ol>{rules}</ol></details>",
            f'<div class="commentary"><h3>Analyst\'s commentary and recommendations</h3>{commentary_html(commentary)}</div>')
     p.heading("This month against expected, every theme", anchor="themes")
@@ -720,6 +726,22 @@ RULES = [
     "fields recorded for under 80% of records this month (marts.recording_completeness).",
     "A number from 1 to the threshold is never written (c); a comparison with a c side is not made.",
 ]
+
+
+FINDING_GROUPS = ("Changes over the year", "Above or below the expected range", "Emerging topics",
+                  "Victims who are also suspects, and the partner response", "Read with care")
+
+
+def _finding_group(text: str) -> str:
+    if text.startswith("Read with care"):
+        return FINDING_GROUPS[4]
+    if text.startswith("Emerging topic"):
+        return FINDING_GROUPS[2]
+    if "expected range in" in text:
+        return FINDING_GROUPS[1]
+    if "of victims were also" in text or "of young victims had" in text:
+        return FINDING_GROUPS[3]
+    return FINDING_GROUPS[0]
 
 
 def _sum_range(nums: ThemeNumbers, months: list[str], small: int) -> tuple[int, int] | None:
