@@ -703,7 +703,7 @@ def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count:
         target, ts = theme_page(ctx, numbers[theme], themes, out)
         written.append(target)
         tables += ts
-    written += exports.write_tables(tables, out / "exports")
+    written += exports.write_tables(tables, out / "exports", small=small_count)
     return written
 
 
