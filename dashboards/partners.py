@@ -61,7 +61,8 @@ CONTRACT: dict[str, tuple[str, ...]] = {
     "repeat_involvement": ("theme", "month", "role", "people", "repeat_people"),
     "victim_suspect_overlap": ("theme", "month", "victims", "victims_also_suspect"),
     "referral_gap": ("theme", "month", "young_victims", "without_referral"),
-    "disproportionality": ("period", "theme", "role", "dimension", "category", "young_people", "self_defined",
+    "disproportionality": ("period", "theme", "role", "dimension", "category", "young_people", "population",
+                           "self_defined",
                            "rate_per_1000", "ratio", "ratio_lower", "ratio_upper"),
     "recording_completeness": ("source", "field", "month", "records", "filled", "share_filled"),
     "assessment_cells": ("context", "domain", "assessments"),
@@ -516,7 +517,13 @@ def theme_page(ctx: Context, nums: ThemeNumbers, themes: list[str], out: Path) -
                                        x_title="Incidents (count)", y_title="Location type")), p.table(t))
     t, cats, vals = incidents_by(ctx, nums, "ward")
     names, feats = wards(ctx.con)
-    t.rows = [[names.get(r[0], r[0]), r[1]] for r in t.rows]
+    pop = dict(ctx.con.execute("""select category, max(population) from marts.disproportionality
+                                  where dimension = 'ward' group by 1""").fetchall())
+    t.columns = [t.columns[0], t.columns[1], "per 1,000 children aged 10-17 living in the ward"]
+    t.kinds = ["label", "count", "rate"]
+    t.note = ("Incidents in the ward per 1,000 children aged 10-17 of its population (core.population through "
+              "marts.disproportionality), not shown beside c.")
+    t.rows = [[names.get(r[0], r[0]), r[1], rate(r[1], pop.get(r[0]), ctx.small, per=1000.0)] for r in t.rows]
     tables.append(t)
     if feats:
         values = dict.fromkeys(names, 0) | dict(zip(cats, vals, strict=True))
