@@ -424,15 +424,23 @@ class Ledger:
             allow_locked = True
             seen_cells, seen_rel, frontier = {name}, set(), [name]
 
-    def solve(self) -> dict[str, int | None]:
+    def solve(self, *, allow_locked: bool = True) -> dict[str, int | None]:
+        """Suppress; with `allow_locked=False` a count that only a locked count could protect is
+        left in `unprotectable` (the caller withdraws what holds it) instead of hiding the lock."""
         self.hidden = {n for n, v in self.values.items() if n not in self.unpublished and is_small(v, self.threshold)}
+        self.unprotectable: list[str] = []
         for _ in range(len(self.values) + 1):
-            bad = self.exposed()
+            bad = [n for n in self.exposed() if n not in self.unprotectable]
             if not bad:
                 break
             pick = self._partner(bad[0])
+            if pick is not None and not allow_locked and pick in self.locked:
+                pick = None
             if pick is None:
-                raise ValueError(f"cannot protect {bad[0]}: no count left to suppress beside it")
+                if allow_locked:
+                    raise ValueError(f"cannot protect {bad[0]}: no count left to suppress beside it")
+                self.unprotectable.append(bad[0])
+                continue
             self.hidden.add(pick)
         self.solved = True
         return {n: None if n in self.hidden else v for n, v in self.values.items() if n not in self.unpublished}

@@ -188,6 +188,7 @@ class ThemeNumbers:
     people: dict[str, tuple[list[str], dict[str, list[int]]]]
     places: dict[str, tuple[list[str], list[int]]]
     day_hour: list[list[int]]
+    withdrawn: frozenset[str] = frozenset()  # breakdowns not shown (see theme_numbers)
 
     def month(self, m: str) -> str:
         return f"{self.theme}/{m}"
@@ -196,7 +197,7 @@ class ThemeNumbers:
         return self.ledger.get(name)
 
 
-def theme_numbers(ctx: Context, theme: str) -> ThemeNumbers:
+def theme_numbers(ctx: Context, theme: str, withdrawn: frozenset[str] = frozenset()) -> ThemeNumbers:
     """Read `theme`'s counts, relate them and suppress them together.
 
     A month's count is locked (suppressed only for its own size, so every edition shows it the
@@ -204,6 +205,9 @@ def theme_numbers(ctx: Context, theme: str) -> ThemeNumbers:
     (location type, ward, day and time with the incidents of unknown time unpublished), so a
     suppressed month makes the total `c` and the breakdowns then keep it from being worked back.
     Victims and suspects by age band, sex and ethnic group share an unpublished total each.
+    A breakdown whose small counts only a month could protect (a first edition whose 12-month
+    total is one month, all of it small cells) is withdrawn whole: `withdrawn` names it, and the
+    page says it is not shown.
     """
     led = Ledger(ctx.small)
     s = monthly_series(ctx, theme)
@@ -221,6 +225,9 @@ def theme_numbers(ctx: Context, theme: str) -> ThemeNumbers:
     places: dict[str, tuple[list[str], list[int]]] = {}
     for what, col in (("location type", "location_type"), ("ward", "ward_code")):
         cats, vals = _by_query(ctx, theme, col)
+        if col in withdrawn:
+            places[what] = ([], [])
+            continue
         if sum(vals) != led.values[total]:
             logger.warning("%s: incidents by %s (%d) differ from the 12-month total (%d)", theme, what, sum(vals),
                            led.values[total])
@@ -233,9 +240,11 @@ def theme_numbers(ctx: Context, theme: str) -> ThemeNumbers:
         where list_contains(themes, ?) and month between ? and ? and day_of_week is not null group by all""",
                [theme, *_in_window(ctx)])
     z = [[int(df[(df.d == d) & (df.h == h)]["n"].sum()) for h in range(6)] for d in range(7)]
-    cells = [led.add(f"{per}/dh/{d}/{h}", z[d][h]) for d in range(7) for h in range(6)]
+    if "dh" in withdrawn:
+        z = []
+    cells = [] if not z else [led.add(f"{per}/dh/{d}/{h}", z[d][h]) for d in range(7) for h in range(6)]
     unknown_time = led.values[total] - sum(map(sum, z))
-    if unknown_time >= 0:
+    if z and unknown_time >= 0:
         cells.append(led.add(f"{per}/dh/unknown", unknown_time, published=False))
         led.relate(total, cells)
     people: dict[str, tuple[list[str], dict[str, list[int]]]] = {}
@@ -245,8 +254,17 @@ def theme_numbers(ctx: Context, theme: str) -> ThemeNumbers:
         for who, vals in raw.items():
             whole = led.add(f"{per}/{who}", sum(vals), published=False)
             led.relate(whole, [led.add(f"{per}/{who}/{dim}/{c}", v) for c, v in zip(cats, vals, strict=True)])
-    led.solve()
-    return ThemeNumbers(theme, s, led, total, people, places, z)
+    led.solve(allow_locked=False)
+    if led.unprotectable:
+        # withdraw the breakdowns holding them (never a month: months are the same in every edition)
+        more = {part for name in led.unprotectable for part in ("location_type", "ward_code", "dh")
+                if name.startswith(f"{per}/{part}/")}
+        if not more - withdrawn:
+            raise ValueError(f"{theme}: cannot protect {led.unprotectable[:3]}")
+        logger.info("%s: %s withdrawn for %s (their small counts could only be protected by a month)",
+                    theme, sorted(more), ctx.month)
+        return theme_numbers(ctx, theme, withdrawn | more)
+    return ThemeNumbers(theme, s, led, total, people, places, z, withdrawn)
 
 
 def suppressed_series(ctx: Context, nums: ThemeNumbers) -> list[int | str | None]:
@@ -511,10 +529,36 @@ def theme_page(ctx: Context, nums: ThemeNumbers, themes: list[str], out: Path) -
         p.pair(p.figure(fig), p.table(t))
 
     p.heading("Where")
-    t, cats, vals = incidents_by(ctx, nums, "location type")
-    tables.append(t)
-    p.pair(p.figure(figures.bar_counts(cats, vals, horizontal=True, title=f"{name}: incidents by location type, {ctx.period}",
-                                       x_title="Incidents (count)", y_title="Location type")), p.table(t))
+    withheld = f"too few incidents in {ctx.period} to show them by {{}} without revealing counts from 1 to {ctx.small}"
+    if "location_type" in nums.withdrawn:
+        p.text(f"Location types not shown: {withheld.format('location type')}.", cls="na")
+    else:
+        t, cats, vals = incidents_by(ctx, nums, "location type")
+        tables.append(t)
+        p.pair(p.figure(figures.bar_counts(cats, vals, horizontal=True, title=f"{name}: incidents by location type, {ctx.period}",
+                                           x_title="Incidents (count)", y_title="Location type")), p.table(t))
+    if "ward_code" in nums.withdrawn:
+        p.text(f"Wards not shown: {withheld.format('ward')}.", cls="na")
+    else:
+        _ward_section(ctx, nums, p, tables, name)
+
+    p.heading("When")
+    if "dh" in nums.withdrawn:
+        p.text(f"Day and time not shown: {withheld.format('day and time')}.", cls="na")
+    else:
+        t, z = day_hour(ctx, nums)
+        tables.append(t)
+        p.add_figure(figures.heatmap(z, HOUR_BLOCKS, DAYS, title=f"{name}: incidents by day and time of day, {ctx.period}",
+                                     x_title="Time of day (hours, 4-hour blocks)", y_title="Day of week",
+                                     colour_title="Incidents (count)", small=ctx.small))
+    _rest_of_page(ctx, nums, p, tables, name, themes, out)
+    target = out / f"theme-{theme}.html"
+    target.write_text(page(f"{name} — local profile {ctx.month}", p.html(), depth=1, subtitle=ctx.subtitle(),
+                           nav=_nav(themes, ctx)), encoding="utf-8")
+    return target, tables
+
+
+def _ward_section(ctx: Context, nums: ThemeNumbers, p: Page, tables: list[Table], name: str) -> None:
     t, cats, vals = incidents_by(ctx, nums, "ward")
     names, feats = wards(ctx.con)
     pop = dict(ctx.con.execute("""select category, max(population) from marts.disproportionality
@@ -534,13 +578,10 @@ def theme_page(ctx: Context, nums: ThemeNumbers, themes: list[str], out: Path) -
         p.missing("Ward boundaries")
         p.add_table(t)
 
-    p.heading("When")
-    t, z = day_hour(ctx, nums)
-    tables.append(t)
-    p.add_figure(figures.heatmap(z, HOUR_BLOCKS, DAYS, title=f"{name}: incidents by day and time of day, {ctx.period}",
-                                 x_title="Time of day (hours, 4-hour blocks)", y_title="Day of week",
-                                 colour_title="Incidents (count)"))
 
+def _rest_of_page(ctx: Context, nums: ThemeNumbers, p: Page, tables: list[Table], name: str, themes: list[str],
+                  out: Path) -> None:
+    theme = nums.theme
     p.heading("Repeat victimisation and overlap")
     t = repeats(ctx, theme)
     tables.append(t)
@@ -550,10 +591,6 @@ def theme_page(ctx: Context, nums: ThemeNumbers, themes: list[str], out: Path) -
     d = disproportionality(ctx, theme)
     tables.append(d[0])
     p.pair(p.figure(d[1]), p.table(d[0]))
-    target = out / f"theme-{theme}.html"
-    target.write_text(page(f"{name} — local profile {ctx.month}", p.html(), depth=1, subtitle=ctx.subtitle(),
-                           nav=_nav(themes, ctx)), encoding="utf-8")
-    return target, tables
 
 
 def assessment_matrix(ctx: Context, p: Page) -> list[Table]:
