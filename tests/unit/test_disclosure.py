@@ -244,3 +244,18 @@ def test_ledger_protects_the_rest_of_a_whole() -> None:
     print(out)
     assert out["without"] is None or out["victims"] is None
     assert led.exposed() == []
+
+
+def test_a_month_is_never_hidden_to_protect_a_breakdown() -> None:
+    """A first edition: the 12-month total is one month (14) and its day-and-time cells are all
+    small. Hiding the month would protect them, but the next edition shows that month: the
+    breakdown is reported unprotectable (the page withdraws it) and the month stays shown."""
+    led = Ledger(5)
+    month = led.add("m", 14, locked=True)
+    total = led.add("T", 14)
+    led.relate(total, [month])
+    cells = [led.add(f"dh{i}", v) for i, v in enumerate([1, 2, 1, 3, 2, 1, 1, 2, 1])]
+    led.relate(total, cells + [led.add("unknown", 0, published=False)])
+    led.solve(allow_locked=False)
+    print(led.unprotectable)
+    assert led.unprotectable and led.get("m") == 14
