@@ -10,7 +10,9 @@ numerator is suppressed or its denominator rests on fewer than `threshold` cases
 Suppression happens in code, on the numbers, before anything is drawn: figures, tables, hover
 labels, embedded JSON and exports all receive the already-suppressed values (`None` in numbers,
 `"c"` in labels). `scan_published` is the safety net: it reads every file of a published folder
-and reports any count from 1 to 5 and any pseudonymous person key it finds.
+and reports any count from 1 to the threshold, any pseudonymous person key, and any suppressed
+count that the published tables' declared relations let a reader work back (alone, or beside
+the previous edition).
 """
 
 from __future__ import annotations
@@ -145,10 +147,13 @@ class _Cells(HTMLParser):
             self._json.append(data)
 
 
+_HIGH = [5]  # the threshold of the scan in progress (scan_published sets it)
+
 _MEASURE_KEYS = ("y", "z", "text", "hovertext", "customdata", "values")
 
 
 def _small_numbers(obj: object, *, low: int = 1, high: int = 5) -> list[object]:
+    high = _HIGH[0] if high == 5 else high
     """Integer-valued numbers (or integer strings) from `low` to `high` anywhere inside `obj`."""
     found: list[object] = []
     if isinstance(obj, bool) or obj is None:
@@ -209,8 +214,8 @@ def _scan_html(path: Path) -> list[str]:
     text = path.read_text(encoding="utf-8")
     parser = _Cells()
     parser.feed(text)
-    problems = [f"{path.name}: table cell {c!r} is a count from 1 to 5"
-                for c in parser.cells if _INT.match(c) and 1 <= int(c) <= 5]
+    problems = [f"{path.name}: table cell {c!r} is a count from 1 to {_HIGH[0]}"
+                for c in parser.cells if _INT.match(c) and 1 <= int(c) <= _HIGH[0]]
     for n, block in enumerate(parser.json_blocks):
         try:
             obj = json.loads(block)
@@ -225,9 +230,9 @@ def _scan_html(path: Path) -> list[str]:
 
 def _scan_csv(path: Path) -> list[str]:
     with path.open(encoding="utf-8", newline="") as fh:
-        return [f"{path.name}: row {r} cell {v!r} is a count from 1 to 5"
+        return [f"{path.name}: row {r} cell {v!r} is a count from 1 to {_HIGH[0]}"
                 for r, row in enumerate(csv.reader(fh)) for v in row
-                if _INT.match(v) and 1 <= int(v) <= 5]
+                if _INT.match(v) and 1 <= int(v) <= _HIGH[0]]
 
 
 def _scan_xlsx(path: Path) -> list[str]:
@@ -241,16 +246,27 @@ def _scan_xlsx(path: Path) -> list[str]:
                 v = cell.value
                 if isinstance(v, bool) or ".0" in str(getattr(cell, "number_format", "") or ""):
                     continue  # decimals (rates, shares, modelled levels) are not counts
-                if (isinstance(v, int) and 1 <= v <= 5) or (isinstance(v, str) and _INT.match(v) and 1 <= int(v) <= 5):
-                    problems.append(f"{path.name}:{ws.title} row {r} cell {v!r} is a count from 1 to 5")
+                high = _HIGH[0]
+                if (isinstance(v, int) and 1 <= v <= high) or (isinstance(v, str) and _INT.match(v) and 1 <= int(v) <= high):
+                    problems.append(f"{path.name}:{ws.title} row {r} cell {v!r} is a count from 1 to {high}")
                 if isinstance(v, str) and PERSON_KEY.search(v):
                     problems.append(f"{path.name}:{ws.title} row {r} holds a person key")
     wb.close()
     return problems
 
 
-def scan_published(folder: Path) -> list[str]:
-    """Every disclosure problem in the files under `folder`: counts 1-5 and person keys."""
+def scan_published(folder: Path, threshold: int = 5, *, previous: Path | None = None) -> list[str]:
+    """Every disclosure problem in the files under `folder`: counts from 1 to `threshold` (the
+    threshold suppression used: `LANTERN_SMALL_COUNT`), person keys, and suppressed counts that
+    can be worked back from the edition's tables (and from the `previous` edition beside it)."""
+    _HIGH[0] = threshold
+    try:
+        return _scan(Path(folder), threshold, previous)
+    finally:
+        _HIGH[0] = 5
+
+
+def _scan(folder: Path, threshold: int, previous: Path | None) -> list[str]:
     problems: list[str] = []
     for path in sorted(Path(folder).rglob("*")):
         if not path.is_file() or path.name == "plotly.min.js":
@@ -268,6 +284,222 @@ def scan_published(folder: Path) -> list[str]:
             problems += _scan_csv(path)
         elif suffix == ".xlsx":
             problems += _scan_xlsx(path)
+    problems += recoverable([folder], threshold)
+    if previous is not None and previous.is_dir():
+        problems += [f"with {previous.name}: {p}" for p in recoverable([previous, folder], threshold)]
     for p in problems:
         logger.warning("disclosure: %s", p)
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Linked suppression: every published count is a named quantity; a relation says one quantity is
+# the sum of others (a total and its parts, in any table, on any page, in any edition). The same
+# interval attack is used to choose suppression (`Ledger.solve`) and to audit what was published
+# (`recoverable`): a reader who knows every visible number and every relation bounds each `c`.
+
+INF = float("inf")
+
+
+def bounds(known: dict[str, int | str | None], relations: Sequence[tuple[str, Sequence[str]]],
+           *, passes: int = 200) -> dict[str, tuple[float, float]]:
+    """What a reader can work out about each quantity: `known` maps a name to its published value
+    (an int), `"c"` (suppressed, so at least 1: a true zero is published as 0) or None (not
+    published at all: at least 0). Interval propagation over every relation total = sum(parts),
+    repeated until nothing narrows."""
+    iv: dict[str, list[float]] = {}
+    for name, v in known.items():
+        iv[name] = [float(v), float(v)] if isinstance(v, int) else [1.0 if v == SUPPRESSED else 0.0, INF]
+    for total, parts in relations:
+        for n in (total, *parts):
+            iv.setdefault(n, [0.0, INF])
+    for _ in range(passes):
+        changed = False
+        for total, parts in relations:
+            t = iv[total]
+            ps = [iv[p] for p in parts]
+            lo_sum = sum(p[0] for p in ps)
+            hi_sum = sum(p[1] for p in ps)
+            new_t = [max(t[0], lo_sum), min(t[1], hi_sum)]
+            if new_t != t:
+                iv[total] = new_t
+                changed = True
+            t = iv[total]
+            for p in ps:
+                others_hi = hi_sum - p[1] if p[1] < INF else sum(q[1] for q in ps if q is not p)
+                others_lo = lo_sum - p[0]
+                lo = max(p[0], t[0] - others_hi) if others_hi < INF else p[0]
+                hi = min(p[1], t[1] - others_lo)
+                if [lo, hi] != p:
+                    p[0], p[1] = lo, hi
+                    changed = True
+        if not changed:
+            break
+    return {n: (v[0], v[1]) for n, v in iv.items()}
+
+
+def too_narrow(lo: float, hi: float, threshold: int) -> bool:
+    """A suppressed count a reader can pin to fewer values than the range 1..threshold holds."""
+    return hi - lo + 1 < threshold
+
+
+class Ledger:
+    """The counts of one publication, their relations, and the suppression that protects them.
+
+    `add` a count (`published=False` for a quantity no table shows, such as victims counted
+    across a breakdown; `locked=True` for a count that must only ever be suppressed for its own
+    size, such as a month's count, so that every edition shows it the same way); `relate` a total
+    to its parts; `solve` suppresses counts from 1 to `threshold` and then, while the interval
+    attack pins any of them to fewer than `threshold` values, one more count: the smallest
+    non-zero visible count, unlocked, in a relation reaching the exposed one (nearest first).
+    """
+
+    def __init__(self, threshold: int) -> None:
+        self.threshold = threshold
+        self.values: dict[str, int] = {}
+        self.unpublished: set[str] = set()
+        self.protected: set[str] = set()
+        self.locked: set[str] = set()
+        self.relations: list[tuple[str, list[str]]] = []
+        self.hidden: set[str] = set()
+        self.solved = False
+
+    def add(self, name: str, value: int, *, published: bool = True, locked: bool = False,
+            protect: bool = False) -> str:
+        """Register a count; `protect` an unpublished one that must not be worked back either
+        (the rest of a whole beside its part: victims not referred beside victims)."""
+        if name in self.values and self.values[name] != int(value):
+            raise ValueError(f"{name} given two values ({self.values[name]} and {value})")
+        self.values[name] = int(value)
+        if not published:
+            self.unpublished.add(name)
+            if protect:
+                self.protected.add(name)
+        if locked:
+            self.locked.add(name)
+        self.solved = False
+        return name
+
+    def relate(self, total: str, parts: Sequence[str]) -> None:
+        self.relations.append((total, list(parts)))
+        self.solved = False
+
+    def known(self) -> dict[str, int | str | None]:
+        return {n: None if n in self.unpublished else SUPPRESSED if n in self.hidden else v
+                for n, v in self.values.items()}
+
+    def exposed(self) -> list[str]:
+        """Counts from 1 to the threshold that are suppressed but can be narrowed."""
+        iv = bounds(self.known(), self.relations)
+        return [n for n in sorted(self.hidden | self.protected) if is_small(self.values[n], self.threshold)
+                and too_narrow(*iv[n], self.threshold)]
+
+    def _partner(self, name: str) -> str | None:
+        seen_cells = {name}
+        seen_rel: set[int] = set()
+        frontier = [name]
+        allow_locked = False
+        while True:
+            while frontier:
+                rels = [i for i, (t, ps) in enumerate(self.relations)
+                        if i not in seen_rel and (t in frontier or any(p in frontier for p in ps))]
+                cands: list[str] = []
+                nxt: list[str] = []
+                for i in rels:
+                    seen_rel.add(i)
+                    t, ps = self.relations[i]
+                    for n in (t, *ps):
+                        if n in seen_cells:
+                            continue
+                        if n in self.hidden or n in self.unpublished:
+                            nxt.append(n)
+                            seen_cells.add(n)
+                        elif self.values[n] > 0 and (allow_locked or n not in self.locked):
+                            cands.append(n)
+                if cands:
+                    return min(cands, key=lambda n: (self.values[n], n))
+                frontier = nxt
+            if allow_locked:
+                return None
+            allow_locked = True
+            seen_cells, seen_rel, frontier = {name}, set(), [name]
+
+    def solve(self, *, allow_locked: bool = True) -> dict[str, int | None]:
+        """Suppress; with `allow_locked=False` a count that only a locked count could protect is
+        left in `unprotectable` (the caller withdraws what holds it) instead of hiding the lock."""
+        self.hidden = {n for n, v in self.values.items() if n not in self.unpublished and is_small(v, self.threshold)}
+        self.unprotectable: list[str] = []
+        for _ in range(len(self.values) + 1):
+            bad = [n for n in self.exposed() if n not in self.unprotectable]
+            if not bad:
+                break
+            pick = self._partner(bad[0])
+            if pick is not None and not allow_locked and pick in self.locked:
+                pick = None
+            if pick is None:
+                if allow_locked:
+                    raise ValueError(f"cannot protect {bad[0]}: no count left to suppress beside it")
+                self.unprotectable.append(bad[0])
+                continue
+            self.hidden.add(pick)
+        self.solved = True
+        return {n: None if n in self.hidden else v for n, v in self.values.items() if n not in self.unpublished}
+
+    def get(self, name: str) -> int | None:
+        """A published count after suppression (None = c)."""
+        if not self.solved:
+            self.solve()
+        if name in self.unpublished:
+            raise KeyError(f"{name} is not published")
+        return None if name in self.hidden else self.values[name]
+
+
+def published_tables(folder: Path) -> list[dict]:
+    """The tables a published folder embeds (`lantern-table` JSON blocks of its HTML pages)."""
+    found: list[dict] = []
+    for path in sorted(Path(folder).glob("*.htm*")):
+        parser = _Cells()
+        parser.feed(path.read_text(encoding="utf-8"))
+        for block in parser.json_blocks:
+            try:
+                obj = json.loads(block)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(obj, dict) and "rows" in obj and "columns" in obj:
+                obj["page"] = path.name
+                found.append(obj)
+    return found
+
+
+def recoverable(folders: Sequence[Path], threshold: int) -> list[str]:
+    """Every suppressed count a reader can narrow to fewer than `threshold` values from what the
+    folders publish together (one edition, or two consecutive editions side by side), using every
+    table's declared quantities and relations; and every quantity published two ways."""
+    known: dict[str, int | str | None] = {}
+    where: dict[str, str] = {}
+    relations: list[tuple[str, list[str]]] = []
+    problems: list[str] = []
+    for k, folder in enumerate(folders):
+        for t in published_tables(folder):
+            names = {(int(r), int(c)): str(n) for r, c, n in t.get("quantities") or []}
+            for r, row in enumerate(t["rows"]):
+                for c, v in enumerate(row):
+                    if (t.get("kinds") or [])[c:c + 1] != ["count"]:
+                        continue
+                    name = names.get((r, c), f"{k}/{t['page']}/{t['name']}/{r}/{c}")
+                    value: int | str | None = SUPPRESSED if v is None or v == SUPPRESSED else (
+                        int(v) if isinstance(v, int | float) and float(v).is_integer() else None)
+                    if value is None:
+                        continue  # 'no delivery' and the like: not a count
+                    if name in known and known[name] != value:
+                        problems.append(f"{t['page']}: {name} is {value} here but {known[name]} in {where[name]}")
+                    if name not in known or known[name] == SUPPRESSED:
+                        known[name] = value  # the reader keeps whichever edition shows the number
+                        where[name] = f"{folder.name}/{t['page']}"
+            relations += [(str(a), [str(p) for p in b]) for a, b in t.get("relations") or []]
+    iv = bounds(known, relations)
+    for name, v in known.items():
+        if v == SUPPRESSED and too_narrow(*iv[name], threshold):
+            lo, hi = iv[name]
+            problems.append(f"{where[name]}: suppressed {name} can be worked back to {lo:g} to {hi:g}")
     return problems

@@ -55,8 +55,9 @@ def file_stem(name: str) -> str:
     return _SAFE_NAME.sub("_", name).strip("_") or "table"
 
 
-def write_tables(tables: Sequence[Table], folder: Path) -> list[Path]:
-    """Each table as `<name>.csv` and `<name>.xlsx` in `folder`; returns the files."""
+def write_tables(tables: Sequence[Table], folder: Path, *, small: int = 5) -> list[Path]:
+    """Each table as `<name>.csv` and `<name>.xlsx` in `folder`; returns the files. `small`: the
+    suppression threshold, named in each workbook's footnote."""
     from openpyxl import Workbook
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -87,7 +88,8 @@ def write_tables(tables: Sequence[Table], folder: Path) -> list[Path]:
         ws.append([str(guard(t.title))])
         if t.note:
             ws.append([str(guard(t.note))])
-        ws.append(["c = a count from 1 to 5, suppressed (with a second cell where a total would reveal it)"])
+        ws.append([f"c = confidential: a count from 1 to {small}, or another count hidden so that none can be worked "
+                   "back; x = not recorded by the source; z = not applicable"])
         xlsx = folder / f"{stem}.xlsx"
         wb.save(xlsx)
         written.append(xlsx)

@@ -22,7 +22,12 @@ logger = logging.getLogger(__name__)
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 SEQUENTIAL = "Cividis"
+# counts: a true zero is the lightest colour, the most the darkest (ColorBrewer Blues, which
+# keeps its order in greyscale and under colour-vision deficiency); `c` is grey, hatched, labelled
+COUNT_SCALE = [[0.0, "#f7fbff"], [0.125, "#deebf7"], [0.25, "#c6dbef"], [0.375, "#9ecae1"], [0.5, "#6baed6"],
+               [0.625, "#4292c6"], [0.75, "#2171b5"], [0.875, "#08519c"], [1.0, "#08306b"]]
 SUPPRESSED_COLOUR = "#BBBBBB"
+C_NOTE = "c: confidential (a count from 1 to {small}, or a second count hidden to protect one)"
 
 
 def esc(text: object) -> str:
@@ -44,7 +49,8 @@ def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, *, height: i
     t = _wrap(esc(title))
     top = 40 + 20 * (t.count("<br>") + 1)
     fig.update_layout(
-        title={"text": t, "font": {"size": 14}, "y": 0.98, "yanchor": "top"}, height=height + top - 60,
+        title={"text": t, "font": {"size": 14}, "y": 1.0, "yref": "container", "yanchor": "top", "pad": {"t": 12}},
+        height=height + top - 60,
         template="plotly_white", colorway=OKABE_ITO, margin={"l": 70, "r": 30, "t": top + 25, "b": 90},
         xaxis_title=esc(x_title), yaxis_title=esc(y_title),
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
@@ -53,41 +59,88 @@ def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, *, height: i
 
 
 def _c_annotations(fig: go.Figure, xs: Sequence[object], values: Sequence[float | None], *,
-                   horizontal: bool = False) -> None:
+                   horizontal: bool = False, text: str = "c") -> None:
     for x, v in zip(xs, values, strict=True):
         if v is None:
             pos = {"x": 0, "y": x, "xanchor": "left"} if horizontal else {"x": x, "y": 0, "yanchor": "bottom"}
-            fig.add_annotation(text="c", showarrow=False, font={"color": "#444"}, **pos)
+            fig.add_annotation(text=text, showarrow=False, font={"color": "#444"}, **pos)
 
 
-def bar_counts(categories: Sequence[str], values: Sequence[int | None], *, title: str, x_title: str,
-               y_title: str, horizontal: bool = False, colour: str = OKABE_ITO[0]) -> go.Figure:
-    """Counts by category (suppressed values drawn as `c`)."""
+def _c_bars(cats: Sequence[str], values: Sequence[float | None], *, horizontal: bool, small: int,
+            offsetgroup: str | None = None) -> go.Bar | None:
+    """A hatched, outlined placeholder bar labelled `c` where a value is suppressed: never drawn
+    as a zero. Its length is a fixed fraction of the axis, not the count (meta `axis`)."""
+    top = max([v for v in values if v is not None] or [10])
+    xs = [c for c, v in zip(cats, values, strict=True) if v is None]
+    if not xs:
+        return None
+    size = [top * 0.12] * len(xs)
+    common = {"name": C_NOTE.format(small=small), "text": ["c"] * len(xs), "textposition": "outside",
+              "marker": {"color": "#ffffff", "line": {"color": "#555555", "width": 1.5},
+                         "pattern": {"shape": "/", "fgcolor": "#555555", "size": 6}},
+              "hovertemplate": "%{" + ("y" if horizontal else "x") + "}: c (confidential)<extra></extra>",
+              "meta": {"measure": "axis"}, "showlegend": True}
+    if offsetgroup is not None:
+        common["offsetgroup"] = offsetgroup
+    if horizontal:
+        return go.Bar(x=size, y=xs, orientation="h", **common)
+    return go.Bar(x=xs, y=size, **common)
+
+
+def bar_counts(categories: Sequence[str], values: Sequence[float | None], *, title: str, x_title: str,
+               y_title: str, horizontal: bool = False, colour: str = OKABE_ITO[0], measure: str = "count",
+               small: int = 5) -> go.Figure:
+    """Counts (or shares, `measure="share"`) by category; a suppressed count is a hatched bar
+    labelled `c`, a share not shown is labelled `–`."""
     cats = [esc(c) for c in categories]
-    text = ["c" if v is None else f"{v:,}" for v in values]
+    fmt = (lambda v: f"{v:,.1f}%") if measure == "share" else (lambda v: f"{v:,}")
+    text = [("c" if measure == "count" else "–") if v is None else fmt(v) for v in values]
     if horizontal:
         bar = go.Bar(x=list(values), y=cats, orientation="h", marker_color=colour, text=text,
-                     hovertemplate="%{y}: %{text}<extra></extra>", meta={"measure": "count"}, name="count")
+                     hovertemplate="%{y}: %{text}<extra></extra>", meta={"measure": measure}, name=measure)
     else:
         bar = go.Bar(x=cats, y=list(values), marker_color=colour, text=text,
-                     hovertemplate="%{x}: %{text}<extra></extra>", meta={"measure": "count"}, name="count")
+                     hovertemplate="%{x}: %{text}<extra></extra>", meta={"measure": measure}, name=measure)
     fig = go.Figure(bar)
-    _c_annotations(fig, cats, values, horizontal=horizontal)
+    if measure == "count":
+        extra = _c_bars(cats, values, horizontal=horizontal, small=small)
+        if extra is not None:
+            fig.add_trace(extra)
+            fig.update_layout(barmode="overlay")
+    else:
+        _c_annotations(fig, cats, values, horizontal=horizontal, text="–")
+    if measure == "share":
+        fig.update_xaxes(range=[0, 100]) if horizontal else fig.update_yaxes(range=[0, 100])
+    if horizontal:
+        fig.update_yaxes(autorange="reversed")  # read top to bottom in the table's order
     return _layout(fig, title, x_title, y_title, height=max(320, 28 * len(cats)) if horizontal else 360)
 
 
 def grouped_bars(categories: Sequence[str], series: dict[str, Sequence[int | None]], *, title: str,
-                 x_title: str, y_title: str) -> go.Figure:
-    """Counts by category for several series side by side (e.g. victims and suspects)."""
+                 x_title: str, y_title: str, small: int = 5) -> go.Figure:
+    """Counts by category for several series side by side (e.g. victims and suspects); a
+    suppressed count is a hatched bar labelled `c` in its series' place."""
     cats = [esc(c) for c in categories]
     fig = go.Figure()
+    top = max([v for vals in series.values() for v in vals if v is not None] or [10])
     for i, (name, values) in enumerate(series.items()):
         text = ["c" if v is None else f"{v:,}" for v in values]
-        fig.add_trace(go.Bar(x=cats, y=list(values), name=esc(name), text=text,
+        # a suppressed count: a hatched stub in the series' own slot, labelled c (never a zero)
+        ys = [top * 0.12 if v is None else v for v in values]
+        fig.add_trace(go.Bar(x=cats, y=[v for v in values], name=esc(name), text=text, offsetgroup=str(i),
                              marker_color=OKABE_ITO[i % len(OKABE_ITO)], meta={"measure": "count"},
                              hovertemplate=esc(name) + " %{x}: %{text}<extra></extra>"))
+        if any(v is None for v in values):
+            fig.add_trace(go.Bar(x=[c for c, v in zip(cats, values, strict=True) if v is None],
+                                 y=[y for y, v in zip(ys, values, strict=True) if v is None], offsetgroup=str(i),
+                                 name=f"{esc(name)}: c", text=["c"] * sum(v is None for v in values),
+                                 textposition="outside", showlegend=False, meta={"measure": "axis"},
+                                 marker={"color": "#ffffff", "line": {"color": OKABE_ITO[i % len(OKABE_ITO)], "width": 1.5},
+                                         "pattern": {"shape": "/", "fgcolor": OKABE_ITO[i % len(OKABE_ITO)], "size": 6}},
+                                 hovertemplate=esc(name) + " %{x}: c (confidential)<extra></extra>"))
     fig.update_layout(barmode="group")
-    return _layout(fig, title + " (c = 1 to 5, suppressed)", x_title, y_title)
+    fig.update_xaxes(type="category")
+    return _layout(fig, title + f" (c = confidential: 1 to {small}, or hidden to protect one)", x_title, y_title)
 
 
 def trend(months: Sequence[str], counts: Sequence[int | str | None], *, expected: Sequence[float | None] | None,
@@ -146,18 +199,22 @@ def share_lines(months: Sequence[str], series: dict[str, Sequence[float | None]]
 
 
 def heatmap(z: Sequence[Sequence[int | None]], x: Sequence[str], y: Sequence[str], *, title: str,
-            x_title: str, y_title: str, colour_title: str = "count", label_cells: bool = True) -> go.Figure:
-    """A count heat map; suppressed cells are blank with `c` written on them."""
+            x_title: str, y_title: str, colour_title: str = "count", label_cells: bool = True,
+            small: int = 5) -> go.Figure:
+    """A count heat map from zero (the lightest colour) up; a suppressed cell is grey with `c`
+    written on it, distinct from every count."""
     text = [["c" if v is None else f"{v:,}" for v in row] for row in z]
     xs, ys = [esc(v) for v in x], [esc(v) for v in y]
-    fig = go.Figure(go.Heatmap(z=[list(r) for r in z], x=xs, y=ys, text=text, colorscale=SEQUENTIAL,
+    title = f"{title} (grey c = confidential: 1 to {small}, or hidden to protect one)"
+    fig = go.Figure(go.Heatmap(z=[list(r) for r in z], x=xs, y=ys, text=text, colorscale=COUNT_SCALE, zmin=0,
                                hovertemplate="%{y} × %{x}: %{text}<extra></extra>",
                                colorbar={"title": {"text": esc(colour_title)}}, hoverongaps=False,
                                meta={"measure": "count"}, xgap=1, ygap=1))
     top = max([v for row in z for v in row if v is not None] or [1])
     # labels as annotations (heat map text on gaps draws NaN positions), added in one update
-    notes = [{"x": xs[c], "y": ys[r], "text": text[r][c], "showarrow": False,
-              "font": {"size": 11, "color": "#000" if v is None or v > top * 0.55 else "#fff"}}
+    # text contrast (WCAG AA, 4.5:1): black up to three quarters of the scale and on grey, white above
+    notes = [{"x": xs[c], "y": ys[r], "text": f"<b>{text[r][c]}</b>" if v is None else text[r][c], "showarrow": False,
+              "font": {"size": 11, "color": "#000" if v is None or v < top * 0.74 else "#fff"}}
              for r, row in enumerate(z) for c, v in enumerate(row) if label_cells]
     fig.update_layout(annotations=notes)
     fig.update_layout(plot_bgcolor=SUPPRESSED_COLOUR)
@@ -190,11 +247,13 @@ def intervals(labels: Sequence[str], values: Sequence[float | None], lower: Sequ
 def ward_map(features: list[dict], values: dict[str, int | None], names: dict[str, str], *,
              title: str, colour_title: str) -> go.Figure:
     """A ward map drawn from GeoJSON polygons as filled shapes (no map tiles: works offline)."""
-    numbers = [v for v in values.values() if v is not None]
+    # the scale runs over the mapped wards only (an off-map 'none recorded' row never sets it)
+    mapped = {str(f.get("properties", {}).get("ward_code")) for f in features}
+    numbers = [v for k, v in values.items() if v is not None and k in mapped]
     top = max(numbers) if numbers else 1
     import plotly.colors as pc
 
-    scale = pc.get_colorscale(SEQUENTIAL)
+    scale = COUNT_SCALE
     # traces and labels are collected, then added at once: plotly re-validates every annotation
     # already on a figure each time one is added (quadratic: London's 680 wards took minutes)
     traces: list[go.Scatter] = []
@@ -220,13 +279,15 @@ def ward_map(features: list[dict], values: dict[str, int | None], names: dict[st
         if ring := (polys[0][0] if polys else None):
             cx = sum(p[0] for p in ring) / len(ring)
             cy = sum(p[1] for p in ring) / len(ring)
-            labels.append({"x": cx, "y": cy, "text": "c" if v is None else f"{v:,}", "showarrow": False,
-                           "font": {"size": 10, "color": "#000" if v is None or v < top * 0.6 else "#fff"}})
+            short = esc(names.get(code, code))
+            labels.append({"x": cx, "y": cy, "text": f"{short}<br><b>{'c' if v is None else f'{v:,}'}</b>",
+                           "showarrow": False,
+                           "font": {"size": 9, "color": "#000" if v is None or (v or 0) < top * 0.74 else "#fff"}})
     fig = go.Figure(data=traces)
     fig.update_layout(annotations=labels)
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
                              meta={"measure": "axis"},
-                             marker={"colorscale": SEQUENTIAL, "cmin": 0, "cmax": top, "color": [0],
+                             marker={"colorscale": COUNT_SCALE, "cmin": 0, "cmax": top, "color": [0],
                                      "showscale": True, "colorbar": {"title": {"text": esc(colour_title)}}}))
     fig.update_yaxes(scaleanchor="x", scaleratio=1.6, showgrid=False, visible=False)
     fig.update_xaxes(showgrid=False, visible=False)

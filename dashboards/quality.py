@@ -16,7 +16,7 @@ import duckdb
 import plotly.graph_objects as go
 
 from dashboards import figures
-from dashboards.disclosure import suppress_count, suppress_table
+from dashboards.disclosure import Ledger, is_small, suppress_count, suppress_table
 from dashboards.reading import columns, definitions_version, frame, has_table, last_load
 from dashboards.site import Page, Table, page
 
@@ -48,6 +48,26 @@ def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count:
     months = sorted(set(loads["delivery_month"]))
     grid = [[int(loads[(loads.source == s) & (loads.delivery_month == m)]["loaded"].sum()) for m in months] for s in sources]
     grid_s = suppress_table(grid, small_count, row_totals=False, column_totals=False)
+    last = loads[loads.delivery_month == month]
+    t_loads = Table("loads_this_month", f"Files loaded for {month}", ["source", "rows in", "rows loaded", "rows quarantined"],
+                    ["label", "count", "count", "count"],
+                    note="Rows in = rows loaded + rows quarantined: where one of them is c, a second is c too.")
+    led = Ledger(small_count)
+    for r in last.itertuples():
+        led.relate(led.add(f"{r.source}/in", int(r.rows_in)),
+                   [led.add(f"{r.source}/loaded", int(r.loaded)), led.add(f"{r.source}/quarantined", int(r.quarantined or 0))])
+    # this month's loaded counts as the loads table shows them (a second cell may be c there)
+    # every month's loaded counts as that month's edition showed them in its loads table (rows in =
+    # loaded + quarantined suppressed together), so no two editions disagree about a month
+    for j, m in enumerate(months):
+        past = Ledger(small_count)
+        for r in loads[loads.delivery_month == m].itertuples():
+            past.relate(past.add(f"{r.source}/in", int(r.rows_in)),
+                        [past.add(f"{r.source}/loaded", int(r.loaded)),
+                         past.add(f"{r.source}/quarantined", int(r.quarantined or 0))])
+        for i, src in enumerate(sources):
+            if f"{src}/loaded" in past.values:
+                grid_s[i][j] = past.get(f"{src}/loaded")
     g = go.Figure()
     for i, s in enumerate(sources):
         g.add_trace(go.Scatter(x=months, y=grid_s[i], mode="lines+markers", name=figures.esc(s),
@@ -57,11 +77,11 @@ def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count:
                     xaxis_title="Delivery month", yaxis_title="Records loaded (count)", template="plotly_white",
                     colorway=figures.OKABE_ITO, height=420)
     p.add_figure(g)
-    last = loads[loads.delivery_month == month]
-    t_loads = Table("loads_this_month", f"Files loaded for {month}", ["source", "rows in", "rows loaded", "rows quarantined"],
-                    ["label", "count", "count", "count"])
-    t_loads.rows = [[r.source, suppress_count(int(r.rows_in), small_count), suppress_count(int(r.loaded), small_count),
-                     suppress_count(int(r.quarantined or 0), small_count)] for r in last.itertuples()]
+    for i, r in enumerate(last.itertuples()):
+        t_loads.rows.append([r.source] + [led.get(f"{r.source}/{k}") for k in ("in", "loaded", "quarantined")])
+        t_loads.quantities |= {(i, 1 + j): f"loads/{month}/{r.source}/{k}" for j, k in enumerate(("in", "loaded", "quarantined"))}
+        t_loads.relations.append((f"loads/{month}/{r.source}/in",
+                                  [f"loads/{month}/{r.source}/loaded", f"loads/{month}/{r.source}/quarantined"]))
     p.add_table(t_loads)
     refused = frame(con, "select source_file, message from ops.loads where status = 'failed' and delivery_month <= ? order by load_id",
                     [month])
@@ -87,10 +107,14 @@ def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count:
         cols = list(df.columns)
         kinds = ["count" if str(df[c].dtype).startswith(("int", "Int")) else
                  ("share" if str(df[c].dtype).startswith("float") else "label") for c in cols]
-        t_c = Table("recording_completeness", f"Recording completeness, {month}", cols, kinds)
+        t_c = Table("recording_completeness", f"Recording completeness, {month}", cols, kinds,
+                    note="A share is not shown where the records filled, or the records not filled, number from 1 to "
+                         f"{small_count} (the share and the records would give them back).")
         for _, r in df.iterrows():
+            records, filled = int(r.get("records", 0) or 0), int(r.get("filled", 0) or 0)
+            hide_share = is_small(filled, small_count) or is_small(records - filled, small_count) or is_small(records, small_count)
             t_c.rows.append([suppress_count(int(r[c]), small_count) if k == "count" else
-                             (None if r[c] != r[c] else round(float(r[c]), 3)) if k == "share" else str(r[c])
+                             (None if r[c] != r[c] or hide_share else round(float(r[c]), 3)) if k == "share" else str(r[c])
                              for c, k in zip(cols, kinds, strict=True)])
         p.add_table(t_c)
     else:

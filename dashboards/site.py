@@ -12,6 +12,9 @@ from __future__ import annotations
 import html
 import json
 import logging
+import os
+import shutil
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,13 +30,54 @@ logger = logging.getLogger(__name__)
 PLOTLY_JS = "plotly.min.js"
 CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; "
        "img-src data:; font-src data:")
+# the modebar keeps two buttons (download as PNG, reset axes): no cloud or share button anywhere,
+# and plotly is given no server to post to
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "plotlyServerURL": "", "showSendToCloud": False,
+                 "showEditInChartStudio": False, "showLink": False,
+                 "modeBarButtonsToRemove": ["sendDataToCloud", "sendChartToCloud", "editInChartStudio"],
+                 "modeBarButtons": [["toImage", "resetScale2d"]]}
 _DRAW = """<script>
-document.querySelectorAll('script.lantern-figure').forEach(function (s) {
-  var f = JSON.parse(s.textContent);
-  Plotly.newPlot(s.getAttribute('data-target'), f.data, f.layout,
-                 {displaylogo: false, responsive: true, modeBarButtonsToRemove: ['sendDataToCloud']});
-});
+(function () {
+  var config = """ + json.dumps(PLOTLY_CONFIG) + """;
+  document.querySelectorAll('script.lantern-figure').forEach(function (s) {
+    var f = JSON.parse(s.textContent);
+    Plotly.newPlot(s.getAttribute('data-target'), f.data, f.layout, config);
+  });
+  // printing opens every folded table (a closed <details> prints nothing) and closes them after
+  var opened = [];
+  window.addEventListener('beforeprint', function () {
+    document.querySelectorAll('details:not([open])').forEach(function (d) { d.open = true; opened.push(d); });
+  });
+  window.addEventListener('afterprint', function () {
+    opened.forEach(function (d) { d.open = false; }); opened = [];
+  });
+})();
 </script>"""
+MARKING = "OFFICIAL-SENSITIVE"
+_CSS = """body{font-family:Arial,Helvetica,sans-serif;margin:0 auto;padding:1em 2em;max-width:1250px;color:#222;
+line-height:1.4;overflow-wrap:break-word}
+.skip{position:absolute;left:-999px;top:0;background:#fff;padding:0.5em;border:2px solid #0072B2}
+.skip:focus{left:0.5em;z-index:10}
+.marking{font-weight:bold;letter-spacing:0.05em;color:#000;border:1px solid #000;display:inline-block;padding:1px 6px;margin:0.3em 0}
+.tablewrap{max-width:100%;overflow-x:auto}
+table{border-collapse:collapse;margin:0.5em 0 1em}td,th{border:1px solid #bbb;padding:4px 8px;text-align:right}
+caption{text-align:left;font-weight:bold;padding:0.3em 0;caption-side:top}
+th{background:#eee}td,th{overflow-wrap:normal}td.t,th.t{text-align:left}.note{color:#555;font-size:90%}
+.pair{display:flex;flex-wrap:wrap;gap:1em}.pair>div{flex:1 1 480px;min-width:0;max-width:100%}
+.lantern-chart{width:100%;max-width:100%}
+.na{color:#8a4b00;background:#fff6e5;padding:0.5em;border-left:4px solid #E69F00}
+nav{display:flex;flex-wrap:wrap;gap:0.3em 1em}h2{border-bottom:2px solid #0072B2;padding-bottom:3px;margin-top:2em}
+ul.findings li{margin:0.35em 0}.commentary{background:#f4f8fb;border-left:4px solid #0072B2;padding:0.2em 1em}
+dt{font-weight:bold;margin-top:0.5em}
+@media (max-width:600px){body{padding:0.5em 0.8em}td,th{padding:3px 4px}.pair>div{flex-basis:100%}}
+@page{size:A4;margin:18mm 12mm 16mm 12mm;
+ @top-center{content:"OFFICIAL-SENSITIVE";font:bold 10pt Arial,sans-serif}
+ @bottom-center{content:"OFFICIAL-SENSITIVE";font:bold 10pt Arial,sans-serif}
+ @bottom-right{content:"Page " counter(page) " of " counter(pages);font:9pt Arial,sans-serif}}
+@media print{body{max-width:none;padding:0;font-size:10pt}nav,.skip,.modebar,.modebar-container{display:none!important}
+ .pair{display:block}
+ details>summary{display:none}h2{page-break-after:avoid}table{page-break-inside:auto}tr{page-break-inside:avoid}
+ .lantern-chart{page-break-inside:avoid}a{color:#000;text-decoration:none}}"""
 
 
 def write_plotly_js(site: Path) -> Path:
@@ -45,25 +89,29 @@ def write_plotly_js(site: Path) -> Path:
     return target
 
 
-def page(title: str, body: str, *, depth: int = 1, subtitle: str = "", nav: str = "") -> str:
-    """A whole HTML page that loads the site's plotly.js (`depth` folders below the root)."""
+def page(title: str, body: str, *, depth: int = 1, subtitle: str = "", nav: str = "",
+         marking: str = MARKING) -> str:
+    """A whole HTML page that loads the site's plotly.js (`depth` folders below the root): a
+    viewport for phones, a skip link and <main>, the protective marking on screen and on every
+    printed page (with page numbers), print styles for A4 and a trimmed modebar."""
     js = "../" * depth + PLOTLY_JS
+    css = _CSS if marking == MARKING else _CSS.replace('"OFFICIAL-SENSITIVE"', json.dumps(marking))
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="{CSP}">
 <meta name="referrer" content="no-referrer">
 <title>{html.escape(title)}</title>
 <script src="{js}"></script>
-<style>body{{font-family:Arial,Helvetica,sans-serif;margin:2em;max-width:1250px;color:#222}}
-table{{border-collapse:collapse;margin:0.5em 0 1em}}td,th{{border:1px solid #bbb;padding:4px 8px;text-align:right}}
-th{{background:#eee}}td.t,th.t{{text-align:left}}.note{{color:#555;font-size:90%}}
-.pair{{display:flex;flex-wrap:wrap;gap:1em}}.pair>div{{flex:1 1 560px;min-width:0}}
-.na{{color:#8a4b00;background:#fff6e5;padding:0.5em;border-left:4px solid #E69F00}}
-nav a{{margin-right:1em}}h2{{border-bottom:2px solid #0072B2;padding-bottom:3px;margin-top:2em}}</style>
+<style>{css}</style>
 </head><body>
-<nav>{nav}</nav>
+<a class="skip" href="#main">Skip to the content</a>
+<p class="marking">{html.escape(marking)}</p>
+<nav aria-label="Pages of this edition">{nav}</nav>
+<main id="main">
 <h1>{html.escape(title)}</h1><p class="note">{html.escape(subtitle)}</p>
 {body}
+</main>
 {_DRAW}
 </body></html>
 """
@@ -79,6 +127,11 @@ class Table:
     kinds: list[str]  # label | count | rate | share | model | ratio | number
     rows: list[list[object]] = field(default_factory=list)
     note: str = ""
+    # (row, column) -> the name of the count that cell shows (the same name wherever the same
+    # count is published, in any table, page or edition), and total = sum(parts) relations
+    # between names: the disclosure scanner reads both to test that no `c` can be worked back
+    quantities: dict[tuple[int, int], str] = field(default_factory=dict)
+    relations: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def cell(self, value: object, kind: str) -> str:
         if kind == "label":
@@ -120,7 +173,11 @@ class Page:
         n = len(self.figures)
         self.figures.append(fig)
         ident = f"{self.slug}-fig-{n}"
-        return (f'<div id="{ident}" class="lantern-chart" style="min-height:300px"></div>'
+        title = str(fig.layout.title.text or "").replace("<br>", " ")
+        alt = (f"Chart: {html.unescape(title)}. The numbers it shows are in the table beside or below it, and "
+               "in the exports.")
+        return (f'<div id="{ident}" class="lantern-chart" role="img" aria-label="{html.escape(alt)}" '
+                f'style="min-height:300px"></div>'
                 f'<script type="application/json" class="lantern-figure" data-target="{ident}">'
                 f"{figures.to_json(fig)}</script>")
 
@@ -133,16 +190,18 @@ class Page:
     def table(self, t: Table) -> str:
         """Register a table; returns its HTML (with its data embedded as JSON)."""
         self.tables.append(t)
-        head = "".join(f'<th class="{"t" if k == "label" else ""}">{html.escape(c)}</th>'
+        head = "".join(f'<th scope="col" class="{"t" if k == "label" else ""}">{html.escape(c)}</th>'
                        for c, k in zip(t.columns, t.kinds, strict=True))
         body = "".join(
             "<tr>" + "".join(f'<td class="{"t" if k == "label" else ""}">{html.escape(t.cell(v, k))}</td>'
                              for v, k in zip(row, t.kinds, strict=True)) + "</tr>" for row in t.rows)
         data = json.dumps({"name": t.name, "title": t.title, "columns": t.columns, "kinds": t.kinds,
-                           "rows": t.rows}, default=str, separators=(",", ":"))
+                           "rows": t.rows, "quantities": [[r, c, n] for (r, c), n in t.quantities.items()],
+                           "relations": t.relations}, default=str, separators=(",", ":"))
         data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         note = f'<p class="note">{html.escape(t.note)}</p>' if t.note else ""
-        return (f"<h3>{html.escape(t.title)}</h3><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        return (f'<div class="tablewrap"><table><caption>{html.escape(t.title)}</caption>'
+                f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
                 f'{note}<script type="application/json" class="lantern-table">{data}</script>')
 
     def add_table(self, t: Table) -> None:
@@ -158,16 +217,91 @@ def figure_html(fig: go.Figure) -> str:
 
 
 def build_profile(con: duckdb.DuckDBPyConnection, month: str, site: Path, *,
-                  small_count: int = 5) -> list[Path]:
+                  small_count: int = 5, commentary: Path | None = None) -> list[Path]:
     """Build the partners' edition for `month` (profile, theme pages, data quality, dictionary,
-    exports) under `site/month`; returns the files written."""
-    from dashboards import dictionary, partners, quality
-
+    exports) straight into `site/month`, unscanned (tests and previews; the refresh and `lantern
+    publish` use `publish_profile`); returns the files written."""
     write_plotly_js(site)
     out = site / month
+    written = build_month(con, month, out, small_count=small_count, commentary=commentary)
+    logger.info("local profile %s: %d files under %s", month, len(written), out)
+    return written
+
+
+class DisclosureError(RuntimeError):
+    """The staged edition failed the disclosure scan: nothing was published."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(f"disclosure scan failed: {len(problems)} problems, first: {problems[0]}")
+        self.problems = problems
+
+
+def _previous(month: str) -> str:
+    y, m = int(month[:4]), int(month[5:7])
+    return f"{y - (m == 1):04d}-{(m - 2) % 12 + 1:02d}"
+
+
+def withdraw(site: Path, month: str) -> None:
+    """Remove a month's edition (the live link and its folder), e.g. for a month with no delivery."""
+    live = site / month
+    if live.is_symlink():
+        target = live.resolve()
+        live.unlink()
+        shutil.rmtree(target, ignore_errors=True)
+    elif live.exists():
+        shutil.rmtree(live)
+
+
+def publish_profile(con: duckdb.DuckDBPyConnection, month: str, site: Path, *,
+                    small_count: int = 5, commentary: Path | None = None) -> list[Path]:
+    """Build the partners' edition for `month` into a staging folder beside the live one, scan it
+    (with the previous month's edition beside it, at the same threshold as suppression), and only
+    then make it live by swapping one symbolic link (`site/<month>` -> `.<month>.<id>`) with an
+    atomic rename. A failed scan, an error or a kill leaves the previous edition whole and live;
+    staging folders left by a kill are removed by the next publish. Returns the live files."""
+    from dashboards.disclosure import scan_published
+
+    site.mkdir(parents=True, exist_ok=True)
+    write_plotly_js(site)
+    live = site / month
+    current = live.resolve() if live.is_symlink() else None
+    for stale in site.glob(f".{month}.*"):
+        if stale != current and stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)  # left by a killed or failed publish
+    stage = site / f".{month}.{uuid.uuid4().hex[:12]}"
+    stage.mkdir()
+    try:
+        written = build_month(con, month, stage, small_count=small_count, commentary=commentary)
+        prev = site / _previous(month)
+        problems = scan_published(stage, small_count, previous=prev if prev.is_dir() else None)
+        if problems:
+            raise DisclosureError(problems)
+        if live.exists() and not live.is_symlink():
+            legacy = site / f".{month}.legacy-{uuid.uuid4().hex[:6]}"
+            os.rename(live, legacy)  # an edition published before the link: keep it until swapped
+            os.symlink(legacy.name, live)
+        link = site / f".{month}.link-{uuid.uuid4().hex[:6]}"
+        os.symlink(stage.name, link)
+        os.replace(link, live)  # the atomic step: readers see the old edition or the new, never a mix
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    old = current or None
+    for leftover in site.glob(f".{month}.legacy-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    if old is not None and old != stage.resolve():
+        shutil.rmtree(old, ignore_errors=True)
+    logger.info("local profile %s published: %d files", month, len(written))
+    return [live / p.relative_to(stage) for p in written]
+
+
+def build_month(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count: int = 5,
+                commentary: Path | None = None) -> list[Path]:
+    """The partners' edition's pages and exports for `month` written into `out` (no scan)."""
+    from dashboards import dictionary, partners, quality
+
     out.mkdir(parents=True, exist_ok=True)
-    written = partners.build(con, month, out, small_count=small_count)
+    written = partners.build(con, month, out, small_count=small_count, commentary=commentary)
     written += quality.build(con, month, out, small_count=small_count)
     written += dictionary.build(con, month, out)
-    logger.info("local profile %s: %d files under %s", month, len(written), out)
     return written

@@ -67,10 +67,11 @@ def review_backlog_steady(duckdb: DuckDBResource) -> dg.AssetCheckResult:
 
 @dg.asset_check(asset="local_profile", blocking=True)
 def published_counts_suppressed(lantern: LanternConfig) -> dg.AssetCheckResult:
-    """No count from 1 to 5 and no person key anywhere in the partners' edition (every page,
-    embedded figure data and export)."""
+    """No count from 1 to `small_count`, no person key and no suppressed count that can be worked
+    back anywhere in the partners' edition (every month's pages, embedded figure data, exports)."""
     site = Path(lantern.build) / "profile"
-    problems = scan_published(site) if site.exists() else []
+    months = sorted(p for p in site.iterdir() if p.is_dir() and not p.name.startswith(".")) if site.exists() else []
+    problems = [p for m in months for p in scan_published(m, lantern.small_count)]
     return dg.AssetCheckResult(passed=not problems, severity=dg.AssetCheckSeverity.ERROR,
                                description="partners' edition clean" if not problems else
                                f"{len(problems)} disclosure problems, first: {problems[0]}",

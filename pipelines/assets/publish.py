@@ -3,15 +3,13 @@ and the restricted analysts' edition under `build/restricted/YYYY-MM/` (tagged `
 in pipelines/plan.py: the monthly plan leaves it out; it is built only when asked,
 `lantern publish --analysts`)."""
 
-import shutil
 from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from dashboards import analysts
-from dashboards.disclosure import scan_published
-from dashboards.site import build_profile
+from dashboards.site import DisclosureError, publish_profile, withdraw
 from pipelines import plan
 from pipelines.resources import LanternConfig
 from transforms.extracts.delivery import no_delivery_months
@@ -25,7 +23,9 @@ NETWORK_ASSETS = ["peer_network"]
 def local_profile(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                   lantern: LanternConfig) -> dg.MaterializeResult:
     """The monthly local profile (partners' edition) as static HTML with CSV/XLSX exports, small
-    numbers suppressed; the published folder is scanned for counts 1-5 and person keys."""
+    numbers suppressed; each month is built into a staging folder, scanned (counts from 1 to
+    `small_count`, person keys, counts that can be worked back, alone or beside last month's
+    edition) and only then swapped in, so a failed scan leaves the previous edition live."""
     pages: list[str] = []
     problems: list[str] = []
     site = Path(lantern.build) / "profile"
@@ -37,11 +37,16 @@ def local_profile(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
             # its counts are unknown, not zero: no profile, and none left from an earlier run
             context.log.warning(f"no delivery for {month}: the month folder held no extract files; "
                                 "no profile is published for it")
-            shutil.rmtree(site / month, ignore_errors=True)
+            withdraw(site, month)
             continue
-        with duckdb.get_connection() as con, umask(PUBLIC):
-            pages += [str(p) for p in build_profile(con, month, site, small_count=lantern.small_count)]
-        problems += scan_published(site / month)
+        try:
+            with duckdb.get_connection() as con, umask(PUBLIC):
+                pages += [str(p) for p in publish_profile(
+                    con, month, site, small_count=lantern.small_count,
+                    commentary=Path(lantern.inbox) / "commentary" / f"{month}.md")]
+        except DisclosureError as exc:
+            context.log.error(f"{month}: {exc}; the previous edition stays published")
+            problems += exc.problems
     if problems:
         raise dg.Failure(description=f"disclosure scan failed: {len(problems)} problems, first: {problems[0]}")
     return dg.MaterializeResult(metadata={"files": len(pages), "html_pages": sum(p.endswith(".html") for p in pages),

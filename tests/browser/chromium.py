@@ -51,3 +51,42 @@ def charts(dom: str) -> tuple[int, int]:
     pieces = re.split(r'<div id="[^"]+" class="lantern-chart', dom)[1:]
     with_svg = sum(1 for p in pieces if "main-svg" in p.split('class="lantern-chart', 1)[0][:200000])
     return len(divs), min(drawn, with_svg)
+
+
+def print_pdf(page: Path, pdf: Path) -> Path | None:
+    """Print `page` to PDF as Chromium prints it (A4 from the page's @page rules, print media)."""
+    if CHROMIUM is None:
+        raise RuntimeError("chromium is not installed (scripts/test installs Debian's chromium)")
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="lantern-chromium-") as prof:
+        subprocess.run([CHROMIUM, *_FLAGS, f"--user-data-dir={prof}", "--no-pdf-header-footer",
+                        f"--print-to-pdf={pdf.resolve()}", page.resolve().as_uri()],
+                       capture_output=True, text=True, timeout=180)
+    return pdf if pdf.exists() else None
+
+
+def page_width(page: Path, width: int) -> int:
+    """The document scroll width of `page` laid out `width` px wide (in an iframe of that width:
+    a headless window is never narrower than 500 px). A probe page beside it reads the frame
+    after its scripts ran and writes the width into its own title."""
+    probe = page.with_name(f"_probe_{page.stem}.html")
+    probe.write_text(f"""<!doctype html><html><head><title>probe</title></head><body style="margin:0">
+<iframe id="f" src="{page.name}" style="width:{width}px;height:1500px;border:0"></iframe>
+<script>document.getElementById('f').addEventListener('load', function () {{
+  var f = this; setTimeout(function () {{
+    var d = f.contentDocument.documentElement;
+    document.title = 'W=' + Math.max(d.scrollWidth, f.contentDocument.body.scrollWidth);
+  }}, 1500);
+}});</script></body></html>""", encoding="utf-8")
+    try:
+        url = probe.resolve().as_uri()
+        with tempfile.TemporaryDirectory(prefix="lantern-chromium-") as prof:
+            run = subprocess.run([CHROMIUM, *_FLAGS, f"--user-data-dir={prof}", "--allow-file-access-from-files",
+                                  "--window-size=1200,1600", "--dump-dom", url],
+                                 capture_output=True, text=True, timeout=180)
+    finally:
+        probe.unlink()
+    m = re.search(r"<title>W=(\d+)</title>", run.stdout)
+    if not m:
+        raise AssertionError(f"{page.name}: the width probe did not run")
+    return int(m.group(1))

@@ -73,6 +73,14 @@ def fill_missing_marts(con: duckdb.DuckDBPyConnection, hostile: bool = False) ->
                             and p.context = c.context and p.domain = 'planned_actions')
           group by all""")
         made.append("unaddressed_context")
+    if hostile and _has(con, "emerging_theme") and con.execute(
+            "select count(*) from duckdb_columns() where schema_name = 'marts' and table_name = 'emerging_theme' "
+            "and column_name = 'top_terms'").fetchall()[0][0]:
+        con.execute("""insert into marts.emerging_theme (period_start, period_end, topic_id, top_terms, documents,
+                         baseline_documents, recent_documents, baseline_share, recent_share, p_value, rising)
+                       select min(period_start), max(period_end), 'hostile', '=HYPERLINK("http://evil.example","x") '
+                              || '<script>document.title="pwned"</script><img src=x onerror=alert(1)>', 40, 20, 20,
+                              0.01, 0.02, 0.0001, true from marts.emerging_theme""")
     if not _has(con, "emerging_theme"):
         con.execute("""create table marts.emerging_theme as
           select offence as term, month, count(*) as incidents, 1.5::double as ratio_to_baseline

@@ -9,7 +9,9 @@ import plotly.graph_objects as go
 
 from dashboards import exports, figures
 from dashboards.disclosure import (
+    Ledger,
     rate,
+    recoverable,
     scan_published,
     suppress_groups,
     suppress_series,
@@ -96,3 +98,164 @@ def test_embedded_json_cannot_close_its_script_tag() -> None:
     fig = figures.bar_counts(["</script><script>alert(1)</script>"], [10], title="t", x_title="x", y_title="y")
     text = Page("x").figure(fig)
     assert "</script><script>alert" not in text and "<script>alert" not in text
+
+
+# ---------------------------------------------------------------------------------------------
+# Attacks: what a reader could work back from a published edition, and the suppression that
+# stops each one (issue 23).
+
+def _publish(folder: Path, tables: list[Table]) -> Path:
+    p = Page("t")
+    for t in tables:
+        p.add_table(t)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "index.html").write_text(page("t", p.html()), encoding="utf-8")
+    return folder
+
+
+def _breakdown(name: str, cats: list[str], values: list[int | None], total: str, prefix: str) -> Table:
+    t = Table(name, name, ["cat", "n"], ["label", "count"], rows=[[c, v] for c, v in zip(cats, values, strict=True)])
+    t.quantities = {(i, 1): f"{prefix}/{c}" for i, c in enumerate(cats)}
+    t.relations = [(total, [f"{prefix}/{c}" for c in cats])]
+    return t
+
+
+def test_attack_linked_breakdowns_sharing_a_total(tmp_path: Path) -> None:
+    """Suspects by sex total 10 (all shown); by age band, three c cells beside 7 visible: each is 1."""
+    sex = _breakdown("by_sex", ["F", "M"], [6, 6], "suspects", "sex")  # a total of 12, fully visible
+    age = _breakdown("by_age", ["10-13", "14-15", "16-17", "18-24"], [None, None, None, 9], "suspects", "age")
+    problems = recoverable([_publish(tmp_path, [sex, age])], 5)
+    print(problems)
+    assert len(problems) == 3 and all("worked back to 1 to 1" in p for p in problems)
+
+
+def test_ledger_protects_linked_breakdowns() -> None:
+    led = Ledger(5)
+    led.add("suspects", 12, published=False)
+    for c, v in (("F", 6), ("M", 6)):
+        led.add(f"sex/{c}", v)
+    led.relate("suspects", ["sex/F", "sex/M"])
+    ages = {"10-13": 1, "14-15": 1, "16-17": 1, "18-24": 9}
+    for c, v in ages.items():
+        led.add(f"age/{c}", v)
+    led.relate("suspects", [f"age/{c}" for c in ages])
+    out = led.solve()
+    print(out)
+    assert out["age/18-24"] is None  # the only way left to protect the three 1s
+    assert led.exposed() == []
+    # the old rule (a second cell per published total) would have left them pinned
+    assert suppress_series([1, 1, 1, 9], 5) == [None, None, None, 9]
+
+
+def test_attack_rolling_totals_of_two_editions(tmp_path: Path) -> None:
+    """12-month totals 11 and 9 in consecutive editions beside the months they share: the new
+    month's c is their difference plus the month that left the window."""
+    def edition(month: int, values: dict[int, int | None], total: int | None) -> Path:
+        months = sorted(values)
+        series = Table("cse_monthly", "m", ["month", "n"], ["label", "count"], rows=[[m, values[m]] for m in months])
+        series.quantities = {(i, 1): f"cse/{m}" for i, m in enumerate(months)}
+        window = [m for m in months if month - 11 <= m <= month]
+        series.relations = [(f"cse/12m/{month}", [f"cse/{m}" for m in window])]
+        head = Table("headline", "h", ["theme", "12 months"], ["label", "count"], rows=[["cse", total]])
+        head.quantities = {(0, 1): f"cse/12m/{month}"}
+        return _publish(tmp_path / str(month), [series, head])
+
+    base: dict[int, int | None] = dict.fromkeys(range(1, 13), 0) | {1: 9, 2: 8}
+    first = edition(12, base, 17)
+    # month 13 (2) is c with month 2 as its partner: safe alone (c + c = 10) ...
+    second = edition(13, base | {2: None, 13: None}, 10)
+    alone = recoverable([second], 5)
+    both = recoverable([first, second], 5)
+    print(alone, both)
+    assert alone == []
+    # ... but month 2 is 8 in the first edition, so month 13 is 10 - 8 = 2
+    assert any("cse/13" in p and "2 to 2" in p for p in both)
+    assert any("cse/2 is" in p for p in both)
+
+
+def test_scanner_reads_the_suppression_threshold(tmp_path: Path) -> None:
+    t = Table("tab", "a table", ["label", "n"], ["label", "count"], rows=[["a", 7]])
+    folder = _publish(tmp_path, [t])
+    assert scan_published(folder, 5) == []
+    assert any("count from 1 to 8" in p for p in scan_published(folder, 8))
+
+
+def test_a_suppressed_count_published_elsewhere_is_found(tmp_path: Path) -> None:
+    a = Table("a", "a", ["label", "n"], ["label", "count"], rows=[["x", None]], quantities={(0, 1): "q"})
+    b = Table("b", "b", ["label", "n"], ["label", "count"], rows=[["x", 3 + 6]], quantities={(0, 1): "q"})
+    assert any("is 9 here but c" in p or "is c here but 9" in p for p in recoverable([_publish(tmp_path, [a, b])], 5))
+
+
+def _fake_build(cell: object):  # type: ignore[no-untyped-def]
+    def build(con, month, out, *, small_count=5, **kw):  # type: ignore[no-untyped-def]
+        t = Table("tab", "a table", ["label", "n"], ["label", "count"], rows=[["a", cell]])
+        p = Page("t")
+        p.add_table(t)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "index.html").write_text(page("t", p.html()), encoding="utf-8")
+        return [out / "index.html", *exports.write_tables([t], out / "exports")]
+    return build
+
+
+def test_publish_scans_a_staged_edition_and_keeps_the_last_one_when_it_fails(tmp_path: Path, monkeypatch) -> None:
+    import pytest
+
+    from dashboards import site as site_mod
+
+    monkeypatch.setattr(site_mod, "build_month", _fake_build(17))
+    files = site_mod.publish_profile(None, "2026-10", tmp_path)  # type: ignore[arg-type]
+    live = tmp_path / "2026-10"
+    assert live.is_symlink() and (live / "index.html").exists() and files[0] == live / "index.html"
+    good = (live / "exports" / "tab.csv").read_text(encoding="utf-8")
+    # a build that would publish a 3: the scan fails, nothing is swapped, the staging folder goes
+    monkeypatch.setattr(site_mod, "build_month", _fake_build(3))
+    with pytest.raises(site_mod.DisclosureError):
+        site_mod.publish_profile(None, "2026-10", tmp_path)  # type: ignore[arg-type]
+    assert (live / "exports" / "tab.csv").read_text(encoding="utf-8") == good
+    # the same threshold as suppression: a 7 passes at 5 and fails at 8
+    monkeypatch.setattr(site_mod, "build_month", _fake_build(7))
+    with pytest.raises(site_mod.DisclosureError):
+        site_mod.publish_profile(None, "2026-10", tmp_path, small_count=8)  # type: ignore[arg-type]
+    assert (live / "exports" / "tab.csv").read_text(encoding="utf-8") == good
+
+    # a kill mid-build (here an interrupt) leaves the last edition whole; the next publish tidies up
+    def killed(con, month, out, *, small_count=5, **kw):  # type: ignore[no-untyped-def]
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "index.html").write_text("half", encoding="utf-8")
+        raise KeyboardInterrupt
+    monkeypatch.setattr(site_mod, "build_month", killed)
+    with pytest.raises(KeyboardInterrupt):
+        site_mod.publish_profile(None, "2026-10", tmp_path)  # type: ignore[arg-type]
+    assert (live / "exports" / "tab.csv").read_text(encoding="utf-8") == good
+    monkeypatch.setattr(site_mod, "build_month", _fake_build(7))
+    site_mod.publish_profile(None, "2026-10", tmp_path)  # type: ignore[arg-type]
+    assert "7" in (live / "exports" / "tab.csv").read_text(encoding="utf-8")
+    assert [p.name for p in tmp_path.glob(".2026-10.*")] == [live.resolve().name]
+    site_mod.withdraw(tmp_path, "2026-10")
+    assert not live.exists() and not list(tmp_path.glob(".2026-10.*"))
+
+
+def test_ledger_protects_the_rest_of_a_whole() -> None:
+    """12 victims, 11 without a referral: showing both tells that 1 was referred."""
+    led = Ledger(5)
+    whole = led.add("victims", 12)
+    led.relate(whole, [led.add("without", 11), led.add("referred", 1, published=False, protect=True)])
+    out = led.solve()
+    print(out)
+    assert out["without"] is None or out["victims"] is None
+    assert led.exposed() == []
+
+
+def test_a_month_is_never_hidden_to_protect_a_breakdown() -> None:
+    """A first edition: the 12-month total is one month (14) and its day-and-time cells are all
+    small. Hiding the month would protect them, but the next edition shows that month: the
+    breakdown is reported unprotectable (the page withdraws it) and the month stays shown."""
+    led = Ledger(5)
+    month = led.add("m", 14, locked=True)
+    total = led.add("T", 14)
+    led.relate(total, [month])
+    cells = [led.add(f"dh{i}", v) for i, v in enumerate([1] * 10 + [2, 2])]  # each c at most 14 - 11 = 3
+    led.relate(total, cells + [led.add("unknown", 0, published=False)])
+    led.solve(allow_locked=False)
+    print(led.unprotectable)
+    assert led.unprotectable and led.get("m") == 14

@@ -18,13 +18,16 @@ from transforms.warehouse import run_models
 
 logger = logging.getLogger(__name__)
 
-BREAKDOWN_MARTS = (
+BREAKDOWN_MARTS: tuple[str, ...] = (
     "marts/breakdown_person", "marts/breakdown_place", "marts/breakdown_time",
     "marts/repeat_involvement", "marts/victim_suspect_overlap", "marts/referral_gap",
     "marts/disproportionality", "marts/recording_completeness",
     "marts/assessment_matrix", "marts/assessment_glm_goods", "marts/unaddressed_context",
     "marts/map_action", "marts/map_action_summary",
 )
+
+# the profile's MAP matrix of recorded cells and planning, and its school context (issue 23)
+BREAKDOWN_MARTS += ("marts/assessment_cells", "marts/school_context")
 
 
 def build_breakdowns(con: duckdb.DuckDBPyConnection, *, z: float = 1.96) -> dict[str, int]:
