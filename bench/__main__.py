@@ -41,7 +41,7 @@ def _stage(stage: str, borough: Path, warehouse: Path, months: list[str] | None 
     if steps:
         out["steps"] = json.loads(steps[-1])
     for tag in ("GRAPHS ", "ROWS ", "IDENTITY "):  # figures a stage measured besides its time, merged into its row
-        lines = [ln[len(tag):] for ln in p.stderr.splitlines() if ln.startswith(tag)]
+        lines = [ln[len(tag) :] for ln in p.stderr.splitlines() if ln.startswith(tag)]
         if lines:
             out.update(json.loads(lines[-1]))
     return out
@@ -127,16 +127,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="tiny,sample,city")
     ap.add_argument("--out", default="build/bench")
     ap.add_argument("--work", default="build/bench/work", help="where boroughs and warehouses go (reused)")
-    ap.add_argument("--no-full-check", dest="full_check", action="store_false",
-                    help="skip the one-process full refresh (London: the sum of stages stands in)")
+    ap.add_argument(
+        "--no-full-check",
+        dest="full_check",
+        action="store_false",
+        help="skip the one-process full refresh (London: the sum of stages stands in)",
+    )
     args = ap.parse_args(argv)
     out_dir, work = Path(args.out), Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     # written after every size, so a long run that is stopped still leaves its finished sizes
     target = out_dir / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    report = {"machine": {"platform": platform.platform(), "python": platform.python_version(),
-                          "cpus": os.cpu_count()}, "sizes": {}}
+    report = {
+        "machine": {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count()},
+        "sizes": {},
+    }
     for name in args.sizes.split(","):
         rows = run_size(name, work, args.full_check and name != "london")
         ratios = _ratios(rows)
@@ -147,13 +153,18 @@ def main(argv: list[str] | None = None) -> int:
             if "error" in r:
                 print(f"{r['stage']:<20} error: {r['error']}")
             else:
-                print(f"{r['stage']:<20}{r['seconds']:>10.2f}{r['rows']:>12}{(r.get('rows_per_s') or 0):>12.0f}{r['peak_mb']:>10.0f}")
+                print(
+                    f"{r['stage']:<20}{r['seconds']:>10.2f}{r['rows']:>12}{(r.get('rows_per_s') or 0):>12.0f}{r['peak_mb']:>10.0f}"
+                )
         for r in rows:
             if r.get("steps"):
                 top = sorted(r["steps"].items(), key=lambda kv: -kv[1])[:8]
                 print(f"  {r['stage']} by asset: " + ", ".join(f"{k} {v:.1f}s" for k, v in top))
-        peaks = [r["peak_mb"] for r in rows if r.get("stage") in PIPELINE + ["incremental_month", "full_refresh"]
-                 and "peak_mb" in r]
+        peaks = [
+            r["peak_mb"]
+            for r in rows
+            if r.get("stage") in PIPELINE + ["incremental_month", "full_refresh"] and "peak_mb" in r
+        ]
         if peaks:
             report["sizes"][name]["peak_mb"] = max(peaks)
             print(f"  peak memory of any pipeline process: {max(peaks):.0f} MB")
@@ -161,15 +172,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  ratio {k}: {v}")
         change = next((r for r in rows if r.get("stage") == "graph_change" and "unchanged_share" in r), None)
         if change:
-            print(f"  the increment left {change['unchanged_share']:.1%} of the months' ties in graph parts it did "
-                  f"not change (median largest part: {change['median_largest_part_share']:.1%} of a month's ties)")
+            print(
+                f"  the increment left {change['unchanged_share']:.1%} of the months' ties in graph parts it did "
+                f"not change (median largest part: {change['median_largest_part_share']:.1%} of a month's ties)"
+            )
         rewritten = next((r for r in rows if r.get("stage") == "row_change" and "added_share" in r), None)
         if rewritten:
             busiest = sorted(rewritten["by_table"].items(), key=lambda kv: -kv[1]["added_without_stamps"])[:3]
-            print(f"  the increment added or changed {rewritten['added_share']:.1%} of the rows of core and marts "
-                  f"({rewritten['added_share_without_stamps']:.1%} without run stamps, "
-                  f"{rewritten['added_share_outside_group_marts']:.1%} outside the group-keyed network marts); most in "
-                  + ", ".join(f"{name} {t['added_without_stamps'] / max(t['rows'], 1):.0%}" for name, t in busiest))
+            print(
+                f"  the increment added or changed {rewritten['added_share']:.1%} of the rows of core and marts "
+                f"({rewritten['added_share_without_stamps']:.1%} without run stamps, "
+                f"{rewritten['added_share_outside_group_marts']:.1%} outside the group-keyed network marts); most in "
+                + ", ".join(f"{name} {t['added_without_stamps'] / max(t['rows'], 1):.0%}" for name, t in busiest)
+            )
         target.write_text(json.dumps(report, indent=2))
     names = list(report["sizes"])
     if len(names) > 1:
@@ -178,8 +193,10 @@ def main(argv: list[str] | None = None) -> int:
         for a in first:
             b = next((x for x in last if x["stage"] == a["stage"]), None)
             if b and a.get("seconds") and b.get("seconds") and a.get("rows") and b.get("rows"):
-                growth[a["stage"]] = {"time_x": round(b["seconds"] / a["seconds"], 1),
-                                      "rows_x": round(b["rows"] / a["rows"], 1)}
+                growth[a["stage"]] = {
+                    "time_x": round(b["seconds"] / a["seconds"], 1),
+                    "rows_x": round(b["rows"] / a["rows"], 1),
+                }
         report["growth"] = growth
         print(f"\ngrowth {names[0]} -> {names[-1]} (time x / rows x):")
         for k, v in growth.items():

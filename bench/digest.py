@@ -11,8 +11,19 @@ import duckdb
 
 SCHEMAS = ("core", "marts")
 #: Run stamps and clocks: they differ between two builds of the same data by design.
-STAMPS = frozenset({"run_id", "first_run", "first_seen_run", "last_seen_run", "model_run_id", "trained_at",
-                    "decided_at", "seconds", "model_json"})
+STAMPS = frozenset(
+    {
+        "run_id",
+        "first_run",
+        "first_seen_run",
+        "last_seen_run",
+        "model_run_id",
+        "trained_at",
+        "decided_at",
+        "seconds",
+        "model_json",
+    }
+)
 
 
 def digest(path: str, schemas: tuple[str, ...] = SCHEMAS) -> dict[str, tuple[int, int]]:
@@ -21,15 +32,25 @@ def digest(path: str, schemas: tuple[str, ...] = SCHEMAS) -> dict[str, tuple[int
     Floating-point columns are rounded to 9 decimals first (a sum's last bit may vary by thread)."""
     out: dict[str, tuple[int, int]] = {}
     with duckdb.connect(path, read_only=True) as con:
-        tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN "
-                             "(SELECT unnest(?::VARCHAR[])) ORDER BY 1, 2", [list(schemas)]).fetchall()
+        tables = con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN "
+            "(SELECT unnest(?::VARCHAR[])) ORDER BY 1, 2",
+            [list(schemas)],
+        ).fetchall()
         for schema, table in tables:
-            cols = [(c, t) for c, t in con.execute(
-                "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? "
-                "AND table_name = ? ORDER BY column_index", [schema, table]).fetchall() if c not in STAMPS]
+            cols = [
+                (c, t)
+                for c, t in con.execute(
+                    "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? "
+                    "AND table_name = ? ORDER BY column_index",
+                    [schema, table],
+                ).fetchall()
+                if c not in STAMPS
+            ]
             exprs = [f'round("{c}", 9)' if t in ("DOUBLE", "FLOAT") else f'"{c}"' for c, t in cols]
-            n, h = con.execute(f"SELECT count(*), coalesce(sum(hash({', '.join(exprs)}))::HUGEINT, 0) "
-                               f'FROM "{schema}"."{table}"').fetchall()[0]
+            n, h = con.execute(
+                f'SELECT count(*), coalesce(sum(hash({", ".join(exprs)}))::HUGEINT, 0) FROM "{schema}"."{table}"'
+            ).fetchall()[0]
             out[f"{schema}.{table}"] = (int(n), int(h))
     return out
 

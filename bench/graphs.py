@@ -33,14 +33,15 @@ def part_digests(digests: np.ndarray, a: np.ndarray, b: np.ndarray, ties: np.nda
     if len(a) == 0:
         return {}
     nodes, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
-    ia, ib = inverse[: len(a)], inverse[len(a):]
+    ia, ib = inverse[: len(a)], inverse[len(a) :]
     graph = coo_matrix((np.ones(len(a)), (ia, ib)), shape=(len(nodes), len(nodes)))
     n_parts, label = connected_components(graph, directed=False)
     part = label[ia]
     order = np.argsort(part, kind="stable")  # ties keep their order within a part
     bounds = np.searchsorted(part[order], np.arange(n_parts + 1))
-    rows = np.concatenate([digests[a], digests[b], np.asarray(ties, dtype="<f8").view(np.uint8).reshape(-1, 8)],
-                          axis=1)[order]
+    rows = np.concatenate(
+        [digests[a], digests[b], np.asarray(ties, dtype="<f8").view(np.uint8).reshape(-1, 8)], axis=1
+    )[order]
     out = {}
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
         out[hashlib.blake2b(rows[lo:hi].tobytes(), digest_size=16).hexdigest()] = int(hi - lo)
@@ -73,9 +74,13 @@ def compare(before: dict[str, dict[str, int]], after: dict[str, dict[str, int]])
         total += ties
         unchanged += same
     shares = sorted(m["largest_part_share"] for m in months.values())
-    return {"ties": total, "ties_in_unchanged_parts": unchanged,
-            "unchanged_share": round(unchanged / total, 3) if total else 1.0,
-            "median_largest_part_share": shares[len(shares) // 2] if shares else 0.0, "months": months}
+    return {
+        "ties": total,
+        "ties_in_unchanged_parts": unchanged,
+        "unchanged_share": round(unchanged / total, 3) if total else 1.0,
+        "median_largest_part_share": shares[len(shares) // 2] if shares else 0.0,
+        "months": months,
+    }
 
 
 def compare_warehouses(before: Path, after: Path) -> dict[str, object]:
@@ -88,10 +93,14 @@ def main(argv: list[str]) -> int:
     result = compare_warehouses(Path(argv[0]), Path(argv[1]))
     months: dict[str, dict[str, float]] = result["months"]  # type: ignore[assignment]
     for month, m in months.items():
-        print(f"{month}  ties {m['ties']:>9}  unchanged {m['unchanged'] / m['ties']:.3f}  "
-              f"largest part {m['largest_part_share']:.3f}")
-    print(f"all months: {result['ties_in_unchanged_parts']} of {result['ties']} ties in unchanged parts "
-          f"({result['unchanged_share']}); median largest part {result['median_largest_part_share']}")
+        print(
+            f"{month}  ties {m['ties']:>9}  unchanged {m['unchanged'] / m['ties']:.3f}  "
+            f"largest part {m['largest_part_share']:.3f}"
+        )
+    print(
+        f"all months: {result['ties_in_unchanged_parts']} of {result['ties']} ties in unchanged parts "
+        f"({result['unchanged_share']}); median largest part {result['median_largest_part_share']}"
+    )
     return 0
 
 

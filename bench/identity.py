@@ -30,8 +30,9 @@ SHARED = ROOT.parent / "shared" / "data" / "linkage"
 SAMPLE_PEOPLE = ROOT / "data" / "sample" / "truth" / "people.csv"
 
 
-def _noisy(rng: np.random.Generator, fn: np.ndarray, sn: np.ndarray, dob: np.ndarray,
-           rate: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _noisy(
+    rng: np.random.Generator, fn: np.ndarray, sn: np.ndarray, dob: np.ndarray, rate: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Recording noise at `rate`: typo, nickname/variant, hyphen part, swap, dob estimate/swap/missing."""
     from transforms.identity.features import name_variants
 
@@ -45,7 +46,7 @@ def _noisy(rng: np.random.Generator, fn: np.ndarray, sn: np.ndarray, dob: np.nda
     for i in np.flatnonzero(u[:, 0] < rate):  # one-character typo
         w = sn[i] if u[i, 1] < 0.5 else fn[i]
         k = int(rng.integers(len(w)))
-        w = w[:k] + chr(97 + int(rng.integers(26))) + w[k + 1:]
+        w = w[:k] + chr(97 + int(rng.integers(26))) + w[k + 1 :]
         if u[i, 1] < 0.5:
             sn[i] = w
         else:
@@ -85,8 +86,10 @@ def synthetic_records(n_records: int, seed: int = 7) -> tuple[pd.DataFrame, pd.S
     young = rng.random(n_people) < 0.8
     dob[young] = np.datetime64("2005-01-01") + rng.integers(0, 12 * 365, young.sum())
     outward = rng.choice([f"{a}{b}" for a in ("E", "N", "SE", "SW", "NW", "W") for b in range(1, 20)], n_people)
-    pc = np.array([f"{o} {rng.integers(1, 10)}{chr(65 + rng.integers(26))}{chr(65 + rng.integers(26))}"
-                   for o in outward], dtype=object)
+    pc = np.array(
+        [f"{o} {rng.integers(1, 10)}{chr(65 + rng.integers(26))}{chr(65 + rng.integers(26))}" for o in outward],
+        dtype=object,
+    )
     per = rng.poisson(3.0, n_people) + 1
     idx = np.repeat(np.arange(n_people), per)
     agency = rng.choice(["police", "social_care", "education"], len(idx), p=[0.6, 0.25, 0.15])
@@ -98,13 +101,21 @@ def synthetic_records(n_records: int, seed: int = 7) -> tuple[pd.DataFrame, pd.S
         m = agency == a
         f[m], s[m], d[m] = _noisy(rng, fn[idx][m], sn[idx][m], dob[idx][m], r)
     prefix = pd.Series(agency).map({"police": "PN", "social_care": "SC", "education": "U"})
-    agency_id = (prefix + pd.Series(idx).astype(str)).where(
-        (agency != "police") | (rng.random(len(idx)) >= 0.4), None)
+    agency_id = (prefix + pd.Series(idx).astype(str)).where((agency != "police") | (rng.random(len(idx)) >= 0.4), None)
     postcode = pd.Series(pc[idx]).where(rng.random(len(idx)) >= np.where(rate > 0.05, 0.2, 0.03), None)
-    out = pd.DataFrame({
-        "source": agency, "source_key": [str(i) for i in range(len(idx))], "agency": agency,
-        "agency_id": agency_id, "forename": f, "surname": s, "dob": d, "gender": sex[idx],
-        "postcode": postcode})
+    out = pd.DataFrame(
+        {
+            "source": agency,
+            "source_key": [str(i) for i in range(len(idx))],
+            "agency": agency,
+            "agency_id": agency_id,
+            "forename": f,
+            "surname": s,
+            "dob": d,
+            "gender": sex[idx],
+            "postcode": postcode,
+        }
+    )
     return out, pd.Series(idx)
 
 
@@ -118,12 +129,17 @@ def _one(n: int) -> dict[str, float]:
     secs = time.perf_counter() - t0
     q = link_quality(result.links["cluster"], truth)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"records": len(records), "seconds": round(secs, 1),
-            "records_per_second": round(len(records) / secs), "peak_mb": round(peak_mb),
-            "pairs_scored": result.stats["pairs_scored"],
-            "pairs_per_record": round(result.stats["pairs_scored"] / len(records), 2),
-            "pair_precision": round(q["pair_precision"], 4),
-            "pair_recall": round(q["pair_recall"], 4), "pair_f1": round(q["pair_f1"], 4)}
+    return {
+        "records": len(records),
+        "seconds": round(secs, 1),
+        "records_per_second": round(len(records) / secs),
+        "peak_mb": round(peak_mb),
+        "pairs_scored": result.stats["pairs_scored"],
+        "pairs_per_record": round(result.stats["pairs_scored"] / len(records), 2),
+        "pair_precision": round(q["pair_precision"], 4),
+        "pair_recall": round(q["pair_recall"], 4),
+        "pair_f1": round(q["pair_f1"], 4),
+    }
 
 
 def run(sizes: list[int]) -> list[dict[str, float]]:
@@ -136,8 +152,7 @@ def run(sizes: list[int]) -> list[dict[str, float]]:
 
 
 def _scores(q: dict[str, float], prefix: str) -> dict[str, float]:
-    return {f"{prefix}_{k[5:]}": round(v, 4) for k, v in q.items()
-            if k in ("pair_precision", "pair_recall", "pair_f1")}
+    return {f"{prefix}_{k[5:]}": round(v, 4) for k, v in q.items() if k in ("pair_precision", "pair_recall", "pair_f1")}
 
 
 def real_set(name: str) -> dict[str, float]:
@@ -168,10 +183,13 @@ def real_set(name: str) -> dict[str, float]:
     t0 = time.perf_counter()
     res = link_records(records)
     secs = time.perf_counter() - t0
-    out: dict[str, float] = {"records": len(records), "seconds": round(secs, 1),
-                             "pairs_per_record": round(res.stats["pairs_scored"] / len(records), 2),
-                             "guard_forename": res.stats["guard_forename"],
-                             **_scores(link_quality(res.links["cluster"], truth), "lantern")}
+    out: dict[str, float] = {
+        "records": len(records),
+        "seconds": round(secs, 1),
+        "pairs_per_record": round(res.stats["pairs_scored"] / len(records), 2),
+        "guard_forename": res.stats["guard_forename"],
+        **_scores(link_quality(res.links["cluster"], truth), "lantern"),
+    }
     for guard in (True, False):
         q = link_quality(link_records(records, family_guard=guard).links["cluster"], truth)
         out |= _scores(q, "lantern_guard_" + ("on" if guard else "off"))
@@ -180,7 +198,10 @@ def real_set(name: str) -> dict[str, float]:
     out["splink_seconds"] = round(time.perf_counter() - t0, 1)
     out |= _scores(link_quality(exact_match_baseline(records), truth), "exact")
     reach = blocking_reach(records, truth)
-    out |= {"blocking_reach": round(reach["reach"], 4), "blocking_reach_without_dob": round(reach["reach_without_dob"], 4)}
+    out |= {
+        "blocking_reach": round(reach["reach"], 4),
+        "blocking_reach_without_dob": round(reach["reach_without_dob"], 4),
+    }
     return out
 
 
@@ -209,8 +230,13 @@ def noisy_borough(work: Path, people: int = 3000, seed: int = 11) -> dict[str, f
 
     borough = work / f"noisy-{people}-{seed}"
     if not (borough / "truth" / "person_records.csv").exists():
-        cfg = replace(GeneratorConfig(), twin_rate=0.12, police_noise=up(POLICE_NOISE, 1.5),
-                      social_care_noise=up(SOCIAL_CARE_NOISE, 2.0), education_noise=up(EDUCATION_NOISE, 2.0))
+        cfg = replace(
+            GeneratorConfig(),
+            twin_rate=0.12,
+            police_noise=up(POLICE_NOISE, 1.5),
+            social_care_noise=up(SOCIAL_CARE_NOISE, 2.0),
+            education_noise=up(EDUCATION_NOISE, 2.0),
+        )
         generate_borough(borough, people=people, months=24, seed=seed, config=cfg)
     wh = work / f"noisy-{people}-{seed}.duckdb"
     wh.unlink(missing_ok=True)
@@ -219,14 +245,19 @@ def noisy_borough(work: Path, people: int = 3000, seed: int = 11) -> dict[str, f
     ingest_workbooks(borough, wh, months)
     with connect_warehouse(str(wh)) as con:
         run_models(con, ("staging/person_record",))
-        records = con.execute("select source, source_key, agency, agency_id, forename, surname, dob, gender, "
-                              "postcode from raw.person_record order by source, source_key").df()
+        records = con.execute(
+            "select source, source_key, agency, agency_id, forename, surname, dob, gender, "
+            "postcode from raw.person_record order by source, source_key"
+        ).df()
     truth = pd.read_csv(borough / "truth" / "person_records.csv", dtype=str)
     records = records.merge(truth[["source", "source_key", "true_person_id"]], on=["source", "source_key"])
     labels = records.pop("true_person_id")
     res = link_records(records)
-    out: dict[str, float] = {"records": len(records), **res.stats,
-                             **_scores(link_quality(res.links["cluster"], labels), "lantern")}
+    out: dict[str, float] = {
+        "records": len(records),
+        **res.stats,
+        **_scores(link_quality(res.links["cluster"], labels), "lantern"),
+    }
     for guard in (True, False):
         q = link_quality(link_records(records, family_guard=guard).links["cluster"], labels)
         out |= _scores(q, "lantern_guard_" + ("on" if guard else "off"))

@@ -26,8 +26,9 @@ from transforms.networks.groups import find_communities, pair_graph
 NX_LOUVAIN_MAX_NODES = 20_000
 
 
-def planted_graph(n: int, *, seed: int = 1, p_in: float = 0.85, between_per_node: float = 1.2
-                  ) -> tuple[pd.DataFrame, np.ndarray]:
+def planted_graph(
+    n: int, *, seed: int = 1, p_in: float = 0.85, between_per_node: float = 1.2
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Pairs (person_key_a, person_key_b, weight) with planted groups; and each node's group."""
     rng = np.random.default_rng(seed)
     sizes = []
@@ -59,8 +60,13 @@ def planted_graph(n: int, *, seed: int = 1, p_in: float = 0.85, between_per_node
     pairs = pd.DataFrame({"a": a, "b": b}).drop_duplicates()
     width = len(str(n))
     names = np.char.add("P", np.char.zfill(np.arange(n).astype(str), width))
-    out = pd.DataFrame({"person_key_a": names[pairs["a"].to_numpy()], "person_key_b": names[pairs["b"].to_numpy()],
-                        "weight": rng.uniform(0.5, 2.0, len(pairs))})
+    out = pd.DataFrame(
+        {
+            "person_key_a": names[pairs["a"].to_numpy()],
+            "person_key_b": names[pairs["b"].to_numpy()],
+            "weight": rng.uniform(0.5, 2.0, len(pairs)),
+        }
+    )
     return out, group
 
 
@@ -92,15 +98,24 @@ def run(sizes: Sequence[int]) -> list[dict]:
         g = ig.Graph(n=n, edges=np.column_stack([a, b]).tolist(), directed=False)
         g.es["weight"] = pairs["weight"].to_numpy().tolist()
         t4 = time.perf_counter()
-        part = g.community_leiden(objective_function="modularity", weights="weight", resolution=1.0,
-                                  n_iterations=-1)
+        part = g.community_leiden(objective_function="modularity", weights="weight", resolution=1.0, n_iterations=-1)
         t5 = time.perf_counter()
         nmi_ig = normalized_mutual_info_score(truth, np.array(part.membership))
-        row = {"nodes": n, "edges": len(pairs), "planted_groups": int(truth.max() + 1),
-               "lantern_graph_s": round(t1 - t0, 2), "lantern_groups_s": round(t2 - t1, 2),
-               "lantern_total_s": round(t2 - t0, 2), "lantern_groups": len(ours), "lantern_nmi": round(nmi_ours, 4),
-               "igraph_build_s": round(t4 - t3, 2), "igraph_leiden_s": round(t5 - t4, 2),
-               "igraph_total_s": round(t5 - t3, 2), "igraph_groups": len(part), "igraph_nmi": round(nmi_ig, 4)}
+        row = {
+            "nodes": n,
+            "edges": len(pairs),
+            "planted_groups": int(truth.max() + 1),
+            "lantern_graph_s": round(t1 - t0, 2),
+            "lantern_groups_s": round(t2 - t1, 2),
+            "lantern_total_s": round(t2 - t0, 2),
+            "lantern_groups": len(ours),
+            "lantern_nmi": round(nmi_ours, 4),
+            "igraph_build_s": round(t4 - t3, 2),
+            "igraph_leiden_s": round(t5 - t4, 2),
+            "igraph_total_s": round(t5 - t3, 2),
+            "igraph_groups": len(part),
+            "igraph_nmi": round(nmi_ig, 4),
+        }
         row["ratio_total"] = round(row["lantern_total_s"] / max(row["igraph_total_s"], 1e-9), 2)
         row["ratio_groups_vs_leiden"] = round(row["lantern_groups_s"] / max(row["igraph_leiden_s"], 1e-9), 2)
         if n <= NX_LOUVAIN_MAX_NODES:
@@ -116,5 +131,7 @@ if __name__ == "__main__":
     chosen = [int(x) for x in sys.argv[1:]] or [20_000, 200_000]
     for r in run(chosen):
         print(", ".join(f"{k}={v}" for k, v in r.items()))  # noqa: T201
-        print(f"  -> Lantern (networkx graph + Leiden) {r['lantern_total_s']}s vs igraph Leiden "  # noqa: T201
-              f"{r['igraph_total_s']}s on the same graph: ratio {r['ratio_total']}x")
+        print(
+            f"  -> Lantern (networkx graph + Leiden) {r['lantern_total_s']}s vs igraph Leiden "  # noqa: T201
+            f"{r['igraph_total_s']}s on the same graph: ratio {r['ratio_total']}x"
+        )

@@ -27,18 +27,27 @@ SCHEMAS = ("core", "marts")
 STAMPS = frozenset({"run_id", "last_seen_run"})
 
 #: The network marts keyed by the months' groups: they change wherever a month's groups were found again.
-GROUP_KEYED = frozenset({"marts.peer_group", "marts.peer_group_event", "marts.group_place",
-                         "marts.peer_group_profile", "marts.peer_on_peer", "marts.place_profile",
-                         "marts.peer_bridge"})
+GROUP_KEYED = frozenset(
+    {
+        "marts.peer_group",
+        "marts.peer_group_event",
+        "marts.group_place",
+        "marts.peer_group_profile",
+        "marts.peer_on_peer",
+        "marts.place_profile",
+        "marts.peer_bridge",
+    }
+)
 
 
 def _columns(con: duckdb.DuckDBPyConnection, db: str, schemas: tuple[str, ...]) -> dict[str, list[str]]:
     """table -> its columns in order, for the tables of `schemas` in attached database `db`."""
     out: dict[str, list[str]] = {}
     for schema, table, column in con.execute(
-            "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE database_name = ? "
-            "AND schema_name IN (SELECT unnest(?::VARCHAR[])) ORDER BY schema_name, table_name, column_index",
-            [db, list(schemas)]).fetchall():
+        "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE database_name = ? "
+        "AND schema_name IN (SELECT unnest(?::VARCHAR[])) ORDER BY schema_name, table_name, column_index",
+        [db, list(schemas)],
+    ).fetchall():
         out.setdefault(f"{schema}.{table}", []).append(column)
     return out
 
@@ -47,8 +56,13 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0])
 
 
-def table_changes(con: duckdb.DuckDBPyConnection, old: dict[str, list[str]], new: dict[str, list[str]],
-                  before: str = "b", after: str = "a") -> dict[str, dict[str, int]]:
+def table_changes(
+    con: duckdb.DuckDBPyConnection,
+    old: dict[str, list[str]],
+    new: dict[str, list[str]],
+    before: str = "b",
+    after: str = "a",
+) -> dict[str, dict[str, int]]:
     """Per table in either attached database (`old`, `new`: its tables' columns, from `_columns`):
     rows (after), added, removed, and added and removed again without the `STAMPS` columns. A
     table in one database only is all added or all removed."""
@@ -57,8 +71,13 @@ def table_changes(con: duckdb.DuckDBPyConnection, old: dict[str, list[str]], new
         if table not in old or table not in new:
             n_new = _count(con, f"SELECT 1 FROM {after}.{table}") if table in new else 0
             n_old = _count(con, f"SELECT 1 FROM {before}.{table}") if table in old else 0
-            out[table] = {"rows": n_new, "added": n_new, "removed": n_old,
-                          "added_without_stamps": n_new, "removed_without_stamps": n_old}
+            out[table] = {
+                "rows": n_new,
+                "added": n_new,
+                "removed": n_old,
+                "added_without_stamps": n_new,
+                "removed_without_stamps": n_old,
+            }
             continue
         shared = [c for c in new[table] if c in old[table]]
         row = {"rows": _count(con, f"SELECT 1 FROM {after}.{table}")}
@@ -81,12 +100,16 @@ def summarise(tables: dict[str, dict[str, int]]) -> dict[str, object]:
     added = sum(t["added"] for t in tables.values())
     content = sum(t["added_without_stamps"] for t in tables.values())
     grouped = sum(t["added_without_stamps"] for name, t in tables.items() if name in GROUP_KEYED)
-    return {"rows": rows, "rows_added": added, "rows_removed": sum(t["removed"] for t in tables.values()),
-            "added_share": round(added / rows, 4) if rows else 0.0,
-            "added_share_without_stamps": round(content / rows, 4) if rows else 0.0,
-            "added_share_outside_group_marts": round((content - grouped) / rows, 4) if rows else 0.0,
-            "tables_unchanged": sum(1 for t in tables.values() if not t["added"] and not t["removed"]),
-            "tables": len(tables)}
+    return {
+        "rows": rows,
+        "rows_added": added,
+        "rows_removed": sum(t["removed"] for t in tables.values()),
+        "added_share": round(added / rows, 4) if rows else 0.0,
+        "added_share_without_stamps": round(content / rows, 4) if rows else 0.0,
+        "added_share_outside_group_marts": round((content - grouped) / rows, 4) if rows else 0.0,
+        "tables_unchanged": sum(1 for t in tables.values() if not t["added"] and not t["removed"]),
+        "tables": len(tables),
+    }
 
 
 def compare_warehouses(before: Path, after: Path, memory_limit: str = "4GB") -> dict[str, object]:
@@ -106,8 +129,12 @@ def compare_warehouses(before: Path, after: Path, memory_limit: str = "4GB") -> 
     finally:
         con.close()
         shutil.rmtree(spill, ignore_errors=True)
-    return {**summarise(tables), "by_table": tables, "only_before": sorted(set(old) - set(new)),
-            "only_after": sorted(set(new) - set(old))}
+    return {
+        **summarise(tables),
+        "by_table": tables,
+        "only_before": sorted(set(old) - set(new)),
+        "only_after": sorted(set(new) - set(old)),
+    }
 
 
 def main(argv: list[str]) -> int:
@@ -119,10 +146,12 @@ def main(argv: list[str]) -> int:
     print(f"{'table':<32}{'rows':>12}{'added':>12}{'removed':>12}{'added w/o stamps':>18}")
     for name, t in sorted(tables.items(), key=lambda kv: -kv[1]["added"]):
         print(f"{name:<32}{t['rows']:>12}{t['added']:>12}{t['removed']:>12}{t['added_without_stamps']:>18}")
-    print(f"all tables: {result['rows_added']} of {result['rows']} rows added ({result['added_share']:.1%}); "
-          f"without run stamps {result['added_share_without_stamps']:.1%}; outside the group-keyed network "
-          f"marts {result['added_share_outside_group_marts']:.1%}; "
-          f"{result['tables_unchanged']} of {result['tables']} tables unchanged")
+    print(
+        f"all tables: {result['rows_added']} of {result['rows']} rows added ({result['added_share']:.1%}); "
+        f"without run stamps {result['added_share_without_stamps']:.1%}; outside the group-keyed network "
+        f"marts {result['added_share_outside_group_marts']:.1%}; "
+        f"{result['tables_unchanged']} of {result['tables']} tables unchanged"
+    )
     return 0
 
 

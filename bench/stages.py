@@ -25,12 +25,12 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 def _settings(borough: Path, warehouse: Path):  # type: ignore[no-untyped-def]
     from pipelines.settings import load_settings
 
-    return load_settings(inbox=str(borough), warehouse=str(warehouse),
-                         build=str(warehouse.parent / "build"), pseudonym_key="bench")
+    return load_settings(
+        inbox=str(borough), warehouse=str(warehouse), build=str(warehouse.parent / "build"), pseudonym_key="bench"
+    )
 
 
-CSV_SOURCES = ("police_crimes", "police_persons", "social_care_referrals", "missing_episodes",
-               "school_exclusions")
+CSV_SOURCES = ("police_crimes", "police_persons", "social_care_referrals", "missing_episodes", "school_exclusions")
 
 
 def ingest(borough: Path, warehouse: Path, months: list[str]) -> int:
@@ -49,8 +49,7 @@ def ingest_workbooks(borough: Path, warehouse: Path, months: list[str]) -> int:
     from transforms.extracts.ingest import ingest_months
 
     with connect_warehouse(str(warehouse)) as con:
-        results = ingest_months(con, borough, months, None,
-                                only=("map_assessments", "map_assessment_cells"))
+        results = ingest_months(con, borough, months, None, only=("map_assessments", "map_assessment_cells"))
     return sum(r.rows_in for r in results)
 
 
@@ -69,9 +68,16 @@ def baseline_duckdb(borough: Path, warehouse: Path, months: list[str]) -> int:
                     enc = "utf-8"
                 except UnicodeDecodeError:
                     enc = "latin-1"
-                verb = "INSERT INTO" if _rows(con, f"SELECT count(*) FROM duckdb_tables() WHERE table_name = 'floor_{name}'") else "CREATE TABLE"
-                con.execute(f"{verb} floor_{name} {'BY NAME ' if verb == 'INSERT INTO' else 'AS '}SELECT * FROM "
-                            "read_csv(?, all_varchar = true, header = true, encoding = ?)", [str(path), enc])
+                verb = (
+                    "INSERT INTO"
+                    if _rows(con, f"SELECT count(*) FROM duckdb_tables() WHERE table_name = 'floor_{name}'")
+                    else "CREATE TABLE"
+                )
+                con.execute(
+                    f"{verb} floor_{name} {'BY NAME ' if verb == 'INSERT INTO' else 'AS '}SELECT * FROM "
+                    "read_csv(?, all_varchar = true, header = true, encoding = ?)",
+                    [str(path), enc],
+                )
             n += _rows(con, f"SELECT count(*) FROM floor_{name}")
     return n
 
@@ -127,15 +133,26 @@ def identity(borough: Path, warehouse: Path, months: list[str]) -> int:
             links = con.execute("SELECT source, source_key, person_key FROM core.person_link").df()
             truth = pd.read_csv(truth_csv, dtype=str).merge(links, on=["source", "source_key"])
             q = link_quality(truth["person_key"], truth["true_person_id"])
-            run = con.execute("SELECT records, nodes, pairs_scored FROM core.linkage_run "
-                              "ORDER BY run_id DESC LIMIT 1").fetchall()[0]
+            run = con.execute(
+                "SELECT records, nodes, pairs_scored FROM core.linkage_run ORDER BY run_id DESC LIMIT 1"
+            ).fetchall()[0]
             pending = _rows(con, "SELECT count(*) FROM core.link_review WHERE decision = 'pending'")
-            sys.stderr.write("IDENTITY " + json.dumps({
-                "link_precision": round(q["pair_precision"], 4), "link_recall": round(q["pair_recall"], 4),
-                "link_f1": round(q["pair_f1"], 4), "link_records": run[0], "link_nodes": run[1],
-                "pairs_scored": run[2],
-                "pairs_per_record": round(run[2] / run[0], 2) if run[2] and run[0] else None,
-                "review_pending": pending}) + "\n")
+            sys.stderr.write(
+                "IDENTITY "
+                + json.dumps(
+                    {
+                        "link_precision": round(q["pair_precision"], 4),
+                        "link_recall": round(q["pair_recall"], 4),
+                        "link_f1": round(q["pair_f1"], 4),
+                        "link_records": run[0],
+                        "link_nodes": run[1],
+                        "pairs_scored": run[2],
+                        "pairs_per_record": round(run[2] / run[0], 2) if run[2] and run[0] else None,
+                        "review_pending": pending,
+                    }
+                )
+                + "\n"
+            )
     return rows, seconds
 
 
@@ -144,8 +161,12 @@ def _downstream(group: str, borough: Path, warehouse: Path) -> None:
 
     # not the restricted pages, which a refresh never builds, nor what core_marts built
     refreshed = set(downstream_keys()) - set(CORE_MARTS)
-    keys = [k.to_user_string() for a in all_assets() for k in a.keys
-            if a.group_names_by_key.get(k) == group and k.to_user_string() in refreshed]
+    keys = [
+        k.to_user_string()
+        for a in all_assets()
+        for k in a.keys
+        if a.group_names_by_key.get(k) == group and k.to_user_string() in refreshed
+    ]
     if keys:
         materialize(keys, _settings(borough, warehouse))
 
@@ -237,8 +258,9 @@ def baseline_leiden(borough: Path, warehouse: Path, months: list[str]) -> tuple[
     for n, edges, w, node_w in built:
         g = ig.Graph(n=n, edges=edges, directed=False)
         if node_w is not None:
-            g.community_leiden(objective_function="CPM", weights=w, resolution=p.resolution, node_weights=node_w,
-                               n_iterations=10)
+            g.community_leiden(
+                objective_function="CPM", weights=w, resolution=p.resolution, node_weights=node_w, n_iterations=10
+            )
         else:
             g.community_leiden(objective_function="modularity", weights=w, resolution=p.resolution, n_iterations=10)
     ig.set_random_number_generator(random)
@@ -279,9 +301,25 @@ def row_change(borough: Path, warehouse: Path, months: list[str]) -> int:
     return int(result["rows"])  # type: ignore[call-overload]
 
 
-STAGES = {f.__name__: f for f in (ingest, ingest_workbooks, baseline_duckdb, baseline_pandas, identity, core_marts,
-                                  network, themes, publishing, full_refresh, groups, baseline_leiden, graph_change,
-                                  row_change)}
+STAGES = {
+    f.__name__: f
+    for f in (
+        ingest,
+        ingest_workbooks,
+        baseline_duckdb,
+        baseline_pandas,
+        identity,
+        core_marts,
+        network,
+        themes,
+        publishing,
+        full_refresh,
+        groups,
+        baseline_leiden,
+        graph_change,
+        row_change,
+    )
+}
 
 
 def main(argv: list[str]) -> None:
@@ -300,8 +338,9 @@ def main(argv: list[str]) -> None:
     else:
         rows = out
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    sys.stdout.write(json.dumps({"stage": stage, "seconds": round(seconds, 3), "rows": rows,
-                                 "peak_mb": round(peak_mb, 1)}) + "\n")
+    sys.stdout.write(
+        json.dumps({"stage": stage, "seconds": round(seconds, 3), "rows": rows, "peak_mb": round(peak_mb, 1)}) + "\n"
+    )
 
 
 if __name__ == "__main__":

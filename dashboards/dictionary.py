@@ -18,13 +18,18 @@ logger = logging.getLogger(__name__)
 
 def dictionary_rows(con: duckdb.DuckDBPyConnection, schema: str = "marts") -> list[tuple[str, str, str, str]]:
     """(table, column, type, comment) for every column of `schema`; table comments use column ''."""
-    tables = con.execute("""select table_name, '' as column_name, 'table' as data_type, coalesce(comment, '')
+    tables = con.execute(
+        """select table_name, '' as column_name, 'table' as data_type, coalesce(comment, '')
                             from duckdb_tables() where schema_name = ?
                             union all
                             select view_name, '', 'view', coalesce(comment, '') from duckdb_views() where schema_name = ?""",
-                         [schema, schema]).fetchall()
-    cols = con.execute("""select table_name, column_name, data_type, coalesce(comment, '') from duckdb_columns()
-                          where schema_name = ? order by table_name, column_index""", [schema]).fetchall()
+        [schema, schema],
+    ).fetchall()
+    cols = con.execute(
+        """select table_name, column_name, data_type, coalesce(comment, '') from duckdb_columns()
+                          where schema_name = ? order by table_name, column_index""",
+        [schema],
+    ).fetchall()
     return [tuple(map(str, r)) for r in tables + cols]  # type: ignore[misc]
 
 
@@ -38,13 +43,20 @@ def build(con: duckdb.DuckDBPyConnection, month: str, out: Path) -> list[Path]:
         p.heading(f"marts.{name}", anchor=f"t-{name}")
         comment = next((r[3] for r in rows if r[0] == name and r[1] == ""), "")
         p.text(comment or "(no comment)", cls="")
-        t = Table(f"dictionary_{name}", f"Columns of marts.{name}", ["column", "type", "meaning"],
-                  ["label", "label", "label"])
+        t = Table(
+            f"dictionary_{name}", f"Columns of marts.{name}", ["column", "type", "meaning"], ["label", "label", "label"]
+        )
         t.rows = [[r[1], r[2], r[3] or "(no comment)"] for r in rows if r[0] == name and r[1]]
         p.add_table(t)
     sub = f"Theme definitions {definitions_version(con)}; data last loaded {last_load(con)}. Read from the warehouse's own comments."
     target = out / "dictionary.html"
-    target.write_text(page(f"Data dictionary — marts ({month})", p.html(), subtitle=sub,
-                           nav='<a href="index.html">Profile</a> <a href="data-quality.html">Data quality</a>'),
-                      encoding="utf-8")
+    target.write_text(
+        page(
+            f"Data dictionary — marts ({month})",
+            p.html(),
+            subtitle=sub,
+            nav='<a href="index.html">Profile</a> <a href="data-quality.html">Data quality</a>',
+        ),
+        encoding="utf-8",
+    )
     return [target]

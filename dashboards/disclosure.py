@@ -37,8 +37,7 @@ def is_small(value: float | int | None, threshold: int) -> bool:
     return value is not None and 0 < value <= threshold
 
 
-def suppress_groups(values: Sequence[int | None], groups: Iterable[Sequence[int]],
-                    threshold: int) -> list[int | None]:
+def suppress_groups(values: Sequence[int | None], groups: Iterable[Sequence[int]], threshold: int) -> list[int | None]:
     """Primary and secondary suppression of `values` (None = suppressed).
 
     `groups` lists index sets whose total is published (a row, a column, a series window): in
@@ -65,14 +64,14 @@ def suppress_groups(values: Sequence[int | None], groups: Iterable[Sequence[int]
     return out
 
 
-def suppress_series(values: Sequence[int | None], threshold: int, *,
-                    with_total: bool = True) -> list[int | None]:
+def suppress_series(values: Sequence[int | None], threshold: int, *, with_total: bool = True) -> list[int | None]:
     """A 1-D breakdown whose total is published (or not, `with_total=False`)."""
     return suppress_groups(values, [range(len(values))] if with_total else [], threshold)
 
 
-def suppress_table(rows: Sequence[Sequence[int | None]], threshold: int, *,
-                   row_totals: bool = True, column_totals: bool = True) -> list[list[int | None]]:
+def suppress_table(
+    rows: Sequence[Sequence[int | None]], threshold: int, *, row_totals: bool = True, column_totals: bool = True
+) -> list[list[int | None]]:
     """A 2-D table with published row and/or column totals, suppressed cell by cell."""
     n_rows = len(rows)
     n_cols = len(rows[0]) if rows else 0
@@ -83,7 +82,7 @@ def suppress_table(rows: Sequence[Sequence[int | None]], threshold: int, *,
     if column_totals:
         groups += [[r * n_cols + c for r in range(n_rows)] for c in range(n_cols)]
     out = suppress_groups(flat, groups, threshold)
-    return [out[r * n_cols:(r + 1) * n_cols] for r in range(n_rows)]
+    return [out[r * n_cols : (r + 1) * n_cols] for r in range(n_rows)]
 
 
 def suppress_count(value: int | None, threshold: int) -> int | None:
@@ -91,8 +90,9 @@ def suppress_count(value: int | None, threshold: int) -> int | None:
     return None if is_small(value, threshold) else value
 
 
-def rate(numerator: int | None, denominator: float | None, threshold: int, *,
-         per: float = 100.0, digits: int = 1) -> float | None:
+def rate(
+    numerator: int | None, denominator: float | None, threshold: int, *, per: float = 100.0, digits: int = 1
+) -> float | None:
     """`numerator / denominator * per`, or None when it would rest on suppressed or too few cases."""
     if numerator is None or denominator is None or denominator < threshold or denominator <= 0:
         return None
@@ -115,6 +115,7 @@ def label(value: int | float | None, *, digits: int | None = None) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # The scanner: a published folder must hold no count 1..5 and no person key.
+
 
 class _Cells(HTMLParser):
     """Collects table cells, JSON script blocks and all text of an HTML page."""
@@ -214,8 +215,11 @@ def _scan_html(path: Path) -> list[str]:
     text = path.read_text(encoding="utf-8")
     parser = _Cells()
     parser.feed(text)
-    problems = [f"{path.name}: table cell {c!r} is a count from 1 to {_HIGH[0]}"
-                for c in parser.cells if _INT.match(c) and 1 <= int(c) <= _HIGH[0]]
+    problems = [
+        f"{path.name}: table cell {c!r} is a count from 1 to {_HIGH[0]}"
+        for c in parser.cells
+        if _INT.match(c) and 1 <= int(c) <= _HIGH[0]
+    ]
     for n, block in enumerate(parser.json_blocks):
         try:
             obj = json.loads(block)
@@ -230,9 +234,12 @@ def _scan_html(path: Path) -> list[str]:
 
 def _scan_csv(path: Path) -> list[str]:
     with path.open(encoding="utf-8", newline="") as fh:
-        return [f"{path.name}: row {r} cell {v!r} is a count from 1 to {_HIGH[0]}"
-                for r, row in enumerate(csv.reader(fh)) for v in row
-                if _INT.match(v) and 1 <= int(v) <= _HIGH[0]]
+        return [
+            f"{path.name}: row {r} cell {v!r} is a count from 1 to {_HIGH[0]}"
+            for r, row in enumerate(csv.reader(fh))
+            for v in row
+            if _INT.match(v) and 1 <= int(v) <= _HIGH[0]
+        ]
 
 
 def _scan_xlsx(path: Path) -> list[str]:
@@ -247,7 +254,9 @@ def _scan_xlsx(path: Path) -> list[str]:
                 if isinstance(v, bool) or ".0" in str(getattr(cell, "number_format", "") or ""):
                     continue  # decimals (rates, shares, modelled levels) are not counts
                 high = _HIGH[0]
-                if (isinstance(v, int) and 1 <= v <= high) or (isinstance(v, str) and _INT.match(v) and 1 <= int(v) <= high):
+                if (isinstance(v, int) and 1 <= v <= high) or (
+                    isinstance(v, str) and _INT.match(v) and 1 <= int(v) <= high
+                ):
                     problems.append(f"{path.name}:{ws.title} row {r} cell {v!r} is a count from 1 to {high}")
                 if isinstance(v, str) and PERSON_KEY.search(v):
                     problems.append(f"{path.name}:{ws.title} row {r} holds a person key")
@@ -274,8 +283,9 @@ def _scan(folder: Path, threshold: int, previous: Path | None) -> list[str]:
         suffix = path.suffix.lower()
         if suffix in (".html", ".htm", ".json", ".csv", ".txt", ".js", ".svg", ".md"):
             text = path.read_text(encoding="utf-8", errors="replace")
-            if PERSON_KEY.search(text):
-                problems.append(f"{path.name}: holds a pseudonymous person key ({PERSON_KEY.search(text).group(0)[:4]}…)")
+            key = PERSON_KEY.search(text)
+            if key:
+                problems.append(f"{path.name}: holds a pseudonymous person key ({key.group(0)[:4]}…)")
         if suffix in (".html", ".htm"):
             problems += _scan_html(path)
         elif suffix == ".json":
@@ -301,8 +311,9 @@ def _scan(folder: Path, threshold: int, previous: Path | None) -> list[str]:
 INF = float("inf")
 
 
-def bounds(known: dict[str, int | str | None], relations: Sequence[tuple[str, Sequence[str]]],
-           *, passes: int = 200) -> dict[str, tuple[float, float]]:
+def bounds(
+    known: dict[str, int | str | None], relations: Sequence[tuple[str, Sequence[str]]], *, passes: int = 200
+) -> dict[str, tuple[float, float]]:
     """What a reader can work out about each quantity: `known` maps a name to its published value
     (an int), `"c"` (suppressed, so at least 1: a true zero is published as 0) or None (not
     published at all: at least 0). Interval propagation over every relation total = sum(parts),
@@ -364,8 +375,7 @@ class Ledger:
         self.hidden: set[str] = set()
         self.solved = False
 
-    def add(self, name: str, value: int, *, published: bool = True, locked: bool = False,
-            protect: bool = False) -> str:
+    def add(self, name: str, value: int, *, published: bool = True, locked: bool = False, protect: bool = False) -> str:
         """Register a count; `protect` an unpublished one that must not be worked back either
         (the rest of a whole beside its part: victims not referred beside victims)."""
         if name in self.values and self.values[name] != int(value):
@@ -385,14 +395,18 @@ class Ledger:
         self.solved = False
 
     def known(self) -> dict[str, int | str | None]:
-        return {n: None if n in self.unpublished else SUPPRESSED if n in self.hidden else v
-                for n, v in self.values.items()}
+        return {
+            n: None if n in self.unpublished else SUPPRESSED if n in self.hidden else v for n, v in self.values.items()
+        }
 
     def exposed(self) -> list[str]:
         """Counts from 1 to the threshold that are suppressed but can be narrowed."""
         iv = bounds(self.known(), self.relations)
-        return [n for n in sorted(self.hidden | self.protected) if is_small(self.values[n], self.threshold)
-                and too_narrow(*iv[n], self.threshold)]
+        return [
+            n
+            for n in sorted(self.hidden | self.protected)
+            if is_small(self.values[n], self.threshold) and too_narrow(*iv[n], self.threshold)
+        ]
 
     def _partner(self, name: str) -> str | None:
         seen_cells = {name}
@@ -401,8 +415,11 @@ class Ledger:
         allow_locked = False
         while True:
             while frontier:
-                rels = [i for i, (t, ps) in enumerate(self.relations)
-                        if i not in seen_rel and (t in frontier or any(p in frontier for p in ps))]
+                rels = [
+                    i
+                    for i, (t, ps) in enumerate(self.relations)
+                    if i not in seen_rel and (t in frontier or any(p in frontier for p in ps))
+                ]
                 cands: list[str] = []
                 nxt: list[str] = []
                 for i in rels:
@@ -484,11 +501,14 @@ def recoverable(folders: Sequence[Path], threshold: int) -> list[str]:
             names = {(int(r), int(c)): str(n) for r, c, n in t.get("quantities") or []}
             for r, row in enumerate(t["rows"]):
                 for c, v in enumerate(row):
-                    if (t.get("kinds") or [])[c:c + 1] != ["count"]:
+                    if (t.get("kinds") or [])[c : c + 1] != ["count"]:
                         continue
                     name = names.get((r, c), f"{k}/{t['page']}/{t['name']}/{r}/{c}")
-                    value: int | str | None = SUPPRESSED if v is None or v == SUPPRESSED else (
-                        int(v) if isinstance(v, int | float) and float(v).is_integer() else None)
+                    value: int | str | None = (
+                        SUPPRESSED
+                        if v is None or v == SUPPRESSED
+                        else (int(v) if isinstance(v, int | float) and float(v).is_integer() else None)
+                    )
                     if value is None:
                         continue  # 'no delivery' and the like: not a count
                     if name in known and known[name] != value:

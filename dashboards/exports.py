@@ -88,8 +88,12 @@ def write_tables(tables: Sequence[Table], folder: Path, *, small: int = 5) -> li
         ws.append([str(guard(t.title))])
         if t.note:
             ws.append([str(guard(t.note))])
-        ws.append([f"c = confidential: a count from 1 to {small}, or another count hidden so that none can be worked "
-                   "back; x = not recorded by the source; z = not applicable"])
+        ws.append(
+            [
+                f"c = confidential: a count from 1 to {small}, or another count hidden so that none can be worked "
+                "back; x = not recorded by the source; z = not applicable"
+            ]
+        )
         xlsx = folder / f"{stem}.xlsx"
         wb.save(xlsx)
         written.append(xlsx)
@@ -146,7 +150,7 @@ def write_pngs(figs: Sequence[tuple[str, go.Figure]], folder: Path) -> list[Path
         logger.info("PNG export skipped: %s", why)
         return []
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
+    written: list[Path] = []
     for name, fig in figs:
         path = folder / f"{file_stem(name)}.png"
         try:

@@ -48,11 +48,24 @@ from dashboards.site import Page, write_plotly_js
 logger = logging.getLogger(__name__)
 
 CONTEXTS = ["individual", "family_home", "peer_group", "school", "neighbourhood"]
-DOMAINS = ["current_situation", "hsb", "vulnerability", "risk", "resilience", "strengths",
-           "professional_involvement", "planned_actions"]
+DOMAINS = [
+    "current_situation",
+    "hsb",
+    "vulnerability",
+    "risk",
+    "resilience",
+    "strengths",
+    "professional_involvement",
+    "planned_actions",
+]
 TIE_RELATIONS = ("co_suspect", "co_victim", "victim_suspect", "missing_together", "named_peer")
-_CELL_COLOUR = {"vulnerability": "#fde0c5", "risk": "#f7c6c6", "resilience": "#d4ecd9", "strengths": "#d4ecd9",
-                "planned_actions": "#d6e6f5"}
+_CELL_COLOUR = {
+    "vulnerability": "#fde0c5",
+    "risk": "#f7c6c6",
+    "resilience": "#d4ecd9",
+    "strengths": "#d4ecd9",
+    "planned_actions": "#d6e6f5",
+}
 MAX_ROLES_SHOWN = 6
 
 
@@ -106,7 +119,10 @@ def _names(con: duckdb.DuckDBPyConnection, child: str) -> Names:
     if has_table(con, "core", "ward"):
         n.ward = {str(a): str(b) for a, b in con.execute("select ward_code, ward_name from core.ward").fetchall()}
     if has_table(con, "core", "place"):
-        n.place = {str(a): (str(b), c) for a, b, c in con.execute("select place_id, name, ward_code from core.place").fetchall()}
+        n.place = {
+            str(a): (str(b), c)
+            for a, b, c in con.execute("select place_id, name, ward_code from core.place").fetchall()
+        }
     if has_table(con, "core", "school"):
         n.school = {str(a): str(b) for a, b in con.execute("select urn, name from core.school").fetchall()}
     return n
@@ -134,20 +150,37 @@ def _as_of(con: duckdb.DuckDBPyConnection) -> dt.date:
 
 # ---- the records -----------------------------------------------------------------------------
 
+
 def _records(con: duckdb.DuckDBPyConnection, key: str, names: Names) -> pd.DataFrame:
     """Every record about the child: day, kind, what (words), role, place_id, ref."""
     parts = []
-    inc = frame(con, """select cast(i.occurred_at as date) as day, i.offence, v.role, i.place_id, i.ward_code, i.incident_key
-                        from marts.involvement v join marts.incident i using (incident_key) where v.person_key = ?""", [key])
-    parts.append(pd.DataFrame({
-        "day": inc["day"], "kind": "incident",
-        "what": [f"{o} (incident {k})" for o, k in zip(inc["offence"], inc["incident_key"], strict=True)],
-        "role": [f"this child: recorded as {w.word(w.ROLE, r)}" for r in inc["role"]],
-        "place_id": inc["place_id"], "ward_code": inc["ward_code"], "ref": inc["incident_key"]}))
+    inc = frame(
+        con,
+        """select cast(i.occurred_at as date) as day, i.offence, v.role, i.place_id, i.ward_code, i.incident_key
+                        from marts.involvement v join marts.incident i using (incident_key) where v.person_key = ?""",
+        [key],
+    )
+    parts.append(
+        pd.DataFrame(
+            {
+                "day": inc["day"],
+                "kind": "incident",
+                "what": [f"{o} (incident {k})" for o, k in zip(inc["offence"], inc["incident_key"], strict=True)],
+                "role": [f"this child: recorded as {w.word(w.ROLE, r)}" for r in inc["role"]],
+                "place_id": inc["place_id"],
+                "ward_code": inc["ward_code"],
+                "ref": inc["incident_key"],
+            }
+        )
+    )
     if has_table(con, "core", "missing_episode"):
-        m = frame(con, """select cast(reported_at as date) as day, missing_from, hours_missing, found_place_id,
+        m = frame(
+            con,
+            """select cast(reported_at as date) as day, missing_from, hours_missing, found_place_id,
                                  found_ward_code, missing_with_keys, rhi_offered_date, rhi_accepted, episode_id
-                          from core.missing_episode where person_key = ?""", [key])
+                          from core.missing_episode where person_key = ?""",
+            [key],
+        )
         what = []
         for r in m.itertuples():
             bits = [f"missing from {r.missing_from}"]
@@ -156,34 +189,97 @@ def _records(con: duckdb.DuckDBPyConnection, key: str, names: Names) -> pd.DataF
             with_ = [k for k in _l(r.missing_with_keys) if k != key]
             if with_:
                 bits.append("with " + names.peers_text(with_))
-            bits.append("return interview " + ("offered " + w.day(r.rhi_offered_date) +
-                                               (", accepted" if r.rhi_accepted else ", not accepted" if r.rhi_accepted is False else "")
-                                               if not pd.isna(r.rhi_offered_date) else "not recorded"))
+            bits.append(
+                "return interview "
+                + (
+                    "offered "
+                    + w.day(r.rhi_offered_date)
+                    + (", accepted" if r.rhi_accepted else ", not accepted" if r.rhi_accepted is False else "")
+                    if not pd.isna(r.rhi_offered_date)
+                    else "not recorded"
+                )
+            )
             what.append("; ".join(bits))
-        parts.append(pd.DataFrame({"day": m["day"], "kind": "missing", "what": what, "role": "",
-                                   "place_id": m["found_place_id"], "ward_code": m["found_ward_code"], "ref": m["episode_id"]}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "day": m["day"],
+                    "kind": "missing",
+                    "what": what,
+                    "role": "",
+                    "place_id": m["found_place_id"],
+                    "ward_code": m["found_ward_code"],
+                    "ref": m["episode_id"],
+                }
+            )
+        )
     if has_table(con, "core", "exclusion"):
-        x = frame(con, "select start_date as day, category, reason, sessions, school_urn, exclusion_id from core.exclusion where person_key = ?",
-                  [key])
-        parts.append(pd.DataFrame({
-            "day": x["day"], "kind": "exclusion",
-            "what": [f"{c} from {names.school.get(str(u), 'school')}: {w.word(w.EXCLUSION_REASON, rs)}"
-                     + (f" ({int(s)} sessions)" if not pd.isna(s) else "")
-                     for c, rs, s, u in zip(x["category"], x["reason"], x["sessions"], x["school_urn"], strict=True)],
-            "role": "", "place_id": None, "ward_code": None, "ref": x["exclusion_id"]}))
+        x = frame(
+            con,
+            "select start_date as day, category, reason, sessions, school_urn, exclusion_id from core.exclusion where person_key = ?",
+            [key],
+        )
+        parts.append(
+            pd.DataFrame(
+                {
+                    "day": x["day"],
+                    "kind": "exclusion",
+                    "what": [
+                        f"{c} from {names.school.get(str(u), 'school')}: {w.word(w.EXCLUSION_REASON, rs)}"
+                        + (f" ({int(s)} sessions)" if not pd.isna(s) else "")
+                        for c, rs, s, u in zip(x["category"], x["reason"], x["sessions"], x["school_urn"], strict=True)
+                    ],
+                    "role": "",
+                    "place_id": None,
+                    "ward_code": None,
+                    "ref": x["exclusion_id"],
+                }
+            )
+        )
     if has_table(con, "core", "referral"):
-        r = frame(con, "select referral_date as day, referral_source, outcome, referral_id from core.referral where person_key = ?", [key])
-        parts.append(pd.DataFrame({
-            "day": r["day"], "kind": "referral",
-            "what": [f"referral from {w.word(w.REFERRAL_SOURCE, s)}: {w.word(w.REFERRAL_OUTCOME, o)}"
-                     for s, o in zip(r["referral_source"], r["outcome"], strict=True)],
-            "role": "", "place_id": None, "ward_code": None, "ref": r["referral_id"]}))
+        r = frame(
+            con,
+            "select referral_date as day, referral_source, outcome, referral_id from core.referral where person_key = ?",
+            [key],
+        )
+        parts.append(
+            pd.DataFrame(
+                {
+                    "day": r["day"],
+                    "kind": "referral",
+                    "what": [
+                        f"referral from {w.word(w.REFERRAL_SOURCE, s)}: {w.word(w.REFERRAL_OUTCOME, o)}"
+                        for s, o in zip(r["referral_source"], r["outcome"], strict=True)
+                    ],
+                    "role": "",
+                    "place_id": None,
+                    "ward_code": None,
+                    "ref": r["referral_id"],
+                }
+            )
+        )
     if has_table(con, "core", "assessment"):
-        a = frame(con, "select meeting_date as day, hsb_level, status, assessment_id from core.assessment where person_key = ?", [key])
-        parts.append(pd.DataFrame({
-            "day": a["day"], "kind": "assessment",
-            "what": [f"MAP meeting: HSB level {lv}; assessment {s}" for lv, s in zip(a["hsb_level"], a["status"], strict=True)],
-            "role": "", "place_id": None, "ward_code": None, "ref": a["assessment_id"]}))
+        a = frame(
+            con,
+            "select meeting_date as day, hsb_level, status, assessment_id from core.assessment where person_key = ?",
+            [key],
+        )
+        parts.append(
+            pd.DataFrame(
+                {
+                    "day": a["day"],
+                    "kind": "assessment",
+                    "what": [
+                        f"MAP meeting: HSB level {lv}; assessment {s}"
+                        for lv, s in zip(a["hsb_level"], a["status"], strict=True)
+                    ],
+                    "role": "",
+                    "place_id": None,
+                    "ward_code": None,
+                    "ref": a["assessment_id"],
+                }
+            )
+        )
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame(columns=["day", "kind", "what", "role", "place_id", "ward_code", "ref"])
@@ -197,17 +293,27 @@ def _records(con: duckdb.DuckDBPyConnection, key: str, names: Names) -> pd.DataF
 def _ties(con: duckdb.DuckDBPyConnection, key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(evidence of the child's ties other than same place, same-place evidence)."""
     if not has_table(con, "marts", "peer_evidence"):
-        empty = pd.DataFrame(columns=["other", "relation", "seen_on", "refs", "place_id", "reliability", "young_people"])
+        empty = pd.DataFrame(
+            columns=["other", "relation", "seen_on", "refs", "place_id", "reliability", "young_people"]
+        )
         return empty, empty
-    ev = frame(con, """select case when person_key_a = ? then person_key_b else person_key_a end as other,
+    ev = frame(
+        con,
+        """select case when person_key_a = ? then person_key_b else person_key_a end as other,
                               relation, seen_on, refs, place_id, reliability, young_people
                        from marts.peer_evidence where ? in (person_key_a, person_key_b)
-                       order by seen_on, other""", [key, key])
+                       order by seen_on, other""",
+        [key, key],
+    )
     ev["seen_on"] = _dates(ev["seen_on"])
-    return ev[ev["relation"] != "same_place"].reset_index(drop=True), ev[ev["relation"] == "same_place"].reset_index(drop=True)
+    return ev[ev["relation"] != "same_place"].reset_index(drop=True), ev[ev["relation"] == "same_place"].reset_index(
+        drop=True
+    )
 
 
-def _label_peers(names: Names, ties: pd.DataFrame, cells: pd.DataFrame, records_with: list[tuple[object, list[str]]]) -> None:
+def _label_peers(
+    names: Names, ties: pd.DataFrame, cells: pd.DataFrame, records_with: list[tuple[object, list[str]]]
+) -> None:
     """Peer A, B, ... by first evidence (a tie, a meeting naming them, a missing episode), then key."""
     first: dict[str, str] = {}
 
@@ -233,44 +339,68 @@ def _label_peers(names: Names, ties: pd.DataFrame, cells: pd.DataFrame, records_
 
 # ---- sections --------------------------------------------------------------------------------
 
-def _since(p: Page, recs: pd.DataFrame, ties: pd.DataFrame, cells: pd.DataFrame, names: Names,
-           last: dt.date | None, as_of: dt.date) -> None:
+
+def _since(
+    p: Page,
+    recs: pd.DataFrame,
+    ties: pd.DataFrame,
+    cells: pd.DataFrame,
+    names: Names,
+    last: dt.date | None,
+    as_of: dt.date,
+) -> None:
     p.heading("Since the last MAP", anchor="since")
     if last is None:
-        p.text("No MAP assessment is recorded for this young person: everything each agency recorded is shown.", cls="na")
+        p.text(
+            "No MAP assessment is recorded for this young person: everything each agency recorded is shown.", cls="na"
+        )
         since = recs
         start = "in the records held"
     else:
         since = recs[recs["day"] > last]
         start = f"since the last MAP meeting on {w.day(last)}"
-    p.text(f"What each agency recorded about this young person {start}, to {w.day(as_of)} (the latest delivery).", cls="")
+    p.text(
+        f"What each agency recorded about this young person {start}, to {w.day(as_of)} (the latest delivery).", cls=""
+    )
     inc = since[since["kind"] == "incident"]
     roles = Counter(r.replace("this child: recorded as ", "") for r in inc["role"])
     bullets = []
     role_text = ", ".join(f"{n} as {r}" for r, n in sorted(roles.items(), key=lambda x: (-x[1], x[0])))
-    bullets.append(f"<b>Police</b>: {len(inc)} incident{'s' * (len(inc) != 1)}"
-                   + (f" — this child recorded {e(role_text)}" if len(inc) else ""))
+    bullets.append(
+        f"<b>Police</b>: {len(inc)} incident{'s' * (len(inc) != 1)}"
+        + (f" — this child recorded {e(role_text)}" if len(inc) else "")
+    )
     mis = since[since["kind"] == "missing"]
     bullets.append(f"<b>Missing episodes</b> (police and social care): {len(mis)}")
     ref = since[since["kind"] == "referral"]
     bullets.append(f"<b>Children's social care</b>: {len(ref)} referral{'s' * (len(ref) != 1)}")
     exc = since[since["kind"] == "exclusion"]
-    bullets.append(f"<b>Education</b>: {len(exc)} exclusion{'s' * (len(exc) != 1)} or suspension{'s' * (len(exc) != 1)}")
+    bullets.append(
+        f"<b>Education</b>: {len(exc)} exclusion{'s' * (len(exc) != 1)} or suspension{'s' * (len(exc) != 1)}"
+    )
     named_before = {k for ks in cells.get("named_peer_keys", []) for k in _l(ks)}
     if last is not None:
         before = set(ties[ties["seen_on"] <= last]["other"]) | named_before
         new_peers = [k for k in dict.fromkeys(ties[ties["seen_on"] > last]["other"]) if k not in before]
         places_before = set(recs[recs["day"] <= last]["place_id"].dropna()) | {
-            x for xs in cells.get("named_place_ids", []) for x in _l(xs)}
+            x for xs in cells.get("named_place_ids", []) for x in _l(xs)
+        }
         new_places = [x for x in dict.fromkeys(since["place_id"].dropna()) if x not in places_before]
     else:
         new_peers = list(dict.fromkeys(ties["other"]))
         new_places = list(dict.fromkeys(since["place_id"].dropna()))
-    bullets.append(f"<b>Peers linked for the first time</b>: {len(new_peers)}"
-                   + (" (" + ", ".join(names.peer_html(k, with_key=False) for k in new_peers) + "; see the network)"
-                      if new_peers else ""))
-    bullets.append("<b>Places recorded for the first time</b>: "
-                   + (e("; ".join(names.place_name(x) for x in new_places)) if new_places else "none"))
+    bullets.append(
+        f"<b>Peers linked for the first time</b>: {len(new_peers)}"
+        + (
+            " (" + ", ".join(names.peer_html(k, with_key=False) for k in new_peers) + "; see the network)"
+            if new_peers
+            else ""
+        )
+    )
+    bullets.append(
+        "<b>Places recorded for the first time</b>: "
+        + (e("; ".join(names.place_name(x) for x in new_places)) if new_places else "none")
+    )
     p.add("<ul>" + "".join(f"<li>{b}</li>" for b in bullets) + "</ul>")
     if len(since):
         p.add(_records_table(since, names, "Records since the last MAP" if last else "All records"))
@@ -284,9 +414,12 @@ def _records_table(recs: pd.DataFrame, names: Names, caption: str) -> str:
         f"{pf.RECORD_GLYPH[r.kind]}</span> {e(pf.RECORD_STYLE[r.kind][0])}</td>"
         f"<td>{e(r.what)}{('<br><b>' + e(r.role) + '</b>') if r.role else ''}</td>"
         f"<td>{e(names.place_name(r.place_id) or names.ward_name(r.ward_code))}</td></tr>"
-        for r in recs.itertuples())
-    return (f"<h3>{e(caption)}</h3><table class='records'><thead><tr><th>Date</th><th>Record</th><th>What</th>"
-            f"<th>Place (ward)</th></tr></thead><tbody>{rows}</tbody></table>")
+        for r in recs.itertuples()
+    )
+    return (
+        f"<h3>{e(caption)}</h3><table class='records'><thead><tr><th>Date</th><th>Record</th><th>What</th>"
+        f"<th>Place (ward)</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
 
 
 def _cell_html(r: Any, names: Names, as_of: dt.date) -> str:  # noqa: ANN401  (a row of itertuples)
@@ -312,7 +445,11 @@ def _cell_html(r: Any, names: Names, as_of: dt.date) -> str:  # noqa: ANN401  (a
 
 
 def _action_html(r: object, as_of: dt.date) -> str:
-    owner, due, status = getattr(r, "action_owner", None), getattr(r, "action_due", None), getattr(r, "action_status", None)
+    owner, due, status = (
+        getattr(r, "action_owner", None),
+        getattr(r, "action_due", None),
+        getattr(r, "action_status", None),
+    )
     if all(v is None or (isinstance(v, float) and v != v) or v is pd.NaT for v in (owner, due, status)):
         return "<span class='note'>owner, due date and status not recorded</span>"
     parts = [f"owner: {e(w.word(w.OWNER, owner))}" if isinstance(owner, str) else "owner not recorded"]
@@ -325,7 +462,12 @@ def _action_html(r: object, as_of: dt.date) -> str:
 
 
 def _is_day(v: object) -> bool:
-    return v is not None and not (isinstance(v, float) and v != v) and v is not pd.NaT and str(v) not in ("NaT", "nan", "None")
+    return (
+        v is not None
+        and not (isinstance(v, float) and v != v)
+        and v is not pd.NaT
+        and str(v) not in ("NaT", "nan", "None")
+    )
 
 
 def _overdue(due: object, status: object, as_of: dt.date) -> bool:
@@ -341,29 +483,54 @@ def _matrix(p: Page, cells: pd.DataFrame, assessments: pd.DataFrame, names: Name
         p.text("No MAP assessment is recorded for this young person.", cls="na")
         return
     a = assessments.iloc[-1]
-    p.text(f"Assessment {a.assessment_id}, MAP meeting of {w.day(a.meeting_date)}: HSB level {a.hsb_level}; "
-           f"lead agency {a.lead_agency}; assessment {a.status}.", cls="")
+    p.text(
+        f"Assessment {a.assessment_id}, MAP meeting of {w.day(a.meeting_date)}: HSB level {a.hsb_level}; "
+        f"lead agency {a.lead_agency}; assessment {a.status}.",
+        cls="",
+    )
     cur = cells[cells["assessment_id"] == a.assessment_id]
     by = {(r.context, r.domain): r for r in cur.itertuples()}
     head = "".join(f"<th title='{e(w.DOMAIN[d])}'>{e(w.DOMAIN_SHORT[d])}</th>" for d in DOMAINS)
     grid = "".join(
-        f"<tr><th>{e(w.CONTEXT[c])}</th>" + "".join(
-            f"<td style='background:{_CELL_COLOUR.get(d, '#ffffff')};text-align:center'>●</td>" if (c, d) in by
-            else "<td></td>" for d in DOMAINS) + "</tr>" for c in CONTEXTS)
-    p.add(f"<table class='grid keep'><caption class='note'>Filled cells at a glance (● = recorded)</caption>"
-          f"<thead><tr><th></th>{head}</tr></thead><tbody>{grid}</tbody></table>")
+        f"<tr><th>{e(w.CONTEXT[c])}</th>"
+        + "".join(
+            f"<td style='background:{_CELL_COLOUR.get(d, '#ffffff')};text-align:center'>●</td>"
+            if (c, d) in by
+            else "<td></td>"
+            for d in DOMAINS
+        )
+        + "</tr>"
+        for c in CONTEXTS
+    )
+    p.add(
+        f"<table class='grid keep'><caption class='note'>Filled cells at a glance (● = recorded)</caption>"
+        f"<thead><tr><th></th>{head}</tr></thead><tbody>{grid}</tbody></table>"
+    )
     for c in CONTEXTS:
         rows = [(d, by[(c, d)]) for d in DOMAINS if (c, d) in by]
         if not rows:
             continue
-        body = "".join(f"<tr><th style='width:28%;background:{_CELL_COLOUR.get(d, '#eee')}'>{e(w.DOMAIN[d])}</th>"
-                       f"<td>{_cell_html(r, names, as_of)}</td></tr>" for d, r in rows)
-        p.add(f"<div class='keep'><h3>{e(w.CONTEXT[c])}</h3><table class='cells' style='width:100%'><tbody>{body}</tbody></table></div>")
-    unaddressed = [c for c in CONTEXTS if any(len(_l(getattr(by.get((c, d)), "factors", None))) for d in ("vulnerability", "risk"))
-                   and (c, "planned_actions") not in by]
+        body = "".join(
+            f"<tr><th style='width:28%;background:{_CELL_COLOUR.get(d, '#eee')}'>{e(w.DOMAIN[d])}</th>"
+            f"<td>{_cell_html(r, names, as_of)}</td></tr>"
+            for d, r in rows
+        )
+        p.add(
+            f"<div class='keep'><h3>{e(w.CONTEXT[c])}</h3><table class='cells' style='width:100%'><tbody>{body}</tbody></table></div>"
+        )
+    unaddressed = [
+        c
+        for c in CONTEXTS
+        if any(len(_l(getattr(by.get((c, d)), "factors", None))) for d in ("vulnerability", "risk"))
+        and (c, "planned_actions") not in by
+    ]
     if unaddressed:
-        p.text("Contexts with vulnerability or risk recorded but no planned action: "
-               + ", ".join(w.CONTEXT[c] for c in unaddressed) + ".", cls="na")
+        p.text(
+            "Contexts with vulnerability or risk recorded but no planned action: "
+            + ", ".join(w.CONTEXT[c] for c in unaddressed)
+            + ".",
+            cls="na",
+        )
     acts = cur[cur["domain"] == "planned_actions"]
     p.heading("Planned actions", level=3)
     if not len(acts):
@@ -375,11 +542,16 @@ def _matrix(p: Page, cells: pd.DataFrame, assessments: pd.DataFrame, names: Name
         f"<td class='day'>{e(w.day(r.action_due)) if _is_day(r.action_due) else '—'}</td>"
         f"<td>{e(w.word(w.STATUS, r.action_status)) if isinstance(r.action_status, str) else 'not recorded'}"
         f"{' <span class=overdue>⚠ OVERDUE</span>' if _overdue(r.action_due, r.action_status, as_of) else ''}</td></tr>"
-        for r in acts.itertuples())
+        for r in acts.itertuples()
+    )
     n_over = sum(_overdue(r.action_due, r.action_status, as_of) for r in acts.itertuples())
-    p.add(f"<table class='actions' style='width:100%'><thead><tr><th>Context</th><th>Serves (Good Lives goods)</th><th>Owner</th>"
-          f"<th>Due</th><th>Status</th></tr></thead><tbody>{act_rows}</tbody></table>")
-    p.text(f"{n_over} of {len(acts)} planned actions overdue at {w.day(as_of)} (due before then, neither done nor closed as not done).")
+    p.add(
+        f"<table class='actions' style='width:100%'><thead><tr><th>Context</th><th>Serves (Good Lives goods)</th><th>Owner</th>"
+        f"<th>Due</th><th>Status</th></tr></thead><tbody>{act_rows}</tbody></table>"
+    )
+    p.text(
+        f"{n_over} of {len(acts)} planned actions overdue at {w.day(as_of)} (due before then, neither done nor closed as not done)."
+    )
 
 
 def _changes(p: Page, cells: pd.DataFrame, assessments: pd.DataFrame, as_of: dt.date) -> None:
@@ -387,15 +559,19 @@ def _changes(p: Page, cells: pd.DataFrame, assessments: pd.DataFrame, as_of: dt.
     if len(assessments) < 2:
         p.text("One MAP assessment is recorded" if len(assessments) else "No MAP assessment is recorded", cls="")
         if len(assessments):
-            p.text("There is no earlier assessment to compare with; the next meeting's matrix will be compared with this one.")
+            p.text(
+                "There is no earlier assessment to compare with; the next meeting's matrix will be compared with this one."
+            )
         return
     for prev, nxt in zip(assessments.iloc[:-1].itertuples(), assessments.iloc[1:].itertuples(), strict=True):
         a = cells[cells["assessment_id"] == prev.assessment_id]
         b = cells[cells["assessment_id"] == nxt.assessment_id]
         rows = []
         for c in CONTEXTS:
+
             def fs(df: pd.DataFrame, dom: tuple[str, ...], c: str = c) -> set[str]:
                 return {f for x in df[(df["context"] == c) & df["domain"].isin(dom)]["factors"] for f in _l(x)}
+
             risk_a, risk_b = fs(a, ("risk", "vulnerability")), fs(b, ("risk", "vulnerability"))
             str_a, str_b = fs(a, ("strengths", "resilience")), fs(b, ("strengths", "resilience"))
             appeared, eased = sorted(risk_b - risk_a), sorted(risk_a - risk_b)
@@ -403,19 +579,30 @@ def _changes(p: Page, cells: pd.DataFrame, assessments: pd.DataFrame, as_of: dt.
             acts = a[(a["context"] == c) & (a["domain"] == "planned_actions")]
             act = "; ".join(
                 (w.word(w.STATUS, r.action_status) if isinstance(r.action_status, str) else "status not recorded")
-                + (f" (due {w.day(r.action_due)})" if _is_day(r.action_due) else "") for r in acts.itertuples())
+                + (f" (due {w.day(r.action_due)})" if _is_day(r.action_due) else "")
+                for r in acts.itertuples()
+            )
             if not (appeared or eased or gained or lost or act):
                 continue
-            strengths = ". ".join(([f"gained: {'; '.join(w.words(w.FACTOR, gained))}"] if gained else [])
-                                  + ([f"no longer: {'; '.join(w.words(w.FACTOR, lost))}"] if lost else [])) or "—"
-            rows.append(f"<tr><td>{e(w.CONTEXT[c])}</td><td>{e('; '.join(w.words(w.FACTOR, appeared)) or '—')}</td>"
-                        f"<td>{e('; '.join(w.words(w.FACTOR, eased)) or '—')}</td><td>{e(strengths)}</td>"
-                        f"<td>{e(act) or 'no action planned'}</td></tr>")
+            strengths = (
+                ". ".join(
+                    ([f"gained: {'; '.join(w.words(w.FACTOR, gained))}"] if gained else [])
+                    + ([f"no longer: {'; '.join(w.words(w.FACTOR, lost))}"] if lost else [])
+                )
+                or "—"
+            )
+            rows.append(
+                f"<tr><td>{e(w.CONTEXT[c])}</td><td>{e('; '.join(w.words(w.FACTOR, appeared)) or '—')}</td>"
+                f"<td>{e('; '.join(w.words(w.FACTOR, eased)) or '—')}</td><td>{e(strengths)}</td>"
+                f"<td>{e(act) or 'no action planned'}</td></tr>"
+            )
         p.add(f"<h3>{e(w.day(prev.meeting_date))} → {e(w.day(nxt.meeting_date))}</h3>")
         if rows:
-            p.add("<table class='changes' style='width:100%'><thead><tr><th style='width:15%'>Context</th>"
-                  "<th style='width:20%'>Concern appeared</th><th style='width:20%'>Concern eased</th>"
-                  f"<th>Strengths</th><th style='width:17%'>Earlier meeting's actions</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+            p.add(
+                "<table class='changes' style='width:100%'><thead><tr><th style='width:15%'>Context</th>"
+                "<th style='width:20%'>Concern appeared</th><th style='width:20%'>Concern eased</th>"
+                f"<th>Strengths</th><th style='width:17%'>Earlier meeting's actions</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            )
         else:
             p.text("No change recorded between these assessments.")
 
@@ -426,31 +613,52 @@ def _timeline(p: Page, recs: pd.DataFrame, names: Names, last: dt.date | None) -
         p.text("No records.")
         return
     counts = Counter(recs["kind"])
-    key = " · ".join(f"<span class='glyph' style='color:{c}'>{pf.RECORD_GLYPH[k]}</span> {e(lbl)} ({counts.get(k, 0)})"
-                     for k, (lbl, c, _s) in pf.RECORD_STYLE.items())
+    key = " · ".join(
+        f"<span class='glyph' style='color:{c}'>{pf.RECORD_GLYPH[k]}</span> {e(lbl)} ({counts.get(k, 0)})"
+        for k, (lbl, c, _s) in pf.RECORD_STYLE.items()
+    )
     # heading, key and chart stay together on paper
     p.add(f"<div class='keep'><h2 id='timeline'>Timeline</h2><p class='note'>{key}</p>")
     p.add_figure(pf.timeline(recs, title="Records about this young person by date, all agencies"))
     p.add("</div>")
     if last is not None:
         earlier = recs[recs["day"] <= last]
-        p.add(_records_table(earlier, names, f"Records up to the last MAP ({w.day(last)}), oldest first "
-                                             "(later records are listed under 'Since the last MAP')")
-              if len(earlier) else "<p>No record before the last MAP.</p>")
+        p.add(
+            _records_table(
+                earlier,
+                names,
+                f"Records up to the last MAP ({w.day(last)}), oldest first "
+                "(later records are listed under 'Since the last MAP')",
+            )
+            if len(earlier)
+            else "<p>No record before the last MAP.</p>"
+        )
 
 
-def _network(p: Page, con: duckdb.DuckDBPyConnection, key: str, ties: pd.DataFrame, same: pd.DataFrame,
-             recs: pd.DataFrame, names: Names) -> None:
+def _network(
+    p: Page,
+    con: duckdb.DuckDBPyConnection,
+    key: str,
+    ties: pd.DataFrame,
+    same: pd.DataFrame,
+    recs: pd.DataFrame,
+    names: Names,
+) -> None:
     p.heading("The young person's own network", anchor="network")
-    p.text("Peers linked to this young person by a recorded tie (an incident, a missing episode) or a reported one "
-           "(named together at a MAP meeting, told at a return interview). A tie says two young people appear in the "
-           "same records; it says nothing of who did what to whom. Where a role matters, it is this child's role, "
-           "incident by incident.", cls="")
+    p.text(
+        "Peers linked to this young person by a recorded tie (an incident, a missing episode) or a reported one "
+        "(named together at a MAP meeting, told at a return interview). A tie says two young people appear in the "
+        "same records; it says nothing of who did what to whom. Where a role matters, it is this child's role, "
+        "incident by incident.",
+        cls="",
+    )
     if not len(ties):
         p.text("No recorded or reported tie to another young person.")
     else:
-        role_of = {str(r.ref): (r.role.replace("this child: recorded as ", ""), r.day)
-                   for r in recs[recs["kind"] == "incident"].itertuples()}
+        role_of = {
+            str(r.ref): (r.role.replace("this child: recorded as ", ""), r.day)
+            for r in recs[recs["kind"] == "incident"].itertuples()
+        }
         rows = []
         summary = []
         for other, sub in ties.groupby("other", sort=False):
@@ -458,55 +666,105 @@ def _network(p: Page, con: duckdb.DuckDBPyConnection, key: str, ties: pd.DataFra
             for (rel, rely), s2 in sub.groupby(["relation", "reliability"], sort=True):
                 rels.append(f"{e(w.word(w.RELATION, rel))} <span class='note'>({e(rely)})</span>")
                 summary.append((names.peer.get(str(other), "?"), str(rel), str(rely), len(s2)))
-            incidents = sorted({str(ref).split(":", 1)[1] for refs in sub["refs"] for ref in _l(refs)
-                                if str(ref).startswith("police_crimes:")})
+            incidents = sorted(
+                {
+                    str(ref).split(":", 1)[1]
+                    for refs in sub["refs"]
+                    for ref in _l(refs)
+                    if str(ref).startswith("police_crimes:")
+                }
+            )
             shown = [f"{role_of[i][0]} in incident {i} ({w.day(role_of[i][1])})" for i in incidents if i in role_of]
             more = f"; and {len(shown) - MAX_ROLES_SHOWN} more" if len(shown) > MAX_ROLES_SHOWN else ""
             role_txt = ("this child: recorded as " + "; ".join(shown[:MAX_ROLES_SHOWN]) + more) if shown else "—"
             n = len(sub)
-            rows.append((names.peer.get(str(other), "~"),
-                         f"<tr><td>{names.peer_html(str(other))}</td><td>{'<br>'.join(rels)}</td>"
-                         f"<td>{_evidence(n, sub['seen_on'].min(), sub['seen_on'].max())}</td>"
-                         f"<td>{e(role_txt)}</td></tr>"))
+            rows.append(
+                (
+                    names.peer.get(str(other), "~"),
+                    f"<tr><td>{names.peer_html(str(other))}</td><td>{'<br>'.join(rels)}</td>"
+                    f"<td>{_evidence(n, sub['seen_on'].min(), sub['seen_on'].max())}</td>"
+                    f"<td>{e(role_txt)}</td></tr>",
+                )
+            )
         rows.sort(key=lambda x: (len(x[0]), x[0]))
-        p.add("<table class='ties' style='width:100%'><thead><tr><th style='width:16%'>Peer</th>"
-              "<th style='width:24%'>How they are linked</th><th style='width:18%'>Evidence</th>"
-              f"<th>This child's role</th></tr></thead><tbody>{''.join(r for _, r in rows)}</tbody></table>")
+        p.add(
+            "<table class='ties' style='width:100%'><thead><tr><th style='width:16%'>Peer</th>"
+            "<th style='width:24%'>How they are linked</th><th style='width:18%'>Evidence</th>"
+            f"<th>This child's role</th></tr></thead><tbody>{''.join(r for _, r in rows)}</tbody></table>"
+        )
         between: list[tuple[str, str, str, str, int]] = []
         if has_table(con, "marts", "peer_edge"):
             ks = [k for k in names.peer if k in set(ties["other"])]
             if len(ks) > 1:
-                pe = frame(con, f"""select person_key_a, person_key_b, relation, reliability, evidence_count from marts.peer_edge
+                pe = frame(
+                    con,
+                    f"""select person_key_a, person_key_b, relation, reliability, evidence_count from marts.peer_edge
                                    where as_of_month = (select max(as_of_month) from marts.peer_edge)
                                      and relation in {TIE_RELATIONS}
                                      and person_key_a in (select unnest(?::varchar[])) and person_key_b in (select unnest(?::varchar[]))""",
-                           [ks, ks])
-                between = [(names.peer[a], names.peer[b], r, rl, int(n)) for a, b, r, rl, n in pe.itertuples(index=False)]
-        p.add_figure(pf.ego_network("This young person", summary, between,
-                                    title="This young person's ties (lines have no direction; dotted = reported, solid = recorded)"))
+                    [ks, ks],
+                )
+                between = [
+                    (names.peer[a], names.peer[b], r, rl, int(n)) for a, b, r, rl, n in pe.itertuples(index=False)
+                ]
+        p.add_figure(
+            pf.ego_network(
+                "This young person",
+                summary,
+                between,
+                title="This young person's ties (lines have no direction; dotted = reported, solid = recorded)",
+            )
+        )
     p.heading("Seen at the same places as other young people", level=3)
     if not len(same):
         p.text("No shared-place coincidence recorded.")
     else:
-        g = same.groupby("place_id").agg(people=("other", "nunique"), occasions=("seen_on", "nunique"),
-                                         last=("seen_on", "max")).reset_index()
+        g = (
+            same.groupby("place_id")
+            .agg(people=("other", "nunique"), occasions=("seen_on", "nunique"), last=("seen_on", "max"))
+            .reset_index()
+        )
         g["name"] = [names.place_name(x) for x in g["place_id"]]
         g = g.sort_values("name")
-        same_rows = "".join(f"<tr><td>{e(r.name)}</td><td class='n'>{int(r.people)}</td><td class='n'>{int(r.occasions)}</td>"
-                       f"<td>{e(w.day(r.last))}</td></tr>" for r in g.itertuples())
-        p.text("Records at the same place within a few days of another young person's: a coincidence of place, "
-               "not a tie; counted per place, not listed by person.")
-        p.add("<table class='same'><thead><tr><th>Place (ward)</th><th class='n'>Other young people</th>"
-              f"<th class='n'>Days</th><th>Last</th></tr></thead><tbody>{same_rows}</tbody></table>")
+        same_rows = "".join(
+            f"<tr><td>{e(r.name)}</td><td class='n'>{int(r.people)}</td><td class='n'>{int(r.occasions)}</td>"
+            f"<td>{e(w.day(r.last))}</td></tr>"
+            for r in g.itertuples()
+        )
+        p.text(
+            "Records at the same place within a few days of another young person's: a coincidence of place, "
+            "not a tie; counted per place, not listed by person."
+        )
+        p.add(
+            "<table class='same'><thead><tr><th>Place (ward)</th><th class='n'>Other young people</th>"
+            f"<th class='n'>Days</th><th>Last</th></tr></thead><tbody>{same_rows}</tbody></table>"
+        )
     if has_table(con, "marts", "peer_group"):
-        g2 = con.execute("""select as_of_month, group_id from marts.peer_group where person_key = ?
-                            order by as_of_month desc limit 1""", [key]).fetchall()
+        g2 = con.execute(
+            """select as_of_month, group_id from marts.peer_group where person_key = ?
+                            order by as_of_month desc limit 1""",
+            [key],
+        ).fetchall()
         if g2:
-            size = con.execute("select count(*) from marts.peer_group where as_of_month = ? and group_id = ?", g2[0]).fetchall()[0][0]
-            inside = [k for (k,) in con.execute("select person_key from marts.peer_group where as_of_month = ? and group_id = ?",
-                                                 g2[0]).fetchall() if k in names.peer]
-            p.text(f"Peer group {g2[0][1]} (as of {g2[0][0]}): {size} young people"
-                   + (f", of whom {names.peers_text(sorted(inside, key=lambda k: (len(names.peer[k]), names.peer[k])))} appear above." if inside else "."), cls="")
+            size = con.execute(
+                "select count(*) from marts.peer_group where as_of_month = ? and group_id = ?", g2[0]
+            ).fetchall()[0][0]
+            inside = [
+                k
+                for (k,) in con.execute(
+                    "select person_key from marts.peer_group where as_of_month = ? and group_id = ?", g2[0]
+                ).fetchall()
+                if k in names.peer
+            ]
+            p.text(
+                f"Peer group {g2[0][1]} (as of {g2[0][0]}): {size} young people"
+                + (
+                    f", of whom {names.peers_text(sorted(inside, key=lambda k: (len(names.peer[k]), names.peer[k])))} appear above."
+                    if inside
+                    else "."
+                ),
+                cls="",
+            )
         else:
             p.text("Not in a peer group in the latest month.")
 
@@ -529,13 +787,18 @@ def _places(p: Page, recs: pd.DataFrame, cells: pd.DataFrame, names: Names) -> N
         f"<tr><td>{e(names.place.get(str(x), (str(x), None))[0])}</td><td>{e(names.ward_name(names.place.get(str(x), ('', None))[1]))}</td>"
         f"<td class='n'>{int(((rec['place_id'] == x) & (rec['kind'] == 'incident')).sum())}</td>"
         f"<td class='n'>{int(((rec['place_id'] == x) & (rec['kind'] == 'missing')).sum())}</td>"
-        f"<td class='n'>{named.get(x, 0)}</td></tr>" for x in ids)
-    p.add("<table class='places'><thead><tr><th>Place</th><th>Ward</th><th class='n'>Incidents</th>"
-          f"<th class='n'>Found when missing</th><th class='n'>Named at MAP (cells)</th></tr></thead><tbody>{rows}</tbody></table>")
+        f"<td class='n'>{named.get(x, 0)}</td></tr>"
+        for x in ids
+    )
+    p.add(
+        "<table class='places'><thead><tr><th>Place</th><th>Ward</th><th class='n'>Incidents</th>"
+        f"<th class='n'>Found when missing</th><th class='n'>Named at MAP (cells)</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
 
 
-def build_pack(con: duckdb.DuckDBPyConnection, person_key: str, root: Path, *,
-               meeting_date: dt.date | None = None) -> Path:
+def build_pack(
+    con: duckdb.DuckDBPyConnection, person_key: str, root: Path, *, meeting_date: dt.date | None = None
+) -> Path:
     """Write the MAP meeting pack for `person_key` under `root/packs/`; returns the page.
     `meeting_date` is the meeting the pack is restricted to (default: today)."""
     if not con.execute("select count(*) from marts.person where person_key = ?", [person_key]).fetchall()[0][0]:
@@ -546,12 +809,26 @@ def build_pack(con: duckdb.DuckDBPyConnection, person_key: str, root: Path, *,
     out.mkdir(parents=True, exist_ok=True)
     as_of = _as_of(con)
     names = _names(con, person_key)
-    assessments = frame(con, """select assessment_id, meeting_date, hsb_level, lead_agency, status from core.assessment
-                                where person_key = ? order by meeting_date, assessment_id""", [person_key]) \
-        if has_table(con, "core", "assessment") else pd.DataFrame(columns=["assessment_id", "meeting_date"])
-    cells = frame(con, """select c.*, a.meeting_date from core.assessment_cell c join core.assessment a using (assessment_id)
-                          where c.person_key = ? order by a.meeting_date""", [person_key]) \
-        if has_table(con, "core", "assessment_cell") else pd.DataFrame(columns=["assessment_id", "named_peer_keys"])
+    assessments = (
+        frame(
+            con,
+            """select assessment_id, meeting_date, hsb_level, lead_agency, status from core.assessment
+                                where person_key = ? order by meeting_date, assessment_id""",
+            [person_key],
+        )
+        if has_table(con, "core", "assessment")
+        else pd.DataFrame(columns=["assessment_id", "meeting_date"])
+    )
+    cells = (
+        frame(
+            con,
+            """select c.*, a.meeting_date from core.assessment_cell c join core.assessment a using (assessment_id)
+                          where c.person_key = ? order by a.meeting_date""",
+            [person_key],
+        )
+        if has_table(con, "core", "assessment_cell")
+        else pd.DataFrame(columns=["assessment_id", "named_peer_keys"])
+    )
     for col in ("action_owner", "action_due", "action_status"):
         if col not in cells.columns:
             cells[col] = None
@@ -561,8 +838,13 @@ def build_pack(con: duckdb.DuckDBPyConnection, person_key: str, root: Path, *,
     ties, same = _ties(con, person_key)
     missing_with: list[tuple[object, list[str]]] = []
     if has_table(con, "core", "missing_episode"):
-        missing_with = [(d, [k for k in _l(ks) if k != person_key]) for d, ks in con.execute(
-            "select cast(reported_at as date), missing_with_keys from core.missing_episode where person_key = ?", [person_key]).fetchall()]
+        missing_with = [
+            (d, [k for k in _l(ks) if k != person_key])
+            for d, ks in con.execute(
+                "select cast(reported_at as date), missing_with_keys from core.missing_episode where person_key = ?",
+                [person_key],
+            ).fetchall()
+        ]
     _label_peers(names, ties, cells, missing_with)
     recs = _records(con, person_key, names)
     last = assessments["meeting_date"].iloc[-1] if len(assessments) else None
@@ -571,26 +853,42 @@ def build_pack(con: duckdb.DuckDBPyConnection, person_key: str, root: Path, *,
 
     p = Page("pack")
     age = as_of.year - int(person.birth_year) if not pd.isna(person.birth_year) else None
-    p.add(f"<p>Young person: born {e(person.birth_year)}{f' (about {age})' if age else ''}, sex {e(person.sex)}, "
-          f"ethnic group {e(person.ethnic_group)}, home ward {e(names.ward_name(person.home_ward_code) or 'not known')}; "
-          f"records held by {e(person.source_count)} agencies, {e(w.day(person.first_seen))} to {e(w.day(person.last_seen))}. "
-          f"The case record holds the name. <span class='key'>case key {e(person_key)}</span></p>")
-    p.add("<p class='note screen-only'>Sections: <a href='#since'>since the last MAP</a> · <a href='#matrix'>current matrix</a> · "
-          "<a href='#changes'>changes</a> · <a href='#timeline'>timeline</a> · <a href='#network'>network</a> · "
-          "<a href='#places'>places</a></p>")
+    p.add(
+        f"<p>Young person: born {e(person.birth_year)}{f' (about {age})' if age else ''}, sex {e(person.sex)}, "
+        f"ethnic group {e(person.ethnic_group)}, home ward {e(names.ward_name(person.home_ward_code) or 'not known')}; "
+        f"records held by {e(person.source_count)} agencies, {e(w.day(person.first_seen))} to {e(w.day(person.last_seen))}. "
+        f"The case record holds the name. <span class='key'>case key {e(person_key)}</span></p>"
+    )
+    p.add(
+        "<p class='note screen-only'>Sections: <a href='#since'>since the last MAP</a> · <a href='#matrix'>current matrix</a> · "
+        "<a href='#changes'>changes</a> · <a href='#timeline'>timeline</a> · <a href='#network'>network</a> · "
+        "<a href='#places'>places</a></p>"
+    )
     _since(p, recs, ties, cells, names, last, as_of)
     _matrix(p, cells, assessments, names, as_of)
     _changes(p, cells, assessments, as_of)
     _timeline(p, recs, names, last)
     _network(p, con, person_key, ties, same, recs, names)
     _places(p, recs, cells, names)
-    p.text("Peer labels (Peer A, Peer B, ...) hold within this pack only; the small print beside each is the "
-           "pseudonymous key an analyst can look up. Roles are as recorded by the agency for each incident.")
+    p.text(
+        "Peer labels (Peer A, Peer B, ...) hold within this pack only; the small print beside each is the "
+        "pseudonymous key an analyst can look up. Roles are as recorded by the agency for each incident."
+    )
     marking = f"OFFICIAL-SENSITIVE — restricted: for the MAP meeting on {w.day(meeting)}"
-    sub = (f"Records to {w.day(as_of)}. Theme definitions {definitions_version(con)}; data last loaded {last_load(con)}. "
-           f"Built {w.day(dt.date.today())}. RESTRICTED.")
+    sub = (
+        f"Records to {w.day(as_of)}. Theme definitions {definitions_version(con)}; data last loaded {last_load(con)}. "
+        f"Built {w.day(dt.date.today())}. RESTRICTED."
+    )
     target = out / f"pack-{person_key}.html"
-    target.write_text(pf.restricted_page("MAP meeting pack", p.html(), marking=marking, depth=1, subtitle=sub,
-                                         footer=f"MAP meeting pack, {w.day(meeting)} — do not copy or forward"),
-                      encoding="utf-8")
+    target.write_text(
+        pf.restricted_page(
+            "MAP meeting pack",
+            p.html(),
+            marking=marking,
+            depth=1,
+            subtitle=sub,
+            footer=f"MAP meeting pack, {w.day(meeting)} — do not copy or forward",
+        ),
+        encoding="utf-8",
+    )
     return target

@@ -33,8 +33,14 @@ RECORD_STYLE: dict[str, tuple[str, str, str]] = {
 #: the same symbols as text, for tables (a printed table and its chart agree)
 RECORD_GLYPH = {"incident": "●", "missing": "■", "exclusion": "◆", "referral": "▲", "assessment": "★"}
 RELIABILITY_DASH = {"recorded": "solid", "reported": "dot"}
-TIE_COLOUR = {"co_suspect": "#D55E00", "victim_suspect": "#CC79A7", "co_victim": "#0072B2",
-              "missing_together": "#E69F00", "named_peer": "#009E73", "same_place": "#999999"}
+TIE_COLOUR = {
+    "co_suspect": "#D55E00",
+    "victim_suspect": "#CC79A7",
+    "co_victim": "#0072B2",
+    "missing_together": "#E69F00",
+    "named_peer": "#009E73",
+    "same_place": "#999999",
+}
 
 # A4 portrait: 210 mm less 14 mm margins each side = 182 mm, about 688 CSS px at 96 px/in
 A4_CONTENT_PX = 688
@@ -63,13 +69,25 @@ def _css_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
-def restricted_page(title: str, body: str, *, marking: str, footer: str, depth: int = 1,
-                    subtitle: str = "", a4: bool = True, extra_css: str = "") -> str:
+def restricted_page(
+    title: str,
+    body: str,
+    *,
+    marking: str,
+    footer: str,
+    depth: int = 1,
+    subtitle: str = "",
+    a4: bool = True,
+    extra_css: str = "",
+) -> str:
     """A whole restricted page: the marking on screen at the top, and on paper at the top of
     every page with the page number below. `a4` makes the screen column the A4 content box."""
     js = "../" * depth + PLOTLY_JS
-    column = (f"body{{max-width:{A4_CONTENT_PX}px;margin:1em auto;padding:0 12px}}" if a4
-              else "body{max-width:1250px;margin:1em auto;padding:0 1em}")
+    column = (
+        f"body{{max-width:{A4_CONTENT_PX}px;margin:1em auto;padding:0 12px}}"
+        if a4
+        else "body{max-width:1250px;margin:1em auto;padding:0 1em}"
+    )
     page_css = f"""@page{{size:A4 portrait;margin:16mm 14mm 16mm 14mm;
 @top-center{{content:{_css_string(marking)};font:bold 9pt Arial,Helvetica,sans-serif;color:#a00000}}
 @bottom-left{{content:{_css_string(footer)};font:8pt Arial,Helvetica,sans-serif;color:#555}}
@@ -111,21 +129,36 @@ def timeline(tl: pd.DataFrame, *, title: str) -> go.Figure:
     for kind in kinds:
         label, colour, symbol = RECORD_STYLE[kind]
         sub = tl[tl["kind"] == kind]
-        fig.add_trace(go.Scatter(
-            x=[str(d) for d in sub["day"]], y=[label] * len(sub), mode="markers", name=label,
-            text=[figures.esc(w) for w in sub["what"]], hovertemplate="%{x}: %{text}<extra></extra>",
-            marker={"size": 11, "color": colour, "symbol": symbol, "line": {"width": 0.5, "color": "#222"}},
-            meta={"measure": "record"}))
+        fig.add_trace(
+            go.Scatter(
+                x=[str(d) for d in sub["day"]],
+                y=[label] * len(sub),
+                mode="markers",
+                name=label,
+                text=[figures.esc(w) for w in sub["what"]],
+                hovertemplate="%{x}: %{text}<extra></extra>",
+                marker={"size": 11, "color": colour, "symbol": symbol, "line": {"width": 0.5, "color": "#222"}},
+                meta={"measure": "record"},
+            )
+        )
     fig.update_xaxes(type="date", tickformat="%b %Y")
-    fig.update_yaxes(categoryorder="array", categoryarray=[RECORD_STYLE[k][0] for k in reversed(kinds)],
-                     range=[-0.6, len(kinds) - 0.4])
+    fig.update_yaxes(
+        categoryorder="array",
+        categoryarray=[RECORD_STYLE[k][0] for k in reversed(kinds)],
+        range=[-0.6, len(kinds) - 0.4],
+    )
     _layout(fig, title, "Date", "", height=300)
     fig.update_layout(showlegend=False)
     return fig
 
 
-def ego_network(child: str, peers: Sequence[tuple[str, str, str, int]],
-                ties: Sequence[tuple[str, str, str, str, int]], *, title: str) -> go.Figure:
+def ego_network(
+    child: str,
+    peers: Sequence[tuple[str, str, str, int]],
+    ties: Sequence[tuple[str, str, str, str, int]],
+    *,
+    title: str,
+) -> go.Figure:
     """The child's own network: the child at the centre, named peers round a circle.
     `peers`: (label, relation, reliability, evidence count) of each tie to the child (one row per
     relation); `ties`: (label a, label b, relation, reliability, evidence count) between peers.
@@ -145,24 +178,44 @@ def ego_network(child: str, peers: Sequence[tuple[str, str, str, int]],
         if a in pos and b in pos:
             lines.setdefault((rel, rely), []).append((a, b))
     from dashboards.words import RELATION
+
     for (rel, rely), pairs in sorted(lines.items()):
         xs: list[float | None] = []
         ys: list[float | None] = []
         for a, b in pairs:
             xs += [pos[a][0], pos[b][0], None]
             ys += [pos[a][1], pos[b][1], None]
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip",
-                                 name=f"{RELATION.get(rel, rel)} ({rely})",
-                                 line={"color": TIE_COLOUR.get(rel, "#777"), "width": 1.6,
-                                       "dash": RELIABILITY_DASH.get(rely, "dash")}))
-    fig.add_trace(go.Scatter(x=[pos[n][0] for n in [child, *names]], y=[pos[n][1] for n in [child, *names]],
-                             mode="markers+text", text=[figures.esc(n) for n in [child, *names]],
-                             textposition="top center", hoverinfo="text", showlegend=False,
-                             marker={"size": [16] + [11] * len(names), "color": ["#000000"] + ["#56B4E9"] * len(names),
-                                     "line": {"width": 0.5, "color": "#222"}}))
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                hoverinfo="skip",
+                name=f"{RELATION.get(rel, rel)} ({rely})",
+                line={"color": TIE_COLOUR.get(rel, "#777"), "width": 1.6, "dash": RELIABILITY_DASH.get(rely, "dash")},
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[pos[n][0] for n in [child, *names]],
+            y=[pos[n][1] for n in [child, *names]],
+            mode="markers+text",
+            text=[figures.esc(n) for n in [child, *names]],
+            textposition="top center",
+            hoverinfo="text",
+            showlegend=False,
+            marker={
+                "size": [16] + [11] * len(names),
+                "color": ["#000000"] + ["#56B4E9"] * len(names),
+                "line": {"width": 0.5, "color": "#222"},
+            },
+        )
+    )
     fig.update_xaxes(visible=False, range=[-1.3, 1.3])
     fig.update_yaxes(visible=False, range=[-1.2, 1.25])
     _layout(fig, title, "", "", height=560)
-    fig.update_layout(margin={"l": 10, "r": 10, "b": 10},
-                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "font": {"size": 10}})
+    fig.update_layout(
+        margin={"l": 10, "r": 10, "b": 10},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "font": {"size": 10}},
+    )
     return fig

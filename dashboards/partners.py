@@ -37,23 +37,57 @@ from transforms.extracts.delivery import no_delivery_months
 
 logger = logging.getLogger(__name__)
 
-AGE_BANDS = [("0-9", 0, 9), ("10-13", 10, 13), ("14-15", 14, 15), ("16-17", 16, 17), ("18-24", 18, 24),
-             ("25+", 25, 200)]
+AGE_BANDS = [
+    ("0-9", 0, 9),
+    ("10-13", 10, 13),
+    ("14-15", 14, 15),
+    ("16-17", 16, 17),
+    ("18-24", 18, 24),
+    ("25+", 25, 200),
+]
 DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
 HOUR_BLOCKS = ["00-03", "04-07", "08-11", "12-15", "16-19", "20-23"]
 CONTEXTS = ["individual", "family_home", "peer_group", "school", "neighbourhood"]
-DOMAINS = ["current_situation", "hsb", "vulnerability", "risk", "resilience", "strengths",
-           "professional_involvement", "planned_actions"]
+DOMAINS = [
+    "current_situation",
+    "hsb",
+    "vulnerability",
+    "risk",
+    "resilience",
+    "strengths",
+    "professional_involvement",
+    "planned_actions",
+]
 
 
 # The marts' columns this edition reads, by name (docs/warehouse.md and the marts' column
 # comments define them). `check_contract` fails loudly, naming every missing column, before a page
 # is written: a renamed column never quietly empties a section.
 CONTRACT: dict[str, tuple[str, ...]] = {
-    "theme_monthly": ("theme", "month", "ward_code", "count", "expected", "lower", "upper", "exceedance",
-                      "below_expected", "baseline_months"),
-    "place_monthly": ("place_name", "ward_code", "theme", "month", "count", "upper", "lower", "exceedance",
-                      "below_expected", "place_id"),
+    "theme_monthly": (
+        "theme",
+        "month",
+        "ward_code",
+        "count",
+        "expected",
+        "lower",
+        "upper",
+        "exceedance",
+        "below_expected",
+        "baseline_months",
+    ),
+    "place_monthly": (
+        "place_name",
+        "ward_code",
+        "theme",
+        "month",
+        "count",
+        "upper",
+        "lower",
+        "exceedance",
+        "below_expected",
+        "place_id",
+    ),
     "incident": ("incident_key", "month", "themes", "location_type", "ward_code", "day_of_week", "hour_of_day"),
     "involvement": ("incident_key", "person_key", "role", "age_at_event", "sex", "ethnic_group"),
     "person": ("person_key", "ethnic_group"),
@@ -61,16 +95,42 @@ CONTRACT: dict[str, tuple[str, ...]] = {
     "repeat_involvement": ("theme", "month", "role", "people", "repeat_people"),
     "victim_suspect_overlap": ("theme", "month", "victims", "victims_also_suspect"),
     "referral_gap": ("theme", "month", "young_victims", "without_referral"),
-    "disproportionality": ("period", "theme", "role", "dimension", "category", "young_people", "population",
-                           "self_defined",
-                           "rate_per_1000", "ratio", "ratio_lower", "ratio_upper"),
+    "disproportionality": (
+        "period",
+        "theme",
+        "role",
+        "dimension",
+        "category",
+        "young_people",
+        "population",
+        "self_defined",
+        "rate_per_1000",
+        "ratio",
+        "ratio_lower",
+        "ratio_upper",
+    ),
     "recording_completeness": ("source", "field", "month", "records", "filled", "share_filled"),
     "assessment_cells": ("context", "domain", "assessments"),
     "context_planning": ("context", "with_concern", "with_planned_action"),
-    "emerging_theme": ("period_end", "topic_id", "top_terms", "baseline_documents", "recent_documents", "p_value",
-                       "rising"),
-    "place_profile": ("place_id", "month", "place_name", "location_type", "ward_code", "incidents", "young_people",
-                      "group_count"),
+    "emerging_theme": (
+        "period_end",
+        "topic_id",
+        "top_terms",
+        "baseline_documents",
+        "recent_documents",
+        "p_value",
+        "rising",
+    ),
+    "place_profile": (
+        "place_id",
+        "month",
+        "place_name",
+        "location_type",
+        "ward_code",
+        "incidents",
+        "young_people",
+        "group_count",
+    ),
     "peer_group_profile": ("as_of_month", "size"),
     "peer_group_event": ("as_of_month", "event"),
     "school_context": ("month", "missing_episodes", "young_people_missing", "exclusions", "young_people_excluded"),
@@ -83,8 +143,13 @@ class ContractError(RuntimeError):
 
 def check_contract(con: duckdb.DuckDBPyConnection) -> None:
     """Raise ContractError naming every mart column the edition reads that the warehouse lacks."""
-    missing = [f"marts.{t}.{c}" for t, cols in CONTRACT.items()
-               for have in [set(columns(con, "marts", t))] for c in cols if c not in have]
+    missing = [
+        f"marts.{t}.{c}"
+        for t, cols in CONTRACT.items()
+        for have in [set(columns(con, "marts", t))]
+        for c in cols
+        if c not in have
+    ]
     if missing:
         raise ContractError("the partners' edition reads columns the warehouse does not have: " + ", ".join(missing))
 
@@ -108,18 +173,24 @@ class Context:
         return f"{self.window[0]} to {self.window[-1]}"
 
     def subtitle(self) -> str:
-        return (f"Month {self.month}. Theme definitions {self.version}; data last loaded {self.loaded}. "
-                f"Symbols: c confidential (a count from 1 to {self.small}, or another count hidden so that none can "
-                f"be worked back); 0 none; x not recorded by the source; z not applicable; – a rate or share not "
-                f"shown (it would rest on a c or on fewer than {self.small} cases).")
+        return (
+            f"Month {self.month}. Theme definitions {self.version}; data last loaded {self.loaded}. "
+            f"Symbols: c confidential (a count from 1 to {self.small}, or another count hidden so that none can "
+            f"be worked back); 0 none; x not recorded by the source; z not applicable; – a rate or share not "
+            f"shown (it would rest on a c or on fewer than {self.small} cases)."
+        )
 
 
 def _nav(themes: list[str], ctx: Context | None = None) -> str:
     labels = ctx.labels if ctx is not None else {}
     links = ['<a href="index.html">Profile</a>'] + [
-        f'<a href="theme-{html.escape(t)}.html">{html.escape(labels.get(t, t))}</a>' for t in themes]
-    links += ['<a href="data-quality.html">Data quality</a>', '<a href="dictionary.html">Data dictionary</a>',
-              '<a href="exports/">Exports</a>']
+        f'<a href="theme-{html.escape(t)}.html">{html.escape(labels.get(t, t))}</a>' for t in themes
+    ]
+    links += [
+        '<a href="data-quality.html">Data quality</a>',
+        '<a href="dictionary.html">Data dictionary</a>',
+        '<a href="exports/">Exports</a>',
+    ]
     return " ".join(links)
 
 
@@ -132,9 +203,12 @@ def _themes(ctx: Context) -> list[str]:
 def monthly_series(ctx: Context, theme: str) -> pd.DataFrame:
     """Borough-wide monthly counts of `theme` with expected levels (NaN when not modelled)."""
     base = pd.DataFrame({"month": ctx.months})
-    df = frame(ctx.con, """select month, count, expected, lower, upper, exceedance, below_expected
+    df = frame(
+        ctx.con,
+        """select month, count, expected, lower, upper, exceedance, below_expected
                            from marts.theme_monthly where theme = ? and ward_code is null and month <= ?""",
-               [theme, ctx.month])
+        [theme, ctx.month],
+    )
     out = base.merge(df, on="month", how="left")
     out["count"] = out["count"].astype(float).fillna(0).where(~out["month"].isin(ctx.undelivered))
     out["exceedance"] = out["exceedance"].fillna(False).astype(bool)
@@ -157,22 +231,30 @@ def _people_query(ctx: Context, theme: str, dimension: str) -> tuple[list[str], 
         # the record's officer-defined code only for a person not resolved
         expr = "coalesce(nullif(p.ethnic_group, 'unknown'), v.ethnic_group, 'unknown')"
         cats = ["asian", "black", "mixed", "white", "other", "unknown"]
-    df = frame(con, f"""
+    df = frame(
+        con,
+        f"""
         select case when v.role = 'victim' then 'victims' else 'suspects' end as who, {expr} as cat,
                count(*) as n
         from marts.involvement v join marts.incident i using (incident_key)
         left join marts.person p on p.person_key = v.person_key
         where list_contains(i.themes, ?) and i.month between ? and ? and v.role in ('victim', 'suspect', 'accused')
-        group by all""", [theme, *_in_window(ctx)])
+        group by all""",
+        [theme, *_in_window(ctx)],
+    )
     cats += sorted(set(df["cat"]) - set(cats))
-    return cats, {who: [int(df[(df.who == who) & (df.cat == c)]["n"].sum()) for c in cats]
-                  for who in ("victims", "suspects")}
+    return cats, {
+        who: [int(df[(df.who == who) & (df.cat == c)]["n"].sum()) for c in cats] for who in ("victims", "suspects")
+    }
 
 
 def _by_query(ctx: Context, theme: str, col: str) -> tuple[list[str], list[int]]:
-    df = frame(ctx.con, f"""select coalesce({col}, 'none recorded') as cat, count(*) as n from marts.incident
+    df = frame(
+        ctx.con,
+        f"""select coalesce({col}, 'none recorded') as cat, count(*) as n from marts.incident
         where list_contains(themes, ?) and month between ? and ? group by 1 order by 2 desc, 1""",
-               [theme, *_in_window(ctx)])
+        [theme, *_in_window(ctx)],
+    )
     return [str(c) for c in df["cat"]], [int(n) for n in df["n"]]
 
 
@@ -229,16 +311,24 @@ def theme_numbers(ctx: Context, theme: str, withdrawn: frozenset[str] = frozense
             places[what] = ([], [])
             continue
         if sum(vals) != led.values[total]:
-            logger.warning("%s: incidents by %s (%d) differ from the 12-month total (%d)", theme, what, sum(vals),
-                           led.values[total])
+            logger.warning(
+                "%s: incidents by %s (%d) differ from the 12-month total (%d)",
+                theme,
+                what,
+                sum(vals),
+                led.values[total],
+            )
             led.add(f"{per}/{col}/all", sum(vals), published=False)
             led.relate(f"{per}/{col}/all", [led.add(f"{per}/{col}/{c}", v) for c, v in zip(cats, vals, strict=True)])
         else:
             led.relate(total, [led.add(f"{per}/{col}/{c}", v) for c, v in zip(cats, vals, strict=True)])
         places[what] = (cats, vals)
-    df = frame(ctx.con, """select day_of_week as d, hour_of_day // 4 as h, count(*) as n from marts.incident
+    df = frame(
+        ctx.con,
+        """select day_of_week as d, hour_of_day // 4 as h, count(*) as n from marts.incident
         where list_contains(themes, ?) and month between ? and ? and day_of_week is not null group by all""",
-               [theme, *_in_window(ctx)])
+        [theme, *_in_window(ctx)],
+    )
     z = [[int(df[(df.d == d) & (df.h == h)]["n"].sum()) for h in range(6)] for d in range(7)]
     if "dh" in withdrawn:
         z = []
@@ -257,20 +347,30 @@ def theme_numbers(ctx: Context, theme: str, withdrawn: frozenset[str] = frozense
     led.solve(allow_locked=False)
     if led.unprotectable:
         # withdraw the breakdowns holding them (never a month: months are the same in every edition)
-        more = {part for name in led.unprotectable for part in ("location_type", "ward_code", "dh")
-                if name.startswith(f"{per}/{part}/")}
+        more = {
+            part
+            for name in led.unprotectable
+            for part in ("location_type", "ward_code", "dh")
+            if name.startswith(f"{per}/{part}/")
+        }
         if not more - withdrawn:
             raise ValueError(f"{theme}: cannot protect {led.unprotectable[:3]}")
-        logger.info("%s: %s withdrawn for %s (their small counts could only be protected by a month)",
-                    theme, sorted(more), ctx.month)
+        logger.info(
+            "%s: %s withdrawn for %s (their small counts could only be protected by a month)",
+            theme,
+            sorted(more),
+            ctx.month,
+        )
         return theme_numbers(ctx, theme, withdrawn | more)
     return ThemeNumbers(theme, s, led, total, people, places, z, withdrawn)
 
 
 def suppressed_series(ctx: Context, nums: ThemeNumbers) -> list[int | str | None]:
     """Monthly counts after suppression; 'no delivery' for a month whose count is unknown."""
-    return [NO_DELIVERY if pd.isna(v) else nums.shown(nums.month(m))
-            for m, v in zip(nums.series["month"], nums.series["count"], strict=True)]
+    return [
+        NO_DELIVERY if pd.isna(v) else nums.shown(nums.month(m))
+        for m, v in zip(nums.series["month"], nums.series["count"], strict=True)
+    ]
 
 
 def _num(v: object) -> float | None:
@@ -290,12 +390,22 @@ def _exceeds(flag: object, shown: object, below: object = False) -> str:
 
 def headline(ctx: Context, themes: list[str], numbers: dict[str, ThemeNumbers]) -> Table:
     """Every theme: this month against expected, and the last 12 months."""
-    t = Table("headline", f"Themed incidents in {ctx.month} against the expected level, and in {ctx.period}",
-              ["theme", f"incidents {ctx.month}", "expected", "expected range low", "expected range high",
-               "against the expected range", f"incidents {ctx.period}"],
-              ["label", "count", "model", "model", "model", "label", "count"],
-              note="Expected levels and ranges from the theme model (marts.theme_monthly). A 12-month total is c "
-                   "when a month in it is c, so that no two editions' totals can be subtracted to give a month.")
+    t = Table(
+        "headline",
+        f"Themed incidents in {ctx.month} against the expected level, and in {ctx.period}",
+        [
+            "theme",
+            f"incidents {ctx.month}",
+            "expected",
+            "expected range low",
+            "expected range high",
+            "against the expected range",
+            f"incidents {ctx.period}",
+        ],
+        ["label", "count", "model", "model", "model", "label", "count"],
+        note="Expected levels and ranges from the theme model (marts.theme_monthly). A 12-month total is c "
+        "when a month in it is c, so that no two editions' totals can be subtracted to give a month.",
+    )
     gaps = [m for m in ctx.window if m in ctx.undelivered]
     if gaps:
         t.note += f" No delivery for {', '.join(gaps)}: those months are left out of the {ctx.period} totals."
@@ -304,9 +414,17 @@ def headline(ctx: Context, themes: list[str], numbers: dict[str, ThemeNumbers]) 
         s = nums.series
         last = s.iloc[-1]
         shown = suppressed_series(ctx, nums)[-1]
-        t.rows.append([ctx.labels.get(theme, theme), shown, _num(last["expected"]), _num(last["lower"]),
-                       _num(last["upper"]), _exceeds(last["exceedance"], shown, last["below_expected"]),
-                       nums.shown(nums.total)])
+        t.rows.append(
+            [
+                ctx.labels.get(theme, theme),
+                shown,
+                _num(last["expected"]),
+                _num(last["lower"]),
+                _num(last["upper"]),
+                _exceeds(last["exceedance"], shown, last["below_expected"]),
+                nums.shown(nums.total),
+            ]
+        )
         if not isinstance(shown, str):
             t.quantities[(i, 1)] = nums.month(ctx.month)
         t.quantities[(i, 6)] = nums.total
@@ -322,13 +440,20 @@ def people_by(ctx: Context, nums: ThemeNumbers, dimension: str) -> Table:
     theme = nums.theme
     per = f"{theme}/{ctx.period}"
     cats, raw = nums.people[dimension]
-    t = Table(f"{theme}_people_by_{dimension.replace(' ', '_')}",
-              f"Victims and suspects of {ctx.labels.get(theme, theme)} incidents by {dimension}, {ctx.period}",
-              [dimension, "victims", "suspects"], ["label", "count", "count"],
-              note="People counted once per incident (a person in two incidents counts twice); "
-                   "roles belong to incidents, not to children."
-                   + (" Ethnic group: the person's self-defined group where social care or education records one, "
-                      "otherwise the police officer-defined code." if dimension == "ethnic group" else ""))
+    t = Table(
+        f"{theme}_people_by_{dimension.replace(' ', '_')}",
+        f"Victims and suspects of {ctx.labels.get(theme, theme)} incidents by {dimension}, {ctx.period}",
+        [dimension, "victims", "suspects"],
+        ["label", "count", "count"],
+        note="People counted once per incident (a person in two incidents counts twice); "
+        "roles belong to incidents, not to children."
+        + (
+            " Ethnic group: the person's self-defined group where social care or education records one, "
+            "otherwise the police officer-defined code."
+            if dimension == "ethnic group"
+            else ""
+        ),
+    )
     for i, c in enumerate(cats):
         t.rows.append([c] + [nums.shown(f"{per}/{who}/{dimension}/{c}") for who in ("victims", "suspects")])
         t.quantities |= {(i, 1): f"{per}/victims/{dimension}/{c}", (i, 2): f"{per}/suspects/{dimension}/{c}"}
@@ -344,8 +469,12 @@ def incidents_by(ctx: Context, nums: ThemeNumbers, what: str) -> tuple[Table, li
     cats, _ = nums.places[what]
     names = [f"{per}/{col}/{c}" for c in cats]
     sup = [nums.shown(n) for n in names]
-    t = Table(f"{theme}_incidents_by_{col}", f"{ctx.labels.get(theme, theme)} incidents by {what}, {ctx.period}",
-              [what, "incidents"], ["label", "count"])
+    t = Table(
+        f"{theme}_incidents_by_{col}",
+        f"{ctx.labels.get(theme, theme)} incidents by {what}, {ctx.period}",
+        [what, "incidents"],
+        ["label", "count"],
+    )
     t.rows = [[c, v] for c, v in zip(cats, sup, strict=True)]
     t.quantities = {(i, 1): n for i, n in enumerate(names)}
     rel = next((tot for tot, parts in nums.ledger.relations if parts == names), nums.total)
@@ -358,9 +487,13 @@ def day_hour(ctx: Context, nums: ThemeNumbers) -> tuple[Table, list[list[int | N
     theme = nums.theme
     per = f"{theme}/{ctx.period}"
     zs = [[nums.shown(f"{per}/dh/{d}/{h}") for h in range(6)] for d in range(7)]
-    t = Table(f"{theme}_day_hour", f"{ctx.labels.get(theme, theme)} incidents by day and time of day, {ctx.period}",
-              ["day"] + HOUR_BLOCKS, ["label"] + ["count"] * 6,
-              note="Time is the start of the window in which the offence happened.")
+    t = Table(
+        f"{theme}_day_hour",
+        f"{ctx.labels.get(theme, theme)} incidents by day and time of day, {ctx.period}",
+        ["day"] + HOUR_BLOCKS,
+        ["label"] + ["count"] * 6,
+        note="Time is the start of the window in which the offence happened.",
+    )
     t.rows = [[DAYS[d]] + zs[d] for d in range(7)]
     t.quantities = {(d, h + 1): f"{per}/dh/{d}/{h}" for d in range(7) for h in range(6)}
     t.relations = [r for r in nums.ledger.relations if f"{per}/dh/0/0" in r[1]]
@@ -370,17 +503,26 @@ def day_hour(ctx: Context, nums: ThemeNumbers) -> tuple[Table, list[list[int | N
 def repeats(ctx: Context, theme: str) -> Table:
     """Repeat victimisation (marts.repeat_involvement) and the victim-and-suspect overlap
     (marts.victim_suspect_overlap) for `theme`, as of this month."""
-    rep = frame(ctx.con, "select role, people, repeat_people from marts.repeat_involvement where theme = ? and month = ?",
-                [theme, ctx.month])
-    ov = frame(ctx.con, "select victims, victims_also_suspect from marts.victim_suspect_overlap "
-                        "where theme = ? and month = ?", [theme, ctx.month])
-    t = Table(f"{theme}_repeat_overlap",
-              f"Repeat involvement and victims also recorded as suspects, {ctx.labels.get(theme, theme)}: people involved in {ctx.month}",
-              ["measure", "people", "of", "share (%)"], ["label", "count", "count", "share"],
-              note="Repeat: a young person involved in two or more incidents of the theme within 12 months "
-                   "(marts.repeat_involvement). Overlap: a victim also recorded as a suspect within 12 months either "
-                   "side (marts.victim_suspect_overlap) — a pattern across incidents, not a label for a child. "
-                   f"A share is not shown when its count is c or rests on fewer than {ctx.small} people.")
+    rep = frame(
+        ctx.con,
+        "select role, people, repeat_people from marts.repeat_involvement where theme = ? and month = ?",
+        [theme, ctx.month],
+    )
+    ov = frame(
+        ctx.con,
+        "select victims, victims_also_suspect from marts.victim_suspect_overlap where theme = ? and month = ?",
+        [theme, ctx.month],
+    )
+    t = Table(
+        f"{theme}_repeat_overlap",
+        f"Repeat involvement and victims also recorded as suspects, {ctx.labels.get(theme, theme)}: people involved in {ctx.month}",
+        ["measure", "people", "of", "share (%)"],
+        ["label", "count", "count", "share"],
+        note="Repeat: a young person involved in two or more incidents of the theme within 12 months "
+        "(marts.repeat_involvement). Overlap: a victim also recorded as a suspect within 12 months either "
+        "side (marts.victim_suspect_overlap) — a pattern across incidents, not a label for a child. "
+        f"A share is not shown when its count is c or rests on fewer than {ctx.small} people.",
+    )
     led = Ledger(ctx.small)
     rows = []
     for r in rep.itertuples():
@@ -407,10 +549,14 @@ def disproportionality(ctx: Context, theme: str) -> tuple[Table, object]:
     records one, the police officer-defined code only where nothing else exists; when nobody
     in a role has a self-defined group, 'mixed' (which officer-defined codes cannot record) is x.
     Counts by group and by sex share each role's total: suppressed together."""
-    df = frame(ctx.con, """select role, dimension, category, young_people, self_defined, rate_per_1000, ratio,
+    df = frame(
+        ctx.con,
+        """select role, dimension, category, young_people, self_defined, rate_per_1000, ratio,
                                   ratio_lower, ratio_upper from marts.disproportionality
                            where theme = ? and period = 'last_12_months' and dimension in ('ethnic_group', 'sex')
-                           order by role desc, dimension, category""", [theme])
+                           order by role desc, dimension, category""",
+        [theme],
+    )
     name = ctx.labels.get(theme, theme)
     led = Ledger(ctx.small)
     notes = []
@@ -418,26 +564,39 @@ def disproportionality(ctx: Context, theme: str) -> tuple[Table, object]:
         for dim, gg in g.groupby("dimension"):
             # a person whose records give two officer-defined groups counts in both: a total per dimension
             whole = led.add(f"{role}/{dim}", int(gg["young_people"].sum()), published=False)
-            led.relate(whole, [led.add(f"{role}/{dim}/{c}", int(n)) for c, n in zip(gg["category"], gg["young_people"], strict=True)])
+            led.relate(
+                whole,
+                [led.add(f"{role}/{dim}/{c}", int(n)) for c, n in zip(gg["category"], gg["young_people"], strict=True)],
+            )
         eth = g[g["dimension"] == "ethnic_group"]
         n_all, n_self = int(eth["young_people"].sum()), int(eth["self_defined"].fillna(0).sum())
-        notes.append(f"{role}s: " + ("no self-defined ethnic group recorded; officer-defined codes only, so mixed is x"
-                                      if n_self == 0 else f"{rate(n_self, n_all, ctx.small) or 'c'}% with a self-defined "
-                                      "ethnic group, the rest officer-defined"))
+        notes.append(
+            f"{role}s: "
+            + (
+                "no self-defined ethnic group recorded; officer-defined codes only, so mixed is x"
+                if n_self == 0
+                else f"{rate(n_self, n_all, ctx.small) or 'c'}% with a self-defined "
+                "ethnic group, the rest officer-defined"
+            )
+        )
     led.solve()
-    t = Table(f"{theme}_disproportionality",
-              f"Young people aged 10-17 per 1,000 children of the group, and the ratio to the borough rate, {name}, "
-              "last 12 months",
-              ["role and group", "young people", "rate per 1,000", "ratio to borough", "ratio low", "ratio high"],
-              ["label", "count", "rate", "ratio", "ratio", "ratio"],
-              note=f"95% confidence intervals (Byar). Not shown beside c or for fewer than {ctx.small} young people. "
-                   "A ratio whose interval includes 1 is no evidence of a difference. Ethnic group: "
-                   + "; ".join(notes) + ".")
+    t = Table(
+        f"{theme}_disproportionality",
+        f"Young people aged 10-17 per 1,000 children of the group, and the ratio to the borough rate, {name}, "
+        "last 12 months",
+        ["role and group", "young people", "rate per 1,000", "ratio to borough", "ratio low", "ratio high"],
+        ["label", "count", "rate", "ratio", "ratio", "ratio"],
+        note=f"95% confidence intervals (Byar). Not shown beside c or for fewer than {ctx.small} young people. "
+        "A ratio whose interval includes 1 is no evidence of a difference. Ethnic group: " + "; ".join(notes) + ".",
+    )
     labels, vals, los, his = [], [], [], []
     for r in df.itertuples():
         label = f"{r.role}s, {str(r.dimension).replace('_', ' ')}: {r.category}"
-        officer_only = r.dimension == "ethnic_group" and r.category == "mixed" and \
-            int(df[(df.role == r.role) & (df.dimension == "ethnic_group")]["self_defined"].fillna(0).sum()) == 0
+        officer_only = (
+            r.dimension == "ethnic_group"
+            and r.category == "mixed"
+            and int(df[(df.role == r.role) & (df.dimension == "ethnic_group")]["self_defined"].fillna(0).sum()) == 0
+        )
         n = led.get(f"{r.role}/{r.dimension}/{r.category}")
         ok = n is not None and n >= ctx.small and not officer_only
         shown = [_num(v) if ok else None for v in (r.rate_per_1000, r.ratio, r.ratio_lower, r.ratio_upper)]
@@ -446,9 +605,16 @@ def disproportionality(ctx: Context, theme: str) -> tuple[Table, object]:
         vals.append(shown[1])
         los.append(shown[2])
         his.append(shown[3])
-    fig = figures.intervals(labels, vals, los, his, reference=1.0,
-                            title=f"{name}: ratio of the group's rate to the borough rate, with 95% intervals",
-                            x_title="Rate ratio (1 = borough rate)", y_title="Role and group")
+    fig = figures.intervals(
+        labels,
+        vals,
+        los,
+        his,
+        reference=1.0,
+        title=f"{name}: ratio of the group's rate to the borough rate, with 95% intervals",
+        x_title="Rate ratio (1 = borough rate)",
+        y_title="Role and group",
+    )
     return t, fig
 
 
@@ -456,24 +622,33 @@ def completeness(ctx: Context, theme: str) -> object:
     """Recording completeness by month of the police fields a theme's breakdowns rest on
     (marts.recording_completeness); a share is not drawn where it would rest on fewer than
     `small` records or give back a small count of filled or unfilled records."""
-    df = frame(ctx.con, """select source, field, month, records, filled, share_filled from marts.recording_completeness
+    df = frame(
+        ctx.con,
+        """select source, field, month, records, filled, share_filled from marts.recording_completeness
                            where month <= ? and (source, field) in (select * from (values
                              ('police_crimes', 'ward_code'), ('police_crimes', 'location'), ('police_persons', 'sex'),
-                             ('police_persons', 'ethnicity'), ('police_persons', 'date_of_birth')))""", [ctx.month])
+                             ('police_persons', 'ethnicity'), ('police_persons', 'date_of_birth')))""",
+        [ctx.month],
+    )
     series: dict[str, list[float | None]] = {}
     for (src, fld), g in df.groupby(["source", "field"]):
         by = {r.month: r for r in g.itertuples()}
         vals: list[float | None] = []
         for m in ctx.months:
             r = by.get(m)
-            if r is None or is_small(int(r.filled), ctx.small) or is_small(int(r.records) - int(r.filled), ctx.small) \
-                    or int(r.records) < ctx.small:
+            if (
+                r is None
+                or is_small(int(r.filled), ctx.small)
+                or is_small(int(r.records) - int(r.filled), ctx.small)
+                or int(r.records) < ctx.small
+            ):
                 vals.append(None)
             else:
                 vals.append(round(float(r.share_filled) * 100, 1))
         series[f"{src.replace('_', ' ')}: {fld.replace('_', ' ')}"] = vals
-    return figures.share_lines(ctx.months, series, title=f"Recording completeness of police fields by month, "
-                                                         f"{ctx.months[0]} to {ctx.month}")
+    return figures.share_lines(
+        ctx.months, series, title=f"Recording completeness of police fields by month, {ctx.months[0]} to {ctx.month}"
+    )
 
 
 def theme_page(ctx: Context, nums: ThemeNumbers, themes: list[str], out: Path) -> tuple[Path, list[Table]]:
@@ -485,36 +660,53 @@ def theme_page(ctx: Context, nums: ThemeNumbers, themes: list[str], out: Path) -
     sup = suppressed_series(ctx, nums)
     last = s.iloc[-1]
     exp = _num(last["expected"])
-    state = {"above": "above the expected range", "within": "within the expected range",
-             "well below": "well below the expected range (a fall: less harm, or less recording or contact)",
-             "c": "where it stood against the expected range is not said of a count shown as c",
-             "z": "no delivery"}[_exceeds(last["exceedance"], sup[-1], last["below_expected"])]
+    state = {
+        "above": "above the expected range",
+        "within": "within the expected range",
+        "well below": "well below the expected range (a fall: less harm, or less recording or contact)",
+        "c": "where it stood against the expected range is not said of a count shown as c",
+        "z": "no delivery",
+    }[_exceeds(last["exceedance"], sup[-1], last["below_expected"])]
     p.heading(f"{ctx.month} against expected")
-    p.text(f"{name} incidents in {ctx.month}: {'c' if sup[-1] is None else sup[-1] if isinstance(sup[-1], str) else f'{sup[-1]:,}'}; expected "
-           f"{'not modelled' if exp is None else f'{exp:.1f} (range {_num(last.lower)} to {_num(last.upper)})'}; "
-           f"{state}.", cls="")
+    p.text(
+        f"{name} incidents in {ctx.month}: {'c' if sup[-1] is None else sup[-1] if isinstance(sup[-1], str) else f'{sup[-1]:,}'}; expected "
+        f"{'not modelled' if exp is None else f'{exp:.1f} (range {_num(last.lower)} to {_num(last.upper)})'}; "
+        f"{state}.",
+        cls="",
+    )
     has_model = not s["expected"].isna().all()
-    fig = figures.trend(list(s["month"]), sup,
-                        expected=[_num(v) for v in s["expected"]] if has_model else None,
-                        lower=[_num(v) for v in s["lower"]] if has_model else None,
-                        upper=[_num(v) for v in s["upper"]] if has_model else None,
-                        exceedance=[bool(x) and isinstance(c, int) for x, c in zip(s["exceedance"], sup, strict=True)]
-                        if has_model else None,
-                        title=f"{name}: incidents per month, {s['month'].iloc[0]} to {ctx.month}, against the expected range",
-                        y_title="Incidents (count per month)")
+    fig = figures.trend(
+        list(s["month"]),
+        sup,
+        expected=[_num(v) for v in s["expected"]] if has_model else None,
+        lower=[_num(v) for v in s["lower"]] if has_model else None,
+        upper=[_num(v) for v in s["upper"]] if has_model else None,
+        exceedance=[bool(x) and isinstance(c, int) for x, c in zip(s["exceedance"], sup, strict=True)]
+        if has_model
+        else None,
+        title=f"{name}: incidents per month, {s['month'].iloc[0]} to {ctx.month}, against the expected range",
+        y_title="Incidents (count per month)",
+    )
     p.heading("Trend and recording completeness")
     if not has_model:
         p.missing("Expected levels and exceedances (marts.theme_monthly)")
     p.pair(p.figure(fig), p.figure(completeness(ctx, theme)))
     tables: list[Table] = []
-    trend_t = Table(f"{theme}_monthly", f"{name} incidents per month",
-                    ["month", "incidents", "expected", "low", "high", "against the expected range"],
-                    ["label", "count", "model", "model", "model", "label"])
-    trend_t.rows = [[m, c, _num(e), _num(lo), _num(hi), _exceeds(x, c, b)]
-                    for m, c, e, lo, hi, x, b in zip(s["month"], sup, s["expected"], s["lower"], s["upper"],
-                                                     s["exceedance"], s["below_expected"], strict=True)]
-    trend_t.quantities = {(i, 1): nums.month(m) for i, (m, c) in enumerate(zip(s["month"], sup, strict=True))
-                          if not isinstance(c, str)}
+    trend_t = Table(
+        f"{theme}_monthly",
+        f"{name} incidents per month",
+        ["month", "incidents", "expected", "low", "high", "against the expected range"],
+        ["label", "count", "model", "model", "model", "label"],
+    )
+    trend_t.rows = [
+        [m, c, _num(e), _num(lo), _num(hi), _exceeds(x, c, b)]
+        for m, c, e, lo, hi, x, b in zip(
+            s["month"], sup, s["expected"], s["lower"], s["upper"], s["exceedance"], s["below_expected"], strict=True
+        )
+    ]
+    trend_t.quantities = {
+        (i, 1): nums.month(m) for i, (m, c) in enumerate(zip(s["month"], sup, strict=True)) if not isinstance(c, str)
+    }
     trend_t.relations = [r for r in nums.ledger.relations if r[0] == nums.total][:1]
     tables.append(trend_t)
     p.add(f"<details><summary>Monthly counts as a table</summary>{p.table(trend_t)}</details>")
@@ -523,9 +715,13 @@ def theme_page(ctx: Context, nums: ThemeNumbers, themes: list[str], out: Path) -
     for dim in ("age band", "sex", "ethnic group"):
         t = people_by(ctx, nums, dim)
         tables.append(t)
-        fig = figures.grouped_bars([r[0] for r in t.rows], {"victims": [r[1] for r in t.rows], "suspects": [r[2] for r in t.rows]},
-                                   title=f"{name}: victims and suspects by {dim}, {ctx.period}",
-                                   x_title=dim.capitalize(), y_title="People per incident (count)")
+        fig = figures.grouped_bars(
+            [r[0] for r in t.rows],
+            {"victims": [r[1] for r in t.rows], "suspects": [r[2] for r in t.rows]},
+            title=f"{name}: victims and suspects by {dim}, {ctx.period}",
+            x_title=dim.capitalize(),
+            y_title="People per incident (count)",
+        )
         p.pair(p.figure(fig), p.table(t))
 
     p.heading("Where")
@@ -535,8 +731,19 @@ def theme_page(ctx: Context, nums: ThemeNumbers, themes: list[str], out: Path) -
     else:
         t, cats, vals = incidents_by(ctx, nums, "location type")
         tables.append(t)
-        p.pair(p.figure(figures.bar_counts(cats, vals, horizontal=True, title=f"{name}: incidents by location type, {ctx.period}",
-                                           x_title="Incidents (count)", y_title="Location type")), p.table(t))
+        p.pair(
+            p.figure(
+                figures.bar_counts(
+                    cats,
+                    vals,
+                    horizontal=True,
+                    title=f"{name}: incidents by location type, {ctx.period}",
+                    x_title="Incidents (count)",
+                    y_title="Location type",
+                )
+            ),
+            p.table(t),
+        )
     if "ward_code" in nums.withdrawn:
         p.text(f"Wards not shown: {withheld.format('ward')}.", cls="na")
     else:
@@ -548,39 +755,60 @@ def theme_page(ctx: Context, nums: ThemeNumbers, themes: list[str], out: Path) -
     else:
         t, z = day_hour(ctx, nums)
         tables.append(t)
-        p.add_figure(figures.heatmap(z, HOUR_BLOCKS, DAYS, title=f"{name}: incidents by day and time of day, {ctx.period}",
-                                     x_title="Time of day (hours, 4-hour blocks)", y_title="Day of week",
-                                     colour_title="Incidents (count)", small=ctx.small))
+        p.add_figure(
+            figures.heatmap(
+                z,
+                HOUR_BLOCKS,
+                DAYS,
+                title=f"{name}: incidents by day and time of day, {ctx.period}",
+                x_title="Time of day (hours, 4-hour blocks)",
+                y_title="Day of week",
+                colour_title="Incidents (count)",
+                small=ctx.small,
+            )
+        )
     _rest_of_page(ctx, nums, p, tables, name, themes, out)
     target = out / f"theme-{theme}.html"
-    target.write_text(page(f"{name} — local profile {ctx.month}", p.html(), depth=1, subtitle=ctx.subtitle(),
-                           nav=_nav(themes, ctx)), encoding="utf-8")
+    target.write_text(
+        page(f"{name} — local profile {ctx.month}", p.html(), depth=1, subtitle=ctx.subtitle(), nav=_nav(themes, ctx)),
+        encoding="utf-8",
+    )
     return target, tables
 
 
 def _ward_section(ctx: Context, nums: ThemeNumbers, p: Page, tables: list[Table], name: str) -> None:
     t, cats, vals = incidents_by(ctx, nums, "ward")
     names, feats = wards(ctx.con)
-    pop = dict(ctx.con.execute("""select category, max(population) from marts.disproportionality
-                                  where dimension = 'ward' group by 1""").fetchall())
+    pop = dict(
+        ctx.con.execute("""select category, max(population) from marts.disproportionality
+                                  where dimension = 'ward' group by 1""").fetchall()
+    )
     t.columns = [t.columns[0], t.columns[1], "per 1,000 children aged 10-17 living in the ward"]
     t.kinds = ["label", "count", "rate"]
-    t.note = ("Incidents in the ward per 1,000 children aged 10-17 of its population (core.population through "
-              "marts.disproportionality), not shown beside c.")
+    t.note = (
+        "Incidents in the ward per 1,000 children aged 10-17 of its population (core.population through "
+        "marts.disproportionality), not shown beside c."
+    )
     t.rows = [[names.get(r[0], r[0]), r[1], rate(r[1], pop.get(r[0]), ctx.small, per=1000.0)] for r in t.rows]
     tables.append(t)
     if feats:
         values = dict.fromkeys(names, 0) | dict(zip(cats, vals, strict=True))
-        mp = figures.ward_map(feats, values, names, title=f"{name}: incidents by ward, {ctx.period} (c = 1 to {ctx.small})",
-                              colour_title="Incidents (count)")
+        mp = figures.ward_map(
+            feats,
+            values,
+            names,
+            title=f"{name}: incidents by ward, {ctx.period} (c = 1 to {ctx.small})",
+            colour_title="Incidents (count)",
+        )
         p.pair(p.figure(mp), p.table(t))
     else:
         p.missing("Ward boundaries")
         p.add_table(t)
 
 
-def _rest_of_page(ctx: Context, nums: ThemeNumbers, p: Page, tables: list[Table], name: str, themes: list[str],
-                  out: Path) -> None:
+def _rest_of_page(
+    ctx: Context, nums: ThemeNumbers, p: Page, tables: list[Table], name: str, themes: list[str], out: Path
+) -> None:
     theme = nums.theme
     p.heading("Repeat victimisation and overlap")
     t = repeats(ctx, theme)
@@ -605,14 +833,26 @@ def assessment_matrix(ctx: Context, p: Page) -> list[Table]:
     doms = DOMAINS + sorted(set(df["domain"].dropna()) - set(DOMAINS))
     raw = [[int(df[(df.context == c) & (df.domain == d)]["assessments"].sum()) for d in doms] for c in ctxs]
     z = [[suppress_count(v, ctx.small) for v in row] for row in raw]
-    p.add_figure(figures.heatmap(z, [d.replace("_", " ") for d in doms], [c.replace("_", " ") for c in ctxs],
-                                 title="MAP assessments recording each cell of the matrix, by context and domain, all "
-                                       "assessments to date", x_title="Domain of the assessment matrix", y_title="Context",
-                                 colour_title="Assessments (count)", small=ctx.small))
-    t = Table("assessment_matrix", "MAP assessments recording each cell of the matrix (context by domain), all "
-              "assessments to date", ["context"] + [d.replace("_", " ") for d in doms], ["label"] + ["count"] * len(doms),
-              note="A cell counts when the assessment recorded anything in it: factor codes, Good Lives goods, or text "
-                   "(which is never published). No totals are shown.")
+    p.add_figure(
+        figures.heatmap(
+            z,
+            [d.replace("_", " ") for d in doms],
+            [c.replace("_", " ") for c in ctxs],
+            title="MAP assessments recording each cell of the matrix, by context and domain, all assessments to date",
+            x_title="Domain of the assessment matrix",
+            y_title="Context",
+            colour_title="Assessments (count)",
+            small=ctx.small,
+        )
+    )
+    t = Table(
+        "assessment_matrix",
+        "MAP assessments recording each cell of the matrix (context by domain), all assessments to date",
+        ["context"] + [d.replace("_", " ") for d in doms],
+        ["label"] + ["count"] * len(doms),
+        note="A cell counts when the assessment recorded anything in it: factor codes, Good Lives goods, or text "
+        "(which is never published). No totals are shown.",
+    )
     t.rows = [[c.replace("_", " ")] + z[i] for i, c in enumerate(ctxs)]
     tables.append(t)
     p.add(f"<details><summary>The matrix as a table</summary>{p.table(t)}</details>")
@@ -620,15 +860,33 @@ def assessment_matrix(ctx: Context, p: Page) -> list[Table]:
     got = {r.context: (int(r.with_planned_action), int(r.with_concern)) for r in plan.itertuples()}
     rows = [(c, *got.get(c, (0, 0))) for c in ctxs]
     shown = _part_of_whole(ctx, rows)
-    t2 = Table("context_planning", "Contexts recorded with vulnerability or risk, and how many have a planned action",
-               ["context", "assessments with vulnerability or risk in the context", "with a planned action for it",
-                "share with a planned action (%)"], ["label", "count", "count", "share"],
-               note="A planned action: a planned_actions cell with factor codes or Good Lives goods for the same context.")
+    t2 = Table(
+        "context_planning",
+        "Contexts recorded with vulnerability or risk, and how many have a planned action",
+        [
+            "context",
+            "assessments with vulnerability or risk in the context",
+            "with a planned action for it",
+            "share with a planned action (%)",
+        ],
+        ["label", "count", "count", "share"],
+        note="A planned action: a planned_actions cell with factor codes or Good Lives goods for the same context.",
+    )
     t2.rows = [[c.replace("_", " "), d, n, sh] for (c, _, _), (n, d, sh) in zip(rows, shown, strict=True)]
     tables.append(t2)
-    p.pair(p.figure(figures.bar_counts(t2.rows and [r[0] for r in t2.rows], [r[3] for r in t2.rows], measure="share",
-                                       title="Share of contexts with vulnerability or risk that have a planned action (%)",
-                                       x_title="Context", y_title="Share with a planned action (%)")), p.table(t2))
+    p.pair(
+        p.figure(
+            figures.bar_counts(
+                [str(r[0]) for r in t2.rows],
+                [r[3] for r in t2.rows],
+                measure="share",
+                title="Share of contexts with vulnerability or risk that have a planned action (%)",
+                x_title="Context",
+                y_title="Share with a planned action (%)",
+            )
+        ),
+        p.table(t2),
+    )
     return tables
 
 
@@ -639,20 +897,29 @@ def emerging(ctx: Context, p: Page) -> list[Table]:
     back from the visible rows) and no total beside its parts; a p-value only where both counts
     are shown."""
     p.heading("Emerging topics in recorded text")
-    df = frame(ctx.con, """select topic_id, top_terms, baseline_documents, recent_documents, p_value, rising
+    df = frame(
+        ctx.con,
+        """select topic_id, top_terms, baseline_documents, recent_documents, p_value, rising
                            from marts.emerging_theme
                            where period_end = (select max(period_end) from marts.emerging_theme where period_end <= ?)
-                           order by rising desc, p_value, topic_id""", [ctx.month])
-    t = Table("emerging_theme", f"Topics in crime and MAP text, {ctx.period}: records in the earlier months and in "
-              "the last two months", ["topic (its most telling words)", "records, earlier months",
-                                      "records, last two months", "rising", "p-value"],
-              ["label", "count", "count", "label", "number"],
-              note="Topics found by NMF over TF-IDF of the text (docs/themes.md); a topic is rising when its "
-                   "records in the last two months are far above what its earlier share predicts (Poisson tail "
-                   "p < 0.001, at least 4 records). The text itself is never published. The p-value is not shown "
-                   "beside a count shown as c.")
+                           order by rising desc, p_value, topic_id""",
+        [ctx.month],
+    )
+    t = Table(
+        "emerging_theme",
+        f"Topics in crime and MAP text, {ctx.period}: records in the earlier months and in the last two months",
+        ["topic (its most telling words)", "records, earlier months", "records, last two months", "rising", "p-value"],
+        ["label", "count", "count", "label", "number"],
+        note="Topics found by NMF over TF-IDF of the text (docs/themes.md); a topic is rising when its "
+        "records in the last two months are far above what its earlier share predicts (Poisson tail "
+        "p < 0.001, at least 4 records). The text itself is never published. The p-value is not shown "
+        "beside a count shown as c.",
+    )
     for r in df.itertuples():
-        base, recent = suppress_count(int(r.baseline_documents), ctx.small), suppress_count(int(r.recent_documents), ctx.small)
+        base, recent = (
+            suppress_count(int(r.baseline_documents), ctx.small),
+            suppress_count(int(r.recent_documents), ctx.small),
+        )
         terms = r.top_terms if isinstance(r.top_terms, str) else ", ".join(map(str, r.top_terms))
         pv = None if base is None or recent is None or pd.isna(r.p_value) else float(f"{float(r.p_value):.3g}")
         t.rows.append([terms, base, recent, "rising" if bool(r.rising) else "not rising", pv])
@@ -664,22 +931,34 @@ def emerging(ctx: Context, p: Page) -> list[Table]:
 
 def definitions(ctx: Context, themes: list[str]) -> str:
     """Each theme's definition in words (marts.theme_definition): what an incident must show."""
-    df = frame(ctx.con, "select theme, rule_text, any_value(source) over (partition by theme) as source "
-                        "from marts.theme_definition where version = ? order by theme, rule_id", [ctx.version])
+    df = frame(
+        ctx.con,
+        "select theme, rule_text, any_value(source) over (partition by theme) as source "
+        "from marts.theme_definition where version = ? order by theme, rule_id",
+        [ctx.version],
+    )
     items = []
     for theme in themes:
         g = df[df["theme"] == theme]
         rules = "; or ".join(str(r) for r in g["rule_text"])
         source = str(g["source"].iloc[0]) if len(g) else ""
-        items.append(f"<dt>{html.escape(ctx.labels.get(theme, theme))}</dt><dd>An incident counts when it is "
-                     f"{html.escape(rules or 'not defined in this warehouse')}. "
-                     f'<span class="note">{html.escape(source)}</span></dd>')
-    return "<details><summary>What each theme counts (definitions " + html.escape(ctx.version) + \
-        ")</summary><dl>" + "".join(items) + "</dl></details>"
+        items.append(
+            f"<dt>{html.escape(ctx.labels.get(theme, theme))}</dt><dd>An incident counts when it is "
+            f"{html.escape(rules or 'not defined in this warehouse')}. "
+            f'<span class="note">{html.escape(source)}</span></dd>'
+        )
+    return (
+        "<details><summary>What each theme counts (definitions "
+        + html.escape(ctx.version)
+        + ")</summary><dl>"
+        + "".join(items)
+        + "</dl></details>"
+    )
 
 
-def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count: int = 5,
-          commentary: Path | None = None) -> list[Path]:
+def build(
+    con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count: int = 5, commentary: Path | None = None
+) -> list[Path]:
     """Write the partners' edition pages and exports for `month` into `out`; returns the files.
     `commentary`: the analyst's Markdown for the month (inbox `commentary/YYYY-MM.md`)."""
     # the series start where the theme model starts (its first delivery month): incidents
@@ -689,8 +968,17 @@ def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count:
     all_months = months_back(month, 600)
     months = [m for m in all_months if m >= first]
     undelivered = frozenset(no_delivery_months(con)) if has_table(con, "ops", "loads") else frozenset()
-    ctx = Context(con, month, small_count, definitions_version(con), last_load(con), theme_labels(con), months,
-                  months_back(month, 12), undelivered)
+    ctx = Context(
+        con,
+        month,
+        small_count,
+        definitions_version(con),
+        last_load(con),
+        theme_labels(con),
+        months,
+        months_back(month, 12),
+        undelivered,
+    )
     themes = _themes(ctx)
     written: list[Path] = []
     tables: list[Table] = []
@@ -701,13 +989,17 @@ def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count:
     groups: dict[str, list[str]] = {g: [] for g in FINDING_GROUPS}
     for f in found:
         groups[_finding_group(f)].append(f)
-    items = "".join(f"<h3>{html.escape(g)}</h3><ul class=\"findings\">"
-                    + "".join(f"<li>{html.escape(f)}</li>" for f in fs) + "</ul>" for g, fs in groups.items() if fs)
+    items = "".join(
+        f'<h3>{html.escape(g)}</h3><ul class="findings">' + "".join(f"<li>{html.escape(f)}</li>" for f in fs) + "</ul>"
+        for g, fs in groups.items()
+        if fs
+    )
     items = items or '<ul class="findings"><li>No finding met the rules this month.</li></ul>'
     rules = "".join(f"<li>{html.escape(r)}</li>" for r in RULES)
-    p.pair(f'{items}<details><summary>How these findings are chosen</summary>'
-           f"<ol>{rules}</ol></details>",
-           f'<div class="commentary"><h3>Analyst\'s commentary and recommendations</h3>{commentary_html(commentary)}</div>')
+    p.pair(
+        f"{items}<details><summary>How these findings are chosen</summary><ol>{rules}</ol></details>",
+        f'<div class="commentary"><h3>Analyst\'s commentary and recommendations</h3>{commentary_html(commentary)}</div>',
+    )
     p.heading("This month against expected, every theme", anchor="themes")
     if not themes:
         p.missing("Themes (no incident carries a theme yet)")
@@ -721,16 +1013,22 @@ def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count:
         s = numbers[theme].series
         sup = suppressed_series(ctx, numbers[theme])
         has_model = not s["expected"].isna().all()
-        fig = figures.trend(list(s["month"]), sup,
-                            expected=[_num(v) for v in s["expected"]] if has_model else None,
-                            lower=[_num(v) for v in s["lower"]] if has_model else None,
-                            upper=[_num(v) for v in s["upper"]] if has_model else None,
-                            exceedance=[bool(x) and isinstance(c, int) for x, c in zip(s["exceedance"], sup, strict=True)]
-                            if has_model else None,
-                            title=f"{ctx.labels.get(theme, theme)}: incidents per month, {s['month'].iloc[0]} to {month}",
-                            y_title="Incidents (count per month)")
-        charts.append(p.figure(fig) + f'<p><a href="theme-{html.escape(theme)}.html">'
-                      f"{html.escape(ctx.labels.get(theme, theme))}: who, where, when, repeats and disproportionality</a></p>")
+        fig = figures.trend(
+            list(s["month"]),
+            sup,
+            expected=[_num(v) for v in s["expected"]] if has_model else None,
+            lower=[_num(v) for v in s["lower"]] if has_model else None,
+            upper=[_num(v) for v in s["upper"]] if has_model else None,
+            exceedance=[bool(x) and isinstance(c, int) for x, c in zip(s["exceedance"], sup, strict=True)]
+            if has_model
+            else None,
+            title=f"{ctx.labels.get(theme, theme)}: incidents per month, {s['month'].iloc[0]} to {month}",
+            y_title="Incidents (count per month)",
+        )
+        charts.append(
+            p.figure(fig) + f'<p><a href="theme-{html.escape(theme)}.html">'
+            f"{html.escape(ctx.labels.get(theme, theme))}: who, where, when, repeats and disproportionality</a></p>"
+        )
     for i in range(0, len(charts), 2):
         p.pair(charts[i], charts[i + 1] if i + 1 < len(charts) else "")
     tables += overlap_and_referrals(ctx, themes, p)
@@ -740,8 +1038,10 @@ def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count:
     tables += assessment_matrix(ctx, p)
     tables += emerging(ctx, p)
     index = out / "index.html"
-    index.write_text(page(f"Local profile — {month}", p.html(), depth=1, subtitle=ctx.subtitle(), nav=_nav(themes, ctx)),
-                     encoding="utf-8")
+    index.write_text(
+        page(f"Local profile — {month}", p.html(), depth=1, subtitle=ctx.subtitle(), nav=_nav(themes, ctx)),
+        encoding="utf-8",
+    )
     written.append(index)
     for theme in themes:
         target, ts = theme_page(ctx, numbers[theme], themes, out)
@@ -772,8 +1072,13 @@ RULES = [
 ]
 
 
-FINDING_GROUPS = ("Changes over the year", "Above or below the expected range", "Emerging topics",
-                  "Victims who are also suspects, and the partner response", "Read with care")
+FINDING_GROUPS = (
+    "Changes over the year",
+    "Above or below the expected range",
+    "Emerging topics",
+    "Victims who are also suspects, and the partner response",
+    "Read with care",
+)
 
 
 def _finding_group(text: str) -> str:
@@ -802,8 +1107,9 @@ def _sum_range(nums: ThemeNumbers, months: list[str], small: int) -> tuple[int, 
     return lo, hi
 
 
-def _change(label: str, now: tuple[int, int] | None, before: tuple[int, int] | None, what: str,
-            before_what: str) -> str | None:
+def _change(
+    label: str, now: tuple[int, int] | None, before: tuple[int, int] | None, what: str, before_what: str
+) -> str | None:
     """A change worth reporting (RULES). Where months are c, the sums and the change are given
     as the ranges a reader of the monthly table can already work out: a comparison never narrows
     a suppressed count."""
@@ -838,19 +1144,43 @@ def key_findings(ctx: Context, themes: list[str], numbers: dict[str, ThemeNumber
     last3_before = [months_back(m, 13)[0] for m in last3]
     for theme in themes:
         nums, label = numbers[theme], ctx.labels.get(theme, theme)
-        for text in (_change(label, _sum_range(nums, ctx.window, ctx.small), _sum_range(nums, year, ctx.small),
-                             f"in the 12 months to {ctx.month}", "the 12 months before"),
-                     _change(label, _sum_range(nums, last3, ctx.small), _sum_range(nums, last3_before, ctx.small),
-                             f"in {last3[0]} to {last3[-1]}", "the same months a year earlier")):
+        for text in (
+            _change(
+                label,
+                _sum_range(nums, ctx.window, ctx.small),
+                _sum_range(nums, year, ctx.small),
+                f"in the 12 months to {ctx.month}",
+                "the 12 months before",
+            ),
+            _change(
+                label,
+                _sum_range(nums, last3, ctx.small),
+                _sum_range(nums, last3_before, ctx.small),
+                f"in {last3[0]} to {last3[-1]}",
+                "the same months a year earlier",
+            ),
+        ):
             if text:
                 out.append(text)
-    wards = dict(con.execute("select ward_code, ward_name from core.ward").fetchall()) if has_table(con, "core", "ward") else {}
-    tm = frame(con, """select theme, ward_code, month, count, upper, lower, exceedance, below_expected
+    wards = (
+        dict(con.execute("select ward_code, ward_name from core.ward").fetchall())
+        if has_table(con, "core", "ward")
+        else {}
+    )
+    tm = frame(
+        con,
+        """select theme, ward_code, month, count, upper, lower, exceedance, below_expected
                        from marts.theme_monthly where month between ? and ? and (exceedance or below_expected)
-                       order by theme, ward_code nulls first, month""", [last3[0], ctx.month])
-    pm = frame(con, """select place_name, ward_code, theme, month, count, upper, lower, exceedance, below_expected
+                       order by theme, ward_code nulls first, month""",
+        [last3[0], ctx.month],
+    )
+    pm = frame(
+        con,
+        """select place_name, ward_code, theme, month, count, upper, lower, exceedance, below_expected
                        from marts.place_monthly where month between ? and ? and (exceedance or below_expected)
-                       order by place_name, theme, month""", [last3[0], ctx.month])
+                       order by place_name, theme, month""",
+        [last3[0], ctx.month],
+    )
     for flag, word, limit in (("exceedance", "above", "upper"), ("below_expected", "well below", "lower")):
         for (theme, ward), g in tm[tm[flag]].groupby(["theme", tm["ward_code"].fillna("")], sort=False):
             where = "Borough-wide" if not ward else f"{wards.get(ward, ward)} ward"
@@ -858,22 +1188,38 @@ def key_findings(ctx: Context, themes: list[str], numbers: dict[str, ThemeNumber
         for (place, theme), g in pm[pm[flag]].groupby(["place_name", "theme"], sort=False):
             what = "all themed incidents" if theme == "all" else ctx.labels.get(theme, theme)
             out.append(_flagged(ctx, f"{place} (a place)", what, g, word, limit))
-    rising = [r[0] for r in con.execute(
-        """select top_terms from marts.emerging_theme where rising and period_end =
-           (select max(period_end) from marts.emerging_theme where period_end <= ?)""", [ctx.month]).fetchall()]
+    rising = [
+        r[0]
+        for r in con.execute(
+            """select top_terms from marts.emerging_theme where rising and period_end =
+           (select max(period_end) from marts.emerging_theme where period_end <= ?)""",
+            [ctx.month],
+        ).fetchall()
+    ]
     for terms in rising:
         words = terms if isinstance(terms, str) else ", ".join(map(str, terms))
         out.append(f"Emerging topic in recorded text: records using the words “{words}” are rising.")
     for table, part, whole, say in (
-            ("victim_suspect_overlap", "victims_also_suspect", "victims",
-             "of victims were also recorded as suspects within 12 months either side"),
-            ("referral_gap", "without_referral", "young_victims",
-             "of young victims had no social-care referral within 30 days of the incident")):
+        (
+            "victim_suspect_overlap",
+            "victims_also_suspect",
+            "victims",
+            "of victims were also recorded as suspects within 12 months either side",
+        ),
+        (
+            "referral_gap",
+            "without_referral",
+            "young_victims",
+            "of young victims had no social-care referral within 30 days of the incident",
+        ),
+    ):
         best = _top_share(ctx, table, part, whole)
         if best:
             theme, n, d = best
-            out.append(f"{ctx.labels.get(theme, theme)}: {n:,} of {d:,} ({n / d:.0%}) {say} "
-                       f"({ctx.period}; a child counted once in each month).")
+            out.append(
+                f"{ctx.labels.get(theme, theme)}: {n:,} of {d:,} ({n / d:.0%}) {say} "
+                f"({ctx.period}; a child counted once in each month)."
+            )
     out += caveats(ctx, themes)
     return out
 
@@ -883,17 +1229,28 @@ def _flagged(ctx: Context, where: str, what: str, g: pd.DataFrame, word: str, li
     beside a limit would narrow a c)."""
     last = g.iloc[-1]
     n = int(last["count"])
-    detail = (f"{last['month']}: count c" if is_small(n, ctx.small) else
-              f"{n:,} in {last['month']} against a{'n upper' if limit == 'upper' else ' lower'} limit of {float(last[limit]):.0f}")
-    return (f"{where}: {what} {word} the expected range in {len(g)} of the last three months "
-            f"({', '.join(g['month'])}; {detail}).")
+    detail = (
+        f"{last['month']}: count c"
+        if is_small(n, ctx.small)
+        else f"{n:,} in {last['month']} against a{'n upper' if limit == 'upper' else ' lower'} limit of {float(last[limit]):.0f}"
+    )
+    return (
+        f"{where}: {what} {word} the expected range in {len(g)} of the last three months "
+        f"({', '.join(g['month'])}; {detail})."
+    )
 
 
 def _top_share(ctx: Context, table: str, part: str, whole: str) -> tuple[str, int, int] | None:
-    df = frame(ctx.con, f"select theme, sum({part}) as n, sum({whole}) as d from marts.{table} "
-                        "where month between ? and ? group by 1", _in_window(ctx))
-    ok = [(r.theme, int(r.n), int(r.d)) for r in df.itertuples()
-          if not is_small(int(r.n), ctx.small) and not is_small(int(r.d) - int(r.n), ctx.small) and int(r.d) >= ctx.small]
+    df = frame(
+        ctx.con,
+        f"select theme, sum({part}) as n, sum({whole}) as d from marts.{table} where month between ? and ? group by 1",
+        _in_window(ctx),
+    )
+    ok = [
+        (r.theme, int(r.n), int(r.d))
+        for r in df.itertuples()
+        if not is_small(int(r.n), ctx.small) and not is_small(int(r.d) - int(r.n), ctx.small) and int(r.d) >= ctx.small
+    ]
     return max(ok, key=lambda x: (x[1] / x[2], x[0])) if ok else None
 
 
@@ -903,19 +1260,32 @@ def caveats(ctx: Context, themes: list[str]) -> list[str]:
     out: list[str] = []
     gaps = [m for m in ctx.window if m in ctx.undelivered]
     if gaps:
-        out.append(f"Read with care: no delivery for {', '.join(gaps)}; those months are unknown, not zero, and left "
-                   "out of every total.")
-    prov = frame(con, """select theme, baseline_months from marts.theme_monthly
-                         where ward_code is null and month = ? and baseline_months < 36 order by 1""", [ctx.month])
+        out.append(
+            f"Read with care: no delivery for {', '.join(gaps)}; those months are unknown, not zero, and left "
+            "out of every total."
+        )
+    prov = frame(
+        con,
+        """select theme, baseline_months from marts.theme_monthly
+                         where ward_code is null and month = ? and baseline_months < 36 order by 1""",
+        [ctx.month],
+    )
     if len(prov):
-        names = ", ".join(f"{ctx.labels.get(r.theme, r.theme)} ({int(r.baseline_months)} months)" for r in prov.itertuples())
+        names = ", ".join(
+            f"{ctx.labels.get(r.theme, r.theme)} ({int(r.baseline_months)} months)" for r in prov.itertuples()
+        )
         out.append(f"Read with care: expected levels are provisional (fewer than 36 months of history): {names}.")
-    low = frame(con, """select source, field, share_filled from marts.recording_completeness
+    low = frame(
+        con,
+        """select source, field, share_filled from marts.recording_completeness
                         where month = ? and share_filled < 0.8 and records >= ? order by share_filled""",
-                [ctx.month, ctx.small * 4])
+        [ctx.month, ctx.small * 4],
+    )
     if len(low):
-        items = "; ".join(f"{r.source.replace('_', ' ')}: {r.field.replace('_', ' ')} {float(r.share_filled):.0%}"
-                          for r in low.head(6).itertuples())
+        items = "; ".join(
+            f"{r.source.replace('_', ' ')}: {r.field.replace('_', ' ')} {float(r.share_filled):.0%}"
+            for r in low.head(6).itertuples()
+        )
         out.append(f"Read with care: fields recorded for under 80% of records this month: {items}.")
     return out
 
@@ -961,16 +1331,19 @@ def commentary_html(path: Path | None) -> str:
 # ---------------------------------------------------------------------------------------------
 # The contextual picture, in aggregate, with the same disclosure control.
 
+
 def _part_of_whole(ctx: Context, rows: list[tuple[str, int, int]]) -> list[tuple[int | None, int | None, float | None]]:
     """(part, whole, share %) per row with the part, the whole and the rest protected together."""
     led = Ledger(ctx.small)
     for i, (_, n, d) in enumerate(rows):
-        led.relate(led.add(f"{i}/d", d), [led.add(f"{i}/n", n), led.add(f"{i}/rest", d - n, published=False, protect=True)])
+        led.relate(
+            led.add(f"{i}/d", d), [led.add(f"{i}/n", n), led.add(f"{i}/rest", d - n, published=False, protect=True)]
+        )
     led.solve()
-    out = []
+    out: list[tuple[int | None, int | None, float | None]] = []
     for i in range(len(rows)):
-        n, d = led.get(f"{i}/n"), led.get(f"{i}/d")
-        out.append((n, d, rate(n, d, ctx.small) if n is not None and d is not None else None))
+        part, whole = led.get(f"{i}/n"), led.get(f"{i}/d")
+        out.append((part, whole, rate(part, whole, ctx.small) if part is not None and whole is not None else None))
     return out
 
 
@@ -980,26 +1353,48 @@ def overlap_and_referrals(ctx: Context, themes: list[str], p: Page) -> list[Tabl
     p.heading("Victims who are also suspects, and the partner response", anchor="response")
     tables = []
     for table, part, whole, title, cols, note in (
-            ("victim_suspect_overlap", "victims_also_suspect", "victims",
-             f"Victims also recorded as a suspect within 12 months either side, {ctx.period}",
-             ["theme", "victims", "also recorded as suspects", "share (%)"],
-             "A pattern across incidents, not a label for a child: young people harmed are often the young people "
-             "drawn into harming. A child is counted once in each month they were a victim."),
-            ("referral_gap", "without_referral", "young_victims",
-             f"Young victims with no children's social-care referral within 30 days of the incident, {ctx.period}",
-             ["theme", "victims under 18", "no referral within 30 days", "share (%)"],
-             "A referral dated from 30 days before to 30 days after the incident counts. A child is counted once in "
-             "each month they were a victim.")):
-        df = frame(ctx.con, f"select theme, sum({part}) as n, sum({whole}) as d from marts.{table} "
-                            "where month between ? and ? group by 1", _in_window(ctx))
+        (
+            "victim_suspect_overlap",
+            "victims_also_suspect",
+            "victims",
+            f"Victims also recorded as a suspect within 12 months either side, {ctx.period}",
+            ["theme", "victims", "also recorded as suspects", "share (%)"],
+            "A pattern across incidents, not a label for a child: young people harmed are often the young people "
+            "drawn into harming. A child is counted once in each month they were a victim.",
+        ),
+        (
+            "referral_gap",
+            "without_referral",
+            "young_victims",
+            f"Young victims with no children's social-care referral within 30 days of the incident, {ctx.period}",
+            ["theme", "victims under 18", "no referral within 30 days", "share (%)"],
+            "A referral dated from 30 days before to 30 days after the incident counts. A child is counted once in "
+            "each month they were a victim.",
+        ),
+    ):
+        df = frame(
+            ctx.con,
+            f"select theme, sum({part}) as n, sum({whole}) as d from marts.{table} "
+            "where month between ? and ? group by 1",
+            _in_window(ctx),
+        )
         got = {r.theme: (int(r.n), int(r.d)) for r in df.itertuples()}
         rows = [(th, *got.get(th, (0, 0))) for th in themes]
         shown = _part_of_whole(ctx, rows)
-        t = Table(table, title, cols, ["label", "count", "count", "share"], note=note + " Shares are not shown beside c.")
+        t = Table(
+            table, title, cols, ["label", "count", "count", "share"], note=note + " Shares are not shown beside c."
+        )
         t.rows = [[ctx.labels.get(th, th), d, n, sh] for (th, _, _), (n, d, sh) in zip(rows, shown, strict=True)]
         tables.append(t)
-        fig = figures.bar_counts([r[0] for r in t.rows], [r[3] for r in t.rows], horizontal=True, measure="share",
-                                 title=title + " (%)", x_title="Share of victims (%)", y_title="Theme")
+        fig = figures.bar_counts(
+            [r[0] for r in t.rows],
+            [r[3] for r in t.rows],
+            horizontal=True,
+            measure="share",
+            title=title + " (%)",
+            x_title="Share of victims (%)",
+            y_title="Theme",
+        )
         p.pair(p.figure(fig), p.table(t))
     return tables
 
@@ -1010,26 +1405,51 @@ def places_of_concern(ctx: Context, p: Page) -> list[Table]:
     p.heading("Places of concern", anchor="places")
     names, _ = wards(ctx.con)
     last3 = ctx.window[-3:]
-    flagged = frame(ctx.con, """select place_id, count(*) filter (where exceedance) as above,
+    flagged = frame(
+        ctx.con,
+        """select place_id, count(*) filter (where exceedance) as above,
                                        count(*) filter (where below_expected) as below
                                 from marts.place_monthly where theme = 'all' and month between ? and ? group by 1""",
-                    [last3[0], ctx.month])
+        [last3[0], ctx.month],
+    )
     flags = {r.place_id: (int(r.above), int(r.below)) for r in flagged.itertuples()}
-    df = frame(ctx.con, """select place_id, place_name, location_type, ward_code, incidents, young_people, group_count
-                           from marts.place_profile where month = ? order by incidents desc, place_name""", [ctx.month])
+    df = frame(
+        ctx.con,
+        """select place_id, place_name, location_type, ward_code, incidents, young_people, group_count
+                           from marts.place_profile where month = ? order by incidents desc, place_name""",
+        [ctx.month],
+    )
     df = df[(df["incidents"] > ctx.small) | df["place_id"].isin([k for k, v in flags.items() if v[0]])].head(15)
-    t = Table("places_of_concern", f"Places with the most themed incidents in {ctx.month}, and places above their "
-              "expected range in the last three months",
-              ["place", "type", "ward", f"incidents {ctx.month}", "young people involved", "peer groups present",
-               "months above expected (of last 3)"], ["label", "label", "label", "count", "count", "count", "label"],
-              note="Places are premises and public spaces recorded by the police, never homes. Peer groups present: "
-                   "groups with a member involved at the place in the last 12 months. Counts from 1 to "
-                   f"{ctx.small} are c.")
+    t = Table(
+        "places_of_concern",
+        f"Places with the most themed incidents in {ctx.month}, and places above their "
+        "expected range in the last three months",
+        [
+            "place",
+            "type",
+            "ward",
+            f"incidents {ctx.month}",
+            "young people involved",
+            "peer groups present",
+            "months above expected (of last 3)",
+        ],
+        ["label", "label", "label", "count", "count", "count", "label"],
+        note="Places are premises and public spaces recorded by the police, never homes. Peer groups present: "
+        "groups with a member involved at the place in the last 12 months. Counts from 1 to "
+        f"{ctx.small} are c.",
+    )
     for r in df.itertuples():
-        t.rows.append([r.place_name, str(r.location_type or "").replace("_", " "), names.get(r.ward_code, r.ward_code),
-                       suppress_count(int(r.incidents), ctx.small), suppress_count(int(r.young_people), ctx.small),
-                       suppress_count(int(r.group_count), ctx.small),
-                       f"{flags[r.place_id][0]} of 3" if flags.get(r.place_id, (0, 0))[0] else "none"])
+        t.rows.append(
+            [
+                r.place_name,
+                str(r.location_type or "").replace("_", " "),
+                names.get(r.ward_code, r.ward_code),
+                suppress_count(int(r.incidents), ctx.small),
+                suppress_count(int(r.young_people), ctx.small),
+                suppress_count(int(r.group_count), ctx.small),
+                f"{flags[r.place_id][0]} of 3" if flags.get(r.place_id, (0, 0))[0] else "none",
+            ]
+        )
     if not t.rows:
         p.text(f"No place had more than {ctx.small} themed incidents in {ctx.month} or exceeded its expected range.")
     p.add_table(t)
@@ -1045,21 +1465,37 @@ def peer_groups(ctx: Context, p: Page) -> list[Table]:
     led = Ledger(ctx.small)
     parts = [led.add(b, int(((sizes["size"] >= lo) & (sizes["size"] <= hi)).sum())) for b, lo, hi in bands]
     led.relate(led.add("all", len(sizes)), parts)
-    t = Table("peer_group_sizes", f"Peer groups of young people as of {ctx.month}, by size",
-              ["size (young people)", "groups"], ["label", "count"],
-              note="Groups found in the network of young people seen together (docs/networks.md). Groups are "
-                   "described in aggregate only: no member, no list.")
+    t = Table(
+        "peer_group_sizes",
+        f"Peer groups of young people as of {ctx.month}, by size",
+        ["size (young people)", "groups"],
+        ["label", "count"],
+        note="Groups found in the network of young people seen together (docs/networks.md). Groups are "
+        "described in aggregate only: no member, no list.",
+    )
     t.rows = [[b, led.get(b)] for b, _, _ in bands] + [["all groups", led.get("all")]]
     t.quantities = {(i, 1): f"groups/{ctx.month}/{b}" for i, (b, _, _) in enumerate(bands)} | {
-        (len(bands), 1): f"groups/{ctx.month}/all"}
+        (len(bands), 1): f"groups/{ctx.month}/all"
+    }
     t.relations = [(f"groups/{ctx.month}/all", [f"groups/{ctx.month}/{b}" for b, _, _ in bands])]
-    ev = frame(ctx.con, """select event, count(*) as n from marts.peer_group_event
-                           where as_of_month between ? and ? group by 1""", _in_window(ctx))
+    ev = frame(
+        ctx.con,
+        """select event, count(*) as n from marts.peer_group_event
+                           where as_of_month between ? and ? group by 1""",
+        _in_window(ctx),
+    )
     got = dict(zip(ev["event"], ev["n"], strict=True))
-    t2 = Table("peer_group_events", f"Changes in peer groups, {ctx.period}", ["change", "groups"], ["label", "count"],
-               note="Birth: a new group; merge: groups joining; split: a group dividing; end: a group no longer seen.")
-    t2.rows = [[label, suppress_count(int(got.get(code, 0)), ctx.small)]
-               for code, label in (("birth", "births"), ("merge", "merges"), ("split", "splits"), ("death", "ends"))]
+    t2 = Table(
+        "peer_group_events",
+        f"Changes in peer groups, {ctx.period}",
+        ["change", "groups"],
+        ["label", "count"],
+        note="Birth: a new group; merge: groups joining; split: a group dividing; end: a group no longer seen.",
+    )
+    t2.rows = [
+        [label, suppress_count(int(got.get(code, 0)), ctx.small)]
+        for code, label in (("birth", "births"), ("merge", "merges"), ("split", "splits"), ("death", "ends"))
+    ]
     p.pair(p.table(t), p.table(t2))
     return [t, t2]
 
@@ -1070,19 +1506,29 @@ def school_context(ctx: Context, p: Page) -> list[Table]:
     df = frame(ctx.con, "select * from marts.school_context where month between ? and ?", _in_window(ctx))
     by = {r.month: r for r in df.itertuples()}
     cols = ["missing_episodes", "young_people_missing", "exclusions", "young_people_excluded"]
-    t = Table("school_context", f"Missing episodes and school exclusions by month, {ctx.period}",
-              ["month", "missing episodes", "young people missing", "exclusions", "young people excluded"],
-              ["label", "count", "count", "count", "count"],
-              note="A young person missing twice in a month counts once among young people. No totals are shown.")
+    t = Table(
+        "school_context",
+        f"Missing episodes and school exclusions by month, {ctx.period}",
+        ["month", "missing episodes", "young people missing", "exclusions", "young people excluded"],
+        ["label", "count", "count", "count", "count"],
+        note="A young person missing twice in a month counts once among young people. No totals are shown.",
+    )
     for m in ctx.window:
         if m in ctx.undelivered:
             t.rows.append([m] + ["x"] * 4)
             continue
         r = by.get(m)
         t.rows.append([m] + [suppress_count(int(getattr(r, c)) if r is not None else 0, ctx.small) for c in cols])
-    fig = figures.grouped_bars([r[0] for r in t.rows], {"missing episodes": [r[1] if not isinstance(r[1], str) else None for r in t.rows],
-                                                        "exclusions": [r[3] if not isinstance(r[3], str) else None for r in t.rows]},
-                               title=f"Missing episodes and school exclusions by month, {ctx.period}",
-                               x_title="Month", y_title="Episodes or exclusions (count)", small=ctx.small)
+    fig = figures.grouped_bars(
+        [r[0] for r in t.rows],
+        {
+            "missing episodes": [r[1] if not isinstance(r[1], str) else None for r in t.rows],
+            "exclusions": [r[3] if not isinstance(r[3], str) else None for r in t.rows],
+        },
+        title=f"Missing episodes and school exclusions by month, {ctx.period}",
+        x_title="Month",
+        y_title="Episodes or exclusions (count)",
+        small=ctx.small,
+    )
     p.pair(p.figure(fig), p.table(t))
     return [t]

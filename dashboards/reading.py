@@ -19,23 +19,33 @@ logger = logging.getLogger(__name__)
 
 def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     """True when `schema.table` exists (table or view)."""
-    return bool(con.execute(
-        "select count(*) from duckdb_columns() where schema_name = ? and table_name = ?",
-        [schema, table]).fetchall()[0][0])
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_columns() where schema_name = ? and table_name = ?", [schema, table]
+        ).fetchall()[0][0]
+    )
 
 
 def columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
     """Column names of `schema.table` in order ([] when missing)."""
-    return [r[0] for r in con.execute(
-        "select column_name from duckdb_columns() where schema_name = ? and table_name = ? order by column_index",
-        [schema, table]).fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "select column_name from duckdb_columns() where schema_name = ? and table_name = ? order by column_index",
+            [schema, table],
+        ).fetchall()
+    ]
 
 
 def tables_like(con: duckdb.DuckDBPyConnection, schema: str, prefix: str) -> list[str]:
     """Tables of `schema` whose name starts with `prefix`."""
-    return [r[0] for r in con.execute(
-        "select distinct table_name from duckdb_columns() where schema_name = ? and starts_with(table_name, ?) order by 1",
-        [schema, prefix]).fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "select distinct table_name from duckdb_columns() where schema_name = ? and starts_with(table_name, ?) order by 1",
+            [schema, prefix],
+        ).fetchall()
+    ]
 
 
 def frame(con: duckdb.DuckDBPyConnection, query: str, params: list[object] | None = None) -> pd.DataFrame:
@@ -66,11 +76,18 @@ def definitions_version(con: duckdb.DuckDBPyConnection) -> str:
 
 def theme_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Theme code -> label (from marts.theme_definition where available)."""
-    labels = {"cse": "Child sexual exploitation", "hsb_peer": "Harmful sexual behaviour (peer-on-peer)",
-              "syv": "Serious youth violence", "cce": "Child criminal exploitation",
-              "gang": "Gang-related", "online": "Online harm"}
+    labels = {
+        "cse": "Child sexual exploitation",
+        "hsb_peer": "Harmful sexual behaviour (peer-on-peer)",
+        "syv": "Serious youth violence",
+        "cce": "Child criminal exploitation",
+        "gang": "Gang-related",
+        "online": "Online harm",
+    }
     if has_table(con, "marts", "theme_definition"):
-        for theme, lab in con.execute("select theme, any_value(label) from marts.theme_definition group by 1").fetchall():
+        for theme, lab in con.execute(
+            "select theme, any_value(label) from marts.theme_definition group by 1"
+        ).fetchall():
             if lab:
                 labels[str(theme)] = str(lab)
     return labels

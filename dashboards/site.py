@@ -17,6 +17,7 @@ import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import plotly.graph_objects as go
@@ -28,17 +29,28 @@ from dashboards.disclosure import label
 logger = logging.getLogger(__name__)
 
 PLOTLY_JS = "plotly.min.js"
-CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; "
-       "img-src data:; font-src data:")
+CSP = (
+    "default-src 'none'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; "
+    "img-src data:; font-src data:"
+)
 # the modebar keeps two buttons (download as PNG, reset axes): no cloud or share button anywhere,
 # and plotly is given no server to post to
-PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "plotlyServerURL": "", "showSendToCloud": False,
-                 "showEditInChartStudio": False, "showLink": False,
-                 "modeBarButtonsToRemove": ["sendDataToCloud", "sendChartToCloud", "editInChartStudio"],
-                 "modeBarButtons": [["toImage", "resetScale2d"]]}
-_DRAW = """<script>
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "plotlyServerURL": "",
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "showLink": False,
+    "modeBarButtonsToRemove": ["sendDataToCloud", "sendChartToCloud", "editInChartStudio"],
+    "modeBarButtons": [["toImage", "resetScale2d"]],
+}
+_DRAW = (
+    """<script>
 (function () {
-  var config = """ + json.dumps(PLOTLY_CONFIG) + """;
+  var config = """
+    + json.dumps(PLOTLY_CONFIG)
+    + """;
   document.querySelectorAll('script.lantern-figure').forEach(function (s) {
     var f = JSON.parse(s.textContent);
     Plotly.newPlot(s.getAttribute('data-target'), f.data, f.layout, config);
@@ -53,6 +65,7 @@ _DRAW = """<script>
   });
 })();
 </script>"""
+)
 MARKING = "OFFICIAL-SENSITIVE"
 _CSS = """body{font-family:Arial,Helvetica,sans-serif;margin:0 auto;padding:1em 2em;max-width:1250px;color:#222;
 line-height:1.4;overflow-wrap:break-word}
@@ -89,8 +102,7 @@ def write_plotly_js(site: Path) -> Path:
     return target
 
 
-def page(title: str, body: str, *, depth: int = 1, subtitle: str = "", nav: str = "",
-         marking: str = MARKING) -> str:
+def page(title: str, body: str, *, depth: int = 1, subtitle: str = "", nav: str = "", marking: str = MARKING) -> str:
     """A whole HTML page that loads the site's plotly.js (`depth` folders below the root): a
     viewport for phones, a skip link and <main>, the protective marking on screen and on every
     printed page (with page numbers), print styles for A4 and a trimmed modebar."""
@@ -125,7 +137,7 @@ class Table:
     title: str
     columns: list[str]
     kinds: list[str]  # label | count | rate | share | model | ratio | number
-    rows: list[list[object]] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
     note: str = ""
     # (row, column) -> the name of the count that cell shows (the same name wherever the same
     # count is published, in any table, page or edition), and total = sum(parts) relations
@@ -174,12 +186,16 @@ class Page:
         self.figures.append(fig)
         ident = f"{self.slug}-fig-{n}"
         title = str(fig.layout.title.text or "").replace("<br>", " ")
-        alt = (f"Chart: {html.unescape(title)}. The numbers it shows are in the table beside or below it, and "
-               "in the exports.")
-        return (f'<div id="{ident}" class="lantern-chart" role="img" aria-label="{html.escape(alt)}" '
-                f'style="min-height:300px"></div>'
-                f'<script type="application/json" class="lantern-figure" data-target="{ident}">'
-                f"{figures.to_json(fig)}</script>")
+        alt = (
+            f"Chart: {html.unescape(title)}. The numbers it shows are in the table beside or below it, and "
+            "in the exports."
+        )
+        return (
+            f'<div id="{ident}" class="lantern-chart" role="img" aria-label="{html.escape(alt)}" '
+            f'style="min-height:300px"></div>'
+            f'<script type="application/json" class="lantern-figure" data-target="{ident}">'
+            f"{figures.to_json(fig)}</script>"
+        )
 
     def add_figure(self, fig: go.Figure) -> None:
         self.parts.append(self.figure(fig))
@@ -190,19 +206,39 @@ class Page:
     def table(self, t: Table) -> str:
         """Register a table; returns its HTML (with its data embedded as JSON)."""
         self.tables.append(t)
-        head = "".join(f'<th scope="col" class="{"t" if k == "label" else ""}">{html.escape(c)}</th>'
-                       for c, k in zip(t.columns, t.kinds, strict=True))
+        head = "".join(
+            f'<th scope="col" class="{"t" if k == "label" else ""}">{html.escape(c)}</th>'
+            for c, k in zip(t.columns, t.kinds, strict=True)
+        )
         body = "".join(
-            "<tr>" + "".join(f'<td class="{"t" if k == "label" else ""}">{html.escape(t.cell(v, k))}</td>'
-                             for v, k in zip(row, t.kinds, strict=True)) + "</tr>" for row in t.rows)
-        data = json.dumps({"name": t.name, "title": t.title, "columns": t.columns, "kinds": t.kinds,
-                           "rows": t.rows, "quantities": [[r, c, n] for (r, c), n in t.quantities.items()],
-                           "relations": t.relations}, default=str, separators=(",", ":"))
+            "<tr>"
+            + "".join(
+                f'<td class="{"t" if k == "label" else ""}">{html.escape(t.cell(v, k))}</td>'
+                for v, k in zip(row, t.kinds, strict=True)
+            )
+            + "</tr>"
+            for row in t.rows
+        )
+        data = json.dumps(
+            {
+                "name": t.name,
+                "title": t.title,
+                "columns": t.columns,
+                "kinds": t.kinds,
+                "rows": t.rows,
+                "quantities": [[r, c, n] for (r, c), n in t.quantities.items()],
+                "relations": t.relations,
+            },
+            default=str,
+            separators=(",", ":"),
+        )
         data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         note = f'<p class="note">{html.escape(t.note)}</p>' if t.note else ""
-        return (f'<div class="tablewrap"><table><caption>{html.escape(t.title)}</caption>'
-                f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
-                f'{note}<script type="application/json" class="lantern-table">{data}</script>')
+        return (
+            f'<div class="tablewrap"><table><caption>{html.escape(t.title)}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+            f'{note}<script type="application/json" class="lantern-table">{data}</script>'
+        )
 
     def add_table(self, t: Table) -> None:
         self.parts.append(self.table(t))
@@ -216,8 +252,9 @@ def figure_html(fig: go.Figure) -> str:
     return Page("f").figure(fig)
 
 
-def build_profile(con: duckdb.DuckDBPyConnection, month: str, site: Path, *,
-                  small_count: int = 5, commentary: Path | None = None) -> list[Path]:
+def build_profile(
+    con: duckdb.DuckDBPyConnection, month: str, site: Path, *, small_count: int = 5, commentary: Path | None = None
+) -> list[Path]:
     """Build the partners' edition for `month` (profile, theme pages, data quality, dictionary,
     exports) straight into `site/month`, unscanned (tests and previews; the refresh and `lantern
     publish` use `publish_profile`); returns the files written."""
@@ -252,8 +289,9 @@ def withdraw(site: Path, month: str) -> None:
         shutil.rmtree(live)
 
 
-def publish_profile(con: duckdb.DuckDBPyConnection, month: str, site: Path, *,
-                    small_count: int = 5, commentary: Path | None = None) -> list[Path]:
+def publish_profile(
+    con: duckdb.DuckDBPyConnection, month: str, site: Path, *, small_count: int = 5, commentary: Path | None = None
+) -> list[Path]:
     """Build the partners' edition for `month` into a staging folder beside the live one, scan it
     (with the previous month's edition beside it, at the same threshold as suppression), and only
     then make it live by swapping one symbolic link (`site/<month>` -> `.<month>.<id>`) with an
@@ -295,8 +333,9 @@ def publish_profile(con: duckdb.DuckDBPyConnection, month: str, site: Path, *,
     return [live / p.relative_to(stage) for p in written]
 
 
-def build_month(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count: int = 5,
-                commentary: Path | None = None) -> list[Path]:
+def build_month(
+    con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count: int = 5, commentary: Path | None = None
+) -> list[Path]:
     """The partners' edition's pages and exports for `month` written into `out` (no scan)."""
     from dashboards import dictionary, partners, quality
 

@@ -11,8 +11,9 @@ from transforms import checks
 
 
 def _result(outcome: checks.CheckOutcome, severity: dg.AssetCheckSeverity) -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(passed=outcome.passed, severity=severity,
-                               description=outcome.description, metadata=outcome.metadata)
+    return dg.AssetCheckResult(
+        passed=outcome.passed, severity=severity, description=outcome.description, metadata=outcome.metadata
+    )
 
 
 @dg.asset_check(asset="raw_extracts", blocking=True)
@@ -72,11 +73,23 @@ def published_counts_suppressed(lantern: LanternConfig) -> dg.AssetCheckResult:
     site = Path(lantern.build) / "profile"
     months = sorted(p for p in site.iterdir() if p.is_dir() and not p.name.startswith(".")) if site.exists() else []
     problems = [p for m in months for p in scan_published(m, lantern.small_count)]
-    return dg.AssetCheckResult(passed=not problems, severity=dg.AssetCheckSeverity.ERROR,
-                               description="partners' edition clean" if not problems else
-                               f"{len(problems)} disclosure problems, first: {problems[0]}",
-                               metadata={"problems": len(problems)})
+    return dg.AssetCheckResult(
+        passed=not problems,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description="partners' edition clean"
+        if not problems
+        else f"{len(problems)} disclosure problems, first: {problems[0]}",
+        metadata={"problems": len(problems)},
+    )
 
 
-ASSET_CHECKS = [published_counts_suppressed, rows_reconcile, volume_usual, no_personal_data, no_orphan_keys, completeness_steady,
-                review_backlog_steady, linkage_probabilistic]
+ASSET_CHECKS = [
+    published_counts_suppressed,
+    rows_reconcile,
+    volume_usual,
+    no_personal_data,
+    no_orphan_keys,
+    completeness_steady,
+    review_backlog_steady,
+    linkage_probabilistic,
+]

@@ -24,6 +24,7 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
         # the monthly partitions must reach back to the inbox's first delivery
         s = load_settings(inbox=args.inbox, first_month=months[0])
     from pipelines.runs import refresh
+
     if args.month:
         if args.month not in months:
             print(f"no delivery folder {args.month} in {s.inbox} (have {months[0]}..{months[-1]})", file=sys.stderr)
@@ -92,8 +93,7 @@ def _cmd_erase(args: argparse.Namespace) -> int:
             # the files first (while the identifiers are known), then the warehouse in one
             # transaction that leaves the erasure pending until the rebuild and rewrite are done
             withdraw_files(s.build, s.work, s.access_spool, ident.needles())
-            result = erase(con, ident, secret=s.pseudonym_key, user=getpass.getuser(),
-                           requested_source=args.source)
+            result = erase(con, ident, secret=s.pseudonym_key, user=getpass.getuser(), requested_source=args.source)
     if ident is None and not pending:
         if erased_before:
             print(f"{args.source} {args.key} was erased before; nothing left to do")
@@ -122,8 +122,10 @@ def _complete_erasures(s) -> None:  # type: ignore[no-untyped-def]
         with connect_warehouse(str(s.warehouse), limit=s.memory_limit) as con:
             finish_erasures(con)
         rewrite_warehouse(s.warehouse, s.work)
-    print("erasure complete: warehouse rewritten, analyst copy and profile rebuilt; "
-          "the analysts' edition and packs are rebuilt on request")
+    print(
+        "erasure complete: warehouse rewritten, analyst copy and profile rebuilt; "
+        "the analysts' edition and packs are rebuilt on request"
+    )
 
 
 def _report_loads(warehouse: Path, months: list[str]) -> int:
@@ -134,12 +136,17 @@ def _report_loads(warehouse: Path, months: list[str]) -> int:
         failed = con.execute(
             "SELECT source_file, message FROM ops.loads l WHERE status = 'failed' AND delivery_month IN "
             "(SELECT unnest(?::VARCHAR[])) AND NOT EXISTS (SELECT 1 FROM ops.loads k WHERE k.source_file = l.source_file "
-            "AND k.status = 'loaded' AND k.load_id > l.load_id)", [months]).fetchall()
-        q = con.execute("SELECT count(*) FROM ops.quarantine WHERE delivery_month IN (SELECT unnest(?::VARCHAR[]))",
-                        [months]).fetchall()[0][0]
+            "AND k.status = 'loaded' AND k.load_id > l.load_id)",
+            [months],
+        ).fetchall()
+        q = con.execute(
+            "SELECT count(*) FROM ops.quarantine WHERE delivery_month IN (SELECT unnest(?::VARCHAR[]))", [months]
+        ).fetchall()[0][0]
     for m in undelivered:
-        print(f"! no delivery for {m}: the month folder holds no extract files; nothing was loaded "
-              f"and no profile is published for {m}")
+        print(
+            f"! no delivery for {m}: the month folder holds no extract files; nothing was loaded "
+            f"and no profile is published for {m}"
+        )
     if q:
         print(f"! {q} rows quarantined: `lantern status` shows which rules they broke")
     for f, m in failed:
@@ -181,12 +188,13 @@ def _print_status(con: duckdb.DuckDBPyConnection) -> None:
         open_by_month[r[3]] = open_by_month.get(r[3], 0) + 1
     print("Loads by month (files loaded / refused, rows loaded / quarantined / withheld by an erasure):")
     for r in con.execute(
-            f"SELECT delivery_month, count(*) FILTER (WHERE {_CURRENT}), "
-            f"coalesce(sum(rows_loaded) FILTER (WHERE {_CURRENT}), 0), "
-            f"coalesce(sum(rows_quarantined) FILTER (WHERE {_CURRENT}), 0), "
-            f"coalesce(sum(rows_withheld) FILTER (WHERE {_CURRENT}), 0), "
-            "bool_or(status = 'no_delivery'), count(*) FILTER (WHERE replaced_by_load IS NOT NULL) "
-            "FROM ops.loads GROUP BY 1 ORDER BY 1").fetchall():
+        f"SELECT delivery_month, count(*) FILTER (WHERE {_CURRENT}), "
+        f"coalesce(sum(rows_loaded) FILTER (WHERE {_CURRENT}), 0), "
+        f"coalesce(sum(rows_quarantined) FILTER (WHERE {_CURRENT}), 0), "
+        f"coalesce(sum(rows_withheld) FILTER (WHERE {_CURRENT}), 0), "
+        "bool_or(status = 'no_delivery'), count(*) FILTER (WHERE replaced_by_load IS NOT NULL) "
+        "FROM ops.loads GROUP BY 1 ORDER BY 1"
+    ).fetchall():
         failed = open_by_month.get(r[0], 0)
         if r[5] and not r[1] and not failed:
             print(f"  {r[0]}  no delivery (the month folder holds no extract files; no profile is published)")
@@ -194,8 +202,10 @@ def _print_status(con: duckdb.DuckDBPyConnection) -> None:
         resent = f"  ({r[6]} earlier version(s) of re-sent files replaced)" if r[6] else ""
         print(f"  {r[0]}  files {r[1]:>2} / {failed}  rows {r[2]:>7} / {r[3]} / {r[4]}{resent}")
     print("Quarantine by source and rule (current loads):")
-    for r in con.execute("SELECT source, unnest(rules) AS rule, count(*) FROM ops.quarantine "
-                         "WHERE replaced_by_load IS NULL GROUP BY 1, 2 ORDER BY 1, 3 DESC").fetchall():
+    for r in con.execute(
+        "SELECT source, unnest(rules) AS rule, count(*) FROM ops.quarantine "
+        "WHERE replaced_by_load IS NULL GROUP BY 1, 2 ORDER BY 1, 3 DESC"
+    ).fetchall():
         print(f"  {r[0]:<24} {r[1]:<28} {r[2]}")
     withheld = con.execute(f"SELECT coalesce(sum(rows_withheld), 0) FROM ops.loads WHERE {_CURRENT}").fetchall()[0][0]
     if withheld:
@@ -208,7 +218,8 @@ def _print_status(con: duckdb.DuckDBPyConnection) -> None:
     resolved = con.execute(
         "SELECT count(DISTINCT source_file) FROM ops.loads l WHERE status IN ('failed', 'waiting') AND EXISTS ("
         "SELECT 1 FROM ops.loads k WHERE k.source = l.source AND k.source_file = l.source_file "
-        "AND k.status = 'loaded' AND k.load_id > l.load_id)").fetchall()[0][0]
+        "AND k.status = 'loaded' AND k.load_id > l.load_id)"
+    ).fetchall()[0][0]
     if resolved:
         print(f"  ({resolved} earlier refusal(s) resolved: the file loaded since)")
 
@@ -222,8 +233,14 @@ def _cmd_sql(args: argparse.Namespace) -> int:
 def _cmd_generate(args: argparse.Namespace) -> int:
     from synthetic import generate_borough
 
-    summary = generate_borough(Path(args.out), people=args.people, months=args.months,
-                               start_month=args.start, seed=args.seed, defects=args.defects)
+    summary = generate_borough(
+        Path(args.out),
+        people=args.people,
+        months=args.months,
+        start_month=args.start,
+        seed=args.seed,
+        defects=args.defects,
+    )
     print(summary)
     return 0
 
@@ -253,7 +270,8 @@ def _cmd_links(args: argparse.Namespace) -> int:
             rows = con.execute(
                 "SELECT pair_id, source_l, source_key_l, source_r, source_key_r, round(match_probability, 3), reason "
                 "FROM core.link_review WHERE decision = 'pending' ORDER BY match_probability DESC LIMIT ?",
-                [args.limit]).fetchall()
+                [args.limit],
+            ).fetchall()
         print("pair_id  record A  record B  probability  reason  (look the records up in raw with proper access)")
         for r in rows:
             print(f"{r[0]}  {r[1]}:{r[2]}  {r[3]}:{r[4]}  {r[5]}  {r[6] or ''}")
@@ -317,13 +335,18 @@ def build_parser() -> argparse.ArgumentParser:
     gen.set_defaults(func=_cmd_generate)
     pk = sub.add_parser("pack", help="MAP meeting pack for one young person (restricted)")
     pk.add_argument("person_key", metavar="PERSON_KEY")
-    pk.add_argument("--meeting", metavar="YYYY-MM-DD",
-                    help="date of the MAP meeting the pack is for (printed on every page; default: today)")
+    pk.add_argument(
+        "--meeting",
+        metavar="YYYY-MM-DD",
+        help="date of the MAP meeting the pack is for (printed on every page; default: today)",
+    )
     pk.set_defaults(func=_cmd_pack)
     pb = sub.add_parser("publish", help="publish the profile for a month (and the restricted analysts' edition)")
     pb.add_argument("--month", help="month YYYY-MM (default: the latest loaded)")
     pb.add_argument("--analysts", action="store_true", help="also build the restricted analysts' edition")
-    pb.add_argument("--png", action="store_true", help="also export every partners' figure as PNG (needs kaleido and Chromium)")
+    pb.add_argument(
+        "--png", action="store_true", help="also export every partners' figure as PNG (needs kaleido and Chromium)"
+    )
     pb.set_defaults(func=_cmd_publish)
     return p
 
@@ -346,9 +369,12 @@ def _cmd_publish(args: argparse.Namespace) -> int:
             month = con.execute("select max(delivery_month) from ops.loads where status = 'loaded'").fetchall()[0][0]
         undelivered = no_delivery_months(con)
     if month in undelivered:
-        print(f"lantern: no delivery for {month}: its month folder held no extract files, so no profile "
-              f"is published for it (its counts are unknown, not zero). Put the month's files in the "
-              f"inbox and run `lantern refresh --month {month}`.", file=sys.stderr)
+        print(
+            f"lantern: no delivery for {month}: its month folder held no extract files, so no profile "
+            f"is published for it (its counts are unknown, not zero). Put the month's files in the "
+            f"inbox and run `lantern refresh --month {month}`.",
+            file=sys.stderr,
+        )
         return 2
     keys = ["local_profile"] + (["analysts_edition"] if args.analysts else [])
     for key in keys:
@@ -357,10 +383,15 @@ def _cmd_publish(args: argparse.Namespace) -> int:
         from dashboards.exports import export_pngs
 
         pngs = export_pngs(s.build / "profile" / month)
-        print(f"{len(pngs)} figures as PNG in {s.build / 'profile' / month / 'png'}" if pngs else
-              "PNG export unavailable (install kaleido; Chromium at /usr/bin/chromium): see the log")
-    print(f"published {month}: {s.build / 'profile' / month}"
-          + (f" and (RESTRICTED) {s.build / 'restricted' / month}" if args.analysts else ""))
+        print(
+            f"{len(pngs)} figures as PNG in {s.build / 'profile' / month / 'png'}"
+            if pngs
+            else "PNG export unavailable (install kaleido; Chromium at /usr/bin/chromium): see the log"
+        )
+    print(
+        f"published {month}: {s.build / 'profile' / month}"
+        + (f" and (RESTRICTED) {s.build / 'restricted' / month}" if args.analysts else "")
+    )
     return 0
 
 
@@ -368,8 +399,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `lantern` command."""
     set_process_umask()  # what this process creates is private unless it says otherwise
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     if not args.verbose:  # splink's validation notes on derived columns are not for the user
         logging.getLogger("splink").setLevel(logging.ERROR)
     try:
@@ -386,16 +418,20 @@ def main(argv: list[str] | None = None) -> int:
             return 3
         if isinstance(exc, duckdb.IOException) or isinstance(exc, OSError):
             text = str(exc)
-            hint = ("the warehouse is open in another process (an analyst session?): analysts should "
-                    "use the analyst copy under build/analyst/" if "lock" in text.lower() else
-                    "check free disk space and file permissions")
-            print(f"lantern: {text.splitlines()[0]}\n  {hint}; nothing was half-written "
-                  "(each step is one transaction).", file=sys.stderr)
+            hint = (
+                "the warehouse is open in another process (an analyst session?): analysts should "
+                "use the analyst copy under build/analyst/"
+                if "lock" in text.lower()
+                else "check free disk space and file permissions"
+            )
+            print(
+                f"lantern: {text.splitlines()[0]}\n  {hint}; nothing was half-written (each step is one transaction).",
+                file=sys.stderr,
+            )
             return 4
         if args.debug:
             raise
-        print(f"lantern: {failure_message(exc)}\n  (run again with --debug to see where it failed)",
-              file=sys.stderr)
+        print(f"lantern: {failure_message(exc)}\n  (run again with --debug to see where it failed)", file=sys.stderr)
         return 1
 
 

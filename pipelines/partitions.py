@@ -9,5 +9,8 @@ import dagster as dg
 def monthly_partitions(first_month: str) -> dg.MonthlyPartitionsDefinition:
     """Monthly partitions from `first_month` (YYYY-MM) to the month now ending."""
     return dg.MonthlyPartitionsDefinition(
-        start_date=first_month, fmt="%Y-%m", timezone="Europe/London", end_offset=0,
+        start_date=first_month,
+        fmt="%Y-%m",
+        timezone="Europe/London",
+        end_offset=0,
     )

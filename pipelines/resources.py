@@ -1,6 +1,5 @@
 """Dagster resources: the warehouse connection and Lantern's settings."""
 
-
 import fcntl
 import os
 import threading
@@ -84,8 +83,9 @@ def read_warehouse(path: str) -> Iterator[duckdb.DuckDBPyConnection]:
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise WarehouseBusy(f"a refresh is writing {path}; try again when it has finished "
-                                "(readers never hold up a refresh)") from None
+            raise WarehouseBusy(
+                f"a refresh is writing {path}; try again when it has finished (readers never hold up a refresh)"
+            ) from None
         con = duckdb.connect(path, read_only=True, config={"custom_user_agent": "lantern"})
         try:
             yield con
@@ -174,9 +174,16 @@ class LanternConfig(dg.ConfigurableResource):
     @classmethod
     def from_settings(cls, s: Settings) -> "LanternConfig":
         """The resource for resolved settings."""
-        return cls(inbox=str(s.inbox), profiles=str(s.profiles), build=str(s.build),
-                   pseudonym_key=s.pseudonym_key, small_count=s.small_count, work=str(s.work),
-                   link_memory_limit=s.link_memory_limit, network_workers=s.network_workers)
+        return cls(
+            inbox=str(s.inbox),
+            profiles=str(s.profiles),
+            build=str(s.build),
+            pseudonym_key=s.pseudonym_key,
+            small_count=s.small_count,
+            work=str(s.work),
+            link_memory_limit=s.link_memory_limit,
+            network_workers=s.network_workers,
+        )
 
 
 def build_resources(settings: Settings | None = None) -> dict[str, object]:

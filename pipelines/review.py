@@ -52,8 +52,9 @@ def main(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else s.build / "review" / f"{args.theme}_{args.first}_{args.last}"
     make_dir(out, RESTRICTED)
     with umask(RESTRICTED):
-        (out / "index.html").write_text(review_page(published, args.theme, args.first, args.last, str(version),
-                                                    s.small_count), encoding="utf-8")
+        (out / "index.html").write_text(
+            review_page(published, args.theme, args.first, args.last, str(version), s.small_count), encoding="utf-8"
+        )
         for name, df in published.items():
             df.to_csv(out / f"{name}.csv", index=False)
     n = tables["summary"]["incidents"].iloc[0] if len(tables["summary"]) else 0

@@ -79,16 +79,23 @@ def page_keys() -> list[str]:
     return [k for k in monthly_keys() if k in _partitioned() and k not in _LOADS]
 
 
-def materialize(keys: Sequence[str], settings: Settings, *, months: Sequence[str] | None = None,
-                quiet: bool = True) -> dg.ExecuteInProcessResult:
+def materialize(
+    keys: Sequence[str], settings: Settings, *, months: Sequence[str] | None = None, quiet: bool = True
+) -> dg.ExecuteInProcessResult:
     """Materialise assets by key; `months` picks the monthly partitions (one run, a range)."""
     set_process_umask()
     tags = {}
     if months:
         tags = {ASSET_PARTITION_RANGE_START_TAG: min(months), ASSET_PARTITION_RANGE_END_TAG: max(months)}
     assets = _select(keys, settings)
-    return dg.materialize(assets, resources=build_resources(settings), instance=_instance(),
-                          tags=tags, run_config=_QUIET if quiet else None, raise_on_error=True)
+    return dg.materialize(
+        assets,
+        resources=build_resources(settings),
+        instance=_instance(),
+        tags=tags,
+        run_config=_QUIET if quiet else None,
+        raise_on_error=True,
+    )
 
 
 class RefreshBusy(RuntimeError):
@@ -106,8 +113,10 @@ def warehouse_lock(settings: Settings, wait: bool = False) -> Iterator[None]:
         except BlockingIOError:
             fh.seek(0)
             holder = fh.read().strip() or "unknown"
-            raise RefreshBusy(f"another refresh is writing {settings.warehouse} ({holder}); wait for it "
-                              "to finish, or run again with --wait") from None
+            raise RefreshBusy(
+                f"another refresh is writing {settings.warehouse} ({holder}); wait for it "
+                "to finish, or run again with --wait"
+            ) from None
         fh.seek(0)
         fh.truncate()
         fh.write(f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}")
@@ -120,9 +129,14 @@ def warehouse_lock(settings: Settings, wait: bool = False) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def refresh(settings: Settings, months: Sequence[str], publish_month: str | None,
-            progress: Callable[[str], None] = logger.info, wait: bool = False,
-            timings: dict[str, float] | None = None) -> str:
+def refresh(
+    settings: Settings,
+    months: Sequence[str],
+    publish_month: str | None,
+    progress: Callable[[str], None] = logger.info,
+    wait: bool = False,
+    timings: dict[str, float] | None = None,
+) -> str:
     """Load `months`, rebuild everything downstream and publish `publish_month`; returns run id.
     `timings`, when given, receives the seconds of each asset and check step."""
     with warehouse_lock(settings, wait):
@@ -141,14 +155,21 @@ def mark_interrupted(con: Any) -> int:
     """Runs still 'running' when a refresh starts were ended by a kill or a crash (the caller holds
     the refresh lock, so none is alive): mark them failed. Returns how many."""
     n = con.execute("SELECT count(*) FROM ops.runs WHERE status = 'running'").fetchall()[0][0]
-    con.execute("UPDATE ops.runs SET status = 'failed', finished_at = coalesce(finished_at, now()), "
-                "message = 'interrupted: the process ended before the run finished (marked at the next start)' "
-                "WHERE status = 'running'")
+    con.execute(
+        "UPDATE ops.runs SET status = 'failed', finished_at = coalesce(finished_at, now()), "
+        "message = 'interrupted: the process ended before the run finished (marked at the next start)' "
+        "WHERE status = 'running'"
+    )
     return int(n)
 
 
-def _refresh(settings: Settings, months: Sequence[str], publish_month: str | None,
-             progress: Callable[[str], None], timings: dict[str, float] | None = None) -> str:
+def _refresh(
+    settings: Settings,
+    months: Sequence[str],
+    publish_month: str | None,
+    progress: Callable[[str], None],
+    timings: dict[str, float] | None = None,
+) -> str:
     run_id = uuid.uuid4().hex[:12]
     set_process_umask()  # the warehouse, its WAL and the work folder: 0600 / 0700 from creation
     prepare_layout(settings.warehouse, settings.build)
@@ -156,13 +177,18 @@ def _refresh(settings: Settings, months: Sequence[str], publish_month: str | Non
     with connect_warehouse(str(settings.warehouse), limit=settings.memory_limit) as con:
         bootstrap(con)
         mark_interrupted(con)
-        con.execute("INSERT INTO ops.runs VALUES (?, 'refresh', ?, now(), NULL, 'running', NULL)",
-                    [run_id, ",".join(months)])
+        con.execute(
+            "INSERT INTO ops.runs VALUES (?, 'refresh', ?, now(), NULL, 'running', NULL)", [run_id, ",".join(months)]
+        )
     status, message = "failed", ""
     try:
         steps: list[tuple[str, list[str], Sequence[str] | None]] = [
             ("reference data", ["reference_data"], None),
-            (f"deliveries {min(months)}..{max(months)} ({len(months)} months)" if months else "deliveries", ["raw_extracts"], months),
+            (
+                f"deliveries {min(months)}..{max(months)} ({len(months)} months)" if months else "deliveries",
+                ["raw_extracts"],
+                months,
+            ),
         ]
         down = downstream_keys()
         if down:
@@ -189,6 +215,8 @@ def _refresh(settings: Settings, months: Sequence[str], publish_month: str | Non
         raise
     finally:
         with connect_warehouse(str(settings.warehouse), limit=settings.memory_limit) as con:
-            con.execute("UPDATE ops.runs SET finished_at = now(), status = ?, message = ? WHERE run_id = ?",
-                        [status, message, run_id])
+            con.execute(
+                "UPDATE ops.runs SET finished_at = now(), status = ?, message = ? WHERE run_id = ?",
+                [status, message, run_id],
+            )
     return run_id

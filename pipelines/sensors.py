@@ -27,8 +27,7 @@ def scan_inbox(inbox: Path) -> dict[str, float]:
     return out
 
 
-@dg.sensor(job=monthly_refresh, minimum_interval_seconds=60,
-           default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(job=monthly_refresh, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
 def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     """Start the refresh of any month whose delivery folder arrived or changed."""
     inbox = load_settings().inbox

@@ -102,8 +102,11 @@ def load_settings(**overrides: object) -> Settings:
     inbox = Path(str(overrides.get("inbox") or env.get("LANTERN_INBOX", "data/sample")))
     key = str(overrides.get("pseudonym_key") or env.get("LANTERN_PSEUDONYM_KEY", SAMPLE_KEY))
     if key == SAMPLE_KEY and inbox.resolve() != Path("data/sample").resolve():
-        logger.warning("LANTERN_PSEUDONYM_KEY is not set: using the sample key. Set a secret key "
-                       "before loading a real borough's extracts.")
+        logger.warning(
+            "LANTERN_PSEUDONYM_KEY is not set: using the sample key. Set a secret key "
+            "before loading a real borough's extracts."
+        )
+
     def get(name: str, variable: str, default: str) -> str:
         return str(overrides.get(name) or env.get(variable, default))
 
@@ -116,8 +119,12 @@ def load_settings(**overrides: object) -> Settings:
         first_month=_month("LANTERN_FIRST_MONTH", get("first_month", "LANTERN_FIRST_MONTH", "2024-11")),
         small_count=_count("LANTERN_SMALL_COUNT", get("small_count", "LANTERN_SMALL_COUNT", "5"), 5),
         memory_limit=_size("LANTERN_MEMORY_LIMIT", get("memory_limit", "LANTERN_MEMORY_LIMIT", "4GB")),
-        link_memory_limit=_size("LANTERN_LINK_MEMORY_LIMIT",
-                                get("link_memory_limit", "LANTERN_LINK_MEMORY_LIMIT", "4GB")),
-        network_workers=_count("LANTERN_NETWORK_WORKERS", get("network_workers", "LANTERN_NETWORK_WORKERS", ""),
-                               max(1, min(os.cpu_count() or 1, 4))),
+        link_memory_limit=_size(
+            "LANTERN_LINK_MEMORY_LIMIT", get("link_memory_limit", "LANTERN_LINK_MEMORY_LIMIT", "4GB")
+        ),
+        network_workers=_count(
+            "LANTERN_NETWORK_WORKERS",
+            get("network_workers", "LANTERN_NETWORK_WORKERS", ""),
+            max(1, min(os.cpu_count() or 1, 4)),
+        ),
     )

@@ -38,16 +38,20 @@ def open_analyst_copy(settings: Settings) -> duckdb.DuckDBPyConnection:
     when there is no copy (it never falls back to the pipeline's warehouse)."""
     copy = settings.analyst_copy
     if not copy.is_file():
-        raise Refused(f"no analyst copy at {copy}: ask for a refresh (`lantern refresh`) to publish one; "
-                      "analysts' queries never run on the pipeline's warehouse")
+        raise Refused(
+            f"no analyst copy at {copy}: ask for a refresh (`lantern refresh`) to publish one; "
+            "analysts' queries never run on the pipeline's warehouse"
+        )
     if copy.is_symlink() or copy.resolve() == settings.warehouse.resolve():
         raise Refused(f"refused: {copy} is not an analyst copy (a link, or the pipeline's warehouse)")
     con = duckdb.connect(str(copy), read_only=True, config={**SANDBOX, "memory_limit": settings.memory_limit})
     held = {s for (s,) in con.execute("SELECT DISTINCT schema_name FROM duckdb_tables()").fetchall()}
     if held - {"core", "marts"}:
         con.close()
-        raise Refused(f"refused: {copy} holds {sorted(held - {'core', 'marts'})}, not only core and marts: "
-                      "it is not an analyst copy")
+        raise Refused(
+            f"refused: {copy} holds {sorted(held - {'core', 'marts'})}, not only core and marts: "
+            "it is not an analyst copy"
+        )
     return con
 
 
@@ -58,7 +62,9 @@ def check_query(query: str) -> None:
     except duckdb.Error as exc:
         raise Refused(f"cannot parse the query: {str(exc).splitlines()[0]}") from None
     if len(stmts) != 1:
-        raise Refused(f"refused: `lantern sql` is read-only and runs one SELECT at a time ({len(stmts)} statements given)")
+        raise Refused(
+            f"refused: `lantern sql` is read-only and runs one SELECT at a time ({len(stmts)} statements given)"
+        )
     kind = str(stmts[0].type).split(".")[-1].upper()
     if kind != "SELECT":
         raise Refused(f"refused: `lantern sql` is read-only and runs only SELECT ({kind} statements are not allowed)")
@@ -73,8 +79,10 @@ def export_path(settings: Settings, out: str | None) -> Path | None:
     target = Path(out)
     target = (folder / target).resolve() if not target.is_absolute() else target.resolve()
     if folder not in target.parents:
-        raise Refused(f"refused: exports are written inside {settings.exports}/ (restricted, withdrawn "
-                      f"by an erasure); give a file name, e.g. --out {Path(out).name}")
+        raise Refused(
+            f"refused: exports are written inside {settings.exports}/ (restricted, withdrawn "
+            f"by an erasure); give a file name, e.g. --out {Path(out).name}"
+        )
     return target
 
 

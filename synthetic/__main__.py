@@ -14,19 +14,13 @@ from synthetic.generator import generate_borough
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, generate the borough, print its summary as JSON."""
-    ap = argparse.ArgumentParser(
-        prog="python -m synthetic", description="Generate a synthetic Lantern borough."
-    )
+    ap = argparse.ArgumentParser(prog="python -m synthetic", description="Generate a synthetic Lantern borough.")
     ap.add_argument("--out", required=True, type=Path, help="borough folder to (re)write")
-    ap.add_argument(
-        "--people", type=int, default=3000, help="young people aged 10-19 at any one time"
-    )
+    ap.add_argument("--people", type=int, default=3000, help="young people aged 10-19 at any one time")
     ap.add_argument("--months", type=int, default=24, help="number of monthly deliveries")
     ap.add_argument("--start", default="2024-11", help="first month, YYYY-MM")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument(
-        "--defects", action="store_true", help="inject contract defects (see truth/defects.csv)"
-    )
+    ap.add_argument("--defects", action="store_true", help="inject contract defects (see truth/defects.csv)")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
     logging.basicConfig(
@@ -41,9 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         defects=args.defects,
     )
-    sys.stdout.write(
-        json.dumps({k: v for k, v in asdict(summary).items() if k != "months"}, indent=1) + "\n"
-    )
+    sys.stdout.write(json.dumps({k: v for k, v in asdict(summary).items() if k != "months"}, indent=1) + "\n")
     return 0
 
 

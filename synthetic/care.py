@@ -36,11 +36,7 @@ def build_missing(
     mem = groups.arrays()
     prof = np.array(groups.profile)
     g_places = groups.places
-    prop = (
-        rng.gamma(0.6, 1.0, ny)
-        * np.exp(0.8 * people.risk[:ny])
-        * np.where(people.looked_after[:ny], 6.0, 1.0)
-    )
+    prop = rng.gamma(0.6, 1.0, ny) * np.exp(0.8 * people.risk[:ny]) * np.where(people.looked_after[:ny], 6.0, 1.0)
     rows_p: list[np.ndarray] = []
     rows_t: list[np.ndarray] = []
     rows_grp: list[np.ndarray] = []
@@ -63,10 +59,7 @@ def build_missing(
                 for _ in range(k):
                     size = min(len(members), 2 + int(rng.random() < 0.35))
                     who = rng.choice(members, size, replace=False)
-                    t = (
-                        cal.starts[m].astype("datetime64[m]")
-                        + int(rng.integers(0, days * 1440)) * MIN
-                    )
+                    t = cal.starts[m].astype("datetime64[m]") + int(rng.integers(0, days * 1440)) * MIN
                     rows_p.append(who)
                     rows_t.append(t + (rng.integers(0, 90, size) * MIN))
                     rows_grp.append(np.full(size, g))
@@ -96,9 +89,7 @@ def build_missing(
     )
     n = len(person)
     dur = np.where(rng.random(n) < 0.7, rng.integers(2, 30, n) * 60, rng.integers(24, 120, n) * 60)
-    dur = np.where(
-        (grp >= 0) & (np.append(prof, -1)[grp] == 1), dur + 24 * 60 * rng.integers(1, 5, n), dur
-    )
+    dur = np.where((grp >= 0) & (np.append(prof, -1)[grp] == 1), dur + 24 * 60 * rng.integers(1, 5, n), dur)
     returned = reported + dur.astype("timedelta64[m]")
     still = returned >= cal.starts[-1].astype("datetime64[m]")
     # joint episodes share the return time (found together)
@@ -284,9 +275,7 @@ def build_referrals(
             "referral_date": format_dates(*ymd(allr["date"].to_numpy())),
             "referral_source": allr["source"].to_numpy(),
             "outcome": outcome,
-            "assessment_factors": np.where(
-                outcome == "nfa", np.where(u[:, 0] < 0.5, "", factors), factors
-            ),
+            "assessment_factors": np.where(outcome == "nfa", np.where(u[:, 0] < 0.5, "", factors), factors),
             "looked_after": np.where(lac, "Y", "N"),
             "placement_moves_12m": moves,
         }

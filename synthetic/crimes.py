@@ -94,9 +94,7 @@ class _Acc:
     """Accumulates incidents and person rows month by month."""
 
     def __init__(self) -> None:
-        self.inc: dict[str, list[np.ndarray]] = {
-            k: [] for k in ("kind", "month", "group", "special", "ward", "place")
-        }
+        self.inc: dict[str, list[np.ndarray]] = {k: [] for k in ("kind", "month", "group", "special", "ward", "place")}
         self.per: dict[str, list[np.ndarray]] = {k: [] for k in ("inc", "role", "person")}
         self.n_inc = 0
 
@@ -114,9 +112,7 @@ class _Acc:
         self.inc["month"].append(np.full(n, month, dtype=np.int32))
         self.inc["group"].append(np.asarray(group, dtype=np.int64))
         self.inc["special"].append(np.broadcast_to(np.asarray(special, dtype=np.int8), (n,)).copy())
-        self.inc["ward"].append(
-            np.full(n, -1, dtype=np.int64) if ward is None else np.asarray(ward, dtype=np.int64)
-        )
+        self.inc["ward"].append(np.full(n, -1, dtype=np.int64) if ward is None else np.asarray(ward, dtype=np.int64))
         self.inc["place"].append(np.full(n, place, dtype=np.int64))
         ids = np.arange(self.n_inc, self.n_inc + n)
         self.n_inc += n
@@ -203,18 +199,11 @@ def build_crimes(
             ok = size >= 2
             gids, offset, size, males = gids[ok], offset[ok], size[ok], males[ok]
             self_males = np.maximum(males, 1)
-            lam = (
-                warm
-                * cfg.group_incident_rate
-                * GROUP_MIX[g_profile[gids]]
-                * np.sqrt(size / 7.5)[:, None]
-            )
+            lam = warm * cfg.group_incident_rate * GROUP_MIX[g_profile[gids]] * np.sqrt(size / 7.5)[:, None]
             lam[:, [K[k] for k in ("violence", "robbery", "weapons", "public_order")]] *= s_fac
             if m in plan.exceed_months:
                 hit = g_ward[gids] == plan.exceed_ward
-                lam[np.ix_(hit, [K["violence"], K["robbery"], K["weapons"]])] *= (
-                    cfg.exceedance_multiplier
-                )
+                lam[np.ix_(hit, [K["violence"], K["robbery"], K["weapons"]])] *= cfg.exceedance_multiplier
             counts = rng.poisson(lam)
             gi_rep, kind_rep = np.nonzero(counts)
             reps = counts[gi_rep, kind_rep]
@@ -302,9 +291,7 @@ def build_crimes(
                     local = np.flatnonzero(np.isin(g_ward[gids], geo.neighbours(w_ex)))
                 if len(local) == 0:
                     local = np.arange(len(gids))
-                ek = rng.choice(
-                    [K["violence"], K["robbery"], K["weapons"]], n_ex, p=[0.55, 0.3, 0.15]
-                )
+                ek = rng.choice([K["violence"], K["robbery"], K["weapons"]], n_ex, p=[0.55, 0.3, 0.15])
                 _group_incidents(
                     acc,
                     cfg,
@@ -343,9 +330,7 @@ def build_crimes(
         victims = rng.choice(kids, len(bk), p=w / w.sum())
         is_theft = bk == K["theft"]
         wr = np.exp(0.8 * people.risk[kids]) * np.where(sex_y[kids] == "M", 1.5, 1.0)
-        offenders = rng.choice(
-            kids, len(bk), p=wr / wr.sum()
-        )  # non-group offenders: risk, not proneness
+        offenders = rng.choice(kids, len(bk), p=wr / wr.sum())  # non-group offenders: risk, not proneness
         victims = np.where(is_theft, offenders, victims)
         ids = acc.incidents(bk, m, np.full(len(bk), -1), ward=people.ward[victims])
         acc.persons(ids[~is_theft], ROLE_VICTIM, victims[~is_theft])
@@ -367,9 +352,7 @@ def build_crimes(
                 * np.where(in_group[girls], 0.5, 1.0)
             )
             v = rng.choice(girls, n_cse, p=w / w.sum())
-            ids = acc.incidents(
-                np.full(n_cse, K["cse"]), m, np.full(n_cse, -1), ward=people.ward[v]
-            )
+            ids = acc.incidents(np.full(n_cse, K["cse"]), m, np.full(n_cse, -1), ward=people.ward[v])
             acc.persons(ids, ROLE_VICTIM, v)
             # each exploiter harms several girls over time: pick by victim's ward
             ex = exploiters[(people.ward[v] * 7 + rng.integers(0, 3, n_cse)) % len(exploiters)]
@@ -380,9 +363,7 @@ def build_crimes(
             # online grooming through established apps, borough-wide, low and steady
             n_on = int(rng.poisson(0.6 * cfg.scale))
             v = rng.choice(girls, n_on)
-            ids = acc.incidents(
-                np.full(n_on, K["online_cse"]), m, np.full(n_on, -1), ward=people.ward[v]
-            )
+            ids = acc.incidents(np.full(n_on, K["online_cse"]), m, np.full(n_on, -1), ward=people.ward[v])
             acc.persons(ids, ROLE_VICTIM, v)
             sus = rng.random(n_on) < 0.4
             acc.persons(ids[sus], ROLE_SUSPECT, np.full(sus.sum(), NEW_SUSPECT))
@@ -407,9 +388,7 @@ def build_crimes(
                 )
                 acc.persons(ids, ROLE_VICTIM, v)
                 draw = rng.random(n_th)
-                acc.persons(
-                    ids[draw < 0.35], ROLE_SUSPECT, np.full((draw < 0.35).sum(), NEW_SUSPECT)
-                )
+                acc.persons(ids[draw < 0.35], ROLE_SUSPECT, np.full((draw < 0.35).sum(), NEW_SUSPECT))
                 acc.persons(
                     ids[(draw >= 0.35) & (draw < 0.6)],
                     ROLE_SUSPECT,
@@ -456,18 +435,14 @@ def _group_incidents(
     n = len(kind)
     if n == 0:
         return
-    ids = acc.incidents(
-        kind, m, gids[gi], special, ward=None if ward < 0 else np.full(n, ward), place=place
-    )
+    ids = acc.incidents(kind, m, gids[gi], special, ward=None if ward < 0 else np.full(n, ward), place=place)
     lo = np.array([SUSPECTS[GROUP_KINDS[k]][0] for k in kind])
     hi = np.array([SUSPECTS[GROUP_KINDS[k]][1] for k in kind])
     k = lo + ((rng.random(n) ** 1.7) * (hi - lo + 1)).astype(int)  # fewer large co-offending sets
     start = (rng.random(n) * size[gi]).astype(int)
     if males is not None:  # violent kinds start in the boys' block of the shuffled group
         violent = np.isin(kind, [K["violence"], K["robbery"], K["weapons"], K["drugs"]])
-        start = np.where(
-            violent & (rng.random(n) < 0.9), (rng.random(n) * males[gi]).astype(int), start
-        )
+        start = np.where(violent & (rng.random(n) < 0.9), (rng.random(n) * males[gi]).astype(int), start)
     is_cce = kind == K["cce_victim"]
     # suspects (or, for CCE, the exploited children as victims)
     rep, who = _consecutive(start, np.where(is_cce, 1, k), offset[gi], size[gi], order)
@@ -559,12 +534,7 @@ def _peer_sexual(
             s = int(g_school[gids[g]])
             if s not in girls_by_school:
                 pupils = _pupils(people, s)
-                ok = (
-                    (people.sex[pupils] == "F")
-                    & (age[pupils] >= 11)
-                    & (age[pupils] < 18)
-                    & ~ever_group[pupils]
-                )
+                ok = (people.sex[pupils] == "F") & (age[pupils] >= 11) & (age[pupils] < 18) & ~ever_group[pupils]
                 girls_by_school[s] = pupils[ok]
             cand = girls_by_school[s]
             if len(cand) == 0:

@@ -58,9 +58,7 @@ class _File:
         return "|".join(str(self.df[c].iat[i]) for c in KEYS[self.path.name])
 
     def write(self) -> None:
-        self.df.to_csv(
-            self.path, index=False, encoding=self.encoding, lineterminator=self.terminator
-        )
+        self.df.to_csv(self.path, index=False, encoding=self.encoding, lineterminator=self.terminator)
 
 
 def inject_defects(borough_dir: Path, seed: int) -> pd.DataFrame:
@@ -69,9 +67,7 @@ def inject_defects(borough_dir: Path, seed: int) -> pd.DataFrame:
     Meant for a freshly generated (or copied) borough; injecting twice stacks defects.
     """
     root = Path(borough_dir)
-    months = sorted(
-        p.name for p in root.iterdir() if p.is_dir() and len(p.name) == 7 and p.name[4] == "-"
-    )
+    months = sorted(p.name for p in root.iterdir() if p.is_dir() and len(p.name) == 7 and p.name[4] == "-")
     if len(months) < 2:
         raise ValueError("defect injection needs at least two monthly deliveries")
     rng = np.random.default_rng(seed + 1009)
@@ -143,9 +139,7 @@ def inject_defects(borough_dir: Path, seed: int) -> pd.DataFrame:
     file = f(9, "police_persons.csv")
     picked = rows(file, 3)
     orphan = file.df.iloc[picked].copy()
-    orphan["crime_ref"] = [
-        f"{9990001 + j:07d}/{months[min(9, n - 1)][2:4]}" for j in range(len(orphan))
-    ]
+    orphan["crime_ref"] = [f"{9990001 + j:07d}/{months[min(9, n - 1)][2:4]}" for j in range(len(orphan))]
     orphan["person_seq"] = "1"
     source_keys = [file.key(int(i)) for i in picked]
     file.df = pd.concat([file.df, orphan], ignore_index=True)
@@ -161,11 +155,7 @@ def inject_defects(borough_dir: Path, seed: int) -> pd.DataFrame:
     ):
         prev, cur = f(mi - 1, name), f(mi, name)
         picked = rows(prev, 4)
-        clean = [
-            i
-            for i in picked
-            if prev.key(int(i)) not in {k for _, nm, k, _ in manifest if nm == name}
-        ]
+        clean = [i for i in picked if prev.key(int(i)) not in {k for _, nm, k, _ in manifest if nm == name}]
         sent = prev.df.iloc[clean].copy()
         sent = fix(sent)
         cur.df = pd.concat([cur.df, sent], ignore_index=True)
@@ -203,8 +193,7 @@ def _fix_referral(df: pd.DataFrame) -> pd.DataFrame:
     }
     df["outcome"] = [step.get(x, "assessment") for x in df["outcome"]]  # always a real change
     df["assessment_factors"] = [
-        ";".join(dict.fromkeys([x for x in f.split(";") if x] + ["missing"]))
-        for f in df["assessment_factors"]
+        ";".join(dict.fromkeys([x for x in f.split(";") if x] + ["missing"])) for f in df["assessment_factors"]
     ]
     return df
 

@@ -77,15 +77,11 @@ def build_exclusions(
     n = len(person)
     reason = np.empty(n, dtype=object)
     for mask, (codes, p) in ((ing, GROUP_REASONS), (~ing, OTHER_REASONS)):
-        reason[mask] = np.array(codes, dtype=object)[
-            rng.choice(len(codes), mask.sum(), p=np.array(p) / sum(p))
-        ]
+        reason[mask] = np.array(codes, dtype=object)[rng.choice(len(codes), mask.sum(), p=np.array(p) / sum(p))]
     sm = hsb[person] & (rng.random(n) < 0.35)
     reason[sm] = "SM"
     perm = rng.random(n) < np.where(np.isin(reason, ["MT", "DA", "PA", "SM"]), 0.08, 0.012)
-    sessions = np.where(
-        rng.random(n) < 0.8, 2 * rng.integers(1, 6, n), rng.integers(1, 11, n)
-    ).astype(object)
+    sessions = np.where(rng.random(n) < 0.8, 2 * rng.integers(1, 6, n), rng.integers(1, 11, n)).astype(object)
     sessions[perm] = ""
     sept_end = np.array(
         [np.datetime64(f"{y - (mo < 9)}-08-31") for y, mo, _ in zip(*ymd(date), strict=False)],

@@ -110,9 +110,7 @@ def generate_borough(
     plan = make_plan(geo, groups, cal, rng)
     inc, per = build_crimes(cfg, pop, geo, groups, cal, plan, rng)
     crimes, persons = finalise_police(cfg, inc, per, pop, geo, groups, cal, rng)
-    logger.info(
-        "police: %d crimes, %d persons (%.1fs)", len(crimes), len(persons), time.perf_counter() - t0
-    )
+    logger.info("police: %d crimes, %d persons (%.1fs)", len(crimes), len(persons), time.perf_counter() - t0)
     ny = pop.n_young
     group_month = _group_month(groups, ny, cal.n)
     hsb_events = _hsb_events(crimes, persons, pop)
@@ -135,12 +133,8 @@ def generate_borough(
     )
     missing = build_missing(cfg, pop, geo, groups, cal, rng)
     meetings = plan_meetings(cfg, pop, cal, hsb_events, rng)
-    meetings = meetings[
-        pop.age_at(meetings["person"].to_numpy(), meetings["date"].to_numpy()) <= 17
-    ]
-    triggers = _referral_triggers(
-        cfg, pop, crimes, persons, missing, exclusions, meetings, cal, rng
-    )
+    meetings = meetings[pop.age_at(meetings["person"].to_numpy(), meetings["date"].to_numpy()) <= 17]
+    triggers = _referral_triggers(cfg, pop, crimes, persons, missing, exclusions, meetings, cal, rng)
     referrals = build_referrals(cfg, pop, cal, triggers, np.asarray(group_month.any(axis=1)), rng)
     known = np.zeros(pop.n, dtype=bool)
     known[referrals["_person"].to_numpy()] = True
@@ -218,9 +212,7 @@ def _hsb_events(crimes: pd.DataFrame, persons: pd.DataFrame, pop: People) -> pd.
         np.where(
             pd.Series(off).str.contains("assault|activity").to_numpy(),
             "abusive",
-            np.where(
-                pd.Series(off).str.contains("images").to_numpy(), "problematic", "inappropriate"
-            ),
+            np.where(pd.Series(off).str.contains("images").to_numpy(), "problematic", "inappropriate"),
         ),
     )
     return pd.DataFrame(
@@ -244,9 +236,7 @@ def _referral_triggers(
     rng: np.random.Generator,
 ) -> pd.DataFrame:
     info = crimes.set_index("_inc")
-    young = persons[
-        (persons["_person"] < pop.n_young) & persons["role"].isin(["victim", "suspect", "accused"])
-    ]
+    young = persons[(persons["_person"] < pop.n_young) & persons["role"].isin(["victim", "suspect", "accused"])]
     date = info.loc[young["_inc"].to_numpy(), "_committed"].to_numpy().astype("datetime64[D]")
     kind = info.loc[young["_inc"].to_numpy(), "_kind"].to_numpy()
     age = pop.age_at(young["_person"].to_numpy(), date)
@@ -303,11 +293,7 @@ def _referral_triggers(
     # every child in a missing episode or MAP meeting is known to social care (child_id resolves)
     def valid(t: pd.DataFrame) -> set[int]:
         d = t["date"].to_numpy().astype("datetime64[D]")
-        ok = (
-            (d >= cal.starts[0])
-            & (d < cal.starts[-1])
-            & (pop.age_at(t["person"].to_numpy(), d) <= 17)
-        )
+        ok = (d >= cal.starts[0]) & (d < cal.starts[-1]) & (pop.age_at(t["person"].to_numpy(), d) <= 17)
         return set(t["person"].to_numpy()[ok].tolist())
 
     have = valid(chosen) | valid(mis_t) | valid(exc_t) | valid(extra)
@@ -415,9 +401,7 @@ def _write_truth(
             }
         )
     )
-    pd.concat(parts, ignore_index=True).to_csv(
-        out / "person_records.csv", index=False, lineterminator="\n"
-    )
+    pd.concat(parts, ignore_index=True).to_csv(out / "person_records.csv", index=False, lineterminator="\n")
     mem = groups.arrays()
     mem = mem[mem["main"].to_numpy()]
     s = mem["start"].to_numpy()

@@ -226,9 +226,7 @@ class Geography:
         """Number of wards."""
         return len(self.ward_codes)
 
-    def random_points(
-        self, wards: np.ndarray, rng: np.random.Generator
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def random_points(self, wards: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Uniform-ish random (lat, lon) inside each given ward (bilinear in its quadrilateral)."""
         u = rng.uniform(0.08, 0.92, len(wards))
         v = rng.uniform(0.08, 0.92, len(wards))
@@ -274,18 +272,13 @@ def build_geography(people: int, rng: np.random.Generator) -> Geography:
     codes = np.array([f"E0509{w + 1:04d}" for w in range(n_wards)], dtype=object)
     names = np.array(
         [
-            WARD_NAMES[w]
-            if w < len(WARD_NAMES)
-            else f"{WARD_NAMES[w % len(WARD_NAMES)]} {w // len(WARD_NAMES) + 1}"
+            WARD_NAMES[w] if w < len(WARD_NAMES) else f"{WARD_NAMES[w % len(WARD_NAMES)]} {w // len(WARD_NAMES) + 1}"
             for w in range(n_wards)
         ],
         dtype=object,
     )
     outward = np.array(
-        [
-            WARD_OUTWARD[w] if w < len(WARD_OUTWARD) else f"{'ENWS'[w % 4]}{10 + w // 4}"
-            for w in range(n_wards)
-        ],
+        [WARD_OUTWARD[w] if w < len(WARD_OUTWARD) else f"{'ENWS'[w % 4]}{10 + w // 4}" for w in range(n_wards)],
         dtype=object,
     )
     streets = np.array(
@@ -317,13 +310,8 @@ def _build_places(geo: Geography, rng: np.random.Generator) -> pd.DataFrame:
 def _build_schools(geo: Geography, people: int, rng: np.random.Generator) -> pd.DataFrame:
     n_sec = max(12, int(round(people / 600)))
     n_pri = max(16, int(round(people / 400)))
-    names = [
-        SECONDARY_NAMES[i] if i < len(SECONDARY_NAMES) else f"Academy No. {i + 1}"
-        for i in range(n_sec)
-    ]
-    names += [
-        PRIMARY_NAMES[i] if i < len(PRIMARY_NAMES) else f"Primary No. {i + 1}" for i in range(n_pri)
-    ]
+    names = [SECONDARY_NAMES[i] if i < len(SECONDARY_NAMES) else f"Academy No. {i + 1}" for i in range(n_sec)]
+    names += [PRIMARY_NAMES[i] if i < len(PRIMARY_NAMES) else f"Primary No. {i + 1}" for i in range(n_pri)]
     phases = ["secondary"] * n_sec + ["primary"] * n_pri
     urns = rng.choice(np.arange(100000, 150000), size=n_sec + n_pri, replace=False)
     wards = np.concatenate(
@@ -376,9 +364,7 @@ def write_reference(geo: Geography, population: pd.DataFrame, out: Path) -> None
         json.dumps({"type": "FeatureCollection", "features": features}, indent=1), encoding="utf-8"
     )
     population.to_csv(out / "population.csv", index=False, lineterminator="\n")
-    geo.schools[["urn", "name", "phase", "ward_code"]].to_csv(
-        out / "schools.csv", index=False, lineterminator="\n"
+    geo.schools[["urn", "name", "phase", "ward_code"]].to_csv(out / "schools.csv", index=False, lineterminator="\n")
+    geo.places[["place_id", "name", "aliases", "location_type", "ward_code", "latitude", "longitude"]].to_csv(
+        out / "places.csv", index=False, lineterminator="\n"
     )
-    geo.places[
-        ["place_id", "name", "aliases", "location_type", "ward_code", "latitude", "longitude"]
-    ].to_csv(out / "places.csv", index=False, lineterminator="\n")

@@ -79,19 +79,12 @@ class _Builder:
         ny = people.n_young
         self.busy = np.zeros(ny, dtype=np.int64)  # main membership ends at this month (exclusive)
         # month index at which each young person turns 20
-        months_since = (
-            people.dob[:ny].astype("datetime64[M]") - month_starts[0].astype("datetime64[M]")
-        ).astype(int)
+        months_since = (people.dob[:ny].astype("datetime64[M]") - month_starts[0].astype("datetime64[M]")).astype(int)
         self.turn20 = months_since + 240
         eth = people.eth[:ny]
         ethw = np.array([0.9, 1.9, 1.4, 0.75, 0.8])[eth]  # asian, black, mixed, white, other
         sexw = np.where(people.sex[:ny] == "M", 3.5, 1.0)
-        self.weight = (
-            np.exp(0.9 * people.risk[:ny])
-            * ethw
-            * sexw
-            * np.where(people.looked_after[:ny], 1.8, 1.0)
-        )
+        self.weight = np.exp(0.9 * people.risk[:ny]) * ethw * sexw * np.where(people.looked_after[:ny], 1.8, 1.0)
         sch = people.sec_school[:ny]
         order = np.argsort(sch, kind="stable")
         self.by_school = {int(s): order[sch[order] == s] for s in np.unique(sch)}
@@ -106,9 +99,7 @@ class _Builder:
 
     def form(self, m: int, initial: bool) -> None:
         cfg, rng = self.cfg, self.rng
-        size = int(
-            np.clip(round(rng.lognormal(np.log(7.0), 0.45)), cfg.group_size_min, cfg.group_size_max)
-        )
+        size = int(np.clip(round(rng.lognormal(np.log(7.0), 0.45)), cfg.group_size_min, cfg.group_size_max))
         s1 = int(rng.choice(self.school_ids))
         schools = [s1]
         if rng.random() < cfg.two_school_group_share:
@@ -174,11 +165,7 @@ class _Builder:
 
     def active(self, g: int, m: int, main_only: bool = True) -> list[int]:
         G = self.G
-        return [
-            i
-            for i in G.members[g]
-            if G.m_start[i] <= m < G.m_end[i] and (G.m_main[i] or not main_only)
-        ]
+        return [i for i in G.members[g] if G.m_start[i] <= m < G.m_end[i] and (G.m_main[i] or not main_only)]
 
     def close(self, g: int, m: int) -> list[int]:
         """End group ``g`` at month ``m``; return the persons who were active main members."""
@@ -227,13 +214,9 @@ class _Builder:
                 c = G.n
                 G.ward.append(G.ward[g])
                 G.school.append(G.school[g])
-                near = np.flatnonzero(
-                    np.isin(self.place_ward, np.append(self.geo.neighbours(G.ward[g]), G.ward[g]))
-                )
+                near = np.flatnonzero(np.isin(self.place_ward, np.append(self.geo.neighbours(G.ward[g]), G.ward[g])))
                 G.places.append(
-                    np.unique(np.append(G.places[g][:1], rng.choice(near, 1)))
-                    if len(near)
-                    else G.places[g]
+                    np.unique(np.append(G.places[g][:1], rng.choice(near, 1))) if len(near) else G.places[g]
                 )
                 G.profile.append(int(rng.choice(4)) if G.profile[g] != 3 else 3)
                 G.start.append(m)
@@ -258,10 +241,7 @@ class _Builder:
             others = [
                 h
                 for h in range(max(0, g - 60), min(n_groups, g + 60))
-                if h != g
-                and (G.school[h] == G.school[g] or G.ward[h] == G.ward[g])
-                and G.start[h] < e
-                and G.end[h] > s
+                if h != g and (G.school[h] == G.school[g] or G.ward[h] == G.ward[g]) and G.start[h] < e and G.end[h] > s
             ]
             if not others:
                 continue

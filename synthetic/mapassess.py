@@ -102,9 +102,7 @@ def build_map(
     a_rows, c_rows = [], []
     by_person = mem.groupby("person").indices
     by_group = mem.groupby("group").indices
-    m_start, m_end, m_group, m_person, m_main = (
-        mem[c].to_numpy() for c in ("start", "end", "group", "person", "main")
-    )
+    m_start, m_end, m_group, m_person, m_main = (mem[c].to_numpy() for c in ("start", "end", "group", "person", "main"))
     for i, row in enumerate(meetings.itertuples(index=False)):
         aid = f"MAP{i + 101:05d}"
         p = int(row.person)
@@ -127,11 +125,7 @@ def build_map(
             geo.neighbours(plan.theme_ward).tolist()
         )
         theme = m >= plan.theme_start and near_theme and rng.random() < 0.8
-        status = (
-            "closed"
-            if int((cal.starts[-1] - date).astype(int)) > 150 and rng.random() < 0.8
-            else "open"
-        )
+        status = "closed" if int((cal.starts[-1] - date).astype(int)) > 150 and rng.random() < 0.8 else "open"
         a_rows.append(
             {
                 "assessment_id": aid,
@@ -179,9 +173,7 @@ def _cells(
     sch = geo.schools
     school_name = sch["name"].iat[int(people.sec_school[p])]
     pl_names = [
-        geo.places["name"].iat[int(x)]
-        if rng.random() < 0.6
-        else geo.places["aliases"].iat[int(x)].split(";")[0]
+        geo.places["name"].iat[int(x)] if rng.random() < 0.6 else geo.places["aliases"].iat[int(x)].split(";")[0]
         for x in g_places
     ]
     fn = people.forename[p]
@@ -189,9 +181,7 @@ def _cells(
     detail = {
         "individual": "",
         "family_home": "Foster placement" if people.looked_after[p] else "Family home",
-        "peer_group": f"Friendship group from {school_name}"
-        if not pl_names
-        else f"Peers who meet at {pl_names[0]}",
+        "peer_group": f"Friendship group from {school_name}" if not pl_names else f"Peers who meet at {pl_names[0]}",
         "school": school_name,
         "neighbourhood": "; ".join(pl_names) if pl_names else geo.streets[people.ward[p]][0],
     }
@@ -205,9 +195,7 @@ def _cells(
     ]
     if pl_names:
         must.append(("neighbourhood", "risk"))
-    others = [
-        (c, d) for c in CONTEXTS for d in DOMAINS if (c, d) not in must and d != "planned_actions"
-    ]
+    others = [(c, d) for c in CONTEXTS for d in DOMAINS if (c, d) not in must and d != "planned_actions"]
     order = rng.permutation(len(others))
     chosen = must + [others[j] for j in order[: max(0, target - len(must) - 4)]]
     # planned actions: for contexts with risk, except deliberately unaddressed ones
@@ -238,11 +226,7 @@ def _cells(
         if c == "peer_group" and d in ("current_situation", "risk", "hsb") and peers:
             k = min(len(peers), int(rng.integers(2, 6)))
             named_peers = ";".join(people.child_id[np.array(peers[:k])])
-        if (
-            c == "neighbourhood"
-            and pl_names
-            and d in ("current_situation", "risk", "planned_actions")
-        ):
+        if c == "neighbourhood" and pl_names and d in ("current_situation", "risk", "planned_actions"):
             named_loc = ";".join(pl_names)
         note = _note(c, d, fn, peer_names, pl_names, school_name, theme, rng)
         cells.append(

@@ -34,16 +34,10 @@ IC_FROM_DFE: dict[str, tuple[tuple[str, ...], tuple[float, ...]]] = {
 _TWO = np.array([f"{i:02d}" for i in range(100)], dtype=object)
 
 
-def format_dates(
-    y: np.ndarray, m: np.ndarray, d: np.ndarray, missing: np.ndarray | None = None
-) -> np.ndarray:
+def format_dates(y: np.ndarray, m: np.ndarray, d: np.ndarray, missing: np.ndarray | None = None) -> np.ndarray:
     """``dd/mm/yyyy`` strings from integer arrays (blank where ``missing``)."""
     out = np.array(
-        pd.Series(_TWO[d], dtype=object)
-        + "/"
-        + _TWO[m]
-        + "/"
-        + pd.Series(y.astype(str), dtype=object),
+        pd.Series(_TWO[d], dtype=object) + "/" + _TWO[m] + "/" + pd.Series(y.astype(str), dtype=object),
         dtype=object,
     )
     if missing is not None:
@@ -73,9 +67,7 @@ def record_identity(
     fn = people.forename[idx].astype(object).copy()
     sn = people.surname[idx].astype(object).copy()
     u = rng.random((n, 12))
-    flags = {
-        k: np.zeros(n, dtype=bool) for k in ("typo", "nickname", "variant", "swap", "hyphen_part")
-    }
+    flags = {k: np.zeros(n, dtype=bool) for k in ("typo", "nickname", "variant", "swap", "hyphen_part")}
     # nicknames (only where the forename has one)
     nick_ok = np.fromiter((f in NICKNAMES for f in fn), bool, n)
     m = nick_ok & (u[:, 0] < rates.nickname)
@@ -151,9 +143,7 @@ def record_identity(
     pc[pu < rates.postcode_blank] = ""
     part = (pu >= rates.postcode_blank) & (pu < rates.postcode_blank + rates.postcode_partial)
     pc[part] = np.array([x.split(" ")[0] for x in pc[part]], dtype=object)
-    out = pd.DataFrame(
-        {"forename": fn, "surname": sn, "dob": dob, "gender": g, "ethnicity": eth, "postcode": pc}
-    )
+    out = pd.DataFrame({"forename": fn, "surname": sn, "dob": dob, "gender": g, "ethnicity": eth, "postcode": pc})
     for k, val in flags.items():
         out["_" + k] = val
     out["_dob_missing"] = missing

@@ -89,9 +89,7 @@ class People:
 
     def age_at(self, idx: np.ndarray, date: np.ndarray | np.datetime64) -> np.ndarray:
         """Age in whole years of persons ``idx`` at ``date`` (approximate to the day)."""
-        return np.floor(
-            (np.asarray(date, dtype="datetime64[D]") - self.dob[idx]) / DAY / 365.2425
-        ).astype(int)
+        return np.floor((np.asarray(date, dtype="datetime64[D]") - self.dob[idx]) / DAY / 365.2425).astype(int)
 
     def add_adults(
         self,
@@ -112,15 +110,11 @@ class People:
         for s in ("M", "F"):
             m = sex == s
             pool = ADULT_FORENAMES[s]
-            fn[m] = np.array(pool, dtype=object)[
-                rng.choice(len(pool), m.sum(), p=zipf_weights(len(pool), 0.5))
-            ]
+            fn[m] = np.array(pool, dtype=object)[rng.choice(len(pool), m.sum(), p=zipf_weights(len(pool), 0.5))]
         own = rng.random(n) < 0.5  # half carry a name of their own community
         fn[own] = _forenames(origin[own], sex[own], rng)
         sn = _surnames(origin, rng)
-        age_days = rng.uniform(age_range[0] * 365.25, (age_range[1] + 1) * 365.25 - 1, n).astype(
-            int
-        )
+        age_days = rng.uniform(age_range[0] * 365.25, (age_range[1] + 1) * 365.25 - 1, n).astype(int)
         dob = np.asarray(ref_date, dtype="datetime64[D]") - age_days.astype("timedelta64[D]")
         ward = rng.integers(0, geo.n_wards, n)
         pc = random_postcodes(geo.ward_outward[ward], rng)
@@ -252,9 +246,7 @@ def build_people(
     hyph = rng.random(n_fam) < hyphen_rate
     f_sn[hyph] = f_sn[hyph] + "-" + _surnames(f_origin[hyph], rng)
     same = np.array([a.split("-")[0] == a.split("-")[-1] for a in f_sn[hyph]], dtype=bool)
-    f_sn[np.flatnonzero(hyph)[same]] = np.array(
-        [a.split("-")[0] for a in f_sn[hyph][same]], dtype=object
-    )
+    f_sn[np.flatnonzero(hyph)[same]] = np.array([a.split("-")[0] for a in f_sn[hyph][same]], dtype=object)
     dfe = f_dfe[fam]
     sex = np.where(rng.random(n) < 0.5, "M", "F")
     origin = f_origin[fam]
@@ -288,20 +280,13 @@ def build_people(
     for _, base in CHILD_FACTORS:
         cols.append(rng.random(n) < _sigmoid(base + 0.8 * z))
     p.vuln = np.column_stack(cols)
-    p.looked_after = rng.random(n) < _sigmoid(
-        np.log(looked_after_base / (1 - looked_after_base)) - 0.9 + 1.3 * z
-    )
+    p.looked_after = rng.random(n) < _sigmoid(np.log(looked_after_base / (1 - looked_after_base)) - 0.9 + 1.3 * z)
     p.sec_school, p.pri_school = _assign_schools(p, geo, rng)
-    p.child_id = np.array(
-        [f"SC{x}" for x in rng.choice(np.arange(100000, 1000000), n, replace=False)], dtype=object
-    )
+    p.child_id = np.array([f"SC{x}" for x in rng.choice(np.arange(100000, 1000000), n, replace=False)], dtype=object)
     letters = np.array(list("ABCDEFGHJKLMNPQRTUVWXYZ"))
     digits = rng.integers(0, 10**12, n, dtype=np.int64)
     p.upn = np.array(
-        [
-            f"{letters[i % len(letters)]}{d:012d}"
-            for i, d in zip(rng.integers(0, 1000, n), digits, strict=False)
-        ],
+        [f"{letters[i % len(letters)]}{d:012d}" for i, d in zip(rng.integers(0, 1000, n), digits, strict=False)],
         dtype=object,
     )
     # one parent per family, adult, sharing postcode and (mostly) surname
@@ -333,9 +318,7 @@ def _vector_ward(eth_idx: np.ndarray, affinity: np.ndarray, rng: np.random.Gener
     return out
 
 
-def _assign_schools(
-    p: People, geo: Geography, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
+def _assign_schools(p: People, geo: Geography, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Secondary school mostly near home (80%, distance-decayed) or anywhere (20%); boys never
     at the girls' school. Distributions are per (ward, sex), so this is cheap at any scale."""
     sch = geo.schools

@@ -64,16 +64,13 @@ def make_plan(geo: Geography, groups: Groups, cal: Calendar, rng: np.random.Gene
     theme_ward = int(order[min(3, len(order) - 1)])
     places = geo.places
     shops = places.index[
-        (places["location_type"] == "shop_takeaway")
-        & ~places["ward"].isin([theme_ward, exceed_ward])
+        (places["location_type"] == "shop_takeaway") & ~places["ward"].isin([theme_ward, exceed_ward])
     ].to_numpy()
     hotspot_place = int(shops[0]) if len(shops) else 0
     return Plan(theme_ward, theme_start, hotspot_place, hotspot_start, exceed_ward, exceed_months)
 
 
-def events_frame(
-    plan: Plan, geo: Geography, cal: Calendar, app: str, mult: float = 4.0
-) -> pd.DataFrame:
+def events_frame(plan: Plan, geo: Geography, cal: Calendar, app: str, mult: float = 4.0) -> pd.DataFrame:
     """``truth/events.csv``."""
     place = geo.places.iloc[plan.hotspot_place]
     ex = plan.exceed_months

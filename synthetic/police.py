@@ -27,9 +27,7 @@ from synthetic.plan import Calendar
 from synthetic.texts import locate_and_describe
 from synthetic.vocab import OFFENCES
 
-HOUR_W = np.array(
-    [2, 1, 1, 0.5, 0.3, 0.3, 0.5, 1, 2, 2, 2, 2.5, 3, 3.5, 4, 5.5, 6, 6, 6, 5.5, 5, 4.5, 3.5, 3]
-)
+HOUR_W = np.array([2, 1, 1, 0.5, 0.3, 0.3, 0.5, 1, 2, 2, 2, 2.5, 3, 3.5, 4, 5.5, 6, 6, 6, 5.5, 5, 4.5, 3.5, 3])
 _KIND_IDX = {k: i for i, k in enumerate(KINDS)}
 
 
@@ -45,9 +43,7 @@ def is_kind(kind: np.ndarray, *names: str) -> np.ndarray:
 def format_datetimes(dt: np.ndarray, missing: np.ndarray | None = None) -> np.ndarray:
     """``dd/mm/yyyy HH:MM`` strings from datetime64[m]."""
     y, mo, d = ymd(dt)
-    mins = (dt.astype("datetime64[m]") - dt.astype("datetime64[D]").astype("datetime64[m]")).astype(
-        int
-    )
+    mins = (dt.astype("datetime64[m]") - dt.astype("datetime64[D]").astype("datetime64[m]")).astype(int)
     two = np.array([f"{i:02d}" for i in range(60)], dtype=object)
     out = format_dates(y, mo, d) + " " + two[mins // 60] + ":" + two[mins % 60]
     out = out.astype(object)
@@ -75,9 +71,7 @@ def finalise_police(
     day = (rng.random(n) * days_in).astype(int)
     hour = rng.choice(24, n, p=HOUR_W / HOUR_W.sum())
     minute = rng.integers(0, 12, n) * 5
-    start = cal.starts[month].astype("datetime64[m]") + (day * 1440 + hour * 60 + minute).astype(
-        "timedelta64[m]"
-    )
+    start = cal.starts[month].astype("datetime64[m]") + (day * 1440 + hour * 60 + minute).astype("timedelta64[m]")
     slow = np.isin(kind, _k("cse", "online_cse", "images", "cce_victim"))
     has_to = np.where(slow, rng.random(n) < 0.7, rng.random(n) < 0.35)
     dur = np.where(slow, rng.integers(1, 40, n) * 1440, rng.integers(1, 36, n) * 5)
@@ -181,9 +175,7 @@ def finalise_police(
         | (is_k("peer_sexual", "images") & (r[:, 0] < 0.08))
     )
     cse |= (inc["special"].to_numpy() == SPECIAL_THEME) & (r[:, 0] < 0.9)
-    cce = (is_k("cce_victim") & (r[:, 1] < 0.9)) | (
-        is_k("drugs") & (r[:, 1] < np.where(grp_prof == 1, 0.75, 0.15))
-    )
+    cce = (is_k("cce_victim") & (r[:, 1] < 0.9)) | (is_k("drugs") & (r[:, 1] < np.where(grp_prof == 1, 0.75, 0.15)))
     cce |= is_k("drugs") & pd.Series(loc["ward"].to_numpy() == -1).to_numpy() & ~online
     gang = (
         is_k("violence", "robbery", "weapons", "drugs")
@@ -194,10 +186,7 @@ def finalise_police(
     firearm = is_k("violence", "robbery", "weapons") & (r[:, 4] < 0.015)
     dv = is_k("domestic")
     online_f = (
-        online
-        | is_k("online_cse")
-        | (is_k("images") & (r[:, 5] < 0.9))
-        | (is_k("peer_sexual") & (r[:, 5] < 0.1))
+        online | is_k("online_cse") | (is_k("images") & (r[:, 5] < 0.9)) | (is_k("peer_sexual") & (r[:, 5] < 0.1))
     )
     # dwelling text for domestic abuse is the victim's home: give it their ward
     ward_i = loc["ward"].to_numpy()
@@ -231,11 +220,7 @@ def finalise_police(
             "mo_text": loc["mo_text"].to_numpy(),
         }
     )
-    crimes = (
-        crimes[keep]
-        .sort_values(["_recorded", "_committed", "_inc"], kind="stable")
-        .reset_index(drop=True)
-    )
+    crimes = crimes[keep].sort_values(["_recorded", "_committed", "_inc"], kind="stable").reset_index(drop=True)
     # crime refs: a counter per recording year with gaps (other crimes take the numbers between)
     yr = crimes["_recorded"].to_numpy().astype("datetime64[Y]").astype(int) + 1970
     gaps = rng.integers(1, 9, len(crimes))
@@ -288,9 +273,7 @@ def _age_lookup(people: People, victim: np.ndarray, start: np.ndarray) -> np.nda
     return out
 
 
-def _nominal_ids(
-    cfg: GeneratorConfig, people: People, pidx: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
+def _nominal_ids(cfg: GeneratorConfig, people: People, pidx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Police nominal IDs per person row: often blank; some children hold two (vectorised)."""
     uniq, inv = np.unique(pidx, return_inverse=True)
     nums = rng.choice(np.arange(1000000, 9999999), 2 * len(uniq), replace=False)

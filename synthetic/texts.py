@@ -135,11 +135,7 @@ def locate_and_describe(
         elif special[i] == 1 or k == "online_cse":
             if u[0] < 0.6:
                 ltype, ward = "online", -1
-                name = (
-                    f"{app} (online)"
-                    if special[i] == 1
-                    else ("Online" if u[1] < 0.5 else "Social media")
-                )
+                name = f"{app} (online)" if special[i] == 1 else ("Online" if u[1] < 0.5 else "Social media")
             else:
                 cand = np.flatnonzero(p_ward == home)
                 place = int(cand[int(u[1] * len(cand))]) if len(cand) and u[2] < 0.6 else -1
@@ -148,15 +144,9 @@ def locate_and_describe(
         elif k == "drugs" and u[0] < 0.65:
             cand = by_type.get("public_transport", np.zeros(0, int))
             near = (
-                cand[np.abs(geo.ward_grid[p_ward[cand]] - geo.ward_grid[home]).sum(axis=1) <= 1]
-                if len(cand)
-                else cand
+                cand[np.abs(geo.ward_grid[p_ward[cand]] - geo.ward_grid[home]).sum(axis=1) <= 1] if len(cand) else cand
             )
-            place = (
-                int((near if len(near) else cand)[int(u[1] * max(1, len(near) or len(cand)))])
-                if len(cand)
-                else -1
-            )
+            place = int((near if len(near) else cand)[int(u[1] * max(1, len(near) or len(cand)))]) if len(cand) else -1
         elif k in ("peer_sexual", "images"):
             if k == "images" and u[0] < 0.6:
                 ltype, ward, name = "online", -1, ("Snapchat" if u[1] < 0.5 else "Online")
@@ -194,9 +184,7 @@ def locate_and_describe(
         if place >= 0:
             ltype = p_type[place]
             name = (
-                p_name[place]
-                if u[3] < 0.55 or not p_alias[place]
-                else p_alias[place][int(u[4] * len(p_alias[place]))]
+                p_name[place] if u[3] < 0.55 or not p_alias[place] else p_alias[place][int(u[4] * len(p_alias[place]))]
             )
             ward = p_ward[place]
             out_lat[i] = round(p_lat[place] + jitter[i, 0], 6)
@@ -285,8 +273,7 @@ def _text(
         blunt = (
             f"V {v} assaulted by a group of {n} youths near {where}, sustaining "
             f"{BLUNT[pick % len(BLUNT)]}. V names one suspect as {sus}.",
-            f"V {v} punched and kicked to the ground at {where} by {sus} and others, "
-            "over a dispute on social media.",
+            f"V {v} punched and kicked to the ground at {where} by {sus} and others, over a dispute on social media.",
         )
         return blunt[pick % 2]
     if k in ("robbery", "bg_robbery"):
@@ -306,11 +293,7 @@ def _text(
                 f"Officers in {oob[0]} found {sus} at an address used for dealing (cuckooed). "
                 f"Believed to be running the '{line}' line from London. Reported missing from home."
             )
-        drugs = (
-            "bags of cannabis and scales"
-            if "class B" in offence
-            else "wraps of crack cocaine and heroin"
-        )
+        drugs = "bags of cannabis and scales" if "class B" in offence else "wraps of crack cocaine and heroin"
         return f"{sus} stopped at {where} with {drugs} and a burner phone; '{line}' line."
     if k == "cce_victim":
         return (
@@ -341,9 +324,7 @@ def _text(
     if k == "public_order":
         return f"Large group of youths at {where} causing alarm; {sus} given dispersal notice."
     if k == "assault_adult":
-        return (
-            f"V {v} ({age}) assaulted by an adult male {sus} at {where} after a verbal altercation."
-        )
+        return f"V {v} ({age}) assaulted by an adult male {sus} at {where} after a verbal altercation."
     if k == "domestic":
         return f"Call from neighbour. V {v} ({age}) assaulted by {sus} at home. Siblings present."
     return f"Incident at {where}."

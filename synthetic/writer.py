@@ -124,11 +124,7 @@ def encoding_for(stem: str, month_index: int, cp1252_every: int) -> tuple[str, s
     Every ``cp1252_every``-th month's social care file is a Windows-1252 Excel export with CRLF;
     every third month's exclusions file carries a UTF-8 byte-order mark; the rest are UTF-8.
     """
-    if (
-        stem == "social_care_referrals"
-        and cp1252_every
-        and month_index % cp1252_every == cp1252_every - 1
-    ):
+    if stem == "social_care_referrals" and cp1252_every and month_index % cp1252_every == cp1252_every - 1:
         return "cp1252", "\r\n"
     if stem == "school_exclusions" and month_index % 3 == 1:
         return "utf-8-sig", "\n"

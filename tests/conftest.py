@@ -18,8 +18,9 @@ def sample_settings(tmp_path_factory: pytest.TempPathFactory):
     from pipelines.settings import load_settings
 
     tmp = tmp_path_factory.mktemp("sample")
-    return load_settings(inbox=str(SAMPLE), warehouse=str(tmp / "warehouse.duckdb"),
-                         build=str(tmp / "build"), pseudonym_key="test-key")
+    return load_settings(
+        inbox=str(SAMPLE), warehouse=str(tmp / "warehouse.duckdb"), build=str(tmp / "build"), pseudonym_key="test-key"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -34,8 +34,17 @@ class AccessEntry:
         self.query_id = uuid.uuid4().hex
         now = datetime.now()
         self.path = spool / f"{now:%Y%m%dT%H%M%S}-{os.getpid()}-{self.query_id[:8]}.jsonl"
-        self._write({"query_id": self.query_id, "accessed_at": now.isoformat(timespec="microseconds"),
-                     "user_name": user, "kind": kind, "query": query, "outcome": "started"}, create=True)
+        self._write(
+            {
+                "query_id": self.query_id,
+                "accessed_at": now.isoformat(timespec="microseconds"),
+                "user_name": user,
+                "kind": kind,
+                "query": query,
+                "outcome": "started",
+            },
+            create=True,
+        )
 
     def _write(self, entry: dict[str, object], create: bool = False) -> None:
         flags = os.O_WRONLY | os.O_APPEND | (os.O_CREAT | os.O_EXCL if create else 0)
@@ -47,12 +56,14 @@ class AccessEntry:
         finally:
             os.close(fd)
 
-    def close(self, outcome: str, *, rows: int | None = None, target: str | None = None,
-              message: str | None = None) -> None:
+    def close(
+        self, outcome: str, *, rows: int | None = None, target: str | None = None, message: str | None = None
+    ) -> None:
         """Record how the request ended (ok, refused or failed)."""
         assert outcome in FINAL, outcome
-        self._write({"query_id": self.query_id, "outcome": outcome, "row_count": rows,
-                     "target": target, "message": message})
+        self._write(
+            {"query_id": self.query_id, "outcome": outcome, "row_count": rows, "target": target, "message": message}
+        )
 
 
 def _read(path: Path) -> dict[str, object] | None:
@@ -85,20 +96,33 @@ def collect(con: duckdb.DuckDBPyConnection, spool: Path, now: datetime | None = 
             if now - datetime.fromtimestamp(path.stat().st_mtime) < STALE_AFTER:
                 continue  # still running, perhaps
             outcome = "interrupted"
-        rows.append([entry.get("query_id"), entry.get("accessed_at"), entry.get("user_name"), entry.get("kind"),
-                     entry.get("query"), outcome, entry.get("row_count"), entry.get("target"),
-                     entry.get("message")])
+        rows.append(
+            [
+                entry.get("query_id"),
+                entry.get("accessed_at"),
+                entry.get("user_name"),
+                entry.get("kind"),
+                entry.get("query"),
+                outcome,
+                entry.get("row_count"),
+                entry.get("target"),
+                entry.get("message"),
+            ]
+        )
         done.append(path)
     if not rows:
         return 0
     with transaction(con):
-        con.execute("CREATE OR REPLACE TEMP TABLE _spool (query_id VARCHAR, accessed_at TIMESTAMP, user_name VARCHAR, "
-                    "kind VARCHAR, query VARCHAR, outcome VARCHAR, row_count BIGINT, target VARCHAR, message VARCHAR)")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _spool (query_id VARCHAR, accessed_at TIMESTAMP, user_name VARCHAR, "
+            "kind VARCHAR, query VARCHAR, outcome VARCHAR, row_count BIGINT, target VARCHAR, message VARCHAR)"
+        )
         con.executemany("INSERT INTO _spool VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         added = con.execute(
             "INSERT INTO ops.access_log (accessed_at, user_name, kind, query, row_count, target, query_id, outcome, message) "
             "SELECT accessed_at, user_name, kind, query, row_count, target, query_id, outcome, message FROM _spool s "
-            "WHERE NOT EXISTS (SELECT 1 FROM ops.access_log a WHERE a.query_id = s.query_id)").fetchall()[0][0]
+            "WHERE NOT EXISTS (SELECT 1 FROM ops.access_log a WHERE a.query_id = s.query_id)"
+        ).fetchall()[0][0]
         con.execute("DROP TABLE _spool")
     for path in done:
         path.unlink(missing_ok=True)

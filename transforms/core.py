@@ -10,9 +10,17 @@ from transforms.warehouse import run_models
 
 # Order matters: later models read earlier ones.
 CORE_MODELS = (
-    "core/ethnicity_map", "staging/child_key", "core/incident", "core/person_record",
-    "core/involvement", "core/referral", "core/missing_episode", "core/exclusion",
-    "core/assessment", "core/assessment_cell", "core/person",
+    "core/ethnicity_map",
+    "staging/child_key",
+    "core/incident",
+    "core/person_record",
+    "core/involvement",
+    "core/referral",
+    "core/missing_episode",
+    "core/exclusion",
+    "core/assessment",
+    "core/assessment_cell",
+    "core/person",
 )
 
 
@@ -25,7 +33,11 @@ def build_core(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """(Re)build every core table in one transaction; returns row counts."""
     ethnicity = pd.DataFrame(
         [(k, v, "officer_defined" if k.startswith("IC") else "self_defined") for k, v in ETHNIC_GROUP_OF.items()],
-        columns=["code", "ethnic_group", "coding"])
+        columns=["code", "ethnic_group", "coding"],
+    )
     run_models(con, CORE_MODELS, frames={"_ethnicity_map": ethnicity})
-    return {n.split("/")[1]: int(con.execute(f"SELECT count(*) FROM {n.replace('/', '.')}").fetchall()[0][0])
-            for n in CORE_MODELS if n.startswith("core/")}
+    return {
+        n.split("/")[1]: int(con.execute(f"SELECT count(*) FROM {n.replace('/', '.')}").fetchall()[0][0])
+        for n in CORE_MODELS
+        if n.startswith("core/")
+    }

@@ -40,8 +40,10 @@ EVENT_DATE = {
     "map_assessments": "meeting_date",
 }
 # Dependent sources go with their parent record.
-CHILDREN = {"police_persons": ("police_crimes", "crime_ref"),
-            "map_assessment_cells": ("map_assessments", "assessment_id")}
+CHILDREN = {
+    "police_persons": ("police_crimes", "crime_ref"),
+    "map_assessment_cells": ("map_assessments", "assessment_id"),
+}
 
 
 def retention_defaults() -> dict[str, int]:
@@ -51,21 +53,30 @@ def retention_defaults() -> dict[str, int]:
 
 
 def _ensure_ops(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("CREATE TABLE IF NOT EXISTS ops.purges (purged_at TIMESTAMP, as_of DATE, source VARCHAR, "
-                "retention_months INTEGER, rows_removed BIGINT)")
-    con.execute("COMMENT ON TABLE ops.purges IS 'One row per source per purge: records past their retention period removed.'")
-    con.execute("CREATE TABLE IF NOT EXISTS ops.erasures (erased_at TIMESTAMP, user_name VARCHAR, "
-                "requested_source VARCHAR, records_erased BIGINT, tables_touched INTEGER)")
-    con.execute("COMMENT ON TABLE ops.erasures IS 'One row per erasure: when, by whom, from which source it was requested and how many records went. Never what was erased.'")
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS ops.purges (purged_at TIMESTAMP, as_of DATE, source VARCHAR, "
+        "retention_months INTEGER, rows_removed BIGINT)"
+    )
+    con.execute(
+        "COMMENT ON TABLE ops.purges IS 'One row per source per purge: records past their retention period removed.'"
+    )
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS ops.erasures (erased_at TIMESTAMP, user_name VARCHAR, "
+        "requested_source VARCHAR, records_erased BIGINT, tables_touched INTEGER)"
+    )
+    con.execute(
+        "COMMENT ON TABLE ops.erasures IS 'One row per erasure: when, by whom, from which source it was requested and how many records went. Never what was erased.'"
+    )
 
 
 def drop_caches(con: duckdb.DuckDBPyConnection) -> int:
     """Drop every table of the `cache` schema (memos of per-month work, rebuilt on the next
     refresh) and the linkage memos in `raw`: after a purge or an erasure no memo may keep what
     was removed. Returns tables dropped."""
-    tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() "
-                         "AND (schema_name = 'cache' OR (schema_name = 'raw' AND table_name LIKE 'linkage_cache_%'))"
-                         ).fetchall()
+    tables = con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND (schema_name = 'cache' OR (schema_name = 'raw' AND table_name LIKE 'linkage_cache_%'))"
+    ).fetchall()
     for schema, t in tables:
         con.execute(f'DROP TABLE {schema}."{t}"')
     return len(tables)
@@ -86,34 +97,45 @@ def purge(con: duckdb.DuckDBPyConnection, as_of: date, retention: dict[str, int]
                         n = con.execute(
                             f"DELETE FROM raw.{child}{suffix} WHERE {col} IN (SELECT {key} FROM raw.{source} "
                             f"WHERE {expr} < {cutoff} UNION ALL SELECT {key} FROM raw.{source}_history "
-                            f"WHERE {expr} < {cutoff})", [as_of, as_of]).fetchall()[0][0]
+                            f"WHERE {expr} < {cutoff})",
+                            [as_of, as_of],
+                        ).fetchall()[0][0]
                         removed[child] = removed.get(child, 0) + int(n)
             for suffix in ("", "_history"):
                 n = con.execute(f"DELETE FROM raw.{source}{suffix} WHERE {expr} < {cutoff}", [as_of]).fetchall()[0][0]
                 removed[source] = removed.get(source, 0) + int(n)
         oldest = min(retention.values())
-        n = con.execute(f"DELETE FROM ops.quarantine WHERE CAST(delivery_month || '-01' AS DATE) < "
-                        f"CAST(? AS DATE) - INTERVAL {oldest} MONTH", [as_of]).fetchall()[0][0]
+        n = con.execute(
+            f"DELETE FROM ops.quarantine WHERE CAST(delivery_month || '-01' AS DATE) < "
+            f"CAST(? AS DATE) - INTERVAL {oldest} MONTH",
+            [as_of],
+        ).fetchall()[0][0]
         removed["quarantine"] = int(n)
         drop_caches(con)
         for source, n in removed.items():
-            con.execute("INSERT INTO ops.purges VALUES (now(), ?, ?, ?, ?)",
-                        [as_of, source, retention.get(source), n])
+            con.execute("INSERT INTO ops.purges VALUES (now(), ?, ?, ?, ?)", [as_of, source, retention.get(source), n])
     return removed
 
 
 # free text of other records that may name a person: redacted by an erasure (and at ingest
 # once the person is erased), by source
-FREE_TEXT = {s.name: tuple(c.name for c in s.columns if c.personal and c.kind == "text"
-                           and c.name not in ("forename", "surname", "home_postcode", "postcode"))
-             for s in SOURCES}
+FREE_TEXT = {
+    s.name: tuple(
+        c.name
+        for c in s.columns
+        if c.personal and c.kind == "text" and c.name not in ("forename", "surname", "home_postcode", "postcode")
+    )
+    for s in SOURCES
+}
 FREE_TEXT = {k: v for k, v in FREE_TEXT.items() if v}
 # the column of each person-bearing source that holds the person's agency ID, and its agency
-AGENCY_ID = {"police_persons": ("police", "police_nominal_id"),
-             "social_care_referrals": ("social_care", "child_id"),
-             "missing_episodes": ("social_care", "child_id"),
-             "school_exclusions": ("education", "upn"),
-             "map_assessments": ("social_care", "child_id")}
+AGENCY_ID = {
+    "police_persons": ("police", "police_nominal_id"),
+    "social_care_referrals": ("social_care", "child_id"),
+    "missing_episodes": ("social_care", "child_id"),
+    "school_exclusions": ("education", "upn"),
+    "map_assessments": ("social_care", "child_id"),
+}
 # lists of social care child_ids naming other children
 CHILD_LISTS = {"missing_episodes": "missing_with", "map_assessment_cells": "named_peers"}
 REDACTED = "[name redacted]"
@@ -173,17 +195,26 @@ class Identity:
 
 
 def _tables_with(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...], column: str) -> list[str]:
-    return [f"{s}.{t}" for s, t in con.execute(
-        "SELECT c.schema_name, c.table_name FROM duckdb_columns() c JOIN duckdb_tables() t "
-        "ON t.database_name = c.database_name AND t.schema_name = c.schema_name AND t.table_name = c.table_name "
-        "WHERE c.column_name = ? AND c.database_name = current_database() "
-        "AND c.schema_name IN (SELECT unnest(?::VARCHAR[])) ORDER BY ALL",
-        [column, list(schemas)]).fetchall()]
+    return [
+        f"{s}.{t}"
+        for s, t in con.execute(
+            "SELECT c.schema_name, c.table_name FROM duckdb_columns() c JOIN duckdb_tables() t "
+            "ON t.database_name = c.database_name AND t.schema_name = c.schema_name AND t.table_name = c.table_name "
+            "WHERE c.column_name = ? AND c.database_name = current_database() "
+            "AND c.schema_name IN (SELECT unnest(?::VARCHAR[])) ORDER BY ALL",
+            [column, list(schemas)],
+        ).fetchall()
+    ]
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-                            "AND schema_name = ? AND table_name = ?", [schema, table]).fetchall()[0][0])
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = ? AND table_name = ?",
+            [schema, table],
+        ).fetchall()[0][0]
+    )
 
 
 def identify(con: duckdb.DuckDBPyConnection, source: str, key: str) -> Identity | None:
@@ -194,40 +225,59 @@ def identify(con: duckdb.DuckDBPyConnection, source: str, key: str) -> Identity 
     bootstrap(con)
     for stmt in sql.statements("staging/person_record"):
         con.execute(stmt)
-    own = con.execute("SELECT count(*) FROM raw.person_record WHERE source = ? AND source_key = ?",
-                      [source, key]).fetchall()[0][0]
+    own = con.execute(
+        "SELECT count(*) FROM raw.person_record WHERE source = ? AND source_key = ?", [source, key]
+    ).fetchall()[0][0]
     person = None
     if _has_table(con, "core", "person_link"):
-        found = con.execute("SELECT person_key FROM core.person_link WHERE source = ? AND source_key = ?",
-                            [source, key]).fetchall()
+        found = con.execute(
+            "SELECT person_key FROM core.person_link WHERE source = ? AND source_key = ?", [source, key]
+        ).fetchall()
         person = found[0][0] if found else None
     if not own and person is None:
         return None
     if person is not None:
-        records = con.execute("SELECT DISTINCT source, source_key FROM core.person_link WHERE person_key = ? "
-                              "UNION SELECT ?, ? ORDER BY ALL", [person, source, key]).fetchall()
+        records = con.execute(
+            "SELECT DISTINCT source, source_key FROM core.person_link WHERE person_key = ? "
+            "UNION SELECT ?, ? ORDER BY ALL",
+            [person, source, key],
+        ).fetchall()
     else:
         records = [(source, key)]
-    con.execute("CREATE OR REPLACE TEMP TABLE _erase AS SELECT * FROM (VALUES " +
-                ", ".join("(?, ?)" for _ in records) + ") t(source, source_key)",
-                [v for r in records for v in r])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _erase AS SELECT * FROM (VALUES "
+        + ", ".join("(?, ?)" for _ in records)
+        + ") t(source, source_key)",
+        [v for r in records for v in r],
+    )
     mine = "(source, source_key) IN (SELECT (source, source_key) FROM _erase)"
-    ids = con.execute(f"SELECT DISTINCT agency, agency_id FROM raw.person_record WHERE {mine} "
-                      "AND agency_id IS NOT NULL ORDER BY ALL").fetchall()
+    ids = con.execute(
+        f"SELECT DISTINCT agency, agency_id FROM raw.person_record WHERE {mine} AND agency_id IS NOT NULL ORDER BY ALL"
+    ).fetchall()
     words = con.execute(
         f"SELECT DISTINCT w FROM (SELECT unnest(regexp_extract_all(coalesce(forename, '') || ' ' || "
         f"coalesce(surname, ''), ?)) AS w FROM raw.person_record WHERE {mine}) WHERE length(w) >= 2 "
-        "ORDER BY ALL", [NAME_WORD]).fetchall()
-    return Identity(person, tuple((str(s), str(k)) for s, k in records), tuple((str(a), str(i)) for a, i in ids),
-                    tuple(str(w) for (w,) in words))
+        "ORDER BY ALL",
+        [NAME_WORD],
+    ).fetchall()
+    return Identity(
+        person,
+        tuple((str(s), str(k)) for s, k in records),
+        tuple((str(a), str(i)) for a, i in ids),
+        tuple(str(w) for (w,) in words),
+    )
 
 
 def is_tombstoned(con: duckdb.DuckDBPyConnection, secret: str, source: str, key: str) -> bool:
     """Whether the record (`source`, `key`) was erased."""
     if not _has_table(con, "ops", "erasure_tombstone"):
         return False
-    return bool(con.execute(f"SELECT count(*) FROM ops.erasure_tombstone WHERE record_hash = "
-                            f"{record_tomb_sql('$source', '$key')}", {"secret": secret, "source": source, "key": key}).fetchall()[0][0])
+    return bool(
+        con.execute(
+            f"SELECT count(*) FROM ops.erasure_tombstone WHERE record_hash = {record_tomb_sql('$source', '$key')}",
+            {"secret": secret, "source": source, "key": key},
+        ).fetchall()[0][0]
+    )
 
 
 def regex_words(words: tuple[str, ...]) -> str:
@@ -247,17 +297,19 @@ def redact_sql(col_sql: str) -> str:
 REDACT_REP = "\\1" + "[name redacted]" + "\\3"
 
 
-def erase(con: duckdb.DuckDBPyConnection, ident: Identity, *, secret: str, user: str,
-          requested_source: str) -> Erasure:
+def erase(con: duckdb.DuckDBPyConnection, ident: Identity, *, secret: str, user: str, requested_source: str) -> Erasure:
     """Remove every record of the person `ident` everywhere in the warehouse in one transaction:
     raw, history, quarantine, identity tables, core, marts; redact their names in other records'
     free text and their child_id in others' lists; scrub their identifiers from `ops.access_log`;
     leave tombstones (keyed hashes, no identity) that ingest honours; drop the memos; and mark
     the erasure pending until its files and the warehouse file are rewritten (`complete`)."""
     _ensure_ops(con)
-    con.execute("CREATE OR REPLACE TEMP TABLE _erase AS SELECT * FROM (VALUES " +
-                ", ".join("(?, ?)" for _ in ident.records) + ") t(source, source_key)",
-                [v for r in ident.records for v in r])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _erase AS SELECT * FROM (VALUES "
+        + ", ".join("(?, ?)" for _ in ident.records)
+        + ") t(source, source_key)",
+        [v for r in ident.records for v in r],
+    )
     child_ids = [i for a, i in ident.agency_ids if a == "social_care"]
     p = {"secret": secret}
     deleted, touched = 0, set()
@@ -265,20 +317,30 @@ def erase(con: duckdb.DuckDBPyConnection, ident: Identity, *, secret: str, user:
     try:
         with transaction(con):
             # tombstones first: the keyed hashes of every record and agency ID, and of the name words
-            con.execute(f"INSERT OR IGNORE INTO ops.erasure_tombstone SELECT {record_tomb_sql('source', 'source_key')}, "
-                        "now() FROM _erase", p)
+            con.execute(
+                f"INSERT OR IGNORE INTO ops.erasure_tombstone SELECT {record_tomb_sql('source', 'source_key')}, "
+                "now() FROM _erase",
+                p,
+            )
             for agency, aid in ident.agency_ids:
-                con.execute(f"INSERT OR IGNORE INTO ops.erasure_tombstone SELECT {agency_tomb_sql(agency, '$id')}, now()",
-                            p | {"id": aid})
+                con.execute(
+                    f"INSERT OR IGNORE INTO ops.erasure_tombstone SELECT {agency_tomb_sql(agency, '$id')}, now()",
+                    p | {"id": aid},
+                )
             for w in ident.names:
-                con.execute(f"INSERT OR IGNORE INTO ops.erasure_name_tombstone SELECT {name_tomb_sql('$w')}, now()",
-                            p | {"w": w})
+                con.execute(
+                    f"INSERT OR IGNORE INTO ops.erasure_name_tombstone SELECT {name_tomb_sql('$w')}, now()",
+                    p | {"w": w},
+                )
             for s in SOURCES:
                 if not s.person_bearing:
                     continue
                 for suffix in ("", "_history"):
-                    n = con.execute(f"DELETE FROM raw.{s.name}{suffix} WHERE {_key_sql(s)} IN "
-                                    f"(SELECT source_key FROM _erase WHERE source = ?)", [s.name]).fetchall()[0][0]
+                    n = con.execute(
+                        f"DELETE FROM raw.{s.name}{suffix} WHERE {_key_sql(s)} IN "
+                        f"(SELECT source_key FROM _erase WHERE source = ?)",
+                        [s.name],
+                    ).fetchall()[0][0]
                     if n:
                         deleted += int(n)
                         by_source[s.name] = by_source.get(s.name, 0) + int(n)
@@ -287,59 +349,86 @@ def erase(con: duckdb.DuckDBPyConnection, ident: Identity, *, secret: str, user:
                 ids = [i for a, i in ident.agency_ids if agency_col and a == agency_col[0]]
                 if agency_col and ids:  # records of theirs that identity did not link, by agency ID
                     for suffix in ("", "_history"):
-                        n = con.execute(f'DELETE FROM raw.{s.name}{suffix} WHERE "{agency_col[1]}" IN '
-                                        "(SELECT unnest(?::VARCHAR[]))", [ids]).fetchall()[0][0]
+                        n = con.execute(
+                            f'DELETE FROM raw.{s.name}{suffix} WHERE "{agency_col[1]}" IN '
+                            "(SELECT unnest(?::VARCHAR[]))",
+                            [ids],
+                        ).fetchall()[0][0]
                         deleted += int(n)
                         by_source[s.name] = by_source.get(s.name, 0) + int(n)
             # their MAP cells go with their assessments; mentions of them in others' records go too
             for suffix in ("", "_history"):
-                n = con.execute(f"DELETE FROM raw.map_assessment_cells{suffix} WHERE assessment_id IN "
-                                "(SELECT source_key FROM _erase WHERE source = 'map_assessments') OR assessment_id NOT IN "
-                                "(SELECT assessment_id FROM raw.map_assessments UNION ALL "
-                                "SELECT assessment_id FROM raw.map_assessments_history)").fetchall()[0][0]
+                n = con.execute(
+                    f"DELETE FROM raw.map_assessment_cells{suffix} WHERE assessment_id IN "
+                    "(SELECT source_key FROM _erase WHERE source = 'map_assessments') OR assessment_id NOT IN "
+                    "(SELECT assessment_id FROM raw.map_assessments UNION ALL "
+                    "SELECT assessment_id FROM raw.map_assessments_history)"
+                ).fetchall()[0][0]
                 deleted += int(n)
                 by_source["map_assessment_cells"] = by_source.get("map_assessment_cells", 0) + int(n)
                 if child_ids:
                     for source, col in CHILD_LISTS.items():
-                        con.execute(f"UPDATE raw.{source}{suffix} SET {col} = list_filter({col}, "
-                                    "lambda c: NOT list_contains(?::VARCHAR[], c)) WHERE "
-                                    f"list_has_any({col}, ?::VARCHAR[])", [child_ids, child_ids])
+                        con.execute(
+                            f"UPDATE raw.{source}{suffix} SET {col} = list_filter({col}, "
+                            "lambda c: NOT list_contains(?::VARCHAR[], c)) WHERE "
+                            f"list_has_any({col}, ?::VARCHAR[])",
+                            [child_ids, child_ids],
+                        )
                 if ident.names:
                     rx = regex_words(ident.names)
                     for source, cols in FREE_TEXT.items():
                         for col in cols:
-                            con.execute(f'UPDATE raw.{source}{suffix} SET "{col}" = {redact_sql(chr(34) + col + chr(34))} '
-                                        f'WHERE regexp_matches("{col}", $rx)', {"rx": rx, "rep": REDACT_REP})
+                            con.execute(
+                                f'UPDATE raw.{source}{suffix} SET "{col}" = {redact_sql(chr(34) + col + chr(34))} '
+                                f'WHERE regexp_matches("{col}", $rx)',
+                                {"rx": rx, "rep": REDACT_REP},
+                            )
             # quarantined copies of their rows; their names in other quarantined rows
             for s in SOURCES:
                 if s.person_bearing:
                     keyexpr = " || '|' || ".join(f"json_extract_string(record, '$.{k}')" for k in s.key)
-                    n = con.execute(f"DELETE FROM ops.quarantine WHERE source = ? AND {keyexpr} IN "
-                                    "(SELECT source_key FROM _erase WHERE source = ?)", [s.name, s.name]).fetchall()[0][0]
+                    n = con.execute(
+                        f"DELETE FROM ops.quarantine WHERE source = ? AND {keyexpr} IN "
+                        "(SELECT source_key FROM _erase WHERE source = ?)",
+                        [s.name, s.name],
+                    ).fetchall()[0][0]
                     deleted += int(n)
             needles = ident.needles()
             if needles:
                 rx = "(?i)(" + "|".join(re.escape(w) for w in needles) + ")"
-                con.execute("UPDATE ops.quarantine SET record = CAST(regexp_replace(CAST(record AS VARCHAR), ?, ?, 'g') AS JSON) "
-                            "WHERE regexp_matches(CAST(record AS VARCHAR), ?)", [rx, "[erased]", rx])
+                con.execute(
+                    "UPDATE ops.quarantine SET record = CAST(regexp_replace(CAST(record AS VARCHAR), ?, ?, 'g') AS JSON) "
+                    "WHERE regexp_matches(CAST(record AS VARCHAR), ?)",
+                    [rx, "[erased]", rx],
+                )
                 # who looked them up stays; what identified them goes
                 for col in ("query", "target", "message"):
-                    con.execute(f"UPDATE ops.access_log SET {col} = regexp_replace({col}, ?, '[erased]', 'g') "
-                                f"WHERE regexp_matches({col}, ?)", [rx, rx])
+                    con.execute(
+                        f"UPDATE ops.access_log SET {col} = regexp_replace({col}, ?, '[erased]', 'g') "
+                        f"WHERE regexp_matches({col}, ?)",
+                        [rx, rx],
+                    )
             # identity and any other table keyed by (source, source_key) or person_key
             for table in _tables_with(con, ("core", "marts", "raw"), "source_key"):
-                columns = {c for (c,) in con.execute(
-                    "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
-                    "AND schema_name || '.' || table_name = ?", [table]).fetchall()}
+                columns = {
+                    c
+                    for (c,) in con.execute(
+                        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+                        "AND schema_name || '.' || table_name = ?",
+                        [table],
+                    ).fetchall()
+                }
                 if "source" in columns:
-                    n = con.execute(f"DELETE FROM {table} WHERE (source, source_key) IN "
-                                    "(SELECT (source, source_key) FROM _erase)").fetchall()[0][0]
+                    n = con.execute(
+                        f"DELETE FROM {table} WHERE (source, source_key) IN (SELECT (source, source_key) FROM _erase)"
+                    ).fetchall()[0][0]
                     deleted += int(n)
                     touched.add(table)
             if _has_table(con, "core", "link_review"):
-                n = con.execute("DELETE FROM core.link_review WHERE (source_l, source_key_l) IN (SELECT (source, source_key) "
-                                "FROM _erase) OR (source_r, source_key_r) IN (SELECT (source, source_key) FROM _erase)"
-                                ).fetchall()[0][0]
+                n = con.execute(
+                    "DELETE FROM core.link_review WHERE (source_l, source_key_l) IN (SELECT (source, source_key) "
+                    "FROM _erase) OR (source_r, source_key_r) IN (SELECT (source, source_key) FROM _erase)"
+                ).fetchall()[0][0]
                 deleted += int(n)
             if ident.person_key is not None:
                 for table in _tables_with(con, ("core", "marts"), "person_key"):
@@ -348,8 +437,10 @@ def erase(con: duckdb.DuckDBPyConnection, ident: Identity, *, secret: str, user:
                     touched.add(table)
             dropped = drop_caches(con)  # memos may hold the person_key: rebuilt on the next refresh
             touched.update(f"cache table {i}" for i in range(dropped))
-            con.execute("INSERT INTO ops.erasures VALUES (now(), ?, ?, ?, ?)",
-                        [user, requested_source, len(ident.records), len(touched)])
+            con.execute(
+                "INSERT INTO ops.erasures VALUES (now(), ?, ?, ?, ?)",
+                [user, requested_source, len(ident.records), len(touched)],
+            )
             for name, n in sorted(by_source.items()):
                 con.execute("INSERT INTO ops.rows_removed VALUES (now(), 'erasure', ?, ?)", [name, n])
             con.execute("INSERT INTO ops.erasure_pending VALUES (?, now(), 'rebuild')", [uuid.uuid4().hex])
@@ -427,15 +518,15 @@ def rewrite_warehouse(path: Path, work: Path) -> None:
         shutil.rmtree(spill, ignore_errors=True)
 
 
-def publish_analyst_copy(con: duckdb.DuckDBPyConnection, target: Path,
-                         schemas: tuple[str, ...] = ("core", "marts")) -> dict[str, int]:
+def publish_analyst_copy(
+    con: duckdb.DuckDBPyConnection, target: Path, schemas: tuple[str, ...] = ("core", "marts")
+) -> dict[str, int]:
     """Write `schemas` to a separate DuckDB file (and Parquet) atomically; returns rows per table."""
     with umask(RESTRICTED):  # the copy, its WAL and the Parquet: 0640, folders 0750
         return _publish_analyst_copy(con, target, schemas)
 
 
-def _publish_analyst_copy(con: duckdb.DuckDBPyConnection, target: Path,
-                          schemas: tuple[str, ...]) -> dict[str, int]:
+def _publish_analyst_copy(con: duckdb.DuckDBPyConnection, target: Path, schemas: tuple[str, ...]) -> dict[str, int]:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp.duckdb")
     tmp.unlink(missing_ok=True)
@@ -447,7 +538,9 @@ def _publish_analyst_copy(con: duckdb.DuckDBPyConnection, target: Path,
     try:
         tables = con.execute(
             "SELECT schema_name, table_name, comment FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND schema_name IN (SELECT unnest(?::VARCHAR[])) ORDER BY ALL", [list(schemas)]).fetchall()
+            "AND schema_name IN (SELECT unnest(?::VARCHAR[])) ORDER BY ALL",
+            [list(schemas)],
+        ).fetchall()
         for schema in schemas:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS analyst.{schema}")
         for schema, table, comment in tables:
@@ -456,8 +549,10 @@ def _publish_analyst_copy(con: duckdb.DuckDBPyConnection, target: Path,
             if comment:
                 con.execute(f"COMMENT ON TABLE analyst.{name} IS {literal(comment)}")
             for col, ccomment in con.execute(
-                    "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = current_database() "
-                    "AND schema_name = ? AND table_name = ? AND comment IS NOT NULL", [schema, table]).fetchall():
+                "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = current_database() "
+                "AND schema_name = ? AND table_name = ? AND comment IS NOT NULL",
+                [schema, table],
+            ).fetchall():
                 con.execute(f"COMMENT ON COLUMN analyst.{name}.{ident(col)} IS {literal(ccomment)}")
             counts[name] = int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
             con.execute(f"COPY {name} TO '{parquet_tmp / (name + '.parquet')}' (FORMAT parquet)")

@@ -97,28 +97,35 @@ class MemoTable:
         """`fetch` as a frame (`key`, then the result columns), for many keys at once."""
         return self._select(con, sorted(set(keys)), lambda result: result.df())
 
-    def _select(self, con: duckdb.DuckDBPyConnection, keys: list[str],
-                take: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
+    def _select(
+        self, con: duckdb.DuckDBPyConnection, keys: list[str], take: Callable[[duckdb.DuckDBPyConnection], Any]
+    ) -> Any:
         """The rows of `keys` (sorted, distinct), ordered by key, as `take` reads the result."""
         view = f"_memo_keys_{self.name}"
         con.register(view, pd.DataFrame({"key": pd.Series(keys, dtype=object)}))
         try:
             cols = ", ".join(f"c.{c}" for c in ("key", *self.column_names))
-            return take(con.execute(f"select {cols} from {self.qualified} c semi join {view} k on c.key = k.key "
-                                    "order by all"))
+            return take(
+                con.execute(f"select {cols} from {self.qualified} c semi join {view} k on c.key = k.key order by all")
+            )
         finally:
             con.unregister(view)
 
     def rewrite_statements(self, view: str) -> list[str]:
         """Statements that make the table hold exactly the rows of the registered frame `view`."""
         cols = ", ".join(("key", *self.column_names))
-        return [f"delete from {self.qualified}",
-                f"insert into {self.qualified} ({cols}) select {cols} from {view} order by key"]
+        return [
+            f"delete from {self.qualified}",
+            f"insert into {self.qualified} ({cols}) select {cols} from {view} order by key",
+        ]
 
 
-def run_models_with_memos(con: duckdb.DuckDBPyConnection, models: Sequence[str],
-                          frames: Mapping[str, pd.DataFrame],
-                          memos: Mapping[MemoTable, pd.DataFrame]) -> None:
+def run_models_with_memos(
+    con: duckdb.DuckDBPyConnection,
+    models: Sequence[str],
+    frames: Mapping[str, pd.DataFrame],
+    memos: Mapping[MemoTable, pd.DataFrame],
+) -> None:
     """`transforms.warehouse.run_models` (the SQL models in one transaction, reading `frames`),
     with each memo table rewritten to exactly its frame's rows inside the same transaction."""
     views = {**frames, **{f"_memo_rows_{t.name}": rows for t, rows in memos.items()}}

@@ -51,4 +51,3 @@ def release_memory() -> None:
         pa.default_memory_pool().release_unused()
     except Exception:  # pragma: no cover - pyarrow missing or a pool that cannot release
         logger.debug("arrow pool not released", exc_info=True)
-

@@ -23,7 +23,8 @@ logger = logging.getLogger(__name__)
 #: Columns that must never appear outside `raw`: the extract contract's personal columns (its one
 #: list: `Column.personal`), under any source's name for them.
 FORBIDDEN_COLUMNS = frozenset(
-    {c.name for s in SOURCE_BY_NAME.values() for c in s.columns if c.personal} | {"date_of_birth"})
+    {c.name for s in SOURCE_BY_NAME.values() for c in s.columns if c.personal} | {"date_of_birth"}
+)
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,14 @@ class Hit:
 
 
 def _tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
-    return [tuple(r) for r in con.execute(
-        "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema IN (SELECT unnest(?::VARCHAR[])) ORDER BY ALL", [list(schemas)]).fetchall()]
+    return [
+        tuple(r)
+        for r in con.execute(
+            "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema IN (SELECT unnest(?::VARCHAR[])) ORDER BY ALL",
+            [list(schemas)],
+        ).fetchall()
+    ]
 
 
 # A DATE column holds dates of birth if this share of its rows are the same person's date of
@@ -53,9 +59,12 @@ ANY_PERSON_SHARE = 0.5
 
 def _dob_column(con: duckdb.DuckDBPyConnection, name: str, col: str) -> int:
     """Rows (or distinct values) of a DATE column that look like dates of birth; 0 when it does not."""
-    cols = {c for (c,) in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema || '.' || table_name = ?",
-        [name]).fetchall()}
+    cols = {
+        c
+        for (c,) in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema || '.' || table_name = ?", [name]
+        ).fetchall()
+    }
     if "person_key" in cols:
         n, same = con.execute(f"""
             SELECT count(*), count(d.person_key) FROM {name} t
@@ -69,8 +78,7 @@ def _dob_column(con: duckdb.DuckDBPyConnection, name: str, col: str) -> int:
     return int(dobs) if n and dobs / n >= ANY_PERSON_SHARE else 0
 
 
-def find_personal_data(con: duckdb.DuckDBPyConnection,
-                       schemas: tuple[str, ...] = ("core", "marts")) -> list[Hit]:
+def find_personal_data(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] = ("core", "marts")) -> list[Hit]:
     """Every column in `schemas` that holds a name, date of birth or postcode from `raw`."""
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _pii_values AS
@@ -91,12 +99,19 @@ def find_personal_data(con: duckdb.DuckDBPyConnection,
     # are not personal data where they appear as such.
     codes = sorted({v.lower() for vocab in VOCABULARIES.values() for v in vocab})
     con.execute("DELETE FROM _pii_values WHERE kind = 'name' AND v IN (SELECT unnest(?::VARCHAR[]))", [codes])
-    con.execute("DELETE FROM _pii_values WHERE kind = 'name' AND v IN (SELECT lower(column_name) FROM "
-                "information_schema.columns UNION SELECT lower(table_name) FROM information_schema.tables)")
-    for table, column in (("core.ward", "ward_name"), ("core.school", "name"), ("core.place", "name"),
-                          ("core.place_alias", "alias")):
-        if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema || '.' || table_name = ?",
-                       [table]).fetchall()[0][0]:
+    con.execute(
+        "DELETE FROM _pii_values WHERE kind = 'name' AND v IN (SELECT lower(column_name) FROM "
+        "information_schema.columns UNION SELECT lower(table_name) FROM information_schema.tables)"
+    )
+    for table, column in (
+        ("core.ward", "ward_name"),
+        ("core.school", "name"),
+        ("core.place", "name"),
+        ("core.place_alias", "alias"),
+    ):
+        if con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema || '.' || table_name = ?", [table]
+        ).fetchall()[0][0]:
             con.execute(f"DELETE FROM _pii_values WHERE kind = 'name' AND v IN (SELECT lower({column}) FROM {table})")
     hits: list[Hit] = []
     for schema, table, column, dtype in _tables(con, schemas):
@@ -122,7 +137,8 @@ def find_personal_data(con: duckdb.DuckDBPyConnection,
         # distinct, so a large column of pseudonyms is never hashed into a set of its own
         rows = con.execute(
             f"SELECT p.kind, count(DISTINCT t.v) FROM (SELECT {expr} AS v FROM {name}) t "
-            f"JOIN _pii_values p USING (v) GROUP BY 1").fetchall()
+            f"JOIN _pii_values p USING (v) GROUP BY 1"
+        ).fetchall()
         hits.extend(Hit(name, column, kind, int(n)) for kind, n in rows)
     con.execute("DROP TABLE _pii_values")
     con.execute("DROP TABLE _pii_dobs")

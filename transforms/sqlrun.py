@@ -46,8 +46,9 @@ def parameter_names(stmt: str) -> frozenset[str]:
     return frozenset().union(*(s.named_parameters for s in duckdb.extract_statements(stmt)))
 
 
-def execute(con: duckdb.DuckDBPyConnection, stmt: str,
-            params: Mapping[str, Any] | Sequence[Any] | None = None) -> duckdb.DuckDBPyConnection:
+def execute(
+    con: duckdb.DuckDBPyConnection, stmt: str, params: Mapping[str, Any] | Sequence[Any] | None = None
+) -> duckdb.DuckDBPyConnection:
     """Run one statement. A mapping binds exactly the named parameters the statement has (extra
     entries are ignored, a missing one is an error); a sequence binds `?` in order."""
     if params is None:
@@ -61,8 +62,7 @@ def execute(con: duckdb.DuckDBPyConnection, stmt: str,
     return con.execute(stmt, list(params))
 
 
-def changed(con: duckdb.DuckDBPyConnection, stmt: str,
-            params: Mapping[str, Any] | Sequence[Any] | None = None) -> int:
+def changed(con: duckdb.DuckDBPyConnection, stmt: str, params: Mapping[str, Any] | Sequence[Any] | None = None) -> int:
     """Rows changed by one INSERT, UPDATE or DELETE."""
     row = execute(con, stmt, params).fetchone()
     return int(row[0]) if row and row[0] is not None else 0
@@ -78,8 +78,11 @@ def ident(name: str) -> str:
     return '"' + str(name).replace('"', '""') + '"'
 
 
-_CREATES = re.compile(r"\bcreate\s+(?:or\s+replace\s+)?(?:temp(?:orary)?\s+)?(?:table|view)\s+"
-                      r"(?:if\s+not\s+exists\s+)?([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?)", re.I)
+_CREATES = re.compile(
+    r"\bcreate\s+(?:or\s+replace\s+)?(?:temp(?:orary)?\s+)?(?:table|view)\s+"
+    r"(?:if\s+not\s+exists\s+)?([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?)",
+    re.I,
+)
 _READS = re.compile(r"\b((?:core|marts|staging|raw|ops|cache)\.[a-z_][a-z0-9_]*)\b", re.I)
 
 

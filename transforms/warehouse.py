@@ -25,13 +25,17 @@ _HISTORY_META = (
 
 def raw_ddl(source: Source) -> list[str]:
     """CREATE and COMMENT statements for `raw.<source>` and `raw.<source>_history`."""
-    cols = [(c.name, c.sql_type, c.comment or f"{c.name} as delivered, typed ({c.kind}).")
-            for c in source.columns] + list(_RAW_META)
+    cols = [
+        (c.name, c.sql_type, c.comment or f"{c.name} as delivered, typed ({c.kind}).") for c in source.columns
+    ] + list(_RAW_META)
     out = []
     for table, extra, what in (
         (source.name, (), f"Current version of each record of {source.file} ({source.description})."),
-        (f"{source.name}_history", _HISTORY_META,
-         f"Earlier versions of {source.name} records that a later delivery re-sent (corrections)."),
+        (
+            f"{source.name}_history",
+            _HISTORY_META,
+            f"Earlier versions of {source.name} records that a later delivery re-sent (corrections).",
+        ),
     ):
         all_cols = cols + list(extra)
         body = ", ".join(f'"{n}" {t}' for n, t, _ in all_cols)
@@ -53,9 +57,13 @@ def bootstrap(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(stmt)
 
 
-def run_models(con: duckdb.DuckDBPyConnection, models: Sequence[str],
-               frames: Mapping[str, pd.DataFrame] | None = None,
-               params: Mapping[str, object] | None = None, then: Sequence[str] = ()) -> None:
+def run_models(
+    con: duckdb.DuckDBPyConnection,
+    models: Sequence[str],
+    frames: Mapping[str, pd.DataFrame] | None = None,
+    params: Mapping[str, object] | None = None,
+    then: Sequence[str] = (),
+) -> None:
     """Run the SQL models (`sql/<name>.sql`) in one transaction, in their dependency order
     (`sqlrun.model_order`), with `frames` registered under their names for the SQL to read and
     `params` bound where a statement names them (`$name`, by DuckDB's parser); `then` are

@@ -20,22 +20,25 @@ class IdentityConfig(dg.Config):
 
 
 @dg.asset(group_name="identity", kinds={"duckdb"}, deps=["raw_extracts"], pool=WAREHOUSE_POOL)
-def person_identity(duckdb: DuckDBResource, lantern: LanternConfig,
-                    config: IdentityConfig) -> dg.MaterializeResult:
+def person_identity(duckdb: DuckDBResource, lantern: LanternConfig, config: IdentityConfig) -> dg.MaterializeResult:
     """One person_key per child across police, social care, missing, education and MAP records
     (`core.person_link`); names, dates of birth and postcodes are used here and left behind.
     The last trained model is reused until the identities grow by `retrain_growth` (or `retrain`)."""
     with duckdb.get_connection() as con:
         build_staging(con)
         work = Path(lantern.work) if lantern.work else None
-        counts = resolve_identities(con, secret=lantern.pseudonym_key, retrain=config.retrain,
-                                    retrain_growth=config.retrain_growth, workdir=work,
-                                    memory_limit=lantern.link_memory_limit)
+        counts = resolve_identities(
+            con,
+            secret=lantern.pseudonym_key,
+            retrain=config.retrain,
+            retrain_growth=config.retrain_growth,
+            workdir=work,
+            memory_limit=lantern.link_memory_limit,
+        )
     return dg.MaterializeResult(metadata=counts)
 
 
-@dg.asset(group_name="core", kinds={"duckdb"}, deps=["person_identity", "reference_data"],
-          pool=WAREHOUSE_POOL)
+@dg.asset(group_name="core", kinds={"duckdb"}, deps=["person_identity", "reference_data"], pool=WAREHOUSE_POOL)
 def core_tables(duckdb: DuckDBResource) -> dg.MaterializeResult:
     """The pseudonymised core: incidents, involvements, referrals, missing episodes, exclusions,
     assessments and their cells, persons (no names, dates of birth, postcodes or free text)."""

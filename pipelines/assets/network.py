@@ -21,10 +21,14 @@ class NetworkConfig(dg.Config):
 
     def params(self) -> NetworkParams:
         """The transform's parameters."""
-        return NetworkParams(half_life_months=self.half_life_months, objective=self.objective,
-                             resolution=self.resolution,
-                             same_place_window_days=self.same_place_window_days,
-                             same_place_crowd_max=self.same_place_crowd_max, seed=self.seed)
+        return NetworkParams(
+            half_life_months=self.half_life_months,
+            objective=self.objective,
+            resolution=self.resolution,
+            same_place_window_days=self.same_place_window_days,
+            same_place_crowd_max=self.same_place_crowd_max,
+            seed=self.seed,
+        )
 
 
 @dg.asset(group_name="network", kinds={"duckdb"}, deps=["person_marts"], pool=WAREHOUSE_POOL)
@@ -34,12 +38,20 @@ def peer_network(duckdb: DuckDBResource, config: NetworkConfig, lantern: Lantern
     the peer-on-peer overlap (marts.peer_* , group_place, place_profile)."""
     with duckdb.get_connection() as con:
         counts = build_peer_network(con, config.params(), workers=lantern.network_workers)
-    return dg.MaterializeResult(metadata={(f"rows_{k.split('.')[1]}" if k.startswith("marts.") else k.replace(".", "_")): v
-                                          for k, v in counts.items()})
+    return dg.MaterializeResult(
+        metadata={
+            (f"rows_{k.split('.')[1]}" if k.startswith("marts.") else k.replace(".", "_")): v for k, v in counts.items()
+        }
+    )
 
 
-@dg.asset(group_name="network", kinds={"duckdb"}, deps=["peer_network"], pool=WAREHOUSE_POOL,
-          tags=plan.tags("monthly", "restricted"))
+@dg.asset(
+    group_name="network",
+    kinds={"duckdb"},
+    deps=["peer_network"],
+    pool=WAREHOUSE_POOL,
+    tags=plan.tags("monthly", "restricted"),
+)
 def bridging_view(duckdb: DuckDBResource, config: NetworkConfig) -> dg.MaterializeResult:
     """RESTRICTED, analysts' edition only: young people whose ties reach two or more peer groups
     (marts.peer_bridge), with the groups they link. No score, no ranking; never published."""

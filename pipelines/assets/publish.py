@@ -20,8 +20,9 @@ MART_ASSETS = ["person_marts", "incident_themes", "theme_monthly", "theme_breakd
 NETWORK_ASSETS = ["peer_network"]
 
 
-def local_profile(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
-                  lantern: LanternConfig) -> dg.MaterializeResult:
+def local_profile(
+    context: dg.AssetExecutionContext, duckdb: DuckDBResource, lantern: LanternConfig
+) -> dg.MaterializeResult:
     """The monthly local profile (partners' edition) as static HTML with CSV/XLSX exports, small
     numbers suppressed; each month is built into a staging folder, scanned (counts from 1 to
     `small_count`, person keys, counts that can be worked back, alone or beside last month's
@@ -35,27 +36,42 @@ def local_profile(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
     for month in context.partition_keys:
         if month in undelivered:
             # its counts are unknown, not zero: no profile, and none left from an earlier run
-            context.log.warning(f"no delivery for {month}: the month folder held no extract files; "
-                                "no profile is published for it")
+            context.log.warning(
+                f"no delivery for {month}: the month folder held no extract files; no profile is published for it"
+            )
             withdraw(site, month)
             continue
         try:
             with duckdb.get_connection() as con, umask(PUBLIC):
-                pages += [str(p) for p in publish_profile(
-                    con, month, site, small_count=lantern.small_count,
-                    commentary=Path(lantern.inbox) / "commentary" / f"{month}.md")]
+                pages += [
+                    str(p)
+                    for p in publish_profile(
+                        con,
+                        month,
+                        site,
+                        small_count=lantern.small_count,
+                        commentary=Path(lantern.inbox) / "commentary" / f"{month}.md",
+                    )
+                ]
         except DisclosureError as exc:
             context.log.error(f"{month}: {exc}; the previous edition stays published")
             problems += exc.problems
     if problems:
         raise dg.Failure(description=f"disclosure scan failed: {len(problems)} problems, first: {problems[0]}")
-    return dg.MaterializeResult(metadata={"files": len(pages), "html_pages": sum(p.endswith(".html") for p in pages),
-                                          "first": pages[0] if pages else "", "disclosure_problems": 0,
-                                          "months_no_delivery": ", ".join(skipped)})
+    return dg.MaterializeResult(
+        metadata={
+            "files": len(pages),
+            "html_pages": sum(p.endswith(".html") for p in pages),
+            "first": pages[0] if pages else "",
+            "disclosure_problems": 0,
+            "months_no_delivery": ", ".join(skipped),
+        }
+    )
 
 
-def analysts_edition(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
-                     lantern: LanternConfig) -> dg.MaterializeResult:
+def analysts_edition(
+    context: dg.AssetExecutionContext, duckdb: DuckDBResource, lantern: LanternConfig
+) -> dg.MaterializeResult:
     """The analysts' edition (restricted): peer network, group and place profiles, group-place
     view, group changes. Pseudonymous keys: built only on request, never by the schedule."""
     pages: list[str] = []
@@ -69,9 +85,19 @@ def partitioned_assets(monthly: dg.PartitionsDefinition) -> list[dg.AssetsDefini
     """This module's monthly-partitioned assets (the profile, the analysts' edition), on the
     partitions of one deployment."""
     return [
-        dg.asset(group_name="publish", kinds={"html", "plotly"}, partitions_def=monthly,
-                 deps=["raw_extracts", *MART_ASSETS], backfill_policy=dg.BackfillPolicy.single_run(),
-                 tags=plan.tags("monthly", "partners"))(local_profile),
-        dg.asset(group_name="publish", kinds={"html", "plotly"}, partitions_def=monthly,
-                 deps=[*MART_ASSETS, *NETWORK_ASSETS], tags=plan.tags("on_request", "restricted"))(analysts_edition),
+        dg.asset(
+            group_name="publish",
+            kinds={"html", "plotly"},
+            partitions_def=monthly,
+            deps=["raw_extracts", *MART_ASSETS],
+            backfill_policy=dg.BackfillPolicy.single_run(),
+            tags=plan.tags("monthly", "partners"),
+        )(local_profile),
+        dg.asset(
+            group_name="publish",
+            kinds={"html", "plotly"},
+            partitions_def=monthly,
+            deps=[*MART_ASSETS, *NETWORK_ASSETS],
+            tags=plan.tags("on_request", "restricted"),
+        )(analysts_edition),
     ]

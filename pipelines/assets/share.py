@@ -22,7 +22,8 @@ def make_analyst_copy(deps: list[dg.AssetKey]) -> dg.AssetsDefinition:
         with duckdb.get_connection() as con:
             counts = publish_analyst_copy(con, target)
             collected = collect(con, Path(lantern.build) / "access")
-        return dg.MaterializeResult(metadata={"tables": len(counts), "path": str(target),
-                                              "access_log_entries_collected": collected})
+        return dg.MaterializeResult(
+            metadata={"tables": len(counts), "path": str(target), "access_log_entries_collected": collected}
+        )
 
     return analyst_copy

@@ -13,14 +13,32 @@ def test_bench_runs_at_the_smallest_size(tmp_path: Path, capsys) -> None:
     report = json.loads(next(tmp_path.glob("bench-*.json")).read_text())
     stages = {r["stage"]: r for r in report["sizes"]["tiny"]["stages"]}
     assert not [r for r in stages.values() if "error" in r], [r for r in stages.values() if "error" in r]
-    for name in ("ingest", "ingest_workbooks", "identity", "core_marts", "network", "themes", "publishing",
-                 "baseline_duckdb", "baseline_pandas", "incremental_month", "full_refresh", "groups",
-                 "baseline_leiden", "graph_change", "row_change"):
+    for name in (
+        "ingest",
+        "ingest_workbooks",
+        "identity",
+        "core_marts",
+        "network",
+        "themes",
+        "publishing",
+        "baseline_duckdb",
+        "baseline_pandas",
+        "incremental_month",
+        "full_refresh",
+        "groups",
+        "baseline_leiden",
+        "graph_change",
+        "row_change",
+    ):
         assert stages[name]["seconds"] > 0 and stages[name]["peak_mb"] > 0, name
     assert stages["ingest"]["rows"] == stages["baseline_duckdb"]["rows"] == stages["baseline_pandas"]["rows"]
-    assert set(report["sizes"]["tiny"]["ratios"]) == {"ingest_vs_duckdb_read_csv", "ingest_vs_pandas_loop",
-                                                      "incremental_vs_full_rebuild", "incremental_vs_sum_of_stages",
-                                                      "groups_vs_igraph_leiden"}
+    assert set(report["sizes"]["tiny"]["ratios"]) == {
+        "ingest_vs_duckdb_read_csv",
+        "ingest_vs_pandas_loop",
+        "incremental_vs_full_rebuild",
+        "incremental_vs_sum_of_stages",
+        "groups_vs_igraph_leiden",
+    }
     assert stages["incremental_month"]["steps"]["person_identity"] > 0  # the per-asset breakdown
     change = stages["graph_change"]  # the months' graphs before and after the increment
     assert change["rows"] == change["ties"] > 0 and 0 <= change["ties_in_unchanged_parts"] <= change["ties"]

@@ -19,9 +19,21 @@ from websockets.sync.client import connect
 
 from tests.browser.chromium import CHROMIUM
 
-_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-          "--disable-component-update", "--disable-sync", "--disable-default-apps", "--disable-extensions",
-          "--hide-scrollbars", "--mute-audio", "--remote-debugging-port=0", "--remote-allow-origins=*"]
+_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--hide-scrollbars",
+    "--mute-audio",
+    "--remote-debugging-port=0",
+    "--remote-allow-origins=*",
+]
 
 
 class Tab:
@@ -53,8 +65,10 @@ class Tab:
         self.call("Emulation.setEmulatedMedia", media=media)
         self.call("Page.navigate", url=page.resolve().as_uri())
         for _ in range(600):
-            done = self.js("document.readyState === 'complete' && Array.from(document.querySelectorAll('.lantern-chart'))"
-                           ".every(function (d) { return d.querySelector('.main-svg'); })")
+            done = self.js(
+                "document.readyState === 'complete' && Array.from(document.querySelectorAll('.lantern-chart'))"
+                ".every(function (d) { return d.querySelector('.main-svg'); })"
+            )
             if done:
                 break
             time.sleep(0.1)
@@ -69,8 +83,12 @@ class Tab:
     def screenshot(self, target: Path) -> Path:
         h = int(self.js("Math.ceil(document.documentElement.scrollHeight)"))
         w = int(self.js("Math.ceil(document.documentElement.scrollWidth)"))
-        data = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True,
-                         clip={"x": 0, "y": 0, "width": w, "height": min(h, 16000), "scale": 1})["data"]
+        data = self.call(
+            "Page.captureScreenshot",
+            format="png",
+            captureBeyondViewport=True,
+            clip={"x": 0, "y": 0, "width": w, "height": min(h, 16000), "scale": 1},
+        )["data"]
         target.write_bytes(base64.b64decode(data))
         return target
 
@@ -85,8 +103,11 @@ def chromium() -> Iterator[Tab]:
     if CHROMIUM is None:
         raise RuntimeError("chromium is not installed")
     with tempfile.TemporaryDirectory(prefix="lantern-cdp-") as prof:
-        proc = subprocess.Popen([CHROMIUM, *_FLAGS, f"--user-data-dir={prof}", "about:blank"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [CHROMIUM, *_FLAGS, f"--user-data-dir={prof}", "about:blank"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             port_file = Path(prof) / "DevToolsActivePort"
             for _ in range(300):

@@ -10,8 +10,11 @@ import networkx as nx
 
 
 def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(con.execute("select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = ?",
-                            [table]).fetchall()[0][0])
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = ?", [table]
+        ).fetchall()[0][0]
+    )
 
 
 def fill_missing_marts(con: duckdb.DuckDBPyConnection, hostile: bool = False) -> list[str]:
@@ -73,9 +76,14 @@ def fill_missing_marts(con: duckdb.DuckDBPyConnection, hostile: bool = False) ->
                             and p.context = c.context and p.domain = 'planned_actions')
           group by all""")
         made.append("unaddressed_context")
-    if hostile and _has(con, "emerging_theme") and con.execute(
+    if (
+        hostile
+        and _has(con, "emerging_theme")
+        and con.execute(
             "select count(*) from duckdb_columns() where schema_name = 'marts' and table_name = 'emerging_theme' "
-            "and column_name = 'top_terms'").fetchall()[0][0]:
+            "and column_name = 'top_terms'"
+        ).fetchall()[0][0]
+    ):
         con.execute("""insert into marts.emerging_theme (period_start, period_end, topic_id, top_terms, documents,
                          baseline_documents, recent_documents, baseline_share, recent_share, p_value, rising)
                        select min(period_start), max(period_end), 'hostile', '=HYPERLINK("http://evil.example","x") '
@@ -86,7 +94,9 @@ def fill_missing_marts(con: duckdb.DuckDBPyConnection, hostile: bool = False) ->
           select offence as term, month, count(*) as incidents, 1.5::double as ratio_to_baseline
           from marts.incident group by all having count(*) >= 3 order by incidents desc limit 15""")
         if hostile:
-            con.execute("insert into marts.emerging_theme values ('=HYPERLINK(\"http://evil.example\",\"x\")', '2026-10', 40, 2.0)")
+            con.execute(
+                "insert into marts.emerging_theme values ('=HYPERLINK(\"http://evil.example\",\"x\")', '2026-10', 40, 2.0)"
+            )
         made.append("emerging_theme")
     if not _has(con, "peer_edge") and not _has(con, "peer_evidence"):
         con.execute("""create table marts.peer_edge as
@@ -111,9 +121,17 @@ def fill_missing_marts(con: duckdb.DuckDBPyConnection, hostile: bool = False) ->
     if not _has(con, "peer_group") and _has(con, "peer_edge"):
         last = con.execute("select max(month) from marts.incident").fetchall()[0][0]
         rows = []
-        months = [r[0] for r in con.execute("select distinct month from marts.incident where month > strftime(cast(? || '-01' as date) - interval 6 month, '%Y-%m') order by 1", [last]).fetchall()]
+        months = [
+            r[0]
+            for r in con.execute(
+                "select distinct month from marts.incident where month > strftime(cast(? || '-01' as date) - interval 6 month, '%Y-%m') order by 1",
+                [last],
+            ).fetchall()
+        ]
         for m in months:
-            edges = con.execute("select person_key_a, person_key_b from marts.peer_edge where strftime(first_seen, '%Y-%m') <= ?", [m]).fetchall()
+            edges = con.execute(
+                "select person_key_a, person_key_b from marts.peer_edge where strftime(first_seen, '%Y-%m') <= ?", [m]
+            ).fetchall()
             g = nx.Graph(edges)
             for comp in nx.connected_components(g):
                 if 3 <= len(comp) <= 30:
@@ -130,10 +148,16 @@ def fill_missing_marts(con: duckdb.DuckDBPyConnection, hostile: bool = False) ->
           from marts.incident where place_id is not null group by all""")
         made += ["peer_group", "peer_group_profile", "place_profile"]
     if hostile:
-        con.execute("update marts.incident set offence = '<script>document.title=\"pwned\"</script><img src=x onerror=\"document.title=''pwned''\">' "
-                    "where incident_key in (select incident_key from marts.incident order by incident_key limit 40)")
-        con.execute("update marts.incident set location_type = '<img src=x onerror=alert(1)>' "
-                    "where incident_key in (select incident_key from marts.incident where list_contains(themes, 'cse') order by incident_key limit 30)")
-        con.execute("update marts.incident set location_type = '=HYPERLINK(\"http://evil.example\",\"x\")' "
-                    "where incident_key in (select incident_key from marts.incident where list_contains(themes, 'cse') order by incident_key desc limit 30)")
+        con.execute(
+            "update marts.incident set offence = '<script>document.title=\"pwned\"</script><img src=x onerror=\"document.title=''pwned''\">' "
+            "where incident_key in (select incident_key from marts.incident order by incident_key limit 40)"
+        )
+        con.execute(
+            "update marts.incident set location_type = '<img src=x onerror=alert(1)>' "
+            "where incident_key in (select incident_key from marts.incident where list_contains(themes, 'cse') order by incident_key limit 30)"
+        )
+        con.execute(
+            'update marts.incident set location_type = \'=HYPERLINK("http://evil.example","x")\' '
+            "where incident_key in (select incident_key from marts.incident where list_contains(themes, 'cse') order by incident_key desc limit 30)"
+        )
     return made

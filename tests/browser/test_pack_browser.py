@@ -22,8 +22,14 @@ MEETING = dt.date(2026, 11, 12)
 KEY = re.compile(r"\bP[0-9a-f]{15}\b")
 A4_CONTENT_PX = 688
 MB = 1_000_000
-SECTIONS = ["Since the last MAP", "Contextual assessment matrix", "How the matrix changed across assessments",
-            "Timeline", "The young person's own network", "Places"]
+SECTIONS = [
+    "Since the last MAP",
+    "Contextual assessment matrix",
+    "How the matrix changed across assessments",
+    "Timeline",
+    "The young person's own network",
+    "Places",
+]
 
 # the page's running text without the small print (class "key") that carries keys for the analyst
 VISIBLE_TEXT = """(function () {
@@ -57,9 +63,11 @@ def built(sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> d
             where i.occurred_at > la.d group by 1 order by count(*) desc, 1 limit 1""").fetchall()[0][0]
         twice = con.execute("""select person_key from core.assessment group by 1 having count(*) > 1
                                order by 1 limit 1""").fetchall()[0][0]
-        out = {"busy": build_pack(con, busy, tmp / "restricted", meeting_date=MEETING),
-               "twice": build_pack(con, twice, tmp / "restricted", meeting_date=MEETING),
-               "analysts": analysts.build(con, MONTH, tmp / "restricted")[0]}
+        out = {
+            "busy": build_pack(con, busy, tmp / "restricted", meeting_date=MEETING),
+            "twice": build_pack(con, twice, tmp / "restricted", meeting_date=MEETING),
+            "analysts": analysts.build(con, MONTH, tmp / "restricted")[0],
+        }
     return out
 
 
@@ -83,11 +91,15 @@ def test_pack_sections_labels_and_weight(built: dict[str, Path], tab) -> None:  
         found = [next((i for i, h in enumerate(heads) if h.startswith(s)), -1) for s in SECTIONS]
         text = tab.js(VISIBLE_TEXT)
         keys = KEY.findall(text)
-        charts = tab.js("[document.querySelectorAll('.lantern-chart').length, document.querySelectorAll('.lantern-chart .main-svg').length > 0,"
-                        " document.querySelectorAll('.modebar-btn').length]")
+        charts = tab.js(
+            "[document.querySelectorAll('.lantern-chart').length, document.querySelectorAll('.lantern-chart .main-svg').length > 0,"
+            " document.querySelectorAll('.modebar-btn').length]"
+        )
         size = page.stat().st_size
-        print(f"{name}: sections at {found}, keys in running text {len(keys)}, charts {charts[0]} (modebar buttons {charts[2]}), "
-              f"{size / MB:.2f} MB (limit 1 MB)")
+        print(
+            f"{name}: sections at {found}, keys in running text {len(keys)}, charts {charts[0]} (modebar buttons {charts[2]}), "
+            f"{size / MB:.2f} MB (limit 1 MB)"
+        )
         assert -1 not in found and found == sorted(found), heads
         assert not keys, keys[:3]
         assert "Peer A" in text and "OFFICIAL-SENSITIVE" in text and MEETING.strftime("%d/%m/%Y") in text
@@ -99,8 +111,12 @@ def test_pack_sections_labels_and_weight(built: dict[str, Path], tab) -> None:  
 
 def test_pack_roles_are_this_childs_per_incident(built: dict[str, Path], tab) -> None:  # noqa: ANN001
     tab.open(built["busy"], width=1400)
-    roles = tab.js("Array.from(document.querySelectorAll('table.ties tbody tr')).map(function (r) { return r.cells[3].innerText; })")
-    print(f"ties listed: {len(roles)}; with a role stated per incident: {sum(r.startswith('this child: recorded as') for r in roles)}")
+    roles = tab.js(
+        "Array.from(document.querySelectorAll('table.ties tbody tr')).map(function (r) { return r.cells[3].innerText; })"
+    )
+    print(
+        f"ties listed: {len(roles)}; with a role stated per incident: {sum(r.startswith('this child: recorded as') for r in roles)}"
+    )
     assert roles and all(r.startswith("this child: recorded as") or r == "—" for r in roles)
     assert any(re.search(r"in incident \S+ \(\d\d/\d\d/\d{4}\)", r) for r in roles)
 
@@ -110,7 +126,9 @@ def test_pack_prints_on_a4_within_the_content_box(built: dict[str, Path], tab) -
     tab.open(page, width=1400)  # drawn on a wide screen, then printed
     tab.media("print", width=A4_CONTENT_PX)
     scroll, wide = tab.js(WIDEST % A4_CONTENT_PX)
-    print(f"print media at the A4 content width ({A4_CONTENT_PX} px): document {scroll} px wide, elements beyond it: {wide}")
+    print(
+        f"print media at the A4 content width ({A4_CONTENT_PX} px): document {scroll} px wide, elements beyond it: {wide}"
+    )
     assert scroll <= A4_CONTENT_PX + 1 and not wide
     pdf = tab.pdf()
     boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", pdf)
@@ -119,8 +137,10 @@ def test_pack_prints_on_a4_within_the_content_box(built: dict[str, Path], tab) -
     assert len(boxes) >= 2 and all(abs(float(w) - 595.3) < 1.5 and abs(float(h) - 841.9) < 1.5 for w, h in boxes)
     css = page.read_text(encoding="utf-8")
     marking = f"OFFICIAL-SENSITIVE — restricted: for the MAP meeting on {MEETING.strftime('%d/%m/%Y')}"
-    page_rule = css[css.index("@page"):css.index("@media print")]
-    assert "size:A4 portrait" in page_rule and marking in page_rule and 'counter(page) " of " counter(pages)' in page_rule
+    page_rule = css[css.index("@page") : css.index("@media print")]
+    assert (
+        "size:A4 portrait" in page_rule and marking in page_rule and 'counter(page) " of " counter(pages)' in page_rule
+    )
 
 
 def test_pack_fits_a_phone(built: dict[str, Path], tab) -> None:  # noqa: ANN001
@@ -135,7 +155,9 @@ def test_record_symbols_and_colours_are_the_same_in_every_pack(built: dict[str, 
 
     def styles(page: Path) -> list[tuple[str, str, str]]:
         text = page.read_text(encoding="utf-8")
-        figs = [json.loads(m) for m in re.findall(r'class="lantern-figure" data-target="[^"]+">(.*?)</script>', text, re.S)]
+        figs = [
+            json.loads(m) for m in re.findall(r'class="lantern-figure" data-target="[^"]+">(.*?)</script>', text, re.S)
+        ]
         timeline = next(f for f in figs if any(t.get("meta", {}).get("measure") == "record" for t in f["data"]))
         return [(t["name"], t["marker"]["color"], t["marker"]["symbol"]) for t in timeline["data"]]
 
@@ -149,14 +171,20 @@ def test_analysts_edition_fits_and_shows_one_group_at_a_time(built: dict[str, Pa
     size = page.stat().st_size
     tab.open(page, width=1400)
     text = tab.js(VISIBLE_TEXT)
-    options = tab.js("Array.from(document.querySelectorAll('#group-select option')).map(function (o) { return o.value; })")
+    options = tab.js(
+        "Array.from(document.querySelectorAll('#group-select option')).map(function (o) { return o.value; })"
+    )
     first = tab.js("document.querySelector('#group-network .gtitle').textContent")
-    tab.js(f"(function () {{ var s = document.getElementById('group-select'); s.value = {json.dumps(options[-1])};"
-           " s.dispatchEvent(new Event('change')); })()")
+    tab.js(
+        f"(function () {{ var s = document.getElementById('group-select'); s.value = {json.dumps(options[-1])};"
+        " s.dispatchEvent(new Event('change')); })()"
+    )
     second = tab.js("document.querySelector('#group-network .gtitle').textContent")
     height = tab.js("document.documentElement.scrollHeight")
-    print(f"analysts' edition: {size / MB:.2f} MB (limit 1 MB), {len(options)} groups in the selector, "
-          f"page {height} px tall; first view '{first[:40]}', after selecting '{second[:40]}'")
+    print(
+        f"analysts' edition: {size / MB:.2f} MB (limit 1 MB), {len(options)} groups in the selector, "
+        f"page {height} px tall; first view '{first[:40]}', after selecting '{second[:40]}'"
+    )
     assert size < MB
     assert options == sorted(options) and len(options) > 1
     assert options[0] in first and options[-1] in second

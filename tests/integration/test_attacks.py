@@ -43,8 +43,10 @@ def own(sample_settings, sample_warehouse, tmp_path: Path):
 
 
 def _a_named_record(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str]:
-    return con.execute("SELECT forename, surname, crime_ref FROM raw.police_persons "
-                       "WHERE forename IS NOT NULL AND surname IS NOT NULL ORDER BY crime_ref LIMIT 1").fetchall()[0]
+    return con.execute(
+        "SELECT forename, surname, crime_ref FROM raw.police_persons "
+        "WHERE forename IS NOT NULL AND surname IS NOT NULL ORDER BY crime_ref LIMIT 1"
+    ).fetchall()[0]
 
 
 def _spool(s) -> list[dict]:
@@ -59,15 +61,19 @@ def _spool(s) -> list[dict]:
 
 # --- the door --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("attack", [
-    "SELECT * FROM read_duckdb('{wh}', table_name := 'police_persons')",
-    "SELECT * FROM read_csv('{inbox}/2025-01/police_persons.csv')",
-    "SELECT * FROM read_text('/proc/self/environ')",
-    "SELECT * FROM '{inbox}/2025-01/police_persons.csv'",
-    "SELECT * FROM glob('{inbox}/*')",
-    "SELECT * FROM read_blob('{wh}')",
-    "SELECT * FROM query('SELECT * FROM read_text(''/proc/self/environ'')')",
-])
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "SELECT * FROM read_duckdb('{wh}', table_name := 'police_persons')",
+        "SELECT * FROM read_csv('{inbox}/2025-01/police_persons.csv')",
+        "SELECT * FROM read_text('/proc/self/environ')",
+        "SELECT * FROM '{inbox}/2025-01/police_persons.csv'",
+        "SELECT * FROM glob('{inbox}/*')",
+        "SELECT * FROM read_blob('{wh}')",
+        "SELECT * FROM query('SELECT * FROM read_text(''/proc/self/environ'')')",
+    ],
+)
 def test_table_functions_cannot_reach_outside_the_copy(own, attack: str, capsys, monkeypatch) -> None:
     monkeypatch.setenv("LANTERN_PSEUDONYM_KEY", "the-secret-key-xyz")
     with duckdb.connect(str(own.warehouse), read_only=True) as con:
@@ -81,19 +87,24 @@ def test_table_functions_cannot_reach_outside_the_copy(own, attack: str, capsys,
     assert entry["outcome"] == "failed" and entry["query"] == q
 
 
-@pytest.mark.parametrize("attack", [
-    "EXPLAIN ANALYZE COPY (SELECT * FROM marts.person) TO '{out}'",
-    "PRAGMA import_database('{dir}')",
-    "SET enable_external_access = true",
-    "ATTACH '{wh}' AS w",
-    "SELECT 1; COPY (SELECT 1) TO '{out}'",
-    "INSTALL httpfs",
-    "CALL pragma_database_list()",
-])
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "EXPLAIN ANALYZE COPY (SELECT * FROM marts.person) TO '{out}'",
+        "PRAGMA import_database('{dir}')",
+        "SET enable_external_access = true",
+        "ATTACH '{wh}' AS w",
+        "SELECT 1; COPY (SELECT 1) TO '{out}'",
+        "INSTALL httpfs",
+        "CALL pragma_database_list()",
+    ],
+)
 def test_no_writes_no_pragmas_no_explain(own, attack: str, tmp_path: Path, capsys) -> None:
     out = tmp_path / "leak.csv"
     (tmp_path / "imp").mkdir()
-    (tmp_path / "imp" / "schema.sql").write_text(f"ATTACH '{own.warehouse}' AS w; EXPORT DATABASE w TO '{tmp_path}/dump';")
+    (tmp_path / "imp" / "schema.sql").write_text(
+        f"ATTACH '{own.warehouse}' AS w; EXPORT DATABASE w TO '{tmp_path}/dump';"
+    )
     (tmp_path / "imp" / "load.sql").write_text("")
     q = attack.format(out=out, dir=tmp_path / "imp", wh=own.warehouse)
     assert run_sql(own, q) == 2
@@ -114,14 +125,22 @@ def test_the_copy_is_sandboxed_before_user_text(own) -> None:
     from pipelines.sqlcli import open_analyst_copy
 
     with open_analyst_copy(own) as con:
-        settings = dict(con.execute("SELECT name, value FROM duckdb_settings() WHERE name IN "
-                                    "('enable_external_access', 'lock_configuration', 'autoload_known_extensions', "
-                                    "'autoinstall_known_extensions', 'access_mode')").fetchall())
+        settings = dict(
+            con.execute(
+                "SELECT name, value FROM duckdb_settings() WHERE name IN "
+                "('enable_external_access', 'lock_configuration', 'autoload_known_extensions', "
+                "'autoinstall_known_extensions', 'access_mode')"
+            ).fetchall()
+        )
         with pytest.raises(duckdb.Error):
             con.execute("CREATE TABLE marts.x AS SELECT 1")
-    assert settings == {"enable_external_access": "false", "lock_configuration": "true",
-                        "autoload_known_extensions": "false", "autoinstall_known_extensions": "false",
-                        "access_mode": "read_only"}
+    assert settings == {
+        "enable_external_access": "false",
+        "lock_configuration": "true",
+        "autoload_known_extensions": "false",
+        "autoinstall_known_extensions": "false",
+        "access_mode": "read_only",
+    }
 
 
 def test_every_request_is_logged_before_it_runs_and_collected(own, capsys) -> None:
@@ -137,7 +156,9 @@ def test_every_request_is_logged_before_it_runs_and_collected(own, capsys) -> No
         assert con.execute("SELECT count(*) FROM ops.access_log").fetchall() == [(0,)]
         assert collect(con, own.access_spool) == 3
         assert collect(con, own.access_spool) == 0  # collected once
-        rows = con.execute("SELECT outcome, row_count, message IS NOT NULL FROM ops.access_log ORDER BY accessed_at").fetchall()
+        rows = con.execute(
+            "SELECT outcome, row_count, message IS NOT NULL FROM ops.access_log ORDER BY accessed_at"
+        ).fetchall()
     assert rows == [("ok", 1, False), ("refused", None, True), ("failed", None, True)]
     assert list(own.access_spool.glob("*.jsonl")) == []
 
@@ -172,19 +193,32 @@ def test_exports_guard_headers_and_cells_and_stay_in_the_exports_folder(own, tmp
 
 # --- readers never break a refresh ---------------------------------------------------------------
 
+
 def test_a_reader_never_makes_a_writer_fail(own) -> None:
-    hold = ("import sys, time; sys.path.insert(0, sys.argv[2]); from pipelines.resources import read_warehouse\n"
-            "with read_warehouse(sys.argv[1]) as c:\n    print('holding', flush=True); time.sleep(3)")
-    p = subprocess.Popen([sys.executable, "-c", hold, str(own.warehouse), str(Path.cwd())], stdout=subprocess.PIPE, text=True)
+    hold = (
+        "import sys, time; sys.path.insert(0, sys.argv[2]); from pipelines.resources import read_warehouse\n"
+        "with read_warehouse(sys.argv[1]) as c:\n    print('holding', flush=True); time.sleep(3)"
+    )
+    p = subprocess.Popen(
+        [sys.executable, "-c", hold, str(own.warehouse), str(Path.cwd())], stdout=subprocess.PIPE, text=True
+    )
     assert p.stdout is not None and p.stdout.readline().strip() == "holding"
     with connect_warehouse(str(own.warehouse)) as con:  # waits for the reader instead of failing
         con.execute("CREATE TABLE ops.probe AS SELECT 1")
         # and while the writer holds it, readers stay out
         with pytest.raises(WarehouseBusy):
-            probe = subprocess.run([sys.executable, "-c",
-                                    "import sys; sys.path.insert(0, sys.argv[2]); from pipelines.resources import read_warehouse\n"
-                                    "with read_warehouse(sys.argv[1]): pass", str(own.warehouse), str(Path.cwd())],
-                                   capture_output=True, text=True)
+            probe = subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "import sys; sys.path.insert(0, sys.argv[2]); from pipelines.resources import read_warehouse\n"
+                    "with read_warehouse(sys.argv[1]): pass",
+                    str(own.warehouse),
+                    str(Path.cwd()),
+                ],
+                capture_output=True,
+                text=True,
+            )
             if "WarehouseBusy" in probe.stderr:
                 raise WarehouseBusy(probe.stderr)
     p.wait(timeout=30)
@@ -193,6 +227,7 @@ def test_a_reader_never_makes_a_writer_fail(own) -> None:
 
 
 # --- erasure -----------------------------------------------------------------------------------
+
 
 def _files(*roots: Path) -> list[Path]:
     out: list[Path] = []
@@ -228,11 +263,23 @@ def _pick_person(con: duckdb.DuckDBPyConnection) -> tuple[str, list[tuple[str, s
         order by count(distinct source) desc, person_key limit 1""").fetchall()
     person = rows[0][0]
     records = con.execute("SELECT source, source_key FROM core.person_link WHERE person_key = ?", [person]).fetchall()
-    ids = [r[0] for r in con.execute("SELECT DISTINCT agency_id FROM raw.person_record r JOIN core.person_link l "
-                                     "USING (source, source_key) WHERE person_key = ? AND agency_id IS NOT NULL", [person]).fetchall()]
-    names = [r[0] for r in con.execute("SELECT DISTINCT surname FROM raw.person_record r JOIN "
-                                       "core.person_link l USING (source, source_key) WHERE person_key = ? "
-                                       "AND surname IS NOT NULL", [person]).fetchall()]
+    ids = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT agency_id FROM raw.person_record r JOIN core.person_link l "
+            "USING (source, source_key) WHERE person_key = ? AND agency_id IS NOT NULL",
+            [person],
+        ).fetchall()
+    ]
+    names = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT surname FROM raw.person_record r JOIN "
+            "core.person_link l USING (source, source_key) WHERE person_key = ? "
+            "AND surname IS NOT NULL",
+            [person],
+        ).fetchall()
+    ]
     return person, records, ids, names
 
 
@@ -243,15 +290,21 @@ def test_erasure_is_final(own, monkeypatch, capsys) -> None:
     from transforms.extracts.profiles import load_profiles
 
     inbox = own.inbox
-    for k, v in {"LANTERN_WAREHOUSE": own.warehouse, "LANTERN_BUILD": own.build, "LANTERN_INBOX": inbox,
-                 "LANTERN_PSEUDONYM_KEY": own.pseudonym_key}.items():
+    for k, v in {
+        "LANTERN_WAREHOUSE": own.warehouse,
+        "LANTERN_BUILD": own.build,
+        "LANTERN_INBOX": inbox,
+        "LANTERN_PSEUDONYM_KEY": own.pseudonym_key,
+    }.items():
         monkeypatch.setenv(k, str(v))
     with duckdb.connect(str(own.warehouse)) as con:
         person, records, ids, names = _pick_person(con)
         # another record's free text names them (as a police summary would)
         crime = con.execute("SELECT crime_ref FROM raw.police_crimes ORDER BY crime_ref LIMIT 1").fetchall()[0][0]
-        con.execute("UPDATE raw.police_crimes SET mo_text = ? WHERE crime_ref = ?",
-                    [f"seen with {names[0]} {names[-1]} near the station", crime])
+        con.execute(
+            "UPDATE raw.police_crimes SET mo_text = ? WHERE crime_ref = ?",
+            [f"seen with {names[0]} {names[-1]} near the station", crime],
+        )
     # what analysts made of them: a pack, an export, a logged query
     assert cli.main(["pack", person]) == 0
     assert run_sql(own, f"SELECT * FROM marts.person WHERE person_key = '{person}'", fmt="csv", out="p.csv") == 0
@@ -268,6 +321,7 @@ def test_erasure_is_final(own, monkeypatch, capsys) -> None:
     src, key = records[0]
     # the erasure is killed during its rebuild…
     import pipelines.runs as runs
+
     real = runs.refresh
     monkeypatch.setattr(runs, "refresh", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
     assert cli.main(["erase", "--source", src, "--key", key]) == 130
@@ -306,15 +360,28 @@ def test_erasure_is_final(own, monkeypatch, capsys) -> None:
             for name in ("social_care_referrals", "police_persons", "missing_episodes", "school_exclusions"):
                 path = inbox / month / f"{name}.csv"
                 if path.exists():
-                    r = load_file(con, path, SOURCE_BY_NAME[name], profiles[name], delivery_month=month,
-                                  source_file=f"resent/{month}/{name}.csv", secret=own.pseudonym_key)
+                    r = load_file(
+                        con,
+                        path,
+                        SOURCE_BY_NAME[name],
+                        profiles[name],
+                        delivery_month=month,
+                        source_file=f"resent/{month}/{name}.csv",
+                        secret=own.pseudonym_key,
+                    )
                     assert r.status == "loaded", r.message
                     assert r.rows_in == r.rows_loaded + r.rows_quarantined + r.rows_withheld
                     withheld += r.rows_withheld
         for s, k in records:
-            assert con.execute("SELECT count(*) FROM raw.person_record WHERE source = ? AND source_key = ?", [s, k]).fetchall() == [(0,)]
-        assert con.execute("SELECT count(*) FROM raw.person_record WHERE agency_id IN (SELECT unnest(?::VARCHAR[]))", [ids]).fetchall() == [(0,)]
-        assert con.execute("SELECT count(*) FROM ops.quarantine WHERE CAST(record AS VARCHAR) LIKE '%' || ? || '%'", [names[-1]]).fetchall() == [(0,)]
+            assert con.execute(
+                "SELECT count(*) FROM raw.person_record WHERE source = ? AND source_key = ?", [s, k]
+            ).fetchall() == [(0,)]
+        assert con.execute(
+            "SELECT count(*) FROM raw.person_record WHERE agency_id IN (SELECT unnest(?::VARCHAR[]))", [ids]
+        ).fetchall() == [(0,)]
+        assert con.execute(
+            "SELECT count(*) FROM ops.quarantine WHERE CAST(record AS VARCHAR) LIKE '%' || ? || '%'", [names[-1]]
+        ).fetchall() == [(0,)]
     assert withheld >= 1
     assert cli.main(["status"]) == 0
     assert "withheld by an erasure" in capsys.readouterr().out

@@ -32,12 +32,15 @@ SCRIPT = textwrap.dedent("""
 
 def _state(db: Path) -> tuple:
     with duckdb.connect(str(db), read_only=True) as con:
-        loads = con.execute("SELECT source_file, status, rows_in, rows_loaded, rows_quarantined "
-                            "FROM ops.loads ORDER BY load_id").fetchall()
+        loads = con.execute(
+            "SELECT source_file, status, rows_in, rows_loaded, rows_quarantined FROM ops.loads ORDER BY load_id"
+        ).fetchall()
         raw = con.execute("SELECT count(*) FROM raw.police_persons").fetchall()[0][0]
         hist = con.execute("SELECT count(*) FROM raw.police_persons_history").fetchall()[0][0]
-        stray = con.execute("SELECT count(*) FROM raw.police_persons WHERE load_id NOT IN "
-                            "(SELECT load_id FROM ops.loads WHERE status = 'loaded')").fetchall()[0][0]
+        stray = con.execute(
+            "SELECT count(*) FROM raw.police_persons WHERE load_id NOT IN "
+            "(SELECT load_id FROM ops.loads WHERE status = 'loaded')"
+        ).fetchall()[0][0]
     return loads, raw, hist, stray
 
 

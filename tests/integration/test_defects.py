@@ -15,11 +15,20 @@ from tests.conftest import SAMPLE
 from transforms.extracts.delivery import list_months
 from transforms.extracts.ingest import ingest_months
 
-KEYS = {"police_crimes": ["crime_ref"], "police_persons": ["crime_ref", "person_seq"],
-        "social_care_referrals": ["referral_id"], "missing_episodes": ["episode_id"],
-        "school_exclusions": ["exclusion_id"]}
-EXPECTED_RULE = {"malformed_date": "type:", "unknown_code": "code:", "missing_required": "required:",
-                 "duplicate_key": "duplicate_key", "orphan_person": "orphan:crime_ref"}
+KEYS = {
+    "police_crimes": ["crime_ref"],
+    "police_persons": ["crime_ref", "person_seq"],
+    "social_care_referrals": ["referral_id"],
+    "missing_episodes": ["episode_id"],
+    "school_exclusions": ["exclusion_id"],
+}
+EXPECTED_RULE = {
+    "malformed_date": "type:",
+    "unknown_code": "code:",
+    "missing_required": "required:",
+    "duplicate_key": "duplicate_key",
+    "orphan_person": "orphan:crime_ref",
+}
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +65,9 @@ def test_each_row_defect_is_quarantined_with_its_rule(defective) -> None:
         q = _quarantined_keys(con, source)
         assert d["source_key"] in q, f"{d['defect']} in {d['month']}/{d['file']} key {d['source_key']} not quarantined"
         # a 'duplicate' whose changed field was blank already is an exact repeat: duplicate_row
-        accepted = ("duplicate_key", "duplicate_row") if d["defect"] == "duplicate_key" else (EXPECTED_RULE[d["defect"]],)
+        accepted = (
+            ("duplicate_key", "duplicate_row") if d["defect"] == "duplicate_key" else (EXPECTED_RULE[d["defect"]],)
+        )
         assert any(r.startswith(accepted) for r in q[d["source_key"]]), (d.to_dict(), q[d["source_key"]])
         found += 1
     print(f"\n{found} injected row defects, all quarantined with the expected rule")
@@ -77,8 +88,12 @@ def test_corrected_resend_wins_and_history_kept(defective) -> None:
     resent = manifest[(manifest["defect"] == "resend_correction") & (manifest["file"] == "police_crimes.csv")]
     assert len(resent) > 0
     for _, d in resent.iterrows():
-        cur = con.execute("SELECT delivery_month FROM raw.police_crimes WHERE crime_ref = ?", [d["source_key"]]).fetchall()
-        hist = con.execute("SELECT delivery_month FROM raw.police_crimes_history WHERE crime_ref = ?", [d["source_key"]]).fetchall()
+        cur = con.execute(
+            "SELECT delivery_month FROM raw.police_crimes WHERE crime_ref = ?", [d["source_key"]]
+        ).fetchall()
+        hist = con.execute(
+            "SELECT delivery_month FROM raw.police_crimes_history WHERE crime_ref = ?", [d["source_key"]]
+        ).fetchall()
         assert cur == [(d["month"],)] and len(hist) == 1 and hist[0][0] < d["month"]
 
 
@@ -91,7 +106,9 @@ def test_everything_else_loads_and_reconciles(defective) -> None:
             assert r.rows_in == r.rows_loaded + r.rows_quarantined
     # quarantine holds exactly the injected rows (and the second copy of each duplicate key)
     # both copies of a conflicting key are held; of an exact repeat only the second
-    conflicting = con.execute("SELECT count(*) FROM ops.quarantine WHERE list_contains(rules, 'duplicate_key')").fetchall()[0][0]
+    conflicting = con.execute(
+        "SELECT count(*) FROM ops.quarantine WHERE list_contains(rules, 'duplicate_key')"
+    ).fetchall()[0][0]
     n_dup = int((manifest["defect"] == "duplicate_key").sum())
     expected = len(manifest[manifest["defect"].isin(EXPECTED_RULE)]) + conflicting // 2
     assert conflicting // 2 <= n_dup

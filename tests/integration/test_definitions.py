@@ -16,8 +16,7 @@ from pipelines.settings import load_settings
 def test_code_location_loads_with_expected_parts() -> None:
     repo = build_definitions(load_settings()).get_repository_def()
     keys = {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}
-    assert {"reference_data", "raw_extracts", "person_identity", "core_tables", "person_marts",
-            "local_profile"} <= keys
+    assert {"reference_data", "raw_extracts", "person_identity", "core_tables", "person_marts", "local_profile"} <= keys
     assert "monthly_refresh" in {j.name for j in repo.get_all_jobs()}
     sched = repo.get_schedule_def("monthly_refresh_schedule")
     assert sched.cron_schedule == "0 6 3 * *"
@@ -27,8 +26,16 @@ def test_code_location_loads_with_expected_parts() -> None:
     raw = repo.assets_defs_by_key[dg.AssetKey("raw_extracts")]
     assert raw.partitions_def is not None and raw.backfill_policy == dg.BackfillPolicy.single_run()
     checks = {c.name for c in repo.asset_checks_defs_by_key}
-    assert {"rows_reconcile", "no_personal_data", "no_orphan_keys", "published_counts_suppressed",
-            "volume_usual", "completeness_steady", "review_backlog_steady", "linkage_probabilistic"} <= checks
+    assert {
+        "rows_reconcile",
+        "no_personal_data",
+        "no_orphan_keys",
+        "published_counts_suppressed",
+        "volume_usual",
+        "completeness_steady",
+        "review_backlog_steady",
+        "linkage_probabilistic",
+    } <= checks
 
 
 def test_inbox_sensor_requests_new_and_changed_months(tmp_path: Path, monkeypatch) -> None:
@@ -62,11 +69,11 @@ def test_two_month_partitioned_run(tmp_path: Path) -> None:
     from tests.conftest import SAMPLE
     from transforms.extracts.delivery import list_months
 
-    s = load_settings(inbox=str(SAMPLE), warehouse=str(tmp_path / "wh.duckdb"), build=str(tmp_path / "build"),
-                      pseudonym_key="k")
+    s = load_settings(
+        inbox=str(SAMPLE), warehouse=str(tmp_path / "wh.duckdb"), build=str(tmp_path / "build"), pseudonym_key="k"
+    )
     months = list_months(SAMPLE)[:2]
-    keys = [k.to_user_string() for a in all_assets() for k in a.keys
-            if k.to_user_string() in set(monthly_keys())]
+    keys = [k.to_user_string() for a in all_assets() for k in a.keys if k.to_user_string() in set(monthly_keys())]
     result = materialize(keys, s, months=months)
     assert result.success
     with duckdb.connect(str(s.warehouse), read_only=True) as con:
@@ -110,8 +117,7 @@ def test_partitions_are_built_from_the_settings_not_at_import() -> None:
 
     a = build_definitions(load_settings(first_month="2019-04")).get_repository_def()
     b = build_definitions(load_settings(first_month="2024-11")).get_repository_def()
-    first = [r.assets_defs_by_key[dg.AssetKey("raw_extracts")].partitions_def.get_first_partition_key()
-             for r in (a, b)]
+    first = [r.assets_defs_by_key[dg.AssetKey("raw_extracts")].partitions_def.get_first_partition_key() for r in (a, b)]
     print(first)
     assert first == ["2019-04", "2024-11"]
     assert not isinstance(d.defs, dg.Definitions)  # loaded only when Dagster asks

@@ -28,15 +28,23 @@ def _fingerprint(db: Path) -> dict[str, tuple[int, str]]:
     """Row count and an order-independent content hash of every marts table."""
     out = {}
     with duckdb.connect(str(db), read_only=True) as con:
-        tables = [t for (t,) in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1").fetchall()]
+        tables = [
+            t
+            for (t,) in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1"
+            ).fetchall()
+        ]
         for t in tables:
-            n, h = con.execute(f"SELECT count(*), coalesce(sum(hash(t::VARCHAR)), 0)::VARCHAR FROM marts.{t} AS t").fetchall()[0]
+            n, h = con.execute(
+                f"SELECT count(*), coalesce(sum(hash(t::VARCHAR)), 0)::VARCHAR FROM marts.{t} AS t"
+            ).fetchall()[0]
             out[t] = (int(n), h)
     return out
 
 
-def test_refresh_killed_part_way_then_rerun_gives_identical_marts(sample_settings, sample_warehouse, tmp_path: Path) -> None:
+def test_refresh_killed_part_way_then_rerun_gives_identical_marts(
+    sample_settings, sample_warehouse, tmp_path: Path
+) -> None:
     wh = tmp_path / "wh.duckdb"
     shutil.copy(sample_warehouse, wh)
     expected = _fingerprint(sample_warehouse)
@@ -63,15 +71,32 @@ def test_refresh_killed_part_way_then_rerun_gives_identical_marts(sample_setting
 def test_locked_warehouse_gives_a_clear_error(sample_settings, sample_warehouse, tmp_path: Path) -> None:
     wh = tmp_path / "wh.duckdb"
     shutil.copy(sample_warehouse, wh)
-    holder = subprocess.Popen([sys.executable, "-c", "import duckdb,sys,time; c=duckdb.connect(sys.argv[1]); "
-                               "print('open', flush=True); time.sleep(60)", str(wh)],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb,sys,time; c=duckdb.connect(sys.argv[1]); print('open', flush=True); time.sleep(60)",
+            str(wh),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
         env = {**os.environ, "LANTERN_WAREHOUSE": str(wh), "LANTERN_BUILD": str(tmp_path / "b")}
-        p = subprocess.run([str(Path(sys.executable).parent / "lantern"), "refresh", "--month",
-                            sorted(x.name for x in sample_settings.inbox.iterdir() if x.name[:2] == "20")[-1]],
-                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        p = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "lantern"),
+                "refresh",
+                "--month",
+                sorted(x.name for x in sample_settings.inbox.iterdir() if x.name[:2] == "20")[-1],
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     finally:
         holder.kill()
     assert p.returncode == 4, (p.returncode, p.stderr[-1500:])

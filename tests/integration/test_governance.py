@@ -34,13 +34,16 @@ def shared(own):
     return own
 
 
-@pytest.mark.parametrize("query", [
-    "INSERT INTO ops.runs VALUES ('x', 'x', 'x', now(), now(), 'x', 'x')",
-    "CREATE TABLE marts.evil AS SELECT 1",
-    "SELECT 1; DROP TABLE marts.person",
-    "ATTACH 'other.duckdb' AS o",
-    "COPY marts.person TO 'out.csv'",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "INSERT INTO ops.runs VALUES ('x', 'x', 'x', now(), now(), 'x', 'x')",
+        "CREATE TABLE marts.evil AS SELECT 1",
+        "SELECT 1; DROP TABLE marts.person",
+        "ATTACH 'other.duckdb' AS o",
+        "COPY marts.person TO 'out.csv'",
+    ],
+)
 def test_sql_refuses_writes(shared, query: str, capsys) -> None:
     assert run_sql(shared, query) == 2
     assert "read-only" in capsys.readouterr().err
@@ -61,8 +64,9 @@ def test_sql_logs_every_query_and_guards_exports(shared, capsys) -> None:
     assert len(pd.read_parquet(shared.exports / "x.parquet")) == 7
     with duckdb.connect(str(shared.warehouse)) as con:
         assert collect(con, shared.access_spool) == 4
-        log = con.execute("SELECT user_name, query, row_count, target, outcome FROM ops.access_log "
-                          "ORDER BY accessed_at").fetchall()
+        log = con.execute(
+            "SELECT user_name, query, row_count, target, outcome FROM ops.access_log ORDER BY accessed_at"
+        ).fetchall()
     assert len(log) == 4 and log[0][2] == 1 and log[1][3].endswith("x.csv") and log[3][2] == 7
     assert all(u for u, *_ in log) and {r[4] for r in log} == {"ok"}
 
@@ -73,9 +77,11 @@ def test_analyst_copy_readable_while_the_pipeline_writes(own, tmp_path: Path) ->
         counts = publish_analyst_copy(con, target)
         assert counts["marts.person"] > 0 and not any(k.startswith("raw.") for k in counts)
         # while this writer is open, another process reads the analyst copy read-only
-        probe = ("import duckdb,sys; c=duckdb.connect(sys.argv[1], read_only=True); "
-                 "print(c.execute('select count(*) from marts.person').fetchall()[0][0]); "
-                 "print(c.execute(\"select comment from duckdb_tables() where table_name='person' and schema_name='marts'\").fetchall()[0][0])")
+        probe = (
+            "import duckdb,sys; c=duckdb.connect(sys.argv[1], read_only=True); "
+            "print(c.execute('select count(*) from marts.person').fetchall()[0][0]); "
+            "print(c.execute(\"select comment from duckdb_tables() where table_name='person' and schema_name='marts'\").fetchall()[0][0])"
+        )
         p = subprocess.run([sys.executable, "-c", probe, str(target)], capture_output=True, text=True)
         assert p.returncode == 0, p.stderr
         assert int(p.stdout.split()[0]) == counts["marts.person"]
@@ -96,8 +102,10 @@ def test_purge_removes_records_past_retention(own) -> None:
         removed = purge(con, as_of, retention)
         after = con.execute("SELECT count(*) FROM raw.police_crimes").fetchall()[0][0]
         left_min = con.execute("SELECT min(committed_from) FROM raw.police_crimes").fetchall()[0][0]
-        orphans = con.execute("SELECT count(*) FROM raw.police_persons WHERE crime_ref NOT IN "
-                              "(SELECT crime_ref FROM raw.police_crimes UNION ALL SELECT crime_ref FROM raw.police_crimes_history)").fetchall()[0][0]
+        orphans = con.execute(
+            "SELECT count(*) FROM raw.police_persons WHERE crime_ref NOT IN "
+            "(SELECT crime_ref FROM raw.police_crimes UNION ALL SELECT crime_ref FROM raw.police_crimes_history)"
+        ).fetchall()[0][0]
         assert removed["police_crimes"] == before - after > 0 and removed["police_persons"] > 0
         assert pd.Timestamp(left_min) >= pd.Timestamp(as_of) - pd.DateOffset(months=retention["police_crimes"])
         assert orphans == 0

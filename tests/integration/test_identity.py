@@ -29,16 +29,14 @@ def _fmt(q: dict[str, float]) -> str:
 
 
 def test_person_link_against_planted_truth(sample_con):
-    links = sample_con.execute(
-        "select source, source_key, person_key, match_probability from marts.person_link").df()
+    links = sample_con.execute("select source, source_key, person_key, match_probability from marts.person_link").df()
     truth = pd.read_csv(SAMPLE / "truth" / "person_records.csv", dtype=str)
     joined = truth.merge(links, on=["source", "source_key"], how="left")
     assert joined["person_key"].notna().all(), "every true record has a person_key"
     assert len(links) == len(truth)
     assert links["match_probability"].between(0, 1).all()
     q = link_quality(joined["person_key"], joined["true_person_id"])
-    print(f"synthetic borough: {_fmt(q)}; persons {q['predicted_persons']:.0f} "
-          f"vs true {q['true_persons']:.0f}")
+    print(f"synthetic borough: {_fmt(q)}; persons {q['predicted_persons']:.0f} vs true {q['true_persons']:.0f}")
     assert q["pair_precision"] >= 0.99
     assert q["pair_f1"] >= 0.97
 
@@ -49,8 +47,7 @@ def test_linkage_run_saved_with_model(sample_con):
     ).fetchall()
     assert rows and rows[-1][0] == "splink"
     assert '"m_probability"' in rows[-1][1] and rows[-1][2] > rows[-1][3] and rows[-1][4] > 0
-    pending = sample_con.execute(
-        "select count(*) from core.link_review where decision = 'pending'").fetchall()[0][0]
+    pending = sample_con.execute("select count(*) from core.link_review where decision = 'pending'").fetchall()[0][0]
     print(f"pairs pending clerical review: {pending}")
 
 
@@ -89,7 +86,13 @@ def _reference_words() -> set[str]:
     from transforms.extracts import vocab
 
     for value in vars(vocab).values():
-        items = value.items() if isinstance(value, dict) else value if isinstance(value, (tuple, list, set, frozenset)) else [value]
+        items = (
+            value.items()
+            if isinstance(value, dict)
+            else value
+            if isinstance(value, (tuple, list, set, frozenset))
+            else [value]
+        )
         for item in items:
             words |= set(_WORD.findall(str(item).lower()))
     return words
@@ -111,8 +114,8 @@ def test_no_names_or_dates_of_birth_in_core_or_marts(sample_con):
         q = f'"{col}"'
         if dtype == "DATE":
             found = sample_con.execute(
-                f'select distinct strftime({q}, \'%Y-%m-%d\') from "{schema}"."{table}" '
-                f"where {q} is not null").fetchall()
+                f'select distinct strftime({q}, \'%Y-%m-%d\') from "{schema}"."{table}" where {q} is not null'
+            ).fetchall()
             bad = {v for (v,) in found if v in dobs}
             # event dates may coincide with a birthday by chance; only columns named like a
             # date of birth are a leak
@@ -134,9 +137,11 @@ def test_no_names_or_dates_of_birth_in_core_or_marts(sample_con):
             if name_hits or dob_hits:
                 hits.append((schema, table, col, sorted(name_hits | dob_hits)[:3]))
                 break
-    print(f"PII scan: {scanned} columns in core and marts, {len(names)} names "
-          f"({len(ambiguous)} that are also reference words left out: {sorted(ambiguous)[:12]}), "
-          f"{len(dobs)} date-of-birth strings; hits: {hits}")
+    print(
+        f"PII scan: {scanned} columns in core and marts, {len(names)} names "
+        f"({len(ambiguous)} that are also reference words left out: {sorted(ambiguous)[:12]}), "
+        f"{len(dobs)} date-of-birth strings; hits: {hits}"
+    )
     assert scanned > 20
     assert not hits, f"personal identifiers found: {hits}"
 
@@ -164,11 +169,13 @@ def _against_plain_splink(records: pd.DataFrame, truth: pd.Series, style: str, l
     q = link_quality(result.links["cluster"], truth)
     b = link_quality(splink_baseline(records, style), truth)  # type: ignore[arg-type]
     reach = blocking_reach(records, truth)
-    print(f"{label}: Lantern {_fmt(q)}\n{label}: plain splink {_fmt(b)}\n"
-          f"{label}: blocking reaches {reach['reach']:.3f} of {reach['true_pairs']:.0f} true pairs "
-          f"({reach['reach_without_dob']:.3f} by rules without a date of birth); "
-          f"{result.stats['pairs_scored'] / len(records):.2f} pairs scored per record; "
-          f"forename guard {'on' if result.stats['guard_forename'] else 'off'}")
+    print(
+        f"{label}: Lantern {_fmt(q)}\n{label}: plain splink {_fmt(b)}\n"
+        f"{label}: blocking reaches {reach['reach']:.3f} of {reach['true_pairs']:.0f} true pairs "
+        f"({reach['reach_without_dob']:.3f} by rules without a date of birth); "
+        f"{result.stats['pairs_scored'] / len(records):.2f} pairs scored per record; "
+        f"forename guard {'on' if result.stats['guard_forename'] else 'off'}"
+    )
     assert q["pair_f1"] >= b["pair_f1"] - 0.01
     assert q["pair_precision"] >= b["pair_precision"] - 0.002
     assert reach["reach_without_dob"] > 0.5  # blocking does not hang on the date of birth
@@ -186,8 +193,7 @@ def test_febrl4_at_least_plain_splink():
 
 
 def test_historical_figures_subsample_at_least_plain_splink_and_beats_exact_match():
-    records, truth = historical_records(
-        LINKAGE / "splink_datasets" / "historical_figures_with_errors_50k.parquet")
+    records, truth = historical_records(LINKAGE / "splink_datasets" / "historical_figures_with_errors_50k.parquet")
     # a deterministic subsample of whole persons keeps the test fast; bench/identity.py runs all
     people = pd.Series(truth.unique()).sort_values().iloc[::5]
     keep = truth.isin(set(people)).to_numpy()
@@ -199,8 +205,10 @@ def test_historical_figures_subsample_at_least_plain_splink_and_beats_exact_matc
 
 
 def _sample_records(sample_con) -> tuple[pd.DataFrame, pd.Series]:
-    rec = sample_con.execute("select source, source_key, agency, agency_id, forename, surname, dob, "
-                             "gender, postcode from raw.person_record order by source, source_key").df()
+    rec = sample_con.execute(
+        "select source, source_key, agency, agency_id, forename, surname, dob, "
+        "gender, postcode from raw.person_record order by source, source_key"
+    ).df()
     truth = pd.read_csv(SAMPLE / "truth" / "person_records.csv", dtype=str)
     rec = rec.merge(truth[["source", "source_key", "true_person_id"]], on=["source", "source_key"], how="left")
     return rec.drop(columns="true_person_id"), rec["true_person_id"]
@@ -218,8 +226,10 @@ def test_family_guard_measured_on_the_sample_and_unnamed_records_joined(sample_c
     q = {k: link_quality(r.links["cluster"], truth) for k, r in results.items()}
     wrong = {k: v["predicted_pairs"] - v["pair_precision"] * v["predicted_pairs"] for k, v in q.items()}
     for k, v in q.items():
-        print(f"sample, family guard {k}: {_fmt(v)}; wrong pairs {wrong[k]:.0f}; "
-              f"review pairs {results[k].stats['review_pairs']}")
+        print(
+            f"sample, family guard {k}: {_fmt(v)}; wrong pairs {wrong[k]:.0f}; "
+            f"review pairs {results[k].stats['review_pairs']}"
+        )
     assert default.stats["guard_forename"] == 1 and default.stats["family_groups"] > 0  # twins seen
     assert wrong["default"] <= wrong["guard off"]
     assert q["default"]["pair_recall"] >= q["guard off"]["pair_recall"] - 0.002
@@ -227,12 +237,19 @@ def test_family_guard_measured_on_the_sample_and_unnamed_records_joined(sample_c
     # unnamed records: joined when a named record carries their child_id
     unnamed = rec["forename"].isna() & rec["surname"].isna() & rec["dob"].isna()
     ids = rec.loc[unnamed, ["agency", "agency_id"]]
-    named_ids = set(zip(rec.loc[~unnamed & rec["agency_id"].notna(), "agency"],
-                        rec.loc[~unnamed & rec["agency_id"].notna(), "agency_id"], strict=True))
+    named_ids = set(
+        zip(
+            rec.loc[~unnamed & rec["agency_id"].notna(), "agency"],
+            rec.loc[~unnamed & rec["agency_id"].notna(), "agency_id"],
+            strict=True,
+        )
+    )
     expect_unjoined = sum((a, i) not in named_ids for a, i in zip(ids["agency"], ids["agency_id"], strict=True))
     s = default.stats
-    print(f"unnamed records: {int(unnamed.sum())}, joined to a named record {s['unnamed_joined']}, "
-          f"no named record with their child_id {s['unnamed_unjoined']}")
+    print(
+        f"unnamed records: {int(unnamed.sum())}, joined to a named record {s['unnamed_joined']}, "
+        f"no named record with their child_id {s['unnamed_unjoined']}"
+    )
     assert s["unnamed_joined"] + s["unnamed_unjoined"] == int(unnamed.sum()) > 0
     assert s["unnamed_unjoined"] == expect_unjoined
     cluster = default.links["cluster"]
@@ -242,8 +259,11 @@ def test_family_guard_measured_on_the_sample_and_unnamed_records_joined(sample_c
     # and they join the right child
     u = unnamed.to_numpy()
     joined = pd.DataFrame({"c": cluster[u].to_numpy(), "t": truth[u].to_numpy()})[in_named.to_numpy()]
-    first_truth = pd.DataFrame({"c": cluster[~u].to_numpy(), "t": truth[~u].to_numpy()}).groupby("c")["t"].agg(
-        lambda x: x.mode().iloc[0])
+    first_truth = (
+        pd.DataFrame({"c": cluster[~u].to_numpy(), "t": truth[~u].to_numpy()})
+        .groupby("c")["t"]
+        .agg(lambda x: x.mode().iloc[0])
+    )
     right = (joined["c"].map(first_truth) == joined["t"]).mean()
     print(f"unnamed records joined to their own child: {right:.4f}")
     assert right >= 0.99
@@ -255,8 +275,10 @@ def test_training_on_a_sample_of_identities_keeps_quality(sample_con):
     must stay as good as the committed threshold."""
     from transforms.identity import model as M
 
-    rec = sample_con.execute("select source, source_key, agency, agency_id, forename, surname, dob, "
-                             "gender, postcode from raw.person_record order by source, source_key").df()
+    rec = sample_con.execute(
+        "select source, source_key, agency, agency_id, forename, surname, dob, "
+        "gender, postcode from raw.person_record order by source, source_key"
+    ).df()
     truth = pd.read_csv(SAMPLE / "truth" / "person_records.csv", dtype=str)
     defaults = M.train_and_predict.__kwdefaults__
     old = defaults["max_training_nodes"]
@@ -287,8 +309,10 @@ def test_scoring_in_chunks_gives_the_same_persons(sample_con):
     the persons and the review pairs must be those of scoring in one go."""
     from transforms.identity import model as M
 
-    rec = sample_con.execute("select source, source_key, agency, agency_id, forename, surname, dob, "
-                             "gender, postcode from raw.person_record order by source, source_key").df()
+    rec = sample_con.execute(
+        "select source, source_key, agency, agency_id, forename, surname, dob, "
+        "gender, postcode from raw.person_record order by source, source_key"
+    ).df()
     whole = link_records(rec)
     defaults = M.train_and_predict.__kwdefaults__
     old = defaults["nodes_per_chunk"]

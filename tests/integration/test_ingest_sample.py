@@ -22,7 +22,8 @@ def _csv_rows(path: Path) -> int:
 def test_every_file_loaded_and_reconciled(sample_con) -> None:
     months = list_months(SAMPLE)
     loads = sample_con.execute(
-        "SELECT source_file, status, rows_in, rows_loaded, rows_quarantined FROM ops.loads").fetchall()
+        "SELECT source_file, status, rows_in, rows_loaded, rows_quarantined FROM ops.loads"
+    ).fetchall()
     assert loads, "no loads recorded"
     assert all(status == "loaded" for _, status, *_ in loads), [r for r in loads if r[1] != "loaded"]
     for f, _, rows_in, loaded, quarantined in loads:
@@ -32,18 +33,24 @@ def test_every_file_loaded_and_reconciled(sample_con) -> None:
     for p in csv_files:
         rel = f"{p.parent.name}/{p.name}"
         assert by_file[rel] == _csv_rows(p), rel
-    print(f"\n{len(loads)} files loaded, {sum(r[2] for r in loads)} rows in, "
-          f"{sum(r[4] for r in loads)} quarantined")
+    print(f"\n{len(loads)} files loaded, {sum(r[2] for r in loads)} rows in, {sum(r[4] for r in loads)} quarantined")
 
 
 def test_raw_counts_match_loads(sample_con) -> None:
-    for source in ("police_crimes", "police_persons", "social_care_referrals", "missing_episodes",
-                   "school_exclusions", "map_assessments", "map_assessment_cells"):
+    for source in (
+        "police_crimes",
+        "police_persons",
+        "social_care_referrals",
+        "missing_episodes",
+        "school_exclusions",
+        "map_assessments",
+        "map_assessment_cells",
+    ):
         cur = sample_con.execute(f"SELECT count(*) FROM raw.{source}").fetchall()[0][0]
         hist = sample_con.execute(f"SELECT count(*) FROM raw.{source}_history").fetchall()[0][0]
         loaded = sample_con.execute(
-            "SELECT coalesce(sum(rows_loaded), 0) FROM ops.loads WHERE source = ? AND status = 'loaded'",
-            [source]).fetchall()[0][0]
+            "SELECT coalesce(sum(rows_loaded), 0) FROM ops.loads WHERE source = ? AND status = 'loaded'", [source]
+        ).fetchall()[0][0]
         assert cur + hist == loaded, source
         assert cur > 0, source
 

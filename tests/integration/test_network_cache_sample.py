@@ -50,15 +50,23 @@ def _drop_last_month(path: Path) -> str:
     with duckdb.connect(str(path)) as con:
         last = con.execute("select max(month) from marts.peer_evidence where young_people").fetchall()[0][0]
         cutoff = f"{last}-01"
-        con.execute("delete from core.involvement where incident_key in "
-                    "(select incident_key from core.incident where occurred_at >= $c::date)", {"c": cutoff})
-        for table, column in (("core.incident", "occurred_at"), ("marts.incident", "occurred_at"),
-                              ("core.missing_episode", "greatest(reported_at, returned_at)"),
-                              ("core.assessment", "meeting_date"), ("core.referral", "referral_date"),
-                              ("core.exclusion", "start_date")):
+        con.execute(
+            "delete from core.involvement where incident_key in "
+            "(select incident_key from core.incident where occurred_at >= $c::date)",
+            {"c": cutoff},
+        )
+        for table, column in (
+            ("core.incident", "occurred_at"),
+            ("marts.incident", "occurred_at"),
+            ("core.missing_episode", "greatest(reported_at, returned_at)"),
+            ("core.assessment", "meeting_date"),
+            ("core.referral", "referral_date"),
+            ("core.exclusion", "start_date"),
+        ):
             con.execute(f"delete from {table} where {column} >= $c::date", {"c": cutoff})
-        con.execute("delete from core.assessment_cell where assessment_id not in "
-                    "(select assessment_id from core.assessment)")
+        con.execute(
+            "delete from core.assessment_cell where assessment_id not in (select assessment_id from core.assessment)"
+        )
     return str(last)
 
 
@@ -95,8 +103,10 @@ def runs(sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> di
     for name in ("before_cold", "before_warm", "after_warm", "after_cold", "parallel", "changed"):
         c = out[name]
         assert isinstance(c, dict)
-        print(f"{name:12s} hits {c['cache.peer_month_hits']:3d} misses {c['cache.peer_month_misses']:3d} "
-              f"in {out['t_' + name]:.2f}s")
+        print(
+            f"{name:12s} hits {c['cache.peer_month_hits']:3d} misses {c['cache.peer_month_misses']:3d} "
+            f"in {out['t_' + name]:.2f}s"
+        )
     return out
 
 

@@ -13,15 +13,31 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from tests.conftest import SAMPLE
 from transforms.networks.params import NetworkParams
 
-NETWORK_TABLES = ("peer_evidence", "peer_edge", "peer_group", "peer_group_event", "group_place",
-                  "peer_group_profile", "place_profile", "peer_on_peer", "peer_bridge")
+NETWORK_TABLES = (
+    "peer_evidence",
+    "peer_edge",
+    "peer_group",
+    "peer_group_event",
+    "group_place",
+    "peer_group_profile",
+    "place_profile",
+    "peer_on_peer",
+    "peer_bridge",
+)
 
 
 #: A borough generated with other settings than the sample's (seed, group sizes and share, offending,
 #: missing and exclusion rates), to check that the defaults were not tuned to the sample.
 OTHER_BOROUGH = dict(seed=2024, people=2000, months=18, start_month="2024-11")
-OTHER_SETTINGS = dict(group_size_min=4, group_size_max=9, group_share=0.25, group_incident_rate=1.0,
-                      missing_group_per_group=0.30, missing_individual_per_1000=12.0, exclusion_per_1000=10.0)
+OTHER_SETTINGS = dict(
+    group_size_min=4,
+    group_size_max=9,
+    group_share=0.25,
+    group_incident_rate=1.0,
+    missing_group_per_group=0.30,
+    missing_individual_per_1000=12.0,
+    exclusion_per_1000=10.0,
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +52,9 @@ def other_borough(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
     tmp = tmp_path_factory.mktemp("other_borough")
     inbox = tmp / "inbox"
     generate_borough(inbox, config=GeneratorConfig(**OTHER_SETTINGS), **OTHER_BOROUGH)  # type: ignore[arg-type]
-    settings = load_settings(inbox=str(inbox), warehouse=str(tmp / "warehouse.duckdb"), build=str(tmp / "build"),
-                             pseudonym_key="test-key")
+    settings = load_settings(
+        inbox=str(inbox), warehouse=str(tmp / "warehouse.duckdb"), build=str(tmp / "build"), pseudonym_key="test-key"
+    )
     months = list_months(inbox)
     refresh(settings, months, months[-1], progress=lambda m: None)
     return inbox, settings.warehouse
@@ -48,10 +65,14 @@ def _truth_by_person_key(con: duckdb.DuckDBPyConnection, inbox: Path = SAMPLE) -
     truth = pd.read_csv(inbox / "truth" / "peer_groups.csv")
     records = pd.read_csv(inbox / "truth" / "person_records.csv", dtype=str)
     links = con.execute("select source, source_key, person_key from marts.person_link").df()
-    votes = (records.merge(links, on=["source", "source_key"])
-             .groupby(["true_person_id", "person_key"]).size().reset_index(name="n")
-             .sort_values(["true_person_id", "n", "person_key"], ascending=[True, False, True])
-             .drop_duplicates("true_person_id"))
+    votes = (
+        records.merge(links, on=["source", "source_key"])
+        .groupby(["true_person_id", "person_key"])
+        .size()
+        .reset_index(name="n")
+        .sort_values(["true_person_id", "n", "person_key"], ascending=[True, False, True])
+        .drop_duplicates("true_person_id")
+    )
     return truth.merge(votes[["true_person_id", "person_key"]], on="true_person_id")
 
 
@@ -78,14 +99,25 @@ def _agreement(con: duckdb.DuckDBPyConnection, inbox: Path, name: str) -> pd.Dat
     both = tied.merge(found, on=["month", "person_key"], how="left")
     both["placed"] = both.group_id.notna()
     both["group_id"] = both.group_id.where(both.placed, "alone:" + both.person_key)
-    rows = [(month, adjusted_rand_score(d.true_group_id, d.group_id),
-             normalized_mutual_info_score(d.true_group_id, d.group_id), d.placed.mean(), len(d))
-            for month, d in both.groupby("month")]
+    rows = [
+        (
+            month,
+            adjusted_rand_score(d.true_group_id, d.group_id),
+            normalized_mutual_info_score(d.true_group_id, d.group_id),
+            d.placed.mean(),
+            len(d),
+        )
+        for month, d in both.groupby("month")
+    ]
     scores = pd.DataFrame(rows, columns=["month", "ari", "nmi", "coverage", "tied_members"])
-    print(f"\n{name}: planted members tied to a fellow member, scored with the unplaced as groups of one\n"
-          + scores.to_string(index=False, float_format="%.3f"))
-    print(f"{name}: mean ARI {scores.ari.mean():.3f} (bar 0.80), mean NMI {scores.nmi.mean():.3f}, mean coverage "
-          f"{scores.coverage.mean():.3f} (lowest {scores.coverage.min():.3f} in {scores.month[scores.coverage.idxmin()]})")
+    print(
+        f"\n{name}: planted members tied to a fellow member, scored with the unplaced as groups of one\n"
+        + scores.to_string(index=False, float_format="%.3f")
+    )
+    print(
+        f"{name}: mean ARI {scores.ari.mean():.3f} (bar 0.80), mean NMI {scores.nmi.mean():.3f}, mean coverage "
+        f"{scores.coverage.mean():.3f} (lowest {scores.coverage.min():.3f} in {scores.month[scores.coverage.idxmin()]})"
+    )
     return scores
 
 
@@ -125,8 +157,7 @@ def test_children_from_childrens_sources_are_young(sample_warehouse: Path, tmp_p
             having bool_and(source <> 'police_persons') or hash(person_key) % 10 = 0""")
         con.execute("update core.person set birth_year = null where person_key in (select person_key from ageless)")
         for table in ("core.person_record", "core.involvement", "core.missing_episode", "core.assessment"):
-            con.execute(f"update {table} set age_at_event = null "
-                        "where person_key in (select person_key from ageless)")
+            con.execute(f"update {table} set age_at_event = null where person_key in (select person_key from ageless)")
         build_peer_network(con)
         counts = con.execute("""
             with ev as (
@@ -136,10 +167,14 @@ def test_children_from_childrens_sources_are_young(sample_warehouse: Path, tmp_p
             select a.child_only, count(distinct a.person_key), count(*) filter (where ev.young_people),
                    count(*) filter (where not ev.young_people)
             from ageless a join ev using (person_key) group by 1 order by 1""").fetchall()
-        groups = con.execute("select count(distinct p.person_key) from marts.peer_group p "
-                             "join ageless a using (person_key) where a.child_only").fetchall()[0][0]
-    print(f"\npeople with no recorded age and evidence: (known only from children's sources, people, "
-          f"young rows, other rows) {counts}; in a peer group some month: {groups}")
+        groups = con.execute(
+            "select count(distinct p.person_key) from marts.peer_group p "
+            "join ageless a using (person_key) where a.child_only"
+        ).fetchall()[0][0]
+    print(
+        f"\npeople with no recorded age and evidence: (known only from children's sources, people, "
+        f"young rows, other rows) {counts}; in a peer group some month: {groups}"
+    )
     by_kind = {row[0]: row[1:] for row in counts}
     assert by_kind[True][0] > 0 and by_kind[True][1] > 0 and groups > 0
     assert by_kind[False][0] > 0 and by_kind[False][1] == 0  # a police record and no age: not young
@@ -161,7 +196,8 @@ def test_every_edge_traces_to_source_records(sample_con: duckdb.DuckDBPyConnecti
     # what peer_edge relies on for an edge with one piece of evidence: its refs are in order already
     unordered, two_records = sample_con.execute(
         "select count(*) filter (where refs <> list_sort(list_distinct(refs))), "
-        "count(*) filter (where len(refs) = 2) from marts.peer_evidence").fetchall()[0]
+        "count(*) filter (where len(refs) = 2) from marts.peer_evidence"
+    ).fetchall()[0]
     assert unordered == 0 and two_records > 0
 
 
@@ -197,17 +233,20 @@ def test_profiles_and_peer_on_peer(sample_con: duckdb.DuckDBPyConnection) -> Non
 def test_bridging_view_is_restricted_and_unranked(sample_con: duckdb.DuckDBPyConnection) -> None:
     cols = [r[0] for r in sample_con.execute("describe marts.peer_bridge").fetchall()]
     assert cols == ["as_of_month", "person_key", "group_id", "linked_group_ids"]
-    comment = sample_con.execute("select comment from duckdb_tables() where schema_name = 'marts' "
-                                 "and table_name = 'peer_bridge'").fetchall()[0][0]
+    comment = sample_con.execute(
+        "select comment from duckdb_tables() where schema_name = 'marts' and table_name = 'peer_bridge'"
+    ).fetchall()[0][0]
     assert comment.startswith("restricted")
     assert sample_con.execute("select count(*) from marts.peer_bridge").fetchall()[0][0] > 0
 
 
 def test_network_tables_carry_comments(sample_con: duckdb.DuckDBPyConnection) -> None:
-    missing = sample_con.execute("""
+    missing = sample_con.execute(
+        """
         select table_name, column_name from duckdb_columns()
         where schema_name = 'marts' and table_name in (select unnest($t)) and (comment is null or comment = '')""",
-                                 {"t": list(NETWORK_TABLES)}).fetchall()
+        {"t": list(NETWORK_TABLES)},
+    ).fetchall()
     assert missing == []
 
 
@@ -235,8 +274,11 @@ def test_profile_and_peer_on_peer_counts_equal_a_plain_reading(sample_con: duckd
     definitions computed the plain way in pandas."""
     rows = _window_rows(sample_con, young_only=False)
     incidents = rows.groupby(["as_of_month", "group_id"])["incident_key"].nunique()
-    roles = rows.assign(v=rows.role == "victim", s=rows.role != "victim").groupby(
-        ["as_of_month", "group_id", "person_key"])[["v", "s"]].any()
+    roles = (
+        rows.assign(v=rows.role == "victim", s=rows.role != "victim")
+        .groupby(["as_of_month", "group_id", "person_key"])[["v", "s"]]
+        .any()
+    )
     both = (roles.v & roles.s).groupby(level=[0, 1]).sum()
     profile = sample_con.execute("""select as_of_month, group_id, incidents, victim_and_suspect_members,
                                     vulnerability, key_places from marts.peer_group_profile""").df()
@@ -247,26 +289,43 @@ def test_profile_and_peer_on_peer_counts_equal_a_plain_reading(sample_con: duckd
     assert all(f == sorted(f) and len(f) == len(factors[0]) for f in factors)
     places = sample_con.execute("""select as_of_month, group_id, place_id, members_seen,
                                    incidents + found_after_missing + named_at_map as records from marts.group_place""").df()
-    places = places.sort_values(["as_of_month", "group_id", "members_seen", "records", "place_id"],
-                                ascending=[True, True, False, False, True])
-    top = places.groupby(["as_of_month", "group_id"])["place_id"].agg(lambda s: list(s)[:NetworkParams().key_places])
-    assert profile.key_places.map(list).equals(top.reindex(profile.index).map(
-        lambda v: v if isinstance(v, list) else []))
+    places = places.sort_values(
+        ["as_of_month", "group_id", "members_seen", "records", "place_id"], ascending=[True, True, False, False, True]
+    )
+    top = places.groupby(["as_of_month", "group_id"])["place_id"].agg(lambda s: list(s)[: NetworkParams().key_places])
+    assert profile.key_places.map(list).equals(
+        top.reindex(profile.index).map(lambda v: v if isinstance(v, list) else [])
+    )
 
     young = _window_rows(sample_con, young_only=True)
     victims = young[young.role == "victim"][["as_of_month", "group_id", "incident_key", "person_key"]]
     suspects = young[young.role != "victim"][["as_of_month", "group_id", "incident_key", "person_key"]]
     pairs = victims.merge(suspects, on=["as_of_month", "group_id", "incident_key"])
-    within = pairs[pairs.person_key_x != pairs.person_key_y].groupby(["as_of_month", "group_id"])["incident_key"].nunique()
-    people = young.assign(v=young.role == "victim", s=young.role != "victim").groupby(
-        ["as_of_month", "group_id", "person_key"])[["v", "s"]].any()
-    counts = pd.DataFrame({"young_people": people.groupby(level=[0, 1]).size(),
-                           "victim_and_suspect": (people.v & people.s).groupby(level=[0, 1]).sum(),
-                           "within_group_incidents": within}).fillna(0).astype(int)
+    within = (
+        pairs[pairs.person_key_x != pairs.person_key_y].groupby(["as_of_month", "group_id"])["incident_key"].nunique()
+    )
+    people = (
+        young.assign(v=young.role == "victim", s=young.role != "victim")
+        .groupby(["as_of_month", "group_id", "person_key"])[["v", "s"]]
+        .any()
+    )
+    counts = (
+        pd.DataFrame(
+            {
+                "young_people": people.groupby(level=[0, 1]).size(),
+                "victim_and_suspect": (people.v & people.s).groupby(level=[0, 1]).sum(),
+                "within_group_incidents": within,
+            }
+        )
+        .fillna(0)
+        .astype(int)
+    )
     mart = sample_con.execute("""select as_of_month, group_id, young_people, victim_and_suspect, within_group_incidents
                                  from marts.peer_on_peer where group_id is not null""").df()
     mart = mart.set_index(["as_of_month", "group_id"]).sort_index()
-    print(f"\n{len(mart)} group-months; incidents with a victim and a suspect of one group: "
-          f"{int(mart.within_group_incidents.sum())} (plain reading {int(counts.within_group_incidents.sum())})")
+    print(
+        f"\n{len(mart)} group-months; incidents with a victim and a suspect of one group: "
+        f"{int(mart.within_group_incidents.sum())} (plain reading {int(counts.within_group_incidents.sum())})"
+    )
     assert mart.index.equals(counts.sort_index().index)
     assert (mart == counts.sort_index()[mart.columns]).all().all() and mart.within_group_incidents.sum() > 0

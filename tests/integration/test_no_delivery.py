@@ -16,8 +16,16 @@ from transforms.extracts.ingest import ingest_months, summarise
 from transforms.extracts.profiles import canonical_profiles
 from transforms.warehouse import bootstrap
 
-RAW = ("police_crimes", "police_persons", "social_care_referrals", "missing_episodes",
-       "school_exclusions", "map_assessments", "map_assessment_cells", "police_uk_street")
+RAW = (
+    "police_crimes",
+    "police_persons",
+    "social_care_referrals",
+    "missing_episodes",
+    "school_exclusions",
+    "map_assessments",
+    "map_assessment_cells",
+    "police_uk_street",
+)
 
 
 @pytest.fixture()
@@ -66,7 +74,9 @@ def test_folder_with_only_unknown_files_is_no_delivery(con, tmp_path: Path) -> N
     _assert_no_delivery(results[0], "2025-06")
     assert "2 files not of the extract contract ignored" in results[0].message
     assert sorted((r.source_file, r.status) for r in results[1:]) == [
-        ("2025-06/Police Crimes June.csv", "ignored"), ("2025-06/notes.txt", "ignored")]
+        ("2025-06/Police Crimes June.csv", "ignored"),
+        ("2025-06/notes.txt", "ignored"),
+    ]
     assert _raw_rows(con) == 0
     assert con.execute("SELECT status FROM ops.loads").fetchall() == [(NO_DELIVERY,)]
     # a run that loads only some sources reports the month the same way
@@ -102,8 +112,9 @@ def test_no_delivery_among_delivered_months(tmp_path: Path) -> None:
     con.close()
 
 
-def test_no_profile_is_published_for_a_month_with_no_delivery(sample_settings, sample_warehouse, tmp_path: Path,
-                                                              monkeypatch, capsys) -> None:
+def test_no_profile_is_published_for_a_month_with_no_delivery(
+    sample_settings, sample_warehouse, tmp_path: Path, monkeypatch, capsys
+) -> None:
     """The month after the sample's last delivery arrives as an empty folder: publishing it is
     refused on the command line and skipped by the asset; no page of zeros appears."""
     import dataclasses
@@ -118,8 +129,11 @@ def test_no_profile_is_published_for_a_month_with_no_delivery(sample_settings, s
         last = c.execute("SELECT max(delivery_month) FROM ops.loads WHERE status = 'loaded'").fetchall()[0][0]
         y, m = map(int, last.split("-"))
         month = f"{y + m // 12}-{m % 12 + 1:02d}"
-        c.execute("INSERT INTO ops.loads (load_id, source, source_file, delivery_month, status, message) "
-                  "VALUES (nextval('ops.load_seq'), 'delivery', ?, ?, 'no_delivery', 'no delivery')", [f"{month}/", month])
+        c.execute(
+            "INSERT INTO ops.loads (load_id, source, source_file, delivery_month, status, message) "
+            "VALUES (nextval('ops.load_seq'), 'delivery', ?, ?, 'no_delivery', 'no delivery')",
+            [f"{month}/", month],
+        )
     materialize(["local_profile"], s, months=[month])
     assert not (s.build / "profile" / month).exists()
     for k, v in {"LANTERN_WAREHOUSE": wh, "LANTERN_BUILD": s.build, "LANTERN_INBOX": s.inbox}.items():
@@ -129,8 +143,9 @@ def test_no_profile_is_published_for_a_month_with_no_delivery(sample_settings, s
     assert not (s.build / "profile" / month).exists()
 
 
-def test_a_month_with_no_delivery_is_a_gap_in_the_series_not_a_zero(sample_settings, sample_warehouse,
-                                                                      tmp_path: Path) -> None:
+def test_a_month_with_no_delivery_is_a_gap_in_the_series_not_a_zero(
+    sample_settings, sample_warehouse, tmp_path: Path
+) -> None:
     """A month in the middle of the history whose delivery never came: its monthly counts are
     NULL (unknown) in marts.theme_monthly, not 0, and the months after it are still modelled."""
     import dataclasses
@@ -141,20 +156,30 @@ def test_a_month_with_no_delivery_is_a_gap_in_the_series_not_a_zero(sample_setti
     shutil.copy(sample_warehouse, wh)
     s = dataclasses.replace(sample_settings, warehouse=wh, build=tmp_path / "build")
     with duckdb.connect(str(wh)) as c:
-        months = [m for (m,) in c.execute("SELECT DISTINCT month FROM marts.theme_monthly WHERE ward_code IS NULL "
-                                          "ORDER BY 1").fetchall()]
+        months = [
+            m
+            for (m,) in c.execute(
+                "SELECT DISTINCT month FROM marts.theme_monthly WHERE ward_code IS NULL ORDER BY 1"
+            ).fetchall()
+        ]
         gap = months[len(months) // 2]
-        before = c.execute("SELECT sum(count) FROM marts.theme_monthly WHERE ward_code IS NULL AND month = ?",
-                           [gap]).fetchall()[0][0]
+        before = c.execute(
+            "SELECT sum(count) FROM marts.theme_monthly WHERE ward_code IS NULL AND month = ?", [gap]
+        ).fetchall()[0][0]
         c.execute("UPDATE ops.loads SET status = 'failed' WHERE delivery_month = ?", [gap])
-        c.execute("INSERT INTO ops.loads (load_id, source, source_file, delivery_month, status, message) "
-                  "VALUES (nextval('ops.load_seq'), 'delivery', ?, ?, 'no_delivery', 'no delivery')", [f"{gap}/", gap])
+        c.execute(
+            "INSERT INTO ops.loads (load_id, source, source_file, delivery_month, status, message) "
+            "VALUES (nextval('ops.load_seq'), 'delivery', ?, ?, 'no_delivery', 'no delivery')",
+            [f"{gap}/", gap],
+        )
     materialize(["theme_monthly"], s)
     with duckdb.connect(str(wh), read_only=True) as c:
-        counts = c.execute("SELECT count(*), count(count) FROM marts.theme_monthly WHERE ward_code IS NULL AND month = ?",
-                           [gap]).fetchall()[0]
-        after = c.execute("SELECT count(expected) FROM marts.theme_monthly WHERE ward_code IS NULL AND month = ?",
-                          [months[-1]]).fetchall()[0][0]
+        counts = c.execute(
+            "SELECT count(*), count(count) FROM marts.theme_monthly WHERE ward_code IS NULL AND month = ?", [gap]
+        ).fetchall()[0]
+        after = c.execute(
+            "SELECT count(expected) FROM marts.theme_monthly WHERE ward_code IS NULL AND month = ?", [months[-1]]
+        ).fetchall()[0][0]
     print(f"month {gap}: borough-wide count before {before}, rows {counts[0]}, non-null counts {counts[1]}")
     assert before > 0 and counts[0] > 0 and counts[1] == 0
     assert after > 0

@@ -22,7 +22,10 @@ def _tables(html: str) -> dict[str, dict]:
 
 
 def _figures(html: str) -> list[dict]:
-    return [json.loads(b) for b in re.findall(r'<script type="application/json" class="lantern-figure"[^>]*>(.*?)</script>', html, re.S)]
+    return [
+        json.loads(b)
+        for b in re.findall(r'<script type="application/json" class="lantern-figure"[^>]*>(.*?)</script>', html, re.S)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -67,9 +70,14 @@ def test_monthly_counts_equal_the_marts(site: Path, sample_con: duckdb.DuckDBPyC
         theme = p.stem.removeprefix("theme-")
         table = _tables(p.read_text(encoding="utf-8"))[f"{theme}_monthly"]
         months = [r[0] for r in table["rows"]]
-        has_tm = sample_con.execute("select count(*) from duckdb_tables() where schema_name='marts' and table_name='theme_monthly'").fetchall()[0][0]
-        q = ("select month, count from marts.theme_monthly where theme = ? and ward_code is null" if has_tm else
-             "select month, count(*) from marts.incident where list_contains(themes, ?) group by 1")
+        has_tm = sample_con.execute(
+            "select count(*) from duckdb_tables() where schema_name='marts' and table_name='theme_monthly'"
+        ).fetchall()[0][0]
+        q = (
+            "select month, count from marts.theme_monthly where theme = ? and ward_code is null"
+            if has_tm
+            else "select month, count(*) from marts.incident where list_contains(themes, ?) group by 1"
+        )
         got = dict(sample_con.execute(q, [theme]).fetchall())
         raw = [int(got.get(m, 0)) for m in months]
         window = [i for i, m in enumerate(months) if m in months_back(MONTH, 12)]
@@ -92,11 +100,16 @@ def test_breakdowns_equal_the_marts(site: Path, sample_con: duckdb.DuckDBPyConne
     theme = p.stem.removeprefix("theme-")
     tables = _tables(p.read_text(encoding="utf-8"))
     by_sex = tables[f"{theme}_people_by_sex"]
-    rows = dict(((r[0], r[1]), r[2]) for r in sample_con.execute(
-        """select coalesce(v.sex, 'unknown'), case when v.role = 'victim' then 'victims' else 'suspects' end, count(*)
+    rows = dict(
+        ((r[0], r[1]), r[2])
+        for r in sample_con.execute(
+            """select coalesce(v.sex, 'unknown'), case when v.role = 'victim' then 'victims' else 'suspects' end, count(*)
            from marts.involvement v join marts.incident i using (incident_key)
            where list_contains(i.themes, ?) and i.month between ? and ? and v.role in ('victim', 'suspect', 'accused')
-           group by all""", [theme, window[0], window[-1]]).fetchall())
+           group by all""",
+            [theme, window[0], window[-1]],
+        ).fetchall()
+    )
     cats = [r[0] for r in by_sex["rows"]]
 
     def agrees(shown: list, raw: list[int]) -> bool:
@@ -106,15 +119,22 @@ def test_breakdowns_equal_the_marts(site: Path, sample_con: duckdb.DuckDBPyConne
     for col, who in ((1, "victims"), (2, "suspects")):
         assert agrees([r[col] for r in by_sex["rows"]], [int(rows.get((c, who), 0)) for c in cats])
     loc = tables[f"{theme}_incidents_by_location_type"]
-    n = dict(sample_con.execute("""select coalesce(location_type, 'none recorded'), count(*) from marts.incident
-        where list_contains(themes, ?) and month between ? and ? group by 1""", [theme, window[0], window[-1]]).fetchall())
+    n = dict(
+        sample_con.execute(
+            """select coalesce(location_type, 'none recorded'), count(*) from marts.incident
+        where list_contains(themes, ?) and month between ? and ? group by 1""",
+            [theme, window[0], window[-1]],
+        ).fetchall()
+    )
     assert agrees([r[1] for r in loc["rows"]], [int(n[r[0]]) for r in loc["rows"]])
     assert sum(r[1] is not None for r in loc["rows"]) >= len(loc["rows"]) // 2  # secondary suppression is not wholesale
 
 
 def test_dictionary_lists_every_marts_column(site: Path, sample_con: duckdb.DuckDBPyConnection) -> None:
     tables = _tables((site / "dictionary.html").read_text(encoding="utf-8"))
-    want = sample_con.execute("select table_name, column_name from duckdb_columns() where schema_name = 'marts'").fetchall()
+    want = sample_con.execute(
+        "select table_name, column_name from duckdb_columns() where schema_name = 'marts'"
+    ).fetchall()
     have = {(name.removeprefix("dictionary_"), r[0]) for name, t in tables.items() for r in t["rows"]}
     assert set(want) <= have
 
@@ -144,7 +164,9 @@ def test_hostile_text_is_inert(sample_warehouse: Path, tmp_path: Path) -> None:
     assert scan_published(out) == []
 
 
-def test_restricted_editions_stay_out_of_the_partners_folder(sample_warehouse: Path, sample_settings, tmp_path: Path) -> None:
+def test_restricted_editions_stay_out_of_the_partners_folder(
+    sample_warehouse: Path, sample_settings, tmp_path: Path
+) -> None:
     from dashboards import analysts
     from dashboards.pack import build_pack
 
@@ -155,13 +177,16 @@ def test_restricted_editions_stay_out_of_the_partners_folder(sample_warehouse: P
     text = pack.read_text(encoding="utf-8")
     assert key in text and "Contextual assessment matrix" in text and "RESTRICTED" in text
     assert pages[0].exists() and "RESTRICTED" in pages[0].read_text(encoding="utf-8")
-    assert not list((sample_settings.build / "profile").rglob("pack-*")) and not list((sample_settings.build / "profile").rglob("analysts*"))
+    assert not list((sample_settings.build / "profile").rglob("pack-*")) and not list(
+        (sample_settings.build / "profile").rglob("analysts*")
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Attacks on the published edition (issue 23), written from the tables' names and meanings, not
 # from what the pages declare: a reader who knows what each table counts and sees two
 # consecutive editions side by side.
+
 
 def _edition_tables(folder: Path) -> dict[str, dict]:
     out: dict[str, dict] = {}
@@ -220,16 +245,24 @@ def attack(folders: list[Path], threshold: int = 5) -> list[str]:
                     relations.append((who, [see(f"{k}/{theme}/{dim}/{r[0]}/{col}", r[col]) for r in b["rows"]]))
         loads = tables.get("loads_this_month")
         for r in loads["rows"] if loads else []:
-            relations.append((see(f"{k}/loads/{r[0]}/in", r[1]),
-                              [see(f"{k}/loads/{r[0]}/loaded", r[2]), see(f"{k}/loads/{r[0]}/q", r[3])]))
+            relations.append(
+                (
+                    see(f"{k}/loads/{r[0]}/in", r[1]),
+                    [see(f"{k}/loads/{r[0]}/loaded", r[2]), see(f"{k}/loads/{r[0]}/q", r[3])],
+                )
+            )
         for name, t in tables.items():
             if name.startswith("emerging_theme"):
                 cols = t["columns"]
                 if {"documents", "baseline_documents", "recent_documents"} <= set(cols):
                     d, b, r_ = (cols.index(c) for c in ("documents", "baseline_documents", "recent_documents"))
                     for i, row in enumerate(t["rows"]):
-                        relations.append((see(f"{k}/{name}/{i}/d", row[d]),
-                                          [see(f"{k}/{name}/{i}/b", row[b]), see(f"{k}/{name}/{i}/r", row[r_])]))
+                        relations.append(
+                            (
+                                see(f"{k}/{name}/{i}/d", row[d]),
+                                [see(f"{k}/{name}/{i}/b", row[b]), see(f"{k}/{name}/{i}/r", row[r_])],
+                            )
+                        )
     iv = bounds(known, relations)
     return [f"{n}: {iv[n]}" for n, v in known.items() if v == "c" and too_narrow(*iv[n], threshold)]
 
@@ -241,8 +274,11 @@ def _shares_of_suppressed(folder: Path) -> list[str]:
     for name, t in _edition_tables(folder).items():
         for row in t["rows"]:
             counts = [v for v, k in zip(row, t["kinds"], strict=True) if k == "count"]
-            derived = [v for v, k, c in zip(row, t["kinds"], t["columns"], strict=True)
-                       if k in ("share", "rate", "number") or "share" in c or "p_value" in c]
+            derived = [
+                v
+                for v, k, c in zip(row, t["kinds"], t["columns"], strict=True)
+                if k in ("share", "rate", "number") or "share" in c or "p_value" in c
+            ]
             if any(v is None or v == "c" for v in counts) and any(v not in (None, "", "–") for v in derived):
                 if name.endswith("repeat_overlap") or name.endswith("disproportionality"):
                     continue  # rates there are of visible counts over visible bases (gated per row)
@@ -295,6 +331,7 @@ def test_the_scanner_checks_across_editions(two_editions: list[Path]) -> None:
 # ---------------------------------------------------------------------------------------------
 # Findings first, numbers that are right, readable anywhere, a fixed contract (issue 23).
 
+
 def test_the_profile_opens_with_key_findings_and_commentary(site: Path) -> None:
     text = (site / "index.html").read_text(encoding="utf-8")
     main = text.split("<main", 1)[1]
@@ -309,8 +346,10 @@ def test_commentary_is_escaped_and_rendered(tmp_path: Path) -> None:
     from dashboards.partners import commentary_html
 
     md = tmp_path / "2026-10.md"
-    md.write_text("# Recommendations\n\n- Review <script>alert(1)</script> patrols\n* Share with schools\n\nA & B.\n",
-                  encoding="utf-8")
+    md.write_text(
+        "# Recommendations\n\n- Review <script>alert(1)</script> patrols\n* Share with schools\n\nA & B.\n",
+        encoding="utf-8",
+    )
     out = commentary_html(md)
     assert "<h3>Recommendations</h3>" in out and "<li>Review &lt;script&gt;alert(1)&lt;/script&gt; patrols</li>" in out
     assert "<li>Share with schools</li>" in out and "<p>A &amp; B.</p>" in out and "<script>" not in out
@@ -336,8 +375,12 @@ def test_every_page_is_readable_anywhere(site: Path) -> None:
 
 def test_map_matrix_counts_every_recorded_cell(site: Path, sample_con: duckdb.DuckDBPyConnection) -> None:
     t = _edition_tables(site)["assessment_matrix"]
-    want = dict(((c, d), n) for c, d, n in sample_con.execute(
-        "select replace(context, '_', ' '), replace(domain, '_', ' '), assessments from marts.assessment_cells").fetchall())
+    want = dict(
+        ((c, d), n)
+        for c, d, n in sample_con.execute(
+            "select replace(context, '_', ' '), replace(domain, '_', ' '), assessments from marts.assessment_cells"
+        ).fetchall()
+    )
     checked = 0
     for row in t["rows"]:
         for col, v in zip(t["columns"][1:], row[1:], strict=True):
@@ -352,12 +395,18 @@ def test_map_matrix_counts_every_recorded_cell(site: Path, sample_con: duckdb.Du
 def test_overlap_and_referral_gap_come_from_their_marts(site: Path, sample_con: duckdb.DuckDBPyConnection) -> None:
     window = months_back(MONTH, 12)
     tables = _edition_tables(site)
-    for name, part, whole in (("victim_suspect_overlap", "victims_also_suspect", "victims"),
-                              ("referral_gap", "without_referral", "young_victims")):
+    for name, part, whole in (
+        ("victim_suspect_overlap", "victims_also_suspect", "victims"),
+        ("referral_gap", "without_referral", "young_victims"),
+    ):
         got = {r[0]: (r[1], r[2]) for r in tables[name]["rows"]}
-        labels = dict(sample_con.execute("select theme, any_value(label) from marts.theme_definition group by 1").fetchall())
-        for theme, n, d in sample_con.execute(f"select theme, sum({part}), sum({whole}) from marts.{name} "
-                                              "where month between ? and ? group by 1", [window[0], window[-1]]).fetchall():
+        labels = dict(
+            sample_con.execute("select theme, any_value(label) from marts.theme_definition group by 1").fetchall()
+        )
+        for theme, n, d in sample_con.execute(
+            f"select theme, sum({part}), sum({whole}) from marts.{name} where month between ? and ? group by 1",
+            [window[0], window[-1]],
+        ).fetchall():
             shown_d, shown_n = got[labels.get(theme, theme)]
             assert shown_d in (None, int(d)) and shown_n in (None, int(n)), (name, theme)
             assert not (shown_n is None and 6 <= n and 6 <= d - n and shown_d is None)
@@ -366,8 +415,13 @@ def test_overlap_and_referral_gap_come_from_their_marts(site: Path, sample_con: 
 
 def test_disproportionality_uses_self_defined_ethnicity(site: Path) -> None:
     tables = _edition_tables(site)
-    mixed = [r for name, t in tables.items() if name.endswith("_disproportionality") for r in t["rows"]
-             if r[0].endswith("ethnic group: mixed")]
+    mixed = [
+        r
+        for name, t in tables.items()
+        if name.endswith("_disproportionality")
+        for r in t["rows"]
+        if r[0].endswith("ethnic group: mixed")
+    ]
     print(mixed)
     assert mixed and any(r[1] not in (0, "x") for r in mixed)  # mixed is a group people define themselves
 

@@ -55,11 +55,15 @@ def test_resent_file_counts_once_and_a_fixed_refusal_reads_resolved(tmp_path: Pa
     assert "  refused " not in out and "  waiting " not in out
     assert "earlier refusal(s) resolved" in out
     n_files = len([p for p in (inbox / MONTH).iterdir() if p.suffix in (".csv", ".xlsx")]) + 1  # xlsx: 2 sheets
-    current = con.execute("SELECT count(*), sum(rows_loaded), sum(rows_quarantined) FROM ops.loads "
-                          "WHERE status = 'loaded' AND replaced_by_load IS NULL").fetchall()[0]
+    current = con.execute(
+        "SELECT count(*), sum(rows_loaded), sum(rows_quarantined) FROM ops.loads "
+        "WHERE status = 'loaded' AND replaced_by_load IS NULL"
+    ).fetchall()[0]
     assert current[0] == n_files
     assert f"files {n_files:>2} / 0" in out and f"rows {current[1]:>7} / 1 / 0" in out
     # the earlier version's quarantined row is kept, marked, and not counted again
-    q = con.execute("SELECT count(*), count(*) FILTER (WHERE replaced_by_load IS NULL) FROM ops.quarantine").fetchall()[0]
+    q = con.execute("SELECT count(*), count(*) FILTER (WHERE replaced_by_load IS NULL) FROM ops.quarantine").fetchall()[
+        0
+    ]
     assert q == (2, 1)
     assert "1 earlier version(s) of re-sent files replaced" in out

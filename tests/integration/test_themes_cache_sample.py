@@ -43,8 +43,11 @@ def _marts(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
 
 def _remove_last_month(con: duckdb.DuckDBPyConnection, last: str) -> None:
     """The warehouse as it was before `last` was delivered: its incidents and texts removed."""
-    con.execute("delete from core.incident_theme where incident_key in "
-                "(select incident_key from core.incident where strftime(recorded_date, '%Y-%m') = ?)", [last])
+    con.execute(
+        "delete from core.incident_theme where incident_key in "
+        "(select incident_key from core.incident where strftime(recorded_date, '%Y-%m') = ?)",
+        [last],
+    )
     con.execute("delete from core.incident where strftime(recorded_date, '%Y-%m') = ?", [last])
     con.execute("delete from raw.police_crimes where delivery_month = ?", [last])
     con.execute("delete from raw.map_assessment_cells where delivery_month = ?", [last])
@@ -74,17 +77,25 @@ def runs(sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> di
     # the session's sample warehouse was built from empty: its marts are a cold run on the same data
     with duckdb.connect(str(sample_warehouse), read_only=True) as con:
         cold_marts = _marts(con)
-    return {"before": before_counts, "added": added_counts, "warm": warm_counts,
-            "added_marts": added_marts, "warm_marts": warm_marts, "cold_marts": cold_marts,
-            "cache_rows": cache_rows}
+    return {
+        "before": before_counts,
+        "added": added_counts,
+        "warm": warm_counts,
+        "added_marts": added_marts,
+        "warm_marts": warm_marts,
+        "cold_marts": cold_marts,
+        "cache_rows": cache_rows,
+    }
 
 
 def test_a_month_added_reuses_the_earlier_months_and_matches_a_cold_run(runs) -> None:
     (bm, be, bt), (am, ae, at) = runs["before"], runs["added"]
     rows = runs["cache_rows"]
-    print(f"\nbefore (cold, one month less): {bm['cache_misses']} windows, {be['cache_misses']} periods "
-          f"computed in {bt:.1f}s; month added: farrington {am['cache_hits']} hits / {am['cache_misses']} "
-          f"misses, emerging {ae['cache_hits']} hits / {ae['cache_misses']} misses, {at:.1f}s")
+    print(
+        f"\nbefore (cold, one month less): {bm['cache_misses']} windows, {be['cache_misses']} periods "
+        f"computed in {bt:.1f}s; month added: farrington {am['cache_hits']} hits / {am['cache_misses']} "
+        f"misses, emerging {ae['cache_hits']} hits / {ae['cache_misses']} misses, {at:.1f}s"
+    )
     assert bm["cache_hits"] == 0 and be["cache_hits"] == 0
     # the memos hold exactly the units of the last run: every one a hit or a miss
     assert am["cache_hits"] + am["cache_misses"] == rows["farrington"]

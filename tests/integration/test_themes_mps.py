@@ -27,8 +27,15 @@ FILES = [str(MPS / "recorded-crime-ward-historical.parquet"), str(MPS / "recorde
 VIOLENCE = ["VIOLENCE AGAINST THE PERSON", "ROBBERY", "POSSESSION OF WEAPONS"]
 CITY = SHARED_DATA / "police-uk" / "city-of-london-street"
 #: the method before Lantern's prediction limits: Noufaily 2013's settings as they were
-NOUFAILY = replace(DEFAULT, exclude_recent=6, prediction_interval=False, dispersion_unweighted=False,
-                   t_quantile=False, level_block=0, level_cv_floor=0.0)
+NOUFAILY = replace(
+    DEFAULT,
+    exclude_recent=6,
+    prediction_interval=False,
+    dispersion_unweighted=False,
+    t_quantile=False,
+    level_block=0,
+    level_cv_floor=0.0,
+)
 LOCKDOWN = ["2020-03", "2020-04", "2020-05", "2020-06"]
 
 pytestmark = pytest.mark.skipif(not (MPS / "recorded-crime-ward.parquet").exists(), reason="MPS data not present")
@@ -59,8 +66,9 @@ def _by_year(tested: pd.DataFrame) -> str:
     return " ".join(f"{y}: {v:.1%}" for y, v in tested.groupby(tested["month"].str[:4])["exceedance"].mean().items())
 
 
-def _planted(fit: pd.DataFrame, cfg: FarringtonConfig, sd: pd.Series, first: str = "2015-01",
-             last: str = "2019-12") -> tuple[int, int]:
+def _planted(
+    fit: pd.DataFrame, cfg: FarringtonConfig, sd: pd.Series, first: str = "2015-01", last: str = "2019-12"
+) -> tuple[int, int]:
     """(flagged, planted): every tested ward-month of first..last, its count replaced by
     ceil(expected + 3 * sd) and evaluated from its own window (the baseline untouched)."""
     hits = total = 0
@@ -69,7 +77,7 @@ def _planted(fit: pd.DataFrame, cfg: FarringtonConfig, sd: pd.Series, first: str
         e, s, m = g["expected"].to_numpy(), sd.loc[g.index].to_numpy(), g["month"].to_numpy()
         by_len: dict[int, list[np.ndarray]] = {}
         for t0 in np.flatnonzero((m >= first) & (m <= last) & ~np.isnan(e) & ~np.isnan(s)):
-            w = y[window_start(int(t0), cfg): t0 + 1].copy()
+            w = y[window_start(int(t0), cfg) : t0 + 1].copy()
             w[-1] = np.ceil(e[t0] + 3 * s[t0])
             by_len.setdefault(len(w), []).append(w)
         for windows in by_len.values():
@@ -92,9 +100,11 @@ def test_hackney_wards_back_to_2010_through_the_same_code(hackney) -> None:
     rate = tested["exceedance"].mean()
     old = fit_series(hackney, ["ward_code"], NOUFAILY)
     late = fit[fit["month"] >= "2016-01"]
-    print(f"\nMPS Hackney violence+robbery+weapons: {len(fit)} ward-months, {len(tested)} tested, "
-          f"{rate:.2%} flagged (Noufaily defaults {old[old['expected'].notna()]['exceedance'].mean():.2%}; "
-          f"alpha {DEFAULT.alpha}); 10-level season in {(late['seasonal_levels'] == 10).mean():.0%} of months since 2016")
+    print(
+        f"\nMPS Hackney violence+robbery+weapons: {len(fit)} ward-months, {len(tested)} tested, "
+        f"{rate:.2%} flagged (Noufaily defaults {old[old['expected'].notna()]['exceedance'].mean():.2%}; "
+        f"alpha {DEFAULT.alpha}); 10-level season in {(late['seasonal_levels'] == 10).mean():.0%} of months since 2016"
+    )
     assert (late["seasonal_levels"] == 10).mean() > 0.95
     assert 0 < rate <= 2 * DEFAULT.alpha
     # volumes: expected levels follow the real counts (median ratio near 1)
@@ -111,17 +121,21 @@ def test_false_alarms_near_nominal_and_the_lockdown_below_expected(borough: str,
     tested, old_tested = _tested(fit), _tested(old)
     rate = tested["exceedance"].mean()
     provisional = tested[tested["baseline_months"] < 36]
-    print(f"\n{borough}, all offences, {wards['ward_code'].nunique()} wards: {int(tested['exceedance'].sum())} of "
-          f"{len(tested)} ward-months 2010-04..2019-12 flagged above expected = {rate:.2%} (bound {2 * DEFAULT.alpha:.0%}; "
-          f"Noufaily defaults {old_tested['exceedance'].mean():.2%}); below expected {tested['below_expected'].mean():.2%}; "
-          f"on provisional baselines (< 36 months) {provisional['exceedance'].mean():.2%} of {len(provisional)}")
+    print(
+        f"\n{borough}, all offences, {wards['ward_code'].nunique()} wards: {int(tested['exceedance'].sum())} of "
+        f"{len(tested)} ward-months 2010-04..2019-12 flagged above expected = {rate:.2%} (bound {2 * DEFAULT.alpha:.0%}; "
+        f"Noufaily defaults {old_tested['exceedance'].mean():.2%}); below expected {tested['below_expected'].mean():.2%}; "
+        f"on provisional baselines (< 36 months) {provisional['exceedance'].mean():.2%} of {len(provisional)}"
+    )
     print(f"  by year: {_by_year(tested)}\n  Noufaily by year: {_by_year(old_tested)}")
     total = _borough_total(wards, DEFAULT)
     for m in LOCKDOWN:
         r = total.loc[m]
-        print(f"  borough {m}: {int(r['count'])} against expected {r['expected']:.0f} (lower {r['lower']:.0f}): "
-              f"{'below expected' if r['below_expected'] else 'not below'}; "
-              f"wards below expected {int(fit[fit['month'] == m]['below_expected'].sum())} of {wards['ward_code'].nunique()}")
+        print(
+            f"  borough {m}: {int(r['count'])} against expected {r['expected']:.0f} (lower {r['lower']:.0f}): "
+            f"{'below expected' if r['below_expected'] else 'not below'}; "
+            f"wards below expected {int(fit[fit['month'] == m]['below_expected'].sum())} of {wards['ward_code'].nunique()}"
+        )
     assert rate <= 2 * DEFAULT.alpha
     assert total.loc[LOCKDOWN, "below_expected"].all()
     assert not total.loc[LOCKDOWN, "exceedance"].any()
@@ -143,10 +157,12 @@ def test_a_planted_rise_of_three_standard_deviations_is_flagged(hackney_all) -> 
     noufaily = _planted(old, DEFAULT, old_sd)
     empirical = _planted(old, DEFAULT, old_sd * old["ward_code"].map(spread))
     base = _planted(old, NOUFAILY, old_sd)
-    print(f"\nplanted expected + 3 SD in Hackney ward-months 2015-2019: flagged {own[0]}/{own[1]} = {own[0] / own[1]:.1%} "
-          f"(reference >= 95%); with the empirical SD {empirical[0] / empirical[1]:.1%}, with the Noufaily SD "
-          f"{noufaily[0] / noufaily[1]:.1%} (Noufaily defaults on their own SD {base[0] / base[1]:.1%}); "
-          f"ward out-of-sample spread under Noufaily {spread.min():.2f}-{spread.max():.2f} SD")
+    print(
+        f"\nplanted expected + 3 SD in Hackney ward-months 2015-2019: flagged {own[0]}/{own[1]} = {own[0] / own[1]:.1%} "
+        f"(reference >= 95%); with the empirical SD {empirical[0] / empirical[1]:.1%}, with the Noufaily SD "
+        f"{noufaily[0] / noufaily[1]:.1%} (Noufaily defaults on their own SD {base[0] / base[1]:.1%}); "
+        f"ward out-of-sample spread under Noufaily {spread.min():.2f}-{spread.max():.2f} SD"
+    )
     assert own[1] > 1000
     assert own[0] / own[1] >= 0.95
     assert empirical[0] / empirical[1] >= 0.90
@@ -172,8 +188,9 @@ def test_a_ward_created_by_a_boundary_review_starts_its_own_history() -> None:
     assert first > "2015-01"  # the zeros before the ward existed are not counted as months
     fit = fit_series(s, ["ward_code"])
     head = fit.sort_values("month").head(6)
-    print(f"\nHeathrow Villages series starts {first}; first tested month "
-          f"{fit[fit['expected'].notna()]['month'].min()}")
+    print(
+        f"\nHeathrow Villages series starts {first}; first tested month {fit[fit['expected'].notna()]['month'].min()}"
+    )
     assert head["expected"].isna().all() and not head["exceedance"].any()
 
 
@@ -184,22 +201,30 @@ def test_places_on_real_street_level_crime() -> None:
     All baselines up to 2019-12 are provisional (< 36 months)."""
     with duckdb.connect() as con:
         counts = con.execute(
-            "select \"Location\" as place, \"Month\" as month, count(*) as count "
-            "from read_csv(?, header = true, all_varchar = true) where \"Location\" is not null group by all",
-            [str(CITY / "*-street.csv")]).df()
+            'select "Location" as place, "Month" as month, count(*) as count '
+            'from read_csv(?, header = true, all_varchar = true) where "Location" is not null group by all',
+            [str(CITY / "*-street.csv")],
+        ).df()
     months = month_range(counts["month"].min(), counts["month"].max())
-    grid = pd.MultiIndex.from_product([sorted(counts["place"].unique()), months], names=["place", "month"]).to_frame(index=False)
+    grid = pd.MultiIndex.from_product([sorted(counts["place"].unique()), months], names=["place", "month"]).to_frame(
+        index=False
+    )
     series = grid.merge(counts, how="left").fillna({"count": 0})
     fit, old = fit_series(series, ["place"]), fit_series(series, ["place"], NOUFAILY)
     tested, old_tested = _tested(fit, last="2019-12"), _tested(old, last="2019-12")
     total = _borough_total(series.rename(columns={"place": "ward_code"}), DEFAULT)
     lock = {m: int(fit[fit["month"] == m]["below_expected"].sum()) for m in ["2020-04", "2020-05", "2020-06"]}
-    print(f"\nCity of London, {series['place'].nunique()} places: {len(tested)} place-months tested to 2019-12, "
-          f"{tested['exceedance'].mean():.2%} flagged above expected (bound {2 * DEFAULT.alpha:.0%}; Noufaily defaults "
-          f"{old_tested['exceedance'].mean():.2%}), {tested['below_expected'].mean():.2%} below; places below expected "
-          f"in the lockdown {lock}; City total "
-          + ", ".join(f"{m}: {int(total.loc[m, 'count'])}/{total.loc[m, 'expected']:.0f}"
-                      f"{' below' if total.loc[m, 'below_expected'] else ''}" for m in LOCKDOWN))
+    print(
+        f"\nCity of London, {series['place'].nunique()} places: {len(tested)} place-months tested to 2019-12, "
+        f"{tested['exceedance'].mean():.2%} flagged above expected (bound {2 * DEFAULT.alpha:.0%}; Noufaily defaults "
+        f"{old_tested['exceedance'].mean():.2%}), {tested['below_expected'].mean():.2%} below; places below expected "
+        f"in the lockdown {lock}; City total "
+        + ", ".join(
+            f"{m}: {int(total.loc[m, 'count'])}/{total.loc[m, 'expected']:.0f}"
+            f"{' below' if total.loc[m, 'below_expected'] else ''}"
+            for m in LOCKDOWN
+        )
+    )
     assert tested["exceedance"].mean() <= 2 * DEFAULT.alpha
     assert total.loc[["2020-04", "2020-05", "2020-06"], "below_expected"].all()
     assert sum(lock.values()) > 0

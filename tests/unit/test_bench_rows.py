@@ -37,16 +37,33 @@ AFTER = [
 
 
 def test_rows_added_and_removed_per_table_with_and_without_run_stamps(tmp_path: Path) -> None:
-    result = compare_warehouses(_warehouse(tmp_path / "before.duckdb", BEFORE), _warehouse(tmp_path / "after.duckdb", AFTER))
+    result = compare_warehouses(
+        _warehouse(tmp_path / "before.duckdb", BEFORE), _warehouse(tmp_path / "after.duckdb", AFTER)
+    )
     tables = result["by_table"]
     assert set(tables) == {"core.person", "core.person_key_map", "marts.peer_group", "marts.gone", "marts.new_mart"}
-    assert tables["core.person"] == {"rows": 4, "added": 2, "removed": 1, "added_without_stamps": 2,
-                                     "removed_without_stamps": 1}
-    assert tables["core.person_key_map"] == {"rows": 2, "added": 2, "removed": 2, "added_without_stamps": 0,
-                                             "removed_without_stamps": 0}
+    assert tables["core.person"] == {
+        "rows": 4,
+        "added": 2,
+        "removed": 1,
+        "added_without_stamps": 2,
+        "removed_without_stamps": 1,
+    }
+    assert tables["core.person_key_map"] == {
+        "rows": 2,
+        "added": 2,
+        "removed": 2,
+        "added_without_stamps": 0,
+        "removed_without_stamps": 0,
+    }
     assert tables["marts.peer_group"]["added_without_stamps"] == 2
-    assert tables["marts.gone"] == {"rows": 0, "added": 0, "removed": 1, "added_without_stamps": 0,
-                                    "removed_without_stamps": 1}
+    assert tables["marts.gone"] == {
+        "rows": 0,
+        "added": 0,
+        "removed": 1,
+        "added_without_stamps": 0,
+        "removed_without_stamps": 1,
+    }
     assert tables["marts.new_mart"]["added"] == 3
     # 11 rows after; 9 added, 7 without the stamps, 5 outside the group-keyed marts
     assert (result["rows"], result["rows_added"], result["rows_removed"]) == (11, 9, 6)

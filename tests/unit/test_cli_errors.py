@@ -48,8 +48,10 @@ def test_a_run_left_running_is_marked_failed_at_the_next_start() -> None:
 
     con = duckdb.connect()
     bootstrap(con)
-    con.execute("INSERT INTO ops.runs VALUES ('killed', 'refresh', '2025-01', now(), NULL, 'running', NULL), "
-                "('done', 'refresh', '2025-01', now(), now(), 'succeeded', '')")
+    con.execute(
+        "INSERT INTO ops.runs VALUES ('killed', 'refresh', '2025-01', now(), NULL, 'running', NULL), "
+        "('done', 'refresh', '2025-01', now(), now(), 'succeeded', '')"
+    )
     assert mark_interrupted(con) == 1
     rows = dict(con.execute("SELECT run_id, status FROM ops.runs").fetchall())
     assert rows == {"killed": "failed", "done": "succeeded"}

@@ -104,6 +104,7 @@ def test_embedded_json_cannot_close_its_script_tag() -> None:
 # Attacks: what a reader could work back from a published edition, and the suppression that
 # stops each one (issue 23).
 
+
 def _publish(folder: Path, tables: list[Table]) -> Path:
     p = Page("t")
     for t in tables:
@@ -150,6 +151,7 @@ def test_ledger_protects_linked_breakdowns() -> None:
 def test_attack_rolling_totals_of_two_editions(tmp_path: Path) -> None:
     """12-month totals 11 and 9 in consecutive editions beside the months they share: the new
     month's c is their difference plus the month that left the window."""
+
     def edition(month: int, values: dict[int, int | None], total: int | None) -> Path:
         months = sorted(values)
         series = Table("cse_monthly", "m", ["month", "n"], ["label", "count"], rows=[[m, values[m]] for m in months])
@@ -194,6 +196,7 @@ def _fake_build(cell: object):  # type: ignore[no-untyped-def]
         out.mkdir(parents=True, exist_ok=True)
         (out / "index.html").write_text(page("t", p.html()), encoding="utf-8")
         return [out / "index.html", *exports.write_tables([t], out / "exports")]
+
     return build
 
 
@@ -223,6 +226,7 @@ def test_publish_scans_a_staged_edition_and_keeps_the_last_one_when_it_fails(tmp
         out.mkdir(parents=True, exist_ok=True)
         (out / "index.html").write_text("half", encoding="utf-8")
         raise KeyboardInterrupt
+
     monkeypatch.setattr(site_mod, "build_month", killed)
     with pytest.raises(KeyboardInterrupt):
         site_mod.publish_profile(None, "2026-10", tmp_path)  # type: ignore[arg-type]

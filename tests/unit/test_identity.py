@@ -22,12 +22,29 @@ from transforms.identity.linkage import link_records
 from transforms.identity.review import pair_id, record_decision
 
 
-def _rec(source: str, key: str, fn: str | None, sn: str | None, dob: str | None, *,
-         agency: str = "police", agency_id: str | None = None, gender: str = "M",
-         postcode: str | None = "E8 1AB") -> dict[str, object]:
-    return {"source": source, "source_key": key, "agency": agency, "agency_id": agency_id,
-            "forename": fn, "surname": sn, "dob": pd.Timestamp(dob) if dob else None,
-            "gender": gender, "postcode": postcode}
+def _rec(
+    source: str,
+    key: str,
+    fn: str | None,
+    sn: str | None,
+    dob: str | None,
+    *,
+    agency: str = "police",
+    agency_id: str | None = None,
+    gender: str = "M",
+    postcode: str | None = "E8 1AB",
+) -> dict[str, object]:
+    return {
+        "source": source,
+        "source_key": key,
+        "agency": agency,
+        "agency_id": agency_id,
+        "forename": fn,
+        "surname": sn,
+        "dob": pd.Timestamp(dob) if dob else None,
+        "gender": gender,
+        "postcode": postcode,
+    }
 
 
 def test_name_features_cover_nicknames_transliterations_and_hyphens():
@@ -54,11 +71,14 @@ def test_features_broadcast_per_distinct_value_equal_features_record_by_record()
     the records: every record gets what it gets when prepared on its own."""
     from transforms.identity.features import FEATURE_COLUMNS
 
-    rows = [_rec("p", "1", "Zoë", "O'Brien", "2010-01-01"), _rec("p", "2", "Mo", "Khan-Patel", "2009-11-23"),
-            _rec("p", "3", "Zoë", "O'Brien", "2010-01-01", postcode=None),
-            _rec("p", "4", None, "Khan-Patel", None, gender="F", postcode="e8 1ab"),
-            _rec("p", "5", "", "", "2009-11-23", gender="", postcode="E8"),
-            _rec("p", "6", "Mo", None, "2011-02-03", postcode="SW1A 1AA")]
+    rows = [
+        _rec("p", "1", "Zoë", "O'Brien", "2010-01-01"),
+        _rec("p", "2", "Mo", "Khan-Patel", "2009-11-23"),
+        _rec("p", "3", "Zoë", "O'Brien", "2010-01-01", postcode=None),
+        _rec("p", "4", None, "Khan-Patel", None, gender="F", postcode="e8 1ab"),
+        _rec("p", "5", "", "", "2009-11-23", gender="", postcode="E8"),
+        _rec("p", "6", "Mo", None, "2011-02-03", postcode="SW1A 1AA"),
+    ]
     records = pd.DataFrame(rows * 3)
     whole = prepare_features(records)
     alone = pd.concat([prepare_features(records.iloc[[i]]) for i in range(len(records))])
@@ -71,45 +91,68 @@ def test_features_broadcast_per_distinct_value_equal_features_record_by_record()
 
 def _population() -> tuple[pd.DataFrame, pd.Series]:
     """Twelve children, each written down several ways, plus a twin and a same-named parent."""
-    base = [("Oliver", "Smith", "2010-03-14"), ("Fatima", "Begum", "2011-07-02"),
-            ("Mohammed", "Khan-Patel", "2009-11-23"), ("Yusuf", "Adeyemi", "2012-05-08"),
-            ("Chloe", "Nowak", "2010-12-30"), ("Kwame", "Mensah", "2008-02-17"),
-            ("Ayesha", "Rahman", "2013-09-09"), ("Jakub", "Wojcik", "2011-01-21"),
-            ("Isla", "Cohen", "2012-06-05"), ("Tyrone", "Campbell", "2009-08-11"),
-            ("Elif", "Yilmaz", "2010-04-27"), ("Samuel", "Okafor", "2008-10-03")]
+    base = [
+        ("Oliver", "Smith", "2010-03-14"),
+        ("Fatima", "Begum", "2011-07-02"),
+        ("Mohammed", "Khan-Patel", "2009-11-23"),
+        ("Yusuf", "Adeyemi", "2012-05-08"),
+        ("Chloe", "Nowak", "2010-12-30"),
+        ("Kwame", "Mensah", "2008-02-17"),
+        ("Ayesha", "Rahman", "2013-09-09"),
+        ("Jakub", "Wojcik", "2011-01-21"),
+        ("Isla", "Cohen", "2012-06-05"),
+        ("Tyrone", "Campbell", "2009-08-11"),
+        ("Elif", "Yilmaz", "2010-04-27"),
+        ("Samuel", "Okafor", "2008-10-03"),
+    ]
     rows, truth = [], []
     for i, (fn, sn, dob) in enumerate(base):
         pc = f"E{i % 9 + 1} {i}AB"
-        rows.append(_rec("social_care_referrals", f"R{i}", fn, sn, dob, agency="social_care",
-                         agency_id=f"SC{i}", postcode=pc))
-        rows.append(_rec("school_exclusions", f"X{i}", fn, sn, dob, agency="education",
-                         agency_id=f"U{i}", postcode=None))
+        rows.append(
+            _rec("social_care_referrals", f"R{i}", fn, sn, dob, agency="social_care", agency_id=f"SC{i}", postcode=pc)
+        )
+        rows.append(
+            _rec("school_exclusions", f"X{i}", fn, sn, dob, agency="education", agency_id=f"U{i}", postcode=None)
+        )
         rows.append(_rec("police_persons", f"C{i}|1", fn, sn, dob, postcode=pc))
         truth += [i] * 3
     noisy = [  # (person, forename, surname, dob)
-        (0, "Ollie", "Smith", "2010-03-14"),        # nickname
-        (1, "Begum", "Fatima", "2011-07-02"),       # swapped names
-        (2, "Muhammad", "Khan", "2009-11-23"),      # transliteration + one part of a hyphenated name
-        (3, "Yousef", "Adeyemi", "2012-08-05"),     # transliteration + day/month swap
-        (4, "Chloe", "Nowak", "2010-01-01"),        # 01/01 estimate
-        (5, "Kwame", "Mensha", "2008-02-17"),       # typo
-        (6, "Aisha", "Rahman", "2013-09-09"),       # variant
-        (7, "Kuba", "Wojcik", "2011-01-21"),        # Polish diminutive
+        (0, "Ollie", "Smith", "2010-03-14"),  # nickname
+        (1, "Begum", "Fatima", "2011-07-02"),  # swapped names
+        (2, "Muhammad", "Khan", "2009-11-23"),  # transliteration + one part of a hyphenated name
+        (3, "Yousef", "Adeyemi", "2012-08-05"),  # transliteration + day/month swap
+        (4, "Chloe", "Nowak", "2010-01-01"),  # 01/01 estimate
+        (5, "Kwame", "Mensha", "2008-02-17"),  # typo
+        (6, "Aisha", "Rahman", "2013-09-09"),  # variant
+        (7, "Kuba", "Wojcik", "2011-01-21"),  # Polish diminutive
     ]
     for j, (p, fn, sn, dob) in enumerate(noisy):
         rows.append(_rec("police_persons", f"N{j}|1", fn, sn, dob, postcode=None))
         truth.append(p)
     # a twin: same surname, date of birth and postcode, different forename
-    rows.append(_rec("social_care_referrals", "RT", "Harry", "Smith", "2010-03-14",
-                     agency="social_care", agency_id="SCT", postcode="E1 0AB"))
+    rows.append(
+        _rec(
+            "social_care_referrals",
+            "RT",
+            "Harry",
+            "Smith",
+            "2010-03-14",
+            agency="social_care",
+            agency_id="SCT",
+            postcode="E1 0AB",
+        )
+    )
     truth.append(100)
     # a parent with the child's name at the same address
-    rows.append(_rec("police_persons", "CP|2", "Fatima", "Begum", "1984-02-11", gender="F",
-                     postcode="E2 1AB"))
+    rows.append(_rec("police_persons", "CP|2", "Fatima", "Begum", "1984-02-11", gender="F", postcode="E2 1AB"))
     truth.append(101)
     # unnamed records attach through the social-care child_id
-    rows.append({**_rec("missing_episodes", "M1", None, None, None, agency="social_care",
-                        agency_id="SC3", postcode=None), "gender": None})
+    rows.append(
+        {
+            **_rec("missing_episodes", "M1", None, None, None, agency="social_care", agency_id="SC3", postcode=None),
+            "gender": None,
+        }
+    )
     truth.append(3)
     return pd.DataFrame(rows), pd.Series(truth)
 
@@ -138,8 +181,9 @@ def test_linkage_resolves_noise_without_merging_families(linked):
     own = {p: {k for k, c in lab.items() if c == lab[f"R{p}"]} for p in range(8)}
     for j, p in enumerate([0, 1, 2, 3, 4, 5, 6, 7]):
         key = f"N{j}|1"
-        assert lab[key] == lab[f"R{p}"] or any((key, k) in reviewed for k in own[p]), \
+        assert lab[key] == lab[f"R{p}"] or any((key, k) in reviewed for k in own[p]), (
             f"noisy record {j} neither linked nor reviewed"
+        )
     linked_noisy = sum(lab[f"N{j}|1"] == lab[f"R{p}"] for j, p in enumerate(range(8)))
     assert linked_noisy >= 6
     assert result.model["comparisons"], "the trained model is returned"
@@ -149,8 +193,8 @@ def test_linkage_resolves_noise_without_merging_families(linked):
 def test_constraints_refuse_conflicting_ids_and_rejected_pairs():
     edges = [(0, 1, 0.99, "model"), (1, 2, 0.98, "model"), (3, 4, 0.97, "model")]
     labels, refused = constrained_clusters(
-        5, edges, trusted_ids=[(0, "social_care", "A"), (2, "social_care", "B")],
-        cannot_link=[(3, 4)])
+        5, edges, trusted_ids=[(0, "social_care", "A"), (2, "social_care", "B")], cannot_link=[(3, 4)]
+    )
     assert labels[0] == labels[1] and labels[1] != labels[2]
     assert labels[3] != labels[4]
     assert len(refused) == 2
@@ -170,17 +214,32 @@ def test_fast_clustering_gives_the_greedy_clusters_and_refusals():
     refusals = 0
     for _ in range(300):
         n = rng.randint(1, 50)
-        edges = [(rng.randrange(n), rng.randrange(n), round(rng.random(), 2),
-                  rng.choice(["model", "model", "exact", "forced"])) for _ in range(rng.randint(0, 100))]
+        edges = [
+            (
+                rng.randrange(n),
+                rng.randrange(n),
+                round(rng.random(), 2),
+                rng.choice(["model", "model", "exact", "forced"]),
+            )
+            for _ in range(rng.randint(0, 100))
+        ]
         edges = [e for e in edges if e[0] != e[1]]
-        trusted = [(rng.randrange(n), rng.choice(["social_care", "education"]), rng.choice("ABC"))
-                   for _ in range(rng.randint(0, 6))]
+        trusted = [
+            (rng.randrange(n), rng.choice(["social_care", "education"]), rng.choice("ABC"))
+            for _ in range(rng.randint(0, 6))
+        ]
         cannot = [(x, y) for x, y in ((rng.randrange(n), rng.randrange(n)) for _ in range(3)) if x != y]
         slow, refused_slow = constrained_clusters(n, edges, trusted_ids=trusted, cannot_link=cannot)
         cols = list(zip(*edges, strict=True)) if edges else [[], [], [], []]
         fast, refused_fast = constrained_clusters_fast(
-            n, np.array(cols[0], dtype=np.int64), np.array(cols[1], dtype=np.int64), np.array(cols[2], dtype=float),
-            np.array(cols[3], dtype=object), trusted_ids=trusted, cannot_link=cannot)
+            n,
+            np.array(cols[0], dtype=np.int64),
+            np.array(cols[1], dtype=np.int64),
+            np.array(cols[2], dtype=float),
+            np.array(cols[3], dtype=object),
+            trusted_ids=trusted,
+            cannot_link=cannot,
+        )
         assert (canonical_labels(slow) == fast).all()
         assert refused_fast == refused_slow
         refusals += len(refused_slow)
@@ -188,16 +247,17 @@ def test_fast_clustering_gives_the_greedy_clusters_and_refusals():
 
 
 def test_keys_stable_when_data_grows_and_events_recorded():
-    links1 = pd.DataFrame({"source": "s", "source_key": ["a", "b", "c", "d", "e"],
-                           "cluster": [1, 1, 2, 3, 3]})
-    k1, ev1 = assign_keys(links1, pd.DataFrame(columns=["source", "source_key", "person_key"]),
-                          secret="key", run_id="r1")
+    links1 = pd.DataFrame({"source": "s", "source_key": ["a", "b", "c", "d", "e"], "cluster": [1, 1, 2, 3, 3]})
+    k1, ev1 = assign_keys(
+        links1, pd.DataFrame(columns=["source", "source_key", "person_key"]), secret="key", run_id="r1"
+    )
     assert ev1.empty and k1.iloc[0] == k1.iloc[1] and k1.nunique() == 3
     prev = links1.assign(person_key=k1.to_numpy())
     # next month: a new record joins cluster 1, clusters 2 and 3... 'c' merges with d/e? no:
     # c joins a/b (merge), e splits from d, f is new
-    links2 = pd.DataFrame({"source": "s", "source_key": ["a", "b", "c", "d", "e", "f", "g"],
-                           "cluster": [10, 10, 10, 20, 30, 10, 40]})
+    links2 = pd.DataFrame(
+        {"source": "s", "source_key": ["a", "b", "c", "d", "e", "f", "g"], "cluster": [10, 10, 10, 20, 30, 10, 40]}
+    )
     k2, ev2 = assign_keys(links2, prev, secret="key", run_id="r2")
     key = dict(zip(links2["source_key"], k2, strict=True))
     assert key["a"] == k1.iloc[0]  # the majority key is inherited
@@ -228,8 +288,7 @@ def test_resolve_writes_tables_and_honours_review_decisions(linked):
     con = _warehouse(records)
     c1 = resolve_identities(con, secret="s", run_id="r1")
     assert c1["method"] == "splink" and c1["records"] == len(records)
-    pl = con.execute("select source_key, person_key, match_probability, cluster_size "
-                     "from core.person_link").df()
+    pl = con.execute("select source_key, person_key, match_probability, cluster_size from core.person_link").df()
     assert len(pl) == len(records) and pl["person_key"].str.startswith("P").all()
     run = con.execute("select model_json, threshold from core.linkage_run").fetchall()
     assert '"m_probability"' in run[0][0] and run[0][1] == 0.95
@@ -237,17 +296,21 @@ def test_resolve_writes_tables_and_honours_review_decisions(linked):
     # an analyst accepts the twin as the same person and rejects a noisy record's link
     noisy = next(f"N{j}|1" for j in range(8) if key1[f"N{j}|1"] == key1[f"R{j}"])
     j = noisy[1]
-    con.execute("insert into core.link_review (pair_id, source_l, source_key_l, source_key_r, "
-                "source_r, match_probability, decision, first_seen_run) values "
-                "(?, 'social_care_referrals', 'R0', 'RT', 'social_care_referrals', 0.7, 'pending', 'r1'),"
-                "(?, 'police_persons', ?, ?, 'social_care_referrals', 0.99, 'pending', 'r1') "
-                "on conflict do nothing",
-                [pair_id("social_care_referrals|R0", "social_care_referrals|RT"),
-                 pair_id(f"police_persons|{noisy}", f"social_care_referrals|R{j}"), noisy, f"R{j}"])
-    record_decision(con, pair_id("social_care_referrals|R0", "social_care_referrals|RT"),
-                    "accept", user="analyst")
-    record_decision(con, pair_id(f"police_persons|{noisy}", f"social_care_referrals|R{j}"),
-                    "reject", user="analyst")
+    con.execute(
+        "insert into core.link_review (pair_id, source_l, source_key_l, source_key_r, "
+        "source_r, match_probability, decision, first_seen_run) values "
+        "(?, 'social_care_referrals', 'R0', 'RT', 'social_care_referrals', 0.7, 'pending', 'r1'),"
+        "(?, 'police_persons', ?, ?, 'social_care_referrals', 0.99, 'pending', 'r1') "
+        "on conflict do nothing",
+        [
+            pair_id("social_care_referrals|R0", "social_care_referrals|RT"),
+            pair_id(f"police_persons|{noisy}", f"social_care_referrals|R{j}"),
+            noisy,
+            f"R{j}",
+        ],
+    )
+    record_decision(con, pair_id("social_care_referrals|R0", "social_care_referrals|RT"), "accept", user="analyst")
+    record_decision(con, pair_id(f"police_persons|{noisy}", f"social_care_referrals|R{j}"), "reject", user="analyst")
     with pytest.raises(ValueError):
         record_decision(con, "nope", "maybe", user="analyst")
     c2 = resolve_identities(con, secret="s", run_id="r2")
@@ -293,8 +356,9 @@ def test_model_reused_until_identities_grow_then_retrained(linked):
     con = _warehouse(records)
     c1 = resolve_identities(con, secret="s", run_id="t1")
     c2 = resolve_identities(con, secret="s", run_id="t2")
-    runs = con.execute("select run_id, model_run_id, trained_nodes, trained_at from core.linkage_run "
-                       "order by run_id").fetchall()
+    runs = con.execute(
+        "select run_id, model_run_id, trained_nodes, trained_at from core.linkage_run order by run_id"
+    ).fetchall()
     print(f"run 1 reused: {c1['model_reused']}, run 2 reused: {c2['model_reused']}; runs: {runs}")
     assert not c1["model_reused"] and c2["model_reused"]
     assert runs[1][1] == "t1" and runs[1][2] == runs[0][2] and runs[1][3] == runs[0][3]
@@ -335,8 +399,10 @@ def test_reused_model_scores_only_pairs_with_a_new_identity(linked):
     drop_caches(b)  # b scores every pair again with the same model
     ca = resolve_identities(a, secret="s", run_id="g2")
     cb = resolve_identities(b, secret="s", run_id="g2")
-    print(f"memo pairs {cached}; incremental: scored {ca['pairs_scored']}, reused {ca['pairs_reused']}; "
-          f"all: scored {cb['pairs_scored']}")
+    print(
+        f"memo pairs {cached}; incremental: scored {ca['pairs_scored']}, reused {ca['pairs_reused']}; "
+        f"all: scored {cb['pairs_scored']}"
+    )
     assert ca["model_reused"] and cb["model_reused"]
     assert ca["pairs_reused"] > 0 and cb["pairs_reused"] == 0
     assert ca["pairs_scored"] < cb["pairs_scored"]
@@ -382,10 +448,13 @@ def test_capped_blocking_keys_bound_the_pairs_of_a_common_name():
     quadratic block; a rare name keeps its key (no date of birth needed)."""
     from transforms.identity.model import BLOCKING_KEY_COLUMNS, blocking_keys
 
-    rows = [_rec("police_persons", f"K{i}", "Mohammed", "Khan", None, postcode=f"E{i % 3 + 1} {i % 9}AB")
-            for i in range(40)]
-    rows += [_rec("police_persons", "Z1", "Zbigniew", "Wojcik", None, postcode=None),
-             _rec("police_persons", "Z2", "Zbigniew", "Wojcik", "2010-05-01", postcode="N1 1AA")]
+    rows = [
+        _rec("police_persons", f"K{i}", "Mohammed", "Khan", None, postcode=f"E{i % 3 + 1} {i % 9}AB") for i in range(40)
+    ]
+    rows += [
+        _rec("police_persons", "Z1", "Zbigniew", "Wojcik", None, postcode=None),
+        _rec("police_persons", "Z2", "Zbigniew", "Wojcik", "2010-05-01", postcode="N1 1AA"),
+    ]
     feats = prepare_features(pd.DataFrame(rows))
     keys = blocking_keys(feats, cap=10)
     print(keys.notna().sum().to_dict())
@@ -403,12 +472,16 @@ def test_forename_guard_follows_the_data_s_family_evidence():
     off, while the date-of-birth part stays on unless switched off."""
     from transforms.identity.linkage import _nodes, family_evidence
 
-    twins = [_rec("social_care_referrals", "A", "Harry", "Smith", "2010-03-14", agency="social_care", agency_id="S1"),
-             _rec("social_care_referrals", "B", "Jack", "Smith", "2010-03-14", agency="social_care", agency_id="S2")]
+    twins = [
+        _rec("social_care_referrals", "A", "Harry", "Smith", "2010-03-14", agency="social_care", agency_id="S1"),
+        _rec("social_care_referrals", "B", "Jack", "Smith", "2010-03-14", agency="social_care", agency_id="S2"),
+    ]
     nodes, _ = _nodes(pd.DataFrame(twins))
     assert family_evidence(nodes) == 1
-    one_child = [_rec("social_care_referrals", "A", "Harry", "Smith", "2010-03-14", agency="social_care", agency_id="S1"),
-                 _rec("social_care_referrals", "B", "Harry", "Smith", "2010-03-14", agency="social_care", agency_id="S2")]
+    one_child = [
+        _rec("social_care_referrals", "A", "Harry", "Smith", "2010-03-14", agency="social_care", agency_id="S1"),
+        _rec("social_care_referrals", "B", "Harry", "Smith", "2010-03-14", agency="social_care", agency_id="S2"),
+    ]
     assert family_evidence(_nodes(pd.DataFrame(one_child))[0]) == 0
     assert family_evidence(_nodes(pd.DataFrame([{**r, "agency": "police"} for r in twins]))[0]) == 0
     res = link_records(pd.DataFrame(twins), use_model=False)

@@ -16,11 +16,15 @@ from transforms.extracts.load import load_file
 from transforms.extracts.profiles import canonical_profiles
 from transforms.warehouse import bootstrap
 
-CRIME_HEADER = ("crime_ref,recorded_date,committed_from,committed_to,offence_group,offence,"
-                "location_type,location_name,ward_code,latitude,longitude,cse_flag,cce_flag,"
-                "gang_flag,knife_flag,firearm_flag,dv_flag,online_flag,mo_text\n")
-CRIME = ("{ref},03/03/2025,02/03/2025 21:15,,robbery,Robbery of personal property,street,High St,"
-         "E05000001,51.5,-0.07,N,N,N,Y,N,N,N,{mo}\n")
+CRIME_HEADER = (
+    "crime_ref,recorded_date,committed_from,committed_to,offence_group,offence,"
+    "location_type,location_name,ward_code,latitude,longitude,cse_flag,cce_flag,"
+    "gang_flag,knife_flag,firearm_flag,dv_flag,online_flag,mo_text\n"
+)
+CRIME = (
+    "{ref},03/03/2025,02/03/2025 21:15,,robbery,Robbery of personal property,street,High St,"
+    "E05000001,51.5,-0.07,N,N,N,Y,N,N,N,{mo}\n"
+)
 GOOD = CRIME.format(ref="4200001/25", mo='"Victim, 15, threatened"')
 SECOND = CRIME.format(ref="4200002/25", mo='"Two suspects, both 16, fled on foot"')
 PERSON_HEADER = "crime_ref,person_seq,role,police_nominal_id,forename,surname,dob,gender,ethnicity,home_postcode\n"
@@ -35,8 +39,9 @@ def con() -> duckdb.DuckDBPyConnection:
 
 
 def _load(con, path: Path, source=POLICE_CRIMES, month: str = "2025-03"):
-    return load_file(con, path, source, canonical_profiles()[source.name],
-                     delivery_month=month, source_file=f"{month}/{path.name}")
+    return load_file(
+        con, path, source, canonical_profiles()[source.name], delivery_month=month, source_file=f"{month}/{path.name}"
+    )
 
 
 def _write(tmp_path: Path, name: str, text: str, newline: str = "\n") -> Path:
@@ -77,7 +82,7 @@ def test_file_cut_inside_a_quoted_last_field_is_refused_whole(con, tmp_path: Pat
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
 def test_file_lacking_only_its_final_line_end_is_refused(con, tmp_path: Path, newline: str) -> None:
     f = _write(tmp_path, "police_crimes.csv", CRIME_HEADER + GOOD + SECOND, newline)
-    f.write_bytes(f.read_bytes()[:-len(newline)])
+    f.write_bytes(f.read_bytes()[: -len(newline)])
     r = _load(con, f, POLICE_CRIMES)
     _assert_refused_whole(con, r, "police_crimes.csv", "police_crimes", line=3)
 
@@ -107,20 +112,25 @@ def test_unterminated_quote_earlier_in_the_file_is_refused(con, tmp_path: Path) 
 # (b) an unclosed quote whose field a later quote closes mid-value: DuckDB's strict mode refuses
 # it, with the same advice
 def test_unclosed_quote_closed_by_a_later_field_is_refused(con, tmp_path: Path) -> None:
-    f = _write(tmp_path, "police_crimes.csv", CRIME_HEADER + SECOND[:-15] + "\n" + GOOD + GOOD.replace("4200001", "4200004"))
+    f = _write(
+        tmp_path, "police_crimes.csv", CRIME_HEADER + SECOND[:-15] + "\n" + GOOD + GOOD.replace("4200001", "4200004")
+    )
     r = _load(con, f, POLICE_CRIMES)
     _assert_refused_whole(con, r, "police_crimes.csv", "police_crimes")
 
 
 # (c) whole files still load: LF and CRLF, a quoted field spanning lines, a doubled quote, a lone
 # quote inside an unquoted value (read as a character), and a header-only file with no line end
-@pytest.mark.parametrize("text,newline,rows", [
-    (CRIME_HEADER + GOOD + SECOND, "\n", 2),
-    (CRIME_HEADER + GOOD + SECOND, "\r\n", 2),
-    (CRIME_HEADER + GOOD + CRIME.format(ref="4200002/25", mo='"first line\nsecond, ""quoted"" line"'), "\n", 2),
-    (CRIME_HEADER + GOOD + CRIME.format(ref="4200002/25", mo='suspect 5ft11" tall'), "\n", 2),
-    (CRIME_HEADER.rstrip("\n"), "\n", 0),
-])
+@pytest.mark.parametrize(
+    "text,newline,rows",
+    [
+        (CRIME_HEADER + GOOD + SECOND, "\n", 2),
+        (CRIME_HEADER + GOOD + SECOND, "\r\n", 2),
+        (CRIME_HEADER + GOOD + CRIME.format(ref="4200002/25", mo='"first line\nsecond, ""quoted"" line"'), "\n", 2),
+        (CRIME_HEADER + GOOD + CRIME.format(ref="4200002/25", mo='suspect 5ft11" tall'), "\n", 2),
+        (CRIME_HEADER.rstrip("\n"), "\n", 0),
+    ],
+)
 def test_whole_files_still_load(con, tmp_path: Path, text: str, newline: str, rows: int) -> None:
     f = _write(tmp_path, "police_crimes.csv", text, newline)
     r = _load(con, f, POLICE_CRIMES)
@@ -142,7 +152,8 @@ def test_persons_of_a_cut_crimes_file_wait_instead_of_being_quarantined(con, tmp
     month.mkdir()
     (month / "police_crimes.csv").write_text(CRIME_HEADER + GOOD + SECOND.rstrip("\n"), encoding="utf-8")
     (month / "police_persons.csv").write_text(
-        PERSON_HEADER + PERSON + PERSON.replace("4200001", "4200002"), encoding="utf-8")
+        PERSON_HEADER + PERSON + PERSON.replace("4200001", "4200002"), encoding="utf-8"
+    )
     results = {r.source: r for r in load_delivery(con, tmp_path, "2025-03", canonical_profiles())}
     assert results["police_crimes"].status == "failed"
     assert "truncated at line 3" in results["police_crimes"].message

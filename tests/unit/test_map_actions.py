@@ -28,30 +28,52 @@ def _cells(path: Path, header: list[str], rows: list[dict[str, object]]) -> None
 
 
 def _load(con: duckdb.DuckDBPyConnection, f: Path, month: str = "2025-03"):  # noqa: ANN202
-    con.execute("INSERT INTO raw.map_assessments (assessment_id, child_id, meeting_date) "
-                "SELECT 'MAP00001', 'SC000001', DATE '2025-03-01' WHERE NOT EXISTS (SELECT 1 FROM raw.map_assessments)")
-    return load_file(con, f, MAP_ASSESSMENT_CELLS, canonical_profiles()["map_assessment_cells"], delivery_month=month,
-                     source_file=f"{month}/map_assessments.xlsx#cells")
+    con.execute(
+        "INSERT INTO raw.map_assessments (assessment_id, child_id, meeting_date) "
+        "SELECT 'MAP00001', 'SC000001', DATE '2025-03-01' WHERE NOT EXISTS (SELECT 1 FROM raw.map_assessments)"
+    )
+    return load_file(
+        con,
+        f,
+        MAP_ASSESSMENT_CELLS,
+        canonical_profiles()["map_assessment_cells"],
+        delivery_month=month,
+        source_file=f"{month}/map_assessments.xlsx#cells",
+    )
 
 
 def test_action_fields_load_and_unknown_codes_are_quarantined(tmp_path: Path) -> None:
     f = tmp_path / "map_assessments.xlsx"
     base = {"assessment_id": "MAP00001", "domain": "planned_actions", "glm_goods": "agency"}
-    _cells(f, MAP_ASSESSMENT_CELLS.column_names, [
-        base | {"context": "school", "action_owner": "education", "action_due": dt.datetime(2025, 4, 30), "action_status": "in_progress"},
-        base | {"context": "peer_group", "action_owner": "the council", "action_status": "done"},
-        base | {"context": "individual", "action_owner": "health", "action_status": "finished"},
-        base | {"context": "neighbourhood"},
-    ])
+    _cells(
+        f,
+        MAP_ASSESSMENT_CELLS.column_names,
+        [
+            base
+            | {
+                "context": "school",
+                "action_owner": "education",
+                "action_due": dt.datetime(2025, 4, 30),
+                "action_status": "in_progress",
+            },
+            base | {"context": "peer_group", "action_owner": "the council", "action_status": "done"},
+            base | {"context": "individual", "action_owner": "health", "action_status": "finished"},
+            base | {"context": "neighbourhood"},
+        ],
+    )
     con = duckdb.connect()
     bootstrap(con)
     r = _load(con, f)
     print(f"rows in {r.rows_in}, loaded {r.rows_loaded}, quarantined {r.rows_quarantined}")
     assert (r.rows_in, r.rows_loaded, r.rows_quarantined) == (4, 2, 2)
     assert sorted(con.execute("SELECT rules FROM ops.quarantine").fetchall()) == [
-        (["code:action_owner"],), (["code:action_status"],)]
-    got = con.execute("SELECT context, action_owner, action_due::VARCHAR, action_status FROM raw.map_assessment_cells "
-                      "ORDER BY context").fetchall()
+        (["code:action_owner"],),
+        (["code:action_status"],),
+    ]
+    got = con.execute(
+        "SELECT context, action_owner, action_due::VARCHAR, action_status FROM raw.map_assessment_cells "
+        "ORDER BY context"
+    ).fetchall()
     assert got == [("neighbourhood", None, None, None), ("school", "education", "2025-04-30", "in_progress")]
 
 
@@ -64,22 +86,44 @@ def test_a_warehouse_built_before_the_action_fields_gains_them(tmp_path: Path) -
     con.execute("CREATE SCHEMA raw")
     cols = ", ".join(f'"{c.name}" {c.sql_type}' for c in old)
     con.execute(f"CREATE TABLE raw.map_assessment_cells ({cols}, {meta})")
-    con.execute(f"CREATE TABLE raw.map_assessment_cells_history ({cols}, {meta}, superseded_by_load BIGINT, "
-                "superseded_at TIMESTAMP)")
+    con.execute(
+        f"CREATE TABLE raw.map_assessment_cells_history ({cols}, {meta}, superseded_by_load BIGINT, "
+        "superseded_at TIMESTAMP)"
+    )
     bootstrap(con)
-    have = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'map_assessment_cells'").fetchall()}
+    have = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'map_assessment_cells'"
+        ).fetchall()
+    }
     assert {"action_owner", "action_due", "action_status"} <= have
     f = tmp_path / "a.xlsx"
     header = [c for c in MAP_ASSESSMENT_CELLS.column_names if not c.startswith("action_")]
     _cells(f, header, [{"assessment_id": "MAP00001", "context": "school", "domain": "planned_actions"}])
     assert _load(con, f).rows_loaded == 1
     g = tmp_path / "b.xlsx"
-    _cells(g, MAP_ASSESSMENT_CELLS.column_names, [{"assessment_id": "MAP00001", "context": "school", "domain": "planned_actions",
-                                                    "action_owner": "education", "action_status": "done"}])
+    _cells(
+        g,
+        MAP_ASSESSMENT_CELLS.column_names,
+        [
+            {
+                "assessment_id": "MAP00001",
+                "context": "school",
+                "domain": "planned_actions",
+                "action_owner": "education",
+                "action_status": "done",
+            }
+        ],
+    )
     r = _load(con, g, "2025-04")
     assert r.rows_loaded == 1
-    assert con.execute("SELECT action_owner, action_status FROM raw.map_assessment_cells").fetchall() == [("education", "done")]
-    hist = con.execute("SELECT context, domain, action_owner, delivery_month FROM raw.map_assessment_cells_history").fetchall()
+    assert con.execute("SELECT action_owner, action_status FROM raw.map_assessment_cells").fetchall() == [
+        ("education", "done")
+    ]
+    hist = con.execute(
+        "SELECT context, domain, action_owner, delivery_month FROM raw.map_assessment_cells_history"
+    ).fetchall()
     assert hist == [("school", "planned_actions", None, "2025-03")]
 
 
@@ -106,5 +150,7 @@ def test_generator_action_fields_come_from_their_own_stream(tmp_path: Path) -> N
             if sheet == "cells":
                 pa = x[x["domain"] == "planned_actions"]
                 planned, recorded = planned + len(pa), recorded + int(pa["action_owner"].notna().sum())
-    print(f"planned_actions cells {planned}, with an owner {recorded} (share {recorded / max(1, planned):.2f}; configured 0.70)")
+    print(
+        f"planned_actions cells {planned}, with an owner {recorded} (share {recorded / max(1, planned):.2f}; configured 0.70)"
+    )
     assert planned and 0.4 <= recorded / planned <= 0.95

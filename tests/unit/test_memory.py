@@ -18,14 +18,19 @@ def _person_records() -> pd.DataFrame:
     rows = []
     for i in range(60):
         named = i % 7 != 0
-        rows.append({"source": ["police_persons", "social_care_referrals", "missing_episodes"][i % 3],
-                     "source_key": f"K{rng.integers(0, 10_000):05d}|{i}",
-                     "agency": ["police", "social_care", "social_care"][i % 3],
-                     "agency_id": None if i % 5 == 0 else f"A{i % 11}",
-                     "forename": ["Amara", "Ben", "Chidi", None][i % 4] if named else None,
-                     "surname": ["Okoro", "Smith"][i % 2] if named else None,
-                     "dob": pd.Timestamp(2008, 1 + i % 12, 1 + i % 3) if named and i % 6 else pd.NaT,
-                     "gender": ["M", "F", None][i % 3], "postcode": ["E8 1AB", None][i % 2]})
+        rows.append(
+            {
+                "source": ["police_persons", "social_care_referrals", "missing_episodes"][i % 3],
+                "source_key": f"K{rng.integers(0, 10_000):05d}|{i}",
+                "agency": ["police", "social_care", "social_care"][i % 3],
+                "agency_id": None if i % 5 == 0 else f"A{i % 11}",
+                "forename": ["Amara", "Ben", "Chidi", None][i % 4] if named else None,
+                "surname": ["Okoro", "Smith"][i % 2] if named else None,
+                "dob": pd.Timestamp(2008, 1 + i % 12, 1 + i % 3) if named and i % 6 else pd.NaT,
+                "gender": ["M", "F", None][i % 3],
+                "postcode": ["E8 1AB", None][i % 2],
+            }
+        )
     # the same child written down identically again, under another record key: one node
     rows += [{**r, "source_key": f"Z{j:03d}|{r['source_key']}"} for j, r in enumerate(rows[:20])]
     return pd.DataFrame(rows)
@@ -36,10 +41,14 @@ def test_records_read_through_arrow_equal_the_plain_read():
     con.execute("create schema raw")
     frame = _person_records()
     con.register("f", frame)
-    con.execute("create table raw.person_record as select source, source_key, agency, agency_id, forename, "
-                "surname, dob::date as dob, gender, postcode from f")
-    plain = con.execute("select source, source_key, agency, agency_id, forename, surname, dob, gender, postcode "
-                        "from raw.person_record order by source, source_key").df()
+    con.execute(
+        "create table raw.person_record as select source, source_key, agency, agency_id, forename, "
+        "surname, dob::date as dob, gender, postcode from f"
+    )
+    plain = con.execute(
+        "select source, source_key, agency, agency_id, forename, surname, dob, gender, postcode "
+        "from raw.person_record order by source, source_key"
+    ).df()
     fast = _records(con)
     assert fast.dtypes.astype(str).tolist() == plain.dtypes.astype(str).tolist()
     assert str(fast["dob"].dtype) == "datetime64[us]"

@@ -42,10 +42,14 @@ def _random_evidence(seed: int = 3, people: int = 120, rows: int = 1500) -> pd.D
     keep = a != b
     lo, hi = np.minimum(a, b)[keep], np.maximum(a, b)[keep]
     days = rng.integers(0, 365, keep.sum())
-    return pd.DataFrame({
-        "person_key_a": [f"P{x:04d}" for x in lo], "person_key_b": [f"P{x:04d}" for x in hi],
-        "relation": rng.choice(list(RELATIONS), keep.sum()),
-        "seen_on": [date(2025, 1, 1) + timedelta(days=int(d)) for d in days]})
+    return pd.DataFrame(
+        {
+            "person_key_a": [f"P{x:04d}" for x in lo],
+            "person_key_b": [f"P{x:04d}" for x in hi],
+            "relation": rng.choice(list(RELATIONS), keep.sum()),
+            "seen_on": [date(2025, 1, 1) + timedelta(days=int(d)) for d in days],
+        }
+    )
 
 
 @pytest.mark.parametrize("min_weight", [0.1, 0.0])
@@ -73,8 +77,10 @@ def test_evidence_coded_in_duckdb_as_in_pandas(min_weight: float) -> None:
     ev = _random_evidence(seed=4)
     con = duckdb.connect()
     con.execute("create schema marts")
-    con.execute("create table marts.peer_evidence as select person_key_a, person_key_b, relation, "
-                "seen_on::date as seen_on, true as young_people from ev")
+    con.execute(
+        "create table marts.peer_evidence as select person_key_a, person_key_b, relation, "
+        "seen_on::date as seen_on, true as young_people from ev"
+    )
     in_sql, in_pandas = coded_evidence(con, p), code_evidence(ev, p)
     print(f"min_weight {min_weight}: {len(in_sql.a)} rows, {len(in_sql.people)} people")
     assert len(in_sql.a) == len(in_pandas.a) > 0
@@ -91,11 +97,12 @@ def test_igraph_from_arrays_finds_the_networkx_road_groups() -> None:
     same = 0
     for month, a, b, w in decayed_pairs_by_month(coded, MONTHS, p):
         ties = canonical_ties(w)
-        fast = leiden_groups(people, a, b, ties, seed=p.seed, resolution=p.resolution,
-                             min_size=p.min_group_size)
+        fast = leiden_groups(people, a, b, ties, seed=p.seed, resolution=p.resolution, min_size=p.min_group_size)
         frame = pd.DataFrame({"person_key_a": coded.people[a], "person_key_b": coded.people[b], "weight": ties})
-        slow = peer_groups(find_communities(pair_graph(frame), seed=p.seed, resolution=p.resolution,
-                                            objective=p.objective), p.min_group_size)
+        slow = peer_groups(
+            find_communities(pair_graph(frame), seed=p.seed, resolution=p.resolution, objective=p.objective),
+            p.min_group_size,
+        )
         assert fast == slow, month
         same += bool(fast)
     print(f"{same} months with groups, identical on both roads")
@@ -103,7 +110,7 @@ def test_igraph_from_arrays_finds_the_networkx_road_groups() -> None:
 
 
 def test_canonical_ties_forget_the_last_bits_only() -> None:
-    w = np.array([0.1, 1.0 / 3.0, 123.456789012345678, 2.0 ** -40, 0.0])
+    w = np.array([0.1, 1.0 / 3.0, 123.456789012345678, 2.0**-40, 0.0])
     noisy = w * (1 + 1e-15)
     assert np.array_equal(canonical_ties(w), canonical_ties(noisy))
     assert np.allclose(canonical_ties(w), w, rtol=1e-11, atol=0)
@@ -141,8 +148,11 @@ def test_memo_round_trip_and_rewrite() -> None:
     assert ("k1", 0, "P10") in stored and ("k1", 1, "P01") in stored and ("k2", None, None) in stored
     loaded = memo.load(con, ["k1", "k2", "k3"], people)
     assert loaded.keys() == {"k1", "k2"} and len(loaded["k2"]) == 0
-    assert loaded["k1"].groups(list(people)) == g1.groups(list(people)) == [
-        frozenset({"P07", "P08", "P09", "P10"}), frozenset({"P01", "P02", "P03"})]
+    assert (
+        loaded["k1"].groups(list(people))
+        == g1.groups(list(people))
+        == [frozenset({"P07", "P08", "P09", "P10"}), frozenset({"P01", "P02", "P03"})]
+    )
     # another run's people (one more person, so other codes): the same person_keys come back
     more = np.array(["P00", *people])
     assert memo.load(con, ["k1"], more)["k1"].groups(list(more)) == g1.groups(list(people))

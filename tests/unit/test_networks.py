@@ -31,8 +31,13 @@ def _evidence(rows: list[tuple[str, str, str, date]]) -> pd.DataFrame:
 
 def test_decay_halves_a_tie_after_one_half_life() -> None:
     p = NetworkParams(half_life_months=6.0, min_weight=0.0)
-    ev = _evidence([("a", "b", "co_suspect", date(2025, 1, 31)), ("a", "b", "co_suspect", date(2025, 7, 31)),
-                    ("a", "c", "co_suspect", date(2025, 8, 15))])
+    ev = _evidence(
+        [
+            ("a", "b", "co_suspect", date(2025, 1, 31)),
+            ("a", "b", "co_suspect", date(2025, 7, 31)),
+            ("a", "c", "co_suspect", date(2025, 8, 15)),
+        ]
+    )
     out = decayed_pairs(ev, "2025-07", p).set_index(["person_key_a", "person_key_b"])["weight"]
     # one piece of evidence 181 days (~5.95 months) old, one from the month's last day; a-c is later
     assert out[("a", "b")] == pytest.approx(1.0 + 0.5 ** (181 / 30.4375 / 6.0))
@@ -41,8 +46,13 @@ def test_decay_halves_a_tie_after_one_half_life() -> None:
 
 def test_relations_with_zero_weight_and_faint_ties_stay_out() -> None:
     p = NetworkParams(min_weight=0.1)
-    ev = _evidence([("a", "b", "same_place", date(2025, 1, 1)), ("c", "d", "co_suspect", date(2020, 1, 1)),
-                    ("e", "f", "missing_together", date(2025, 1, 1))])
+    ev = _evidence(
+        [
+            ("a", "b", "same_place", date(2025, 1, 1)),
+            ("c", "d", "co_suspect", date(2020, 1, 1)),
+            ("e", "f", "missing_together", date(2025, 1, 1)),
+        ]
+    )
     out = decayed_pairs(ev, "2025-01", p)
     assert list(zip(out.person_key_a, out.person_key_b, strict=True)) == [("e", "f")]
 
@@ -55,7 +65,7 @@ def test_reliability_of_relations() -> None:
 def _two_cliques() -> nx.Graph:
     g = nx.Graph()
     for block in ("abcde", "vwxyz"):
-        g.add_weighted_edges_from((u, v, 1.0) for i, u in enumerate(block) for v in block[i + 1:])
+        g.add_weighted_edges_from((u, v, 1.0) for i, u in enumerate(block) for v in block[i + 1 :])
     g.add_edge("e", "v", weight=0.2)
     return g
 
@@ -78,8 +88,7 @@ def test_tracking_continue_birth_death_merge_split() -> None:
     months = [
         ("2025-01", [frozenset("abcd"), frozenset("efgh"), frozenset("ijkl"), frozenset("mnopqrs")]),
         # abcd continues, efgh + ijkl merge, mnopqrs splits, tuv is born
-        ("2025-02", [frozenset("abcd"), frozenset("efghijkl"), frozenset("mnop"), frozenset("qrs"),
-                     frozenset("tuv")]),
+        ("2025-02", [frozenset("abcd"), frozenset("efghijkl"), frozenset("mnop"), frozenset("qrs"), frozenset("tuv")]),
         # everything but abcd dies
         ("2025-03", [frozenset("abce")]),
     ]
@@ -99,19 +108,30 @@ def test_tracking_continue_birth_death_merge_split() -> None:
     assert ("2025-02", "birth", id_of[("2025-02", frozenset("tuv"))]) in ev
     assert ("2025-02", "continue", first["abcd"]) in ev
     assert {k[2] for k in ev if k[0] == "2025-03" and k[1] == "death"} == {
-        merged, first["mnopqrs"], id_of[("2025-02", frozenset("qrs"))], id_of[("2025-02", frozenset("tuv"))]}
+        merged,
+        first["mnopqrs"],
+        id_of[("2025-02", frozenset("qrs"))],
+        id_of[("2025-02", frozenset("tuv"))],
+    }
     assert jaccard(frozenset("ab"), frozenset("bc")) == pytest.approx(1 / 3)
 
 
 def test_a_group_split_into_other_groups_is_named_by_their_merges() -> None:
     """An old group whose parts each join a closer old group keeps no id: no split event names it
     (every event but death names a group of its month); the merges name it as absorbed."""
-    months = [("2025-01", [frozenset("abcdef"), frozenset("ghij"), frozenset("klmn")]),
-              ("2025-02", [frozenset("abcghij"), frozenset("defklmn")])]
+    months = [
+        ("2025-01", [frozenset("abcdef"), frozenset("ghij"), frozenset("klmn")]),
+        ("2025-02", [frozenset("abcghij"), frozenset("defklmn")]),
+    ]
     members, events = track_groups(months, threshold=0.3)
-    first = {frozenset(g): gid for g, gid in members[members.as_of_month == "2025-01"]
-             .groupby("group_id")["person_key"].apply(frozenset).reset_index()[["person_key", "group_id"]]
-             .itertuples(index=False)}
+    first = {
+        frozenset(g): gid
+        for g, gid in members[members.as_of_month == "2025-01"]
+        .groupby("group_id")["person_key"]
+        .apply(frozenset)
+        .reset_index()[["person_key", "group_id"]]
+        .itertuples(index=False)
+    }
     live = set(members[members.as_of_month == "2025-02"].group_id)
     feb = events[events.as_of_month == "2025-02"]
     print(f"\n{feb.to_dict('records')}")
@@ -157,13 +177,17 @@ def test_london_gang_keeps_its_core_with_the_defaults() -> None:
     resolution 4, placed 65% and reached 0.51 of the best.)"""
     g = pair_graph(load_adjacency(NETWORKS / "london_gang" / "LONDON_GANG.csv"))
     found, coverage, q, best = _default_groups_on(g)
-    print(f"\nLondon gang, defaults: {g.number_of_nodes()} members, {g.number_of_edges()} ties, groups "
-          f"{[len(c) for c in found]}; members in a group of >= 3: {coverage:.2f} (bar 0.90); modularity "
-          f"{q:.4f} against Leiden's best {best:.4f} over 20 seeds: {q / best:.3f} (bar 0.90)")
+    print(
+        f"\nLondon gang, defaults: {g.number_of_nodes()} members, {g.number_of_edges()} ties, groups "
+        f"{[len(c) for c in found]}; members in a group of >= 3: {coverage:.2f} (bar 0.90); modularity "
+        f"{q:.4f} against Leiden's best {best:.4f} over 20 seeds: {q / best:.3f} (bar 0.90)"
+    )
     old = find_communities(g, seed=42, resolution=4.0, objective="modularity")
     old_coverage = sum(len(c) for c in peer_groups(old, 3)) / g.number_of_nodes()
-    print(f"former default (modularity, resolution 4): in a group {old_coverage:.2f}, "
-          f"modularity {modularity(g, old) / best:.3f} of the best")
+    print(
+        f"former default (modularity, resolution 4): in a group {old_coverage:.2f}, "
+        f"modularity {modularity(g, old) / best:.3f} of the best"
+    )
     assert g.number_of_nodes() == 54 and g.number_of_edges() == 315
     assert coverage >= 0.9
     assert q >= 0.9 * best
@@ -179,10 +203,12 @@ def test_montreal_gangs_with_the_defaults_and_against_recorded_allegiances() -> 
     found_labels = [label[n] for n in known.index]
     ari = adjusted_rand_score(known["Allegiances"], found_labels)
     nmi = normalized_mutual_info_score(known["Allegiances"], found_labels)
-    print(f"\nMontreal gangs, defaults: {g.number_of_nodes()} gangs, {g.number_of_edges()} ties, groups "
-          f"{[len(c) for c in found]}; gangs in a group of >= 3: {coverage:.2f}; modularity {q:.4f} against "
-          f"Leiden's best {best:.4f}: {q / best:.3f}; vs allegiance ({len(known)} gangs coded 1-3): "
-          f"ARI {ari:.3f}, NMI {nmi:.3f}")
+    print(
+        f"\nMontreal gangs, defaults: {g.number_of_nodes()} gangs, {g.number_of_edges()} ties, groups "
+        f"{[len(c) for c in found]}; gangs in a group of >= 3: {coverage:.2f}; modularity {q:.4f} against "
+        f"Leiden's best {best:.4f}: {q / best:.3f}; vs allegiance ({len(known)} gangs coded 1-3): "
+        f"ARI {ari:.3f}, NMI {nmi:.3f}"
+    )
     # reported, not a bar; ties mix alliances and rivalries, so groups of ties need not follow allegiance
     assert 0 < q <= best + 1e-9 and 0 < coverage <= 1 and len(known) >= 25 and -0.2 < ari < 1.0
 
@@ -195,15 +221,17 @@ def test_part_potts_has_no_global_term() -> None:
     big = nx.Graph()
     for k in range(30):  # 30 cliques of 6 in a ring, ties 5, joined by ties of 1
         block = [f"z{k}_{i}" for i in range(6)]
-        big.add_weighted_edges_from((u, v, 5.0) for i, u in enumerate(block) for v in block[i + 1:])
+        big.add_weighted_edges_from((u, v, 5.0) for i, u in enumerate(block) for v in block[i + 1 :])
         big.add_edge(block[0], f"z{(k + 1) % 30}_1", weight=1.0)
     alone = find_communities(small, seed=3, resolution=0.025, objective="part_potts")
     together = find_communities(nx.compose(small, big), seed=3, resolution=0.025, objective="part_potts")
     scaled = nx.Graph()
     scaled.add_weighted_edges_from((u, v, 7.0 * d["weight"]) for u, v, d in small.edges(data=True))
-    print(f"\nalone {sorted(map(sorted, alone))}; beside 180 others: "
-          f"{sorted(sorted(c) for c in together if c <= set(small))}; ties x 7: "
-          f"{sorted(map(sorted, find_communities(scaled, seed=3, resolution=0.025, objective='part_potts')))}")
+    print(
+        f"\nalone {sorted(map(sorted, alone))}; beside 180 others: "
+        f"{sorted(sorted(c) for c in together if c <= set(small))}; ties x 7: "
+        f"{sorted(map(sorted, find_communities(scaled, seed=3, resolution=0.025, objective='part_potts')))}"
+    )
     assert sorted(map(sorted, alone)) == [list("abcde"), list("vwxyz")]
     assert sorted(sorted(c) for c in together if c <= set(small)) == [list("abcde"), list("vwxyz")]
     assert sum(1 for c in together if c & set(big.nodes)) == 30  # the ring's cliques, not merged

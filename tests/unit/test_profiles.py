@@ -54,31 +54,52 @@ def test_renamed_recoded_export_loads_through_its_profile(tmp_path: Path) -> Non
     con = duckdb.connect()
     bootstrap(con)
     crimes = tmp_path / "police_crimes.csv"
-    crimes.write_text(",".join(POLICE_CRIMES.column_names) + "\n"
-                      "4200001/25,03/03/2025,02/03/2025 21:15,,robbery,Robbery,street,,E05000001,,,N,N,N,N,N,N,N,\n",
-                      encoding="utf-8")
-    load_file(con, crimes, POLICE_CRIMES, profiles["police_crimes"], delivery_month="2025-03",
-              source_file="2025-03/police_crimes.csv")
+    crimes.write_text(
+        ",".join(POLICE_CRIMES.column_names) + "\n"
+        "4200001/25,03/03/2025,02/03/2025 21:15,,robbery,Robbery,street,,E05000001,,,N,N,N,N,N,N,N,\n",
+        encoding="utf-8",
+    )
+    load_file(
+        con,
+        crimes,
+        POLICE_CRIMES,
+        profiles["police_crimes"],
+        delivery_month="2025-03",
+        source_file="2025-03/police_crimes.csv",
+    )
     export = tmp_path / "NOMINALS_EXPORT.csv"
     export.write_bytes(
-        ("ETH_CODE,CRIME_NO,SEQ,INVOLVEMENT,NOMINAL,FIRST_NAME,LAST_NAME,BIRTH_DATE,SEX,POSTCODE\n"
-         "IC3,4200001/25,1,VIC,,Zoë,Adébáyò,2009-07-03,Female,E8 1AA\n"
-         "IC1,4200001/25,2,SUS,PN1,Jack,Smith,2008-01-31,Male,\n"
-         "IC1,4200001/25,3,OFFICER,,Al,Jones,2008-02-01,Male,\n").encode("cp1252"))
-    r = load_file(con, export, POLICE_PERSONS, profiles["police_persons"], delivery_month="2025-03",
-                  source_file="2025-03/NOMINALS_EXPORT.csv")
+        (
+            "ETH_CODE,CRIME_NO,SEQ,INVOLVEMENT,NOMINAL,FIRST_NAME,LAST_NAME,BIRTH_DATE,SEX,POSTCODE\n"
+            "IC3,4200001/25,1,VIC,,Zoë,Adébáyò,2009-07-03,Female,E8 1AA\n"
+            "IC1,4200001/25,2,SUS,PN1,Jack,Smith,2008-01-31,Male,\n"
+            "IC1,4200001/25,3,OFFICER,,Al,Jones,2008-02-01,Male,\n"
+        ).encode("cp1252")
+    )
+    r = load_file(
+        con,
+        export,
+        POLICE_PERSONS,
+        profiles["police_persons"],
+        delivery_month="2025-03",
+        source_file="2025-03/NOMINALS_EXPORT.csv",
+    )
     assert (r.status, r.rows_loaded, r.rows_quarantined) == ("loaded", 2, 1)
-    rows = con.execute("SELECT person_seq, role, forename, dob::VARCHAR, gender, ethnicity "
-                       "FROM raw.police_persons ORDER BY 1").fetchall()
+    rows = con.execute(
+        "SELECT person_seq, role, forename, dob::VARCHAR, gender, ethnicity FROM raw.police_persons ORDER BY 1"
+    ).fetchall()
     assert rows == [(1, "victim", "Zoë", "2009-07-03", "F", "IC3"), (2, "suspect", "Jack", "2008-01-31", "M", "IC1")]
     assert con.execute("SELECT rules FROM ops.quarantine").fetchall() == [(["code:role"],)]
 
 
-@pytest.mark.parametrize("data,message", [
-    ({"source": "police_things"}, "'source' must be one of"),
-    ({"source": "police_persons", "columns": {"shoe_size": "SHOE"}}, "unknown canonical columns"),
-    ({"source": "police_persons", "colums": {}}, "unknown keys"),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        ({"source": "police_things"}, "'source' must be one of"),
+        ({"source": "police_persons", "columns": {"shoe_size": "SHOE"}}, "unknown canonical columns"),
+        ({"source": "police_persons", "colums": {}}, "unknown keys"),
+    ],
+)
 def test_bad_profile_is_refused_clearly(data: dict, message: str) -> None:
     with pytest.raises(ProfileError, match=message):
         parse_profile(data, "borough.yaml")

@@ -12,8 +12,9 @@ from transforms import sqlrun
 def test_named_parameters_are_bound_by_the_parser_not_by_text() -> None:
     con = duckdb.connect()
     # `$window` must not be bound inside `$window_days`; extra entries are ignored
-    got = sqlrun.execute(con, "select $window_days + 0 as d, $window as w",
-                         {"window": 3, "window_days": 91, "unused": 1}).fetchall()
+    got = sqlrun.execute(
+        con, "select $window_days + 0 as d, $window as w", {"window": 3, "window_days": 91, "unused": 1}
+    ).fetchall()
     assert got == [(91, 3)]
     with pytest.raises(KeyError, match="window_days"):
         sqlrun.execute(con, "select $window_days", {"window": 3})
@@ -50,7 +51,7 @@ def test_model_order_follows_what_the_sql_reads() -> None:
     assert sorted(order) == sorted(CORE_MODELS)
     position = {m: i for i, m in enumerate(order)}
     for m in order:
-        for d in order[position[m] + 1:]:
+        for d in order[position[m] + 1 :]:
             # nothing a model reads is created by a model that runs after it
             assert not (sqlrun.model_tables(d)[0] & sqlrun.model_tables(m)[1]), (m, d)
     assert position["core/person_record"] < position["core/involvement"] < len(order)

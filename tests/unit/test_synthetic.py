@@ -39,14 +39,18 @@ MAP_ASSESSMENTS = MAP_ASSESSMENTS_SOURCE.column_names
 MAP_CELLS = MAP_ASSESSMENT_CELLS.column_names
 FACTORS = set(VOCABULARIES["factor"])
 GLM = set(VOCABULARIES["glm_good"])
-CODES = {(s.name, c.name): set(VOCABULARIES[c.vocab]) for s in _CSV for c in s.columns
-         if c.kind == "code" and c.vocab}
-FLAGS = {s.name: [c.name for c in s.columns if c.kind == "flag"] for s in _CSV
-         if any(c.kind == "flag" for c in s.columns)}
-DATES = {s.name: [c.name for c in s.columns if c.kind == "date"] for s in _CSV
-         if any(c.kind == "date" for c in s.columns)}
-DATETIMES = {s.name: [c.name for c in s.columns if c.kind == "datetime"] for s in _CSV
-             if any(c.kind == "datetime" for c in s.columns)}
+CODES = {(s.name, c.name): set(VOCABULARIES[c.vocab]) for s in _CSV for c in s.columns if c.kind == "code" and c.vocab}
+FLAGS = {
+    s.name: [c.name for c in s.columns if c.kind == "flag"] for s in _CSV if any(c.kind == "flag" for c in s.columns)
+}
+DATES = {
+    s.name: [c.name for c in s.columns if c.kind == "date"] for s in _CSV if any(c.kind == "date" for c in s.columns)
+}
+DATETIMES = {
+    s.name: [c.name for c in s.columns if c.kind == "datetime"]
+    for s in _CSV
+    if any(c.kind == "datetime" for c in s.columns)
+}
 
 ID_PATTERNS = {
     ("police_crimes", "crime_ref"): r"\d{7}/\d{2}",
@@ -222,11 +226,7 @@ def test_identifier_formats(sample: dict[str, pd.DataFrame]) -> None:
 def test_every_person_row_references_a_crime(sample: dict[str, pd.DataFrame]) -> None:
     crimes = set(sample["police_crimes"]["crime_ref"])
     assert set(sample["police_persons"]["crime_ref"]) <= crimes
-    seq = (
-        sample["police_persons"]
-        .groupby("crime_ref")["person_seq"]
-        .apply(lambda s: sorted(map(int, s)))
-    )
+    seq = sample["police_persons"].groupby("crime_ref")["person_seq"].apply(lambda s: sorted(map(int, s)))
     assert all(v == list(range(1, len(v) + 1)) for v in seq)
 
 
@@ -265,9 +265,7 @@ def test_map_workbook_has_both_sheets_and_links_to_social_care(
             assert r[1] in VOCABULARIES["context"]
             assert r[3] in VOCABULARIES["domain"]
             assert not r[4] or set(r[4].split(";")) <= FACTORS
-            assert not r[7] or (
-                set(r[7].split(";")) <= GLM and r[3] in ("strengths", "planned_actions")
-            )
+            assert not r[7] or (set(r[7].split(";")) <= GLM and r[3] in ("strengths", "planned_actions"))
         n_assess += len(a) - 1
         n_cells += len(c) - 1
     assert 24 * 2 <= n_assess <= 24 * 6
@@ -279,15 +277,9 @@ def test_map_named_peers_are_real_group_mates() -> None:
     groups = pd.read_csv(SAMPLE / "truth" / "peer_groups.csv", dtype=str)
     people = pd.read_csv(SAMPLE / "truth" / "people.csv", dtype=str)
     sc = load_all(SAMPLE, "social_care_referrals")
-    tid_of_ref = truth[truth["source"] == "social_care_referrals"].set_index("source_key")[
-        "true_person_id"
-    ]
-    tid_of_child = dict(
-        zip(sc["child_id"], tid_of_ref.reindex(sc["referral_id"]).to_numpy(), strict=False)
-    )
-    tid_of_map = truth[truth["source"] == "map_assessments"].set_index("source_key")[
-        "true_person_id"
-    ]
+    tid_of_ref = truth[truth["source"] == "social_care_referrals"].set_index("source_key")["true_person_id"]
+    tid_of_child = dict(zip(sc["child_id"], tid_of_ref.reindex(sc["referral_id"]).to_numpy(), strict=False))
+    tid_of_map = truth[truth["source"] == "map_assessments"].set_index("source_key")["true_person_id"]
     ever = groups.groupby("true_person_id")["true_group_id"].apply(set).to_dict()
     assert len(people) > 0
     hits = total = 0
@@ -324,9 +316,7 @@ def test_reference_data() -> None:
     assert 2500 <= pop["population"].sum() <= 3500
     schools = pd.read_csv(SAMPLE / "reference" / "schools.csv", dtype=str)
     assert list(schools.columns) == ["urn", "name", "phase", "ward_code"]
-    assert (schools["phase"] == "secondary").sum() >= 12 and schools["urn"].str.fullmatch(
-        r"\d{6}"
-    ).all()
+    assert (schools["phase"] == "secondary").sum() >= 12 and schools["urn"].str.fullmatch(r"\d{6}").all()
     places = pd.read_csv(SAMPLE / "reference" / "places.csv", dtype=str, keep_default_na=False)
     assert list(places.columns) == [
         "place_id",
@@ -399,13 +389,9 @@ def test_generate_returns_summary_matching_files(small: Path) -> None:
 # ---- truth ----------------------------------------------------------------------------------------
 
 
-def test_truth_covers_every_person_record(
-    sample: dict[str, pd.DataFrame], truth: pd.DataFrame
-) -> None:
+def test_truth_covers_every_person_record(sample: dict[str, pd.DataFrame], truth: pd.DataFrame) -> None:
     want = {
-        "police_persons": set(
-            sample["police_persons"]["crime_ref"] + "|" + sample["police_persons"]["person_seq"]
-        ),
+        "police_persons": set(sample["police_persons"]["crime_ref"] + "|" + sample["police_persons"]["person_seq"]),
         "social_care_referrals": set(sample["social_care_referrals"]["referral_id"]),
         "missing_episodes": set(sample["missing_episodes"]["episode_id"]),
         "school_exclusions": set(sample["school_exclusions"]["exclusion_id"]),
@@ -415,9 +401,7 @@ def test_truth_covers_every_person_record(
         maps |= set(pd.read_excel(f, sheet_name="assessments", dtype=str)["assessment_id"])
     want["map_assessments"] = maps
     assert list(truth.columns) == ["source", "source_key", "true_person_id"]
-    assert (truth["true_person_id"] != "").all() and not truth.duplicated(
-        ["source", "source_key"]
-    ).any()
+    assert (truth["true_person_id"] != "").all() and not truth.duplicated(["source", "source_key"]).any()
     for source, keys in want.items():
         assert set(truth.loc[truth["source"] == source, "source_key"]) == keys, source
     # adults have their own ids; one child_id / upn is one true person
@@ -451,9 +435,7 @@ def test_peer_groups_and_events_truth() -> None:
 
 
 def test_planted_events_are_visible_in_the_data(sample: dict[str, pd.DataFrame]) -> None:
-    ev = pd.read_csv(SAMPLE / "truth" / "events.csv", dtype=str, keep_default_na=False).set_index(
-        "event_type"
-    )
+    ev = pd.read_csv(SAMPLE / "truth" / "events.csv", dtype=str, keep_default_na=False).set_index("event_type")
     c = sample["police_crimes"]
     # emerging theme: the app is never mentioned before its start month, often after
     theme = ev.loc["emerging_theme"]
@@ -476,9 +458,7 @@ def test_planted_events_are_visible_in_the_data(sample: dict[str, pd.DataFrame])
     ex = ev.loc["exceedance"]
     syv = (
         c[
-            c["offence_group"].isin(
-                ["violence_against_the_person", "robbery", "possession_of_weapons"]
-            )
+            c["offence_group"].isin(["violence_against_the_person", "robbery", "possession_of_weapons"])
             & (c["ward_code"] == ex["ward_code"])
         ]
         .groupby("_month")
@@ -510,9 +490,7 @@ def test_nominal_ids_blank_and_doubled(police: pd.DataFrame) -> None:
     two = (young.groupby("tid")["police_nominal_id"].nunique() > 1).mean()
     assert 0.02 <= two <= 0.09
     # a nominal id never spans two true people
-    assert (
-        police[police["police_nominal_id"] != ""].groupby("police_nominal_id")["tid"].nunique() == 1
-    ).all()
+    assert (police[police["police_nominal_id"] != ""].groupby("police_nominal_id")["tid"].nunique() == 1).all()
 
 
 def _lev1(a: str, b: str) -> bool:
@@ -527,9 +505,7 @@ def _lev1(a: str, b: str) -> bool:
 
 
 def test_identity_noise_rates_against_truth(police: pd.DataFrame) -> None:
-    people = pd.read_csv(
-        SAMPLE / "truth" / "people.csv", dtype=str, keep_default_na=False
-    ).set_index("true_person_id")
+    people = pd.read_csv(SAMPLE / "truth" / "people.csv", dtype=str, keep_default_na=False).set_index("true_person_id")
     fn = people["forename"].reindex(police["tid"]).to_numpy()
     sn = people["surname"].reindex(police["tid"]).to_numpy()
     rec_f = police["forename"].to_numpy()
@@ -556,10 +532,7 @@ def test_identity_noise_rates_against_truth(police: pd.DataFrame) -> None:
     assert plain.sum() > 3000
     assert abs(typo[plain].mean() - CFG.police_noise.typo) < 0.02, typo[plain].mean()
     swapped = np.array(
-        [
-            a == c.lower() and b.lower() == d.lower()
-            for a, b, c, d in zip(rec_s, rec_f, fn, sn, strict=False)
-        ]
+        [a == c.lower() and b.lower() == d.lower() for a, b, c, d in zip(rec_s, rec_f, fn, sn, strict=False)]
     )
     assert 0.01 <= swapped.mean() <= 0.04
     dob = police["dob"]
@@ -568,9 +541,7 @@ def test_identity_noise_rates_against_truth(police: pd.DataFrame) -> None:
     est = dob.str.startswith("01/01/") & ~pd.Series(true_dob).str.endswith("-01-01").to_numpy()
     assert abs(est.mean() - CFG.police_noise.dob_estimated) < 0.015
     iso = pd.Series(true_dob)
-    swapped_dob = (
-        dob.to_numpy() == (iso.str[5:7] + "/" + iso.str[8:10] + "/" + iso.str[:4]).to_numpy()
-    )
+    swapped_dob = dob.to_numpy() == (iso.str[5:7] + "/" + iso.str[8:10] + "/" + iso.str[:4]).to_numpy()
     swapped_dob &= (iso.str[5:7] != iso.str[8:10]).to_numpy()
     assert 0.01 <= swapped_dob.mean() <= 0.03, swapped_dob.mean()
     # siblings who are twins share surname, dob and postcode but never a forename
@@ -584,9 +555,7 @@ def test_identity_noise_rates_against_truth(police: pd.DataFrame) -> None:
 
 def test_summer_uplift_of_violence(sample: dict[str, pd.DataFrame]) -> None:
     c = sample["police_crimes"]
-    viol = c[
-        c["offence_group"].isin(["violence_against_the_person", "robbery", "possession_of_weapons"])
-    ]
+    viol = c[c["offence_group"].isin(["violence_against_the_person", "robbery", "possession_of_weapons"])]
     ev = pd.read_csv(SAMPLE / "truth" / "events.csv", dtype=str).set_index("event_type")
     places = pd.read_csv(SAMPLE / "reference" / "places.csv", dtype=str).set_index("name")
     hot = ev.loc["hotspot", "place_name"]
@@ -608,9 +577,7 @@ def test_disparities_and_cross_agency_overlap(
     viol = police[police["offence_group"] == "violence_against_the_person"]
     sus = viol[viol["role"].isin(["suspect", "accused"]) & viol["tid"].str.startswith("P")]
     pop = pd.read_csv(SAMPLE / "reference" / "population.csv")
-    black_share = (
-        pop.loc[pop["ethnic_group"] == "black", "population"].sum() / pop["population"].sum()
-    )
+    black_share = pop.loc[pop["ethnic_group"] == "black", "population"].sum() / pop["population"].sum()
     assert (sus["ethnicity"] == "IC3").mean() > 1.2 * black_share
     assert (sus["gender"] == "M").mean() > 0.65
     cse_v = police[(police["cse_flag"] == "Y") & (police["role"] == "victim")]
@@ -619,17 +586,13 @@ def test_disparities_and_cross_agency_overlap(
     assert cse_s["tid"].str.startswith("A").mean() > 0.5  # mostly adults
     # most children known to police are known to social care
     sc = set(truth.loc[truth["source"] == "social_care_referrals", "true_person_id"])
-    kids = police[
-        police["tid"].str.startswith("P") & police["role"].isin(["victim", "suspect", "accused"])
-    ]
+    kids = police[police["tid"].str.startswith("P") & police["role"].isin(["victim", "suspect", "accused"])]
     dob = pd.to_datetime(kids["dob"], format="%d/%m/%Y", errors="coerce")
     rec = pd.to_datetime(kids["recorded_date"], format="%d/%m/%Y")
     under18 = set(kids.loc[(rec - dob).dt.days < 17.5 * 365, "tid"])
     assert len(under18 & sc) / len(under18) > 0.75
     # every child in a missing episode or MAP assessment is in social care
-    assert set(sample["missing_episodes"]["child_id"]) <= set(
-        sample["social_care_referrals"]["child_id"]
-    )
+    assert set(sample["missing_episodes"]["child_id"]) <= set(sample["social_care_referrals"]["child_id"])
 
 
 def test_joint_missing_episodes_list_each_other(sample: dict[str, pd.DataFrame]) -> None:
@@ -684,10 +647,7 @@ def test_inject_defects_manifest_matches_files(tmp_path: Path) -> None:
             raw = path.read_bytes()
             assert not raw.endswith(b"\n")
             last = raw.decode("utf-8").splitlines()[-1]
-            assert (
-                last.startswith(d["source_key"])
-                and last.count(",") < len(SPEC_COLUMNS["missing_episodes"]) - 1
-            )
+            assert last.startswith(d["source_key"]) and last.count(",") < len(SPEC_COLUMNS["missing_episodes"]) - 1
             continue
         df = read_delivery(path)
         keys = ["crime_ref", "person_seq"] if d["file"] == "police_persons.csv" else [df.columns[0]]
@@ -699,9 +659,7 @@ def test_inject_defects_manifest_matches_files(tmp_path: Path) -> None:
         if d["defect"] == "orphan_person":
             assert d["source_key"].split("|")[0] not in crimes
         if d["defect"] == "resend_correction":
-            months = sorted(
-                p.name for p in SAMPLE.iterdir() if re.fullmatch(r"\d{4}-\d{2}", p.name)
-            )
+            months = sorted(p.name for p in SAMPLE.iterdir() if re.fullmatch(r"\d{4}-\d{2}", p.name))
             prev = read_delivery(SAMPLE / months[months.index(d["month"]) - 1] / d["file"])
             kp = prev[keys].astype(str).agg("|".join, axis=1)
             old = prev[kp == d["source_key"]]

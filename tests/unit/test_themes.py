@@ -50,20 +50,34 @@ def test_shipped_definitions_theme_the_tiny_borough() -> None:
 
 def test_changing_a_definition_rethemes_history() -> None:
     con = _tiny_warehouse()
-    doc = {"version": "test-v2", "themes": {"syv": {"rules": [
-        {"id": "any_youth_violence", "offence_group_in": ["violence_against_the_person", "robbery"],
-         "involves": [{"role": "victim", "age": [1, 19]}]}]}}}
+    doc = {
+        "version": "test-v2",
+        "themes": {
+            "syv": {
+                "rules": [
+                    {
+                        "id": "any_youth_violence",
+                        "offence_group_in": ["violence_against_the_person", "robbery"],
+                        "involves": [{"role": "victim", "age": [1, 19]}],
+                    }
+                ]
+            }
+        },
+    }
     assert _themes(con, doc) == {("A", "syv"), ("B", "syv"), ("C", "syv")}
     doc["themes"]["syv"]["rules"][0]["involves"] = [{"role": "victim", "age": [16, 19]}]
     assert _themes(con, doc) == {("A", "syv")}
 
 
-@pytest.mark.parametrize("bad", [
-    {"version": "x", "themes": {"knife": {"rules": [{"flags_any": ["knife_flag"]}]}}},
-    {"version": "x", "themes": {"syv": {"rules": [{"flags_any": ["drop table"]}]}}},
-    {"version": "x", "themes": {"syv": {"rules": [{"colour": "red"}]}}},
-    {"themes": {"syv": {"rules": [{"flags_any": ["knife_flag"]}]}}},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"version": "x", "themes": {"knife": {"rules": [{"flags_any": ["knife_flag"]}]}}},
+        {"version": "x", "themes": {"syv": {"rules": [{"flags_any": ["drop table"]}]}}},
+        {"version": "x", "themes": {"syv": {"rules": [{"colour": "red"}]}}},
+        {"themes": {"syv": {"rules": [{"flags_any": ["knife_flag"]}]}}},
+    ],
+)
 def test_invalid_definitions_are_refused(bad: dict) -> None:
     with pytest.raises(ValueError):
         parse_definitions(bad)
@@ -134,16 +148,26 @@ def test_recording_gaps_are_skipped_not_read_as_zero() -> None:
     assert res[4].expected is None and res[5].expected is None
     r = res[12]
     assert r.baseline_months <= 10 and r.expected is not None and 6 < r.expected < 11
-    frame = pd.DataFrame({"ward": ["a"] * 5, "month": ["2020-01", "2020-02", "2020-05", "2020-06", "2020-07"],
-                          "count": [1, 2, 3, 4, 5]})
+    frame = pd.DataFrame(
+        {"ward": ["a"] * 5, "month": ["2020-01", "2020-02", "2020-05", "2020-06", "2020-07"], "count": [1, 2, 3, 4, 5]}
+    )
     fitted = fit_series(frame, ["ward"])
     assert list(fitted["month"]) == ["2020-01", "2020-02", "2020-03", "2020-04", "2020-05", "2020-06", "2020-07"]
     assert fitted["count"].isna().sum() == 2
 
 
 def test_review_suppression_hides_small_counts_and_their_shares() -> None:
-    tables = {"known_before": pd.DataFrame({"role": ["victim", "suspect"], "known_to": ["x", "x"],
-                                            "people": [40, 4], "known_before": [3, 2], "share": [0.075, 0.5]})}
+    tables = {
+        "known_before": pd.DataFrame(
+            {
+                "role": ["victim", "suspect"],
+                "known_to": ["x", "x"],
+                "people": [40, 4],
+                "known_before": [3, 2],
+                "share": [0.075, 0.5],
+            }
+        )
+    }
     out = suppress(tables, 5)["known_before"]
     assert list(out["known_before"]) == ["c", "c"]
     assert list(out["people"]) == [40, "c"]
@@ -159,7 +183,9 @@ def test_stacked_farrington_fits_agree_with_one_window_at_a_time() -> None:
     m = np.arange(120)
     series = []
     for k in range(24):
-        lam = [5 + 2 * np.sin(2 * np.pi * m / 12), np.full(120, 0.3), 20 * np.exp(0.01 * m), rng.gamma(1, 3, 120)][k % 4]
+        lam = [5 + 2 * np.sin(2 * np.pi * m / 12), np.full(120, 0.3), 20 * np.exp(0.01 * m), rng.gamma(1, 3, 120)][
+            k % 4
+        ]
         y = rng.poisson(lam).astype(float)
         if k % 4 == 1:
             y[:40] = 0  # quiet start: zero windows and seasonal levels with no counts
@@ -170,7 +196,7 @@ def test_stacked_farrington_fits_agree_with_one_window_at_a_time() -> None:
     for cfg in (FarringtonConfig(), FarringtonConfig(threshold="2/3")):
         for t0 in range(0, 120, 3):
             s = window_start(t0, cfg)
-            windows = np.array([y[s:t0 + 1] for y in series])
+            windows = np.array([y[s : t0 + 1] for y in series])
             stacked = evaluate_windows(windows, cfg)
             alone = evaluate_windows(windows[::-1][:5], cfg)
             assert alone == stacked[::-1][:5]  # bit for bit, whatever the company

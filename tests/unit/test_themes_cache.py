@@ -26,6 +26,7 @@ def _months(n: int, first: str = "2022-01") -> list[str]:
 
 # --- Farrington -------------------------------------------------------------------------------
 
+
 def test_a_month_reads_only_its_window() -> None:
     rng = np.random.default_rng(7)
     cfg = FarringtonConfig()
@@ -36,10 +37,10 @@ def test_a_month_reads_only_its_window() -> None:
         for t0 in range(0, 90, 3):
             s = window_start(t0, cfg)
             r = evaluate_month(y, t0, cfg)
-            assert evaluate_month(y[s:t0 + 1], t0 - s, cfg) == r
+            assert evaluate_month(y[s : t0 + 1], t0 - s, cfg) == r
             changed = y.copy()
             changed[:s] = 99.0  # before the window
-            changed[t0 + 1:] = 99.0  # after the month
+            changed[t0 + 1 :] = 99.0  # after the month
             assert evaluate_month(changed, t0, cfg) == r
             checked += 1
     keys = month_keys(y, cfg)
@@ -69,8 +70,10 @@ def _incident_warehouse(n_months: int, seed: int = 1) -> duckdb.DuckDBPyConnecti
                 place = PLACES[w][0] if j % 3 == 0 else None
                 incidents.append((key, f"{month}-15", month, ward, place))
                 themes.append((key, THEMES[j % 2]))
-    con.execute("create table core.incident (incident_key varchar, recorded_date date, month varchar, "
-                "ward_code varchar, place_id varchar)")
+    con.execute(
+        "create table core.incident (incident_key varchar, recorded_date date, month varchar, "
+        "ward_code varchar, place_id varchar)"
+    )
     con.executemany("insert into core.incident values (?, ?, ?, ?, ?)", incidents)
     con.execute("create table core.incident_theme (incident_key varchar, theme varchar)")
     con.executemany("insert into core.incident_theme values (?, ?)", themes)
@@ -78,8 +81,10 @@ def _incident_warehouse(n_months: int, seed: int = 1) -> duckdb.DuckDBPyConnecti
 
 
 def _monthly_marts(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], list[tuple]]:
-    return (con.execute("select * from marts.theme_monthly").fetchall(),
-            con.execute("select * from marts.place_monthly").fetchall())
+    return (
+        con.execute("select * from marts.theme_monthly").fetchall(),
+        con.execute("select * from marts.place_monthly").fetchall(),
+    )
 
 
 def test_farrington_memo_cold_warm_month_added_and_settings() -> None:
@@ -91,16 +96,29 @@ def test_farrington_memo_cold_warm_month_added_and_settings() -> None:
     t = time.perf_counter()
     warm = build_theme_monthly(con, "themes-v1")
     t_warm = time.perf_counter() - t
-    print(f"\ncold: {cold['cache_misses']} windows computed in {t_cold:.2f}s; "
-          f"warm: {warm['cache_hits']} hits, {warm['cache_misses']} misses in {t_warm:.2f}s")
+    print(
+        f"\ncold: {cold['cache_misses']} windows computed in {t_cold:.2f}s; "
+        f"warm: {warm['cache_hits']} hits, {warm['cache_misses']} misses in {t_warm:.2f}s"
+    )
     assert cold["cache_hits"] == 0 and cold["cache_misses"] > 0
     assert warm == {**cold, "cache_hits": cold["cache_misses"], "cache_misses": 0}
     assert _monthly_marts(con) == cold_marts
     assert cold["theme_monthly_exceedances"] > 0  # the planted surge is there to be memoised
     # the cache is content-addressed: a key and the results, nothing naming a series
     cols = [r[0] for r in con.execute("describe cache.farrington").fetchall()]
-    assert cols == ["key", "expected", "lower", "upper", "exceedance", "baseline_months",
-                    "seasonal_levels", "trend", "dispersion", "below_expected", "variance"]
+    assert cols == [
+        "key",
+        "expected",
+        "lower",
+        "upper",
+        "exceedance",
+        "baseline_months",
+        "seasonal_levels",
+        "trend",
+        "dispersion",
+        "below_expected",
+        "variance",
+    ]
 
     # a month added: only the new month of each series is computed
     more = _incident_warehouse(37)
@@ -159,11 +177,18 @@ def _documents(n_months: int) -> list[tuple[str, str]]:
     for i, month in enumerate(_months(n_months, "2025-01")):
         rng = np.random.default_rng([3, i])
         for _ in range(30):
-            rows.append((month, f"{_TEMPLATES[rng.integers(0, len(_TEMPLATES))]} {rng.choice(['zoe', 'amir', 'kai'])} "
-                                f"{rng.choice(['late', 'early', 'again', 'twice'])}"))
+            rows.append(
+                (
+                    month,
+                    f"{_TEMPLATES[rng.integers(0, len(_TEMPLATES))]} {rng.choice(['zoe', 'amir', 'kai'])} "
+                    f"{rng.choice(['late', 'early', 'again', 'twice'])}",
+                )
+            )
         if i >= 9:
             for _ in range(6):
-                rows.append((month, f"added on zapchat by an older male who asked for pictures {rng.choice(['zoe', 'amir'])}"))
+                rows.append(
+                    (month, f"added on zapchat by an older male who asked for pictures {rng.choice(['zoe', 'amir'])}")
+                )
     return rows
 
 
@@ -174,21 +199,27 @@ def _text_warehouse(docs: list[tuple[str, str]], names: list[tuple[str, str]]) -
     con.execute("create table raw.police_crimes (crime_ref varchar, committed_from timestamp, mo_text varchar)")
     # inserted in a scrambled order: the memo and the fit must not depend on it
     order = np.random.default_rng(len(docs)).permutation(len(docs))
-    con.executemany("insert into raw.police_crimes values (?, ?, ?)",
-                    [(f"c{i}", f"{docs[i][0]}-10 12:00:00", docs[i][1]) for i in order])
+    con.executemany(
+        "insert into raw.police_crimes values (?, ?, ?)",
+        [(f"c{i}", f"{docs[i][0]}-10 12:00:00", docs[i][1]) for i in order],
+    )
     con.execute("create table raw.map_assessments (assessment_id varchar, meeting_date date)")
     con.execute("create table raw.map_assessment_cells (assessment_id varchar, note varchar)")
     con.execute("insert into raw.map_assessments values ('a1', '2025-03-04')")
-    con.execute("insert into raw.map_assessment_cells values ('a1', 'met at the park with older boys'), "
-                "('a1', 'met at the park with older boys')")
+    con.execute(
+        "insert into raw.map_assessment_cells values ('a1', 'met at the park with older boys'), "
+        "('a1', 'met at the park with older boys')"
+    )
     con.execute("create table raw.person_record (forename varchar, surname varchar)")
     con.executemany("insert into raw.person_record values (?, ?)", names)
     return con
 
 
 def _emerging_marts(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], list[tuple]]:
-    return (con.execute("select * from marts.emerging_theme").fetchall(),
-            con.execute("select * from marts.emerging_theme_monthly").fetchall())
+    return (
+        con.execute("select * from marts.emerging_theme").fetchall(),
+        con.execute("select * from marts.emerging_theme_monthly").fetchall(),
+    )
 
 
 def test_emerging_memo_cold_warm_month_added_names_and_settings() -> None:
@@ -202,8 +233,10 @@ def test_emerging_memo_cold_warm_month_added_names_and_settings() -> None:
     warm = build_emerging_themes(con, _CFG)
     t_warm = time.perf_counter() - t
     periods = 12 - _CFG.min_months + 1
-    print(f"\ncold: {cold['cache_misses']} periods fitted in {t_cold:.2f}s; "
-          f"warm: {warm['cache_hits']} hits in {t_warm:.2f}s; rising topics {cold['rising']}")
+    print(
+        f"\ncold: {cold['cache_misses']} periods fitted in {t_cold:.2f}s; "
+        f"warm: {warm['cache_hits']} hits in {t_warm:.2f}s; rising topics {cold['rising']}"
+    )
     assert (cold["cache_hits"], cold["cache_misses"]) == (0, periods)
     assert (warm["cache_hits"], warm["cache_misses"]) == (periods, 0)
     assert _emerging_marts(con) == cold_marts
@@ -267,5 +300,6 @@ def test_window_keys_are_the_digest_of_salt_and_window() -> None:
     y = np.random.default_rng(5).poisson(4.0, size=80).astype(float)
     y[[3, 40]] = np.nan
     c = np.where(np.isnan(y), np.nan, y) + 0.0
-    assert month_keys(y, cfg) == [digest(_salt(cfg), c[window_start(t0, cfg): t0 + 1].tobytes())
-                                  for t0 in range(len(y))]
+    assert month_keys(y, cfg) == [
+        digest(_salt(cfg), c[window_start(t0, cfg) : t0 + 1].tobytes()) for t0 in range(len(y))
+    ]

@@ -25,7 +25,9 @@ def _docs() -> pd.DataFrame:
             rows.append((m, templates[rng.integers(0, len(templates))] + f" {rng.choice(['zoe', 'amir', 'kai'])}"))
         if i >= 9:
             for _ in range(8):
-                rows.append((m, f"added on zapchat by an older male who asked for pictures {rng.choice(['zoe', 'amir'])}"))
+                rows.append(
+                    (m, f"added on zapchat by an older male who asked for pictures {rng.choice(['zoe', 'amir'])}")
+                )
     return pd.DataFrame(rows, columns=["month", "text"])
 
 

@@ -13,8 +13,14 @@ from typing import Literal
 Kind = Literal["text", "date", "datetime", "int", "decimal", "flag", "code", "list"]
 
 SQL_TYPES: dict[str, str] = {
-    "text": "VARCHAR", "date": "DATE", "datetime": "TIMESTAMP", "int": "INTEGER",
-    "decimal": "DOUBLE", "flag": "BOOLEAN", "code": "VARCHAR", "list": "VARCHAR[]",
+    "text": "VARCHAR",
+    "date": "DATE",
+    "datetime": "TIMESTAMP",
+    "int": "INTEGER",
+    "decimal": "DOUBLE",
+    "flag": "BOOLEAN",
+    "code": "VARCHAR",
+    "list": "VARCHAR[]",
 }
 
 
@@ -85,7 +91,9 @@ _PERSON = (
 )
 
 POLICE_CRIMES = Source(
-    "police_crimes", "police_crimes.csv", ("crime_ref",),
+    "police_crimes",
+    "police_crimes.csv",
+    ("crime_ref",),
     (
         _c("crime_ref", required=True),
         _c("recorded_date", "date", required=True),
@@ -98,8 +106,12 @@ POLICE_CRIMES = Source(
         _c("ward_code"),
         _c("latitude", "decimal"),
         _c("longitude", "decimal"),
-        _c("cse_flag", "flag"), _c("cce_flag", "flag"), _c("gang_flag", "flag"),
-        _c("knife_flag", "flag"), _c("firearm_flag", "flag"), _c("dv_flag", "flag"),
+        _c("cse_flag", "flag"),
+        _c("cce_flag", "flag"),
+        _c("gang_flag", "flag"),
+        _c("knife_flag", "flag"),
+        _c("firearm_flag", "flag"),
+        _c("dv_flag", "flag"),
         _c("online_flag", "flag"),
         _c("mo_text", personal=True, comment="free-text summary; never published"),
     ),
@@ -107,7 +119,9 @@ POLICE_CRIMES = Source(
 )
 
 POLICE_PERSONS = Source(
-    "police_persons", "police_persons.csv", ("crime_ref", "person_seq"),
+    "police_persons",
+    "police_persons.csv",
+    ("crime_ref", "person_seq"),
     (
         _c("crime_ref", required=True),
         _c("person_seq", "int", required=True),
@@ -124,7 +138,9 @@ POLICE_PERSONS = Source(
 )
 
 SOCIAL_CARE_REFERRALS = Source(
-    "social_care_referrals", "social_care_referrals.csv", ("referral_id",),
+    "social_care_referrals",
+    "social_care_referrals.csv",
+    ("referral_id",),
     (
         _c("referral_id", required=True),
         _c("child_id", required=True, personal=True, comment="children's social care identifier"),
@@ -143,7 +159,9 @@ SOCIAL_CARE_REFERRALS = Source(
 )
 
 MISSING_EPISODES = Source(
-    "missing_episodes", "missing_episodes.csv", ("episode_id",),
+    "missing_episodes",
+    "missing_episodes.csv",
+    ("episode_id",),
     (
         _c("episode_id", required=True),
         _c("child_id", required=True, personal=True, comment="children's social care identifier"),
@@ -154,7 +172,12 @@ MISSING_EPISODES = Source(
         _c("found_location_name", personal=True, comment="free text"),
         _c("rhi_offered_date", "date"),
         _c("rhi_accepted", "flag"),
-        _c("missing_with", "list", personal=True, comment="children's social care identifiers of those missing with the child"),
+        _c(
+            "missing_with",
+            "list",
+            personal=True,
+            comment="children's social care identifiers of those missing with the child",
+        ),
         _c("concerns", "list", vocab="factor"),
     ),
     person_bearing=True,
@@ -162,7 +185,9 @@ MISSING_EPISODES = Source(
 )
 
 SCHOOL_EXCLUSIONS = Source(
-    "school_exclusions", "school_exclusions.csv", ("exclusion_id",),
+    "school_exclusions",
+    "school_exclusions.csv",
+    ("exclusion_id",),
     (
         _c("exclusion_id", required=True),
         _c("upn", required=True, personal=True, comment="unique pupil number"),
@@ -179,7 +204,9 @@ SCHOOL_EXCLUSIONS = Source(
 )
 
 MAP_ASSESSMENTS = Source(
-    "map_assessments", "map_assessments.xlsx", ("assessment_id",),
+    "map_assessments",
+    "map_assessments.xlsx",
+    ("assessment_id",),
     (
         _c("assessment_id", required=True),
         _c("child_id", required=True, personal=True, comment="children's social care identifier"),
@@ -194,7 +221,9 @@ MAP_ASSESSMENTS = Source(
 )
 
 MAP_ASSESSMENT_CELLS = Source(
-    "map_assessment_cells", "map_assessments.xlsx", ("assessment_id", "context", "domain"),
+    "map_assessment_cells",
+    "map_assessments.xlsx",
+    ("assessment_id", "context", "domain"),
     (
         _c("assessment_id", required=True),
         _c("context", "code", required=True, vocab="context"),
@@ -204,11 +233,19 @@ MAP_ASSESSMENT_CELLS = Source(
         _c("named_peers", "list", personal=True, comment="children's social care identifiers of named peers"),
         _c("named_locations", "list", personal=True),
         _c("glm_goods", "list", vocab="glm_good"),
-        _c("action_owner", "code", vocab="action_owner",
-           comment="optional, planned_actions cells: the agency that owns the action"),
+        _c(
+            "action_owner",
+            "code",
+            vocab="action_owner",
+            comment="optional, planned_actions cells: the agency that owns the action",
+        ),
         _c("action_due", "date", comment="optional, planned_actions cells: when the action is due"),
-        _c("action_status", "code", vocab="action_status",
-           comment="optional, planned_actions cells: planned, in_progress, done or not_done"),
+        _c(
+            "action_status",
+            "code",
+            vocab="action_status",
+            comment="optional, planned_actions cells: planned, in_progress, done or not_done",
+        ),
         _c("note", personal=True, comment="free text; never published"),
     ),
     sheet="cells",
@@ -217,12 +254,22 @@ MAP_ASSESSMENT_CELLS = Source(
 )
 
 POLICE_UK_STREET = Source(
-    "police_uk_street", "*-street.csv", (),
+    "police_uk_street",
+    "*-street.csv",
+    (),
     (
-        _c("crime_id"), _c("month", required=True), _c("reported_by"), _c("falls_within"),
-        _c("longitude", "decimal"), _c("latitude", "decimal"), _c("location"),
-        _c("lsoa_code"), _c("lsoa_name"), _c("crime_type", required=True),
-        _c("last_outcome_category"), _c("context"),
+        _c("crime_id"),
+        _c("month", required=True),
+        _c("reported_by"),
+        _c("falls_within"),
+        _c("longitude", "decimal"),
+        _c("latitude", "decimal"),
+        _c("location"),
+        _c("lsoa_code"),
+        _c("lsoa_name"),
+        _c("crime_type", required=True),
+        _c("last_outcome_category"),
+        _c("context"),
     ),
     description="data.police.uk street-level crime: public neighbourhood context",
     record_id="crime_id",
@@ -230,7 +277,12 @@ POLICE_UK_STREET = Source(
 
 # Load order within a delivery: targets of references first.
 SOURCES: tuple[Source, ...] = (
-    POLICE_CRIMES, POLICE_PERSONS, SOCIAL_CARE_REFERRALS, MISSING_EPISODES, SCHOOL_EXCLUSIONS,
-    MAP_ASSESSMENTS, MAP_ASSESSMENT_CELLS,
+    POLICE_CRIMES,
+    POLICE_PERSONS,
+    SOCIAL_CARE_REFERRALS,
+    MISSING_EPISODES,
+    SCHOOL_EXCLUSIONS,
+    MAP_ASSESSMENTS,
+    MAP_ASSESSMENT_CELLS,
 )
 SOURCE_BY_NAME: dict[str, Source] = {s.name: s for s in (*SOURCES, POLICE_UK_STREET)}

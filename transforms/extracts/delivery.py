@@ -36,7 +36,8 @@ def list_months(inbox: Path) -> list[str]:
 NO_DELIVERY_MONTHS_SQL = (
     "SELECT DISTINCT n.delivery_month AS month FROM ops.loads n WHERE n.status = 'no_delivery' "
     "AND NOT EXISTS (SELECT 1 FROM ops.loads l WHERE l.delivery_month = n.delivery_month "
-    "AND l.status = 'loaded')")
+    "AND l.status = 'loaded')"
+)
 
 
 def no_delivery_months(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -53,12 +54,12 @@ def _known_files(folder: Path, profiles: dict[str, Profile]) -> set[Path]:
     return found
 
 
-def _record_no_delivery(con: duckdb.DuckDBPyConnection, month: str, run_id: str | None,
-                        message: str) -> int:
+def _record_no_delivery(con: duckdb.DuckDBPyConnection, month: str, run_id: str | None, message: str) -> int:
     """One `no_delivery` row in `ops.loads` for the month (not repeated while it is the month's
     latest row), so that `lantern status` and the marts can tell the month was not delivered."""
-    last = con.execute("SELECT load_id, status FROM ops.loads WHERE delivery_month = ? "
-                       "ORDER BY load_id DESC LIMIT 1", [month]).fetchall()
+    last = con.execute(
+        "SELECT load_id, status FROM ops.loads WHERE delivery_month = ? ORDER BY load_id DESC LIMIT 1", [month]
+    ).fetchall()
     if last and last[0][1] == NO_DELIVERY:
         return int(last[0][0])
     load_id = int(con.execute("SELECT nextval('ops.load_seq')").fetchall()[0][0])
@@ -66,26 +67,35 @@ def _record_no_delivery(con: duckdb.DuckDBPyConnection, month: str, run_id: str 
         "INSERT INTO ops.loads (load_id, run_id, source, source_file, delivery_month, rows_in, "
         "rows_loaded, rows_quarantined, rows_superseded, status, message, started_at, finished_at) "
         "VALUES (?, ?, 'delivery', ?, ?, 0, 0, 0, 0, ?, ?, now(), now())",
-        [load_id, run_id, f"{month}/", month, NO_DELIVERY, message])
+        [load_id, run_id, f"{month}/", month, NO_DELIVERY, message],
+    )
     return load_id
 
 
-def _no_delivery(con: duckdb.DuckDBPyConnection, folder: Path, month: str, run_id: str | None,
-                 ignored: int) -> LoadResult:
+def _no_delivery(
+    con: duckdb.DuckDBPyConnection, folder: Path, month: str, run_id: str | None, ignored: int
+) -> LoadResult:
     """The result (and `ops.loads` row) of a month folder that holds no extract files."""
-    unknown = (f" ({ignored} file{'s' if ignored != 1 else ''} not of the extract contract "
-               "ignored)") if ignored else ""
-    message = (f"no delivery for {month}: the month folder holds no extract files{unknown}; "
-               f"nothing was loaded and no profile is published for {month}. Put the month's "
-               "files in the folder (named as the source profiles say) and refresh again.")
+    unknown = (f" ({ignored} file{'s' if ignored != 1 else ''} not of the extract contract ignored)") if ignored else ""
+    message = (
+        f"no delivery for {month}: the month folder holds no extract files{unknown}; "
+        f"nothing was loaded and no profile is published for {month}. Put the month's "
+        "files in the folder (named as the source profiles say) and refresh again."
+    )
     logger.warning("%s: %s", folder, message)
     load_id = _record_no_delivery(con, month, run_id, message)
     return LoadResult("delivery", f"{month}/", NO_DELIVERY, load_id=load_id, message=message)
 
 
-def load_delivery(con: duckdb.DuckDBPyConnection, inbox: Path, month: str,
-                  profiles: dict[str, Profile], run_id: str | None = None,
-                  only: Collection[str] | None = None, secret: str | None = None) -> list[LoadResult]:
+def load_delivery(
+    con: duckdb.DuckDBPyConnection,
+    inbox: Path,
+    month: str,
+    profiles: dict[str, Profile],
+    run_id: str | None = None,
+    only: Collection[str] | None = None,
+    secret: str | None = None,
+) -> list[LoadResult]:
     """Load every known file of one month's delivery folder (or the sources in `only`),
     references first.
 
@@ -116,16 +126,26 @@ def load_delivery(con: duckdb.DuckDBPyConnection, inbox: Path, month: str,
                 lid = record_waiting(con, source, rel, month, run_id, msg)
                 results.append(LoadResult(source.name, rel, "waiting", load_id=lid, message=msg))
                 continue
-            res = load_file(con, path, source, profile, delivery_month=month, source_file=rel,
-                            run_id=run_id, secret=secret)
+            res = load_file(
+                con, path, source, profile, delivery_month=month, source_file=rel, run_id=run_id, secret=secret
+            )
             if res.status == "failed":
                 failed_sources.add(source.name)
             results.append(res)
     street = profiles[POLICE_UK_STREET.name]
     for path in sorted(folder.glob(street.file)) if only is None else []:
         known.add(path)
-        results.append(load_file(con, path, POLICE_UK_STREET, street, delivery_month=month,
-                                 source_file=f"{month}/{path.name}", run_id=run_id))
+        results.append(
+            load_file(
+                con,
+                path,
+                POLICE_UK_STREET,
+                street,
+                delivery_month=month,
+                source_file=f"{month}/{path.name}",
+                run_id=run_id,
+            )
+        )
     for path in sorted(folder.iterdir()) if only is None else []:
         if path.is_file() and path not in known and not path.name.startswith("."):
             results.append(_ignored(month, path))
@@ -134,19 +154,30 @@ def load_delivery(con: duckdb.DuckDBPyConnection, inbox: Path, month: str,
 
 def _ignored(month: str, path: Path) -> LoadResult:
     logger.warning("%s: not a known source file; ignored", path)
-    return LoadResult("unknown", f"{month}/{path.name}", "ignored",
-                      message="not a file of the extract contract; ignored")
+    return LoadResult(
+        "unknown", f"{month}/{path.name}", "ignored", message="not a file of the extract contract; ignored"
+    )
 
 
-def load_public_context(con: duckdb.DuckDBPyConnection, folder: Path,
-                        profiles: dict[str, Profile], run_id: str | None = None) -> list[LoadResult]:
+def load_public_context(
+    con: duckdb.DuckDBPyConnection, folder: Path, profiles: dict[str, Profile], run_id: str | None = None
+) -> list[LoadResult]:
     """Load data.police.uk street-level CSVs from any folder as public context."""
     profile = profiles[POLICE_UK_STREET.name]
     out = []
     for path in sorted(folder.rglob(profile.file)):
         month = path.name[:7] if MONTH_RE.match(path.name[:7]) else None
-        out.append(load_file(con, path, POLICE_UK_STREET, profile, delivery_month=month,
-                             source_file=f"police-uk/{path.name}", run_id=run_id))
+        out.append(
+            load_file(
+                con,
+                path,
+                POLICE_UK_STREET,
+                profile,
+                delivery_month=month,
+                source_file=f"police-uk/{path.name}",
+                run_id=run_id,
+            )
+        )
     return out
 
 
@@ -156,23 +187,31 @@ def _ward_geometries(path: Path) -> list[list[str]]:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
         return [[str(f["properties"]["ward_code"]), json.dumps(f["geometry"])] for f in data["features"]]
     except (ValueError, KeyError, TypeError) as exc:
-        raise ExtractError(f"{path}: not a GeoJSON FeatureCollection with a ward_code property on "
-                           f"every feature ({exc}); fix the boundaries file.") from exc
+        raise ExtractError(
+            f"{path}: not a GeoJSON FeatureCollection with a ward_code property on "
+            f"every feature ({exc}); fix the boundaries file."
+        ) from exc
 
 
 def load_reference(con: duckdb.DuckDBPyConnection, reference: Path) -> dict[str, int]:
     """Replace the `core` reference tables (wards, boundaries, population, schools, places)."""
     missing = [f for f in REFERENCE_FILES if not (reference / f).exists()]
     if missing:
-        raise ExtractError(f"{reference}: reference files missing: {missing}; an inbox needs a "
-                           "reference/ folder with wards, boundaries, population, schools and places.")
+        raise ExtractError(
+            f"{reference}: reference files missing: {missing}; an inbox needs a "
+            "reference/ folder with wards, boundaries, population, schools and places."
+        )
     try:
         with transaction(con):
             for stmt in sql.statements("core/reference"):
                 execute(con, stmt, {"ref": str(reference)})
-            con.executemany("INSERT INTO core.ward_boundary VALUES (?, ?)", _ward_geometries(reference / "wards.geojson"))
-            counts = {t: int(con.execute(f"SELECT count(*) FROM core.{t}").fetchall()[0][0])
-                      for t in ("ward", "ward_boundary", "population", "school", "place", "place_alias")}
+            con.executemany(
+                "INSERT INTO core.ward_boundary VALUES (?, ?)", _ward_geometries(reference / "wards.geojson")
+            )
+            counts = {
+                t: int(con.execute(f"SELECT count(*) FROM core.{t}").fetchall()[0][0])
+                for t in ("ward", "ward_boundary", "population", "school", "place", "place_alias")
+            }
     except duckdb.Error as exc:
         raise ExtractError(f"{reference}: reference data could not be loaded: {exc}") from exc
     return counts

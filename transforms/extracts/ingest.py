@@ -13,9 +13,15 @@ from transforms.extracts.profiles import load_profiles
 from transforms.warehouse import bootstrap
 
 
-def ingest_months(con: duckdb.DuckDBPyConnection, inbox: Path, months: list[str],
-                  profiles_dir: Path | None, run_id: str | None = None,
-                  only: Collection[str] | None = None, secret: str | None = None) -> list[LoadResult]:
+def ingest_months(
+    con: duckdb.DuckDBPyConnection,
+    inbox: Path,
+    months: list[str],
+    profiles_dir: Path | None,
+    run_id: str | None = None,
+    only: Collection[str] | None = None,
+    secret: str | None = None,
+) -> list[LoadResult]:
     """Load the deliveries of `months` (oldest first; only the sources in `only`, if given) into
     `raw`; returns one result per file, and one `no_delivery` result per month whose folder holds
     no extract files (months with no folder at all are skipped). With `secret` (the pseudonym
@@ -38,9 +44,18 @@ def ingest_reference(con: duckdb.DuckDBPyConnection, inbox: Path) -> dict[str, i
 def summarise(results: list[LoadResult]) -> dict[str, int]:
     """Files and rows by outcome, and months with no delivery (a month folder holding no extract
     files), for run metadata and the command line."""
-    out = {"files_loaded": 0, "files_unchanged": 0, "files_failed": 0, "files_waiting": 0,
-           "months_no_delivery": 0,
-           "rows_in": 0, "rows_loaded": 0, "rows_quarantined": 0, "rows_superseded": 0, "rows_withheld": 0}
+    out = {
+        "files_loaded": 0,
+        "files_unchanged": 0,
+        "files_failed": 0,
+        "files_waiting": 0,
+        "months_no_delivery": 0,
+        "rows_in": 0,
+        "rows_loaded": 0,
+        "rows_quarantined": 0,
+        "rows_superseded": 0,
+        "rows_withheld": 0,
+    }
     for r in results:
         key = "months_no_delivery" if r.status == NO_DELIVERY else f"files_{r.status}"
         if key in out:

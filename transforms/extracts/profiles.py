@@ -45,8 +45,18 @@ class Profile:
 
 
 _KNOWN_KEYS = {
-    "source", "file", "sheet", "encoding", "delimiter", "date_format", "datetime_format",
-    "flags", "list_separator", "columns", "codes", "description",
+    "source",
+    "file",
+    "sheet",
+    "encoding",
+    "delimiter",
+    "date_format",
+    "datetime_format",
+    "flags",
+    "list_separator",
+    "columns",
+    "codes",
+    "description",
 }
 
 

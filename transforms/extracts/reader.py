@@ -61,8 +61,9 @@ def detect_encoding(data: bytes, declared: str, path: Path) -> str:
         try:
             codecs.lookup(declared)
         except LookupError as exc:
-            raise ExtractError(f"{path}: the profile declares an unknown encoding {declared!r}; "
-                               "use utf-8, windows-1252 or auto") from exc
+            raise ExtractError(
+                f"{path}: the profile declares an unknown encoding {declared!r}; use utf-8, windows-1252 or auto"
+            ) from exc
         return declared
     if data.startswith(codecs.BOM_UTF8):
         data = data[3:]
@@ -78,7 +79,8 @@ def detect_encoding(data: bytes, declared: str, path: Path) -> str:
         raise ExtractError(
             f"{path}: unknown encoding: not UTF-8 (byte {utf8_error.start}) nor Windows-1252 "
             f"(byte {exc.start}); re-export the file as UTF-8 CSV, or set 'encoding' in the "
-            "source profile") from exc
+            "source profile"
+        ) from exc
 
 
 RESEND = "Ask the sender to re-send the whole file."
@@ -108,7 +110,7 @@ def _check_not_truncated(text: str, path: Path, delimiter: str, n_header: int) -
         if "\n" not in text:
             return  # the header alone, with no line end: no rows
         line_no = text.count("\n") + 1
-        tail = text[text.rfind("\n") + 1:]
+        tail = text[text.rfind("\n") + 1 :]
         if open_quote:
             what = "a quoted field in the last record is not closed and the file has no final line end"
         else:
@@ -116,10 +118,15 @@ def _check_not_truncated(text: str, path: Path, delimiter: str, n_header: int) -
                 n = len(next(csv.reader([tail.rstrip("\r")], delimiter=delimiter, strict=True)))
             except (csv.Error, StopIteration):
                 n = 0
-            what = (f"the last record has {n} of {n_header} fields and no line end" if n < n_header else
-                    "the last record has no line end, so its last value may be cut")
-        raise ExtractError(f"{path}: truncated at line {line_no}: {what}; the file was cut short "
-                           f"in transfer and is refused whole. {RESEND}")
+            what = (
+                f"the last record has {n} of {n_header} fields and no line end"
+                if n < n_header
+                else "the last record has no line end, so its last value may be cut"
+            )
+        raise ExtractError(
+            f"{path}: truncated at line {line_no}: {what}; the file was cut short "
+            f"in transfer and is refused whole. {RESEND}"
+        )
     if not open_quote:
         return
     at = text.rfind('"')
@@ -130,7 +137,8 @@ def _check_not_truncated(text: str, path: Path, delimiter: str, n_header: int) -
         raise ExtractError(
             f"{path}: truncated at line {line_no}: a quoted field opened on that line is never "
             "closed (it runs to the end of the file); the file was cut short in transfer, or its "
-            f"quoting is broken, and is refused whole. {RESEND}")
+            f"quoting is broken, and is refused whole. {RESEND}"
+        )
 
 
 def _duckdb_line(message: str) -> str:
@@ -151,25 +159,28 @@ def _resolve_columns(header: list[str], source: Source, profile: Profile, path: 
             hint = f" (the profile maps it from {exported!r})" if exported != col.name else ""
             raise ExtractError(
                 f"{path}: missing required column {col.name!r}{hint}; the header has "
-                f"{sorted(present)}. Fix the export, or map the column in the source profile.")
+                f"{sorted(present)}. Fix the export, or map the column in the source profile."
+            )
         else:
             out[col.name] = None
     return out
 
 
-def _project(con: duckdb.DuckDBPyConnection, raw_table: str, table: str,
-             mapping: dict[str, str | None]) -> int:
+def _project(con: duckdb.DuckDBPyConnection, raw_table: str, table: str, mapping: dict[str, str | None]) -> int:
     """Canonical columns (and a hash of the whole row as delivered) from the raw text table.
 
     The raw table is kept: a quarantined row is written verbatim from it, and only those rows
     are turned into JSON (doing it for every row was most of the cost of a load)."""
     cols = ", ".join(
-        f"{_quote_ident(exp)} AS {_quote_ident(can)}" if exp is not None
+        f"{_quote_ident(exp)} AS {_quote_ident(can)}"
+        if exp is not None
         else f"CAST(NULL AS VARCHAR) AS {_quote_ident(can)}"
         for can, exp in mapping.items()
     )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS "
-                f"SELECT row_number, hash(row(*COLUMNS(* EXCLUDE (row_number)))) AS _h, {cols} FROM {raw_table}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table} AS "
+        f"SELECT row_number, hash(row(*COLUMNS(* EXCLUDE (row_number)))) AS _h, {cols} FROM {raw_table}"
+    )
     return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
 
 
@@ -191,8 +202,7 @@ def _staging_root(con: duckdb.DuckDBPyConnection) -> str | None:
     return folder
 
 
-def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profile: Profile,
-              table: str) -> StagedFile:
+def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profile: Profile, table: str) -> StagedFile:
     """Read a CSV export as text into temp table `table` (row_number, record JSON, columns)."""
     data = path.read_bytes()
     checksum = hashlib.sha256(data).hexdigest()
@@ -227,12 +237,14 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profil
                     f"{path}: a quoted field near {_duckdb_line(str(exc))} is not closed before the "
                     "end of the file or is closed in the middle of a value: the file was cut short "
                     "in transfer, or its quoting is broken (a quote inside a quoted value must be "
-                    f"doubled), and is refused whole. {RESEND}") from exc
+                    f"doubled), and is refused whole. {RESEND}"
+                ) from exc
             msg = str(exc).split("\n")
             where = next((m.strip() for m in msg if "line" in m.lower()), msg[0])
             raise ExtractError(
                 f"{path}: the CSV structure is broken ({where}); check quoting and the "
-                "number of fields on that line, then re-send the file.") from exc
+                "number of fields on that line, then re-send the file."
+            ) from exc
     rows = _project(con, raw, table, mapping)
     return StagedFile(table, rows, encoding, checksum, raw, _record_sql(header))
 
@@ -259,17 +271,19 @@ def _sheet_rows(data: bytes, sheet: str | None, path: Path) -> list[list[object]
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # a broken zip or not a workbook at all
-        raise ExtractError(f"{path}: not a readable XLSX workbook ({exc.__class__.__name__}: "
-                           f"{exc}); re-save it from Excel as .xlsx and re-send.") from exc
+        raise ExtractError(
+            f"{path}: not a readable XLSX workbook ({exc.__class__.__name__}: "
+            f"{exc}); re-save it from Excel as .xlsx and re-send."
+        ) from exc
     names = list(wb.sheet_names)
     if sheet not in names:
-        raise ExtractError(f"{path}: no sheet {sheet!r} (sheets: {names}); the MAP "
-                           "workbook needs sheets 'assessments' and 'cells'.")
+        raise ExtractError(
+            f"{path}: no sheet {sheet!r} (sheets: {names}); the MAP workbook needs sheets 'assessments' and 'cells'."
+        )
     return [list(r) for r in wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)]
 
 
-def stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profile: Profile,
-               table: str) -> StagedFile:
+def stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profile: Profile, table: str) -> StagedFile:
     """Read one sheet of an XLSX workbook as text into temp table `table`."""
     data = path.read_bytes()
     checksum = hashlib.sha256(data).hexdigest()
@@ -298,8 +312,7 @@ def stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profi
     return StagedFile(table, n, "xlsx", checksum, raw, _record_sql(header))
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profile: Profile,
-               table: str) -> StagedFile:
+def stage_file(con: duckdb.DuckDBPyConnection, path: Path, source: Source, profile: Profile, table: str) -> StagedFile:
     """Stage a CSV or XLSX export by its suffix."""
     if not path.exists():
         raise ExtractError(f"{path}: file not found.")

@@ -65,8 +65,10 @@ def typed_expr(col: Column, profile: Profile) -> str:
         return _code_expr(x, codes)
     if col.kind == "list":
         elem = _code_expr("e", codes)
-        return (f"list_filter(list_transform(string_split(coalesce({x}, ''), {_lit(profile.list_separator)}), "
-                f"lambda e: {elem}), lambda e: e IS NOT NULL)")
+        return (
+            f"list_filter(list_transform(string_split(coalesce({x}, ''), {_lit(profile.list_separator)}), "
+            f"lambda e: {elem}), lambda e: e IS NOT NULL)"
+        )
     raise ValueError(col.kind)
 
 
@@ -81,12 +83,15 @@ def violation_exprs(col: Column, profile: Profile) -> list[str]:
         out.append(f"CASE WHEN NOT {_blank(x)} AND ({typed}) IS NULL THEN {_lit('type:' + col.name)} END")
     if col.vocab and col.kind == "code":
         vocab = _list_lit(VOCABULARIES[col.vocab])
-        out.append(f"CASE WHEN NOT {_blank(x)} AND NOT list_contains({vocab}, {typed}) "
-                   f"THEN {_lit('code:' + col.name)} END")
+        out.append(
+            f"CASE WHEN NOT {_blank(x)} AND NOT list_contains({vocab}, {typed}) THEN {_lit('code:' + col.name)} END"
+        )
     if col.vocab and col.kind == "list":
         vocab = _list_lit(VOCABULARIES[col.vocab])
-        out.append(f"CASE WHEN len(list_filter({typed}, lambda e: NOT list_contains({vocab}, e))) > 0 "
-                   f"THEN {_lit('code:' + col.name)} END")
+        out.append(
+            f"CASE WHEN len(list_filter({typed}, lambda e: NOT list_contains({vocab}, e))) > 0 "
+            f"THEN {_lit('code:' + col.name)} END"
+        )
     return out
 
 
@@ -95,8 +100,9 @@ def typing_sql(source: Source, profile: Profile, staged: str, typed: str) -> str
     cols = ",\n  ".join(f"{typed_expr(c, profile)} AS {_ident(c.name)}" for c in source.columns)
     checks = [v for c in source.columns for v in violation_exprs(c, profile)]
     rules = f"list_filter([{', '.join(checks)}]::VARCHAR[], lambda r: r IS NOT NULL)" if checks else "[]::VARCHAR[]"
-    return (f"CREATE OR REPLACE TEMP TABLE {typed} AS SELECT row_number, _h,\n  {cols},\n"
-            f"  {rules} AS rules\nFROM {staged}")
+    return (
+        f"CREATE OR REPLACE TEMP TABLE {typed} AS SELECT row_number, _h,\n  {cols},\n  {rules} AS rules\nFROM {staged}"
+    )
 
 
 def duplicate_sql(source: Source, typed: str) -> str | None:
@@ -121,8 +127,7 @@ def orphan_sql(source: Source, typed: str) -> list[str]:
     out = []
     for ref in source.references:
         col, tcol = _ident(ref.column), _ident(ref.target_column)
-        known = (f"SELECT {tcol} FROM raw.{ref.target} UNION ALL "
-                 f"SELECT {tcol} FROM raw.{ref.target}_history")
+        known = f"SELECT {tcol} FROM raw.{ref.target} UNION ALL SELECT {tcol} FROM raw.{ref.target}_history"
         out.append(
             f"UPDATE {typed} SET rules = list_append(rules, {_lit('orphan:' + ref.column)}) "
             f"WHERE {col} IS NOT NULL AND {col} NOT IN ({known})"

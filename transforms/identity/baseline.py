@@ -22,8 +22,11 @@ Style = Literal["febrl", "historical"]
 
 def _frame(records: pd.DataFrame) -> pd.DataFrame:
     def text(col: str) -> pd.Series:
-        s = records[col].astype("string").str.strip().str.lower() if col in records else pd.Series(
-            pd.NA, index=records.index, dtype="string")
+        s = (
+            records[col].astype("string").str.strip().str.lower()
+            if col in records
+            else pd.Series(pd.NA, index=records.index, dtype="string")
+        )
         return s.where(s != "")
 
     dob = records["dob"]
@@ -31,13 +34,16 @@ def _frame(records: pd.DataFrame) -> pd.DataFrame:
         dob = dob.dt.strftime("%Y-%m-%d")
     dob_s = dob.astype("string").str.strip().str.replace(r"[^0-9]", "", regex=True)
     dob_s = dob_s.where(dob_s.str.len() == 8)
-    out = pd.DataFrame({
-        "unique_id": range(len(records)),
-        "first_name": text("forename"), "surname": text("surname"),
-        # yyyy-mm-dd text, as the historical example reads it (FEBRL's yyyymmdd is rewritten)
-        "dob": (dob_s.str[0:4] + "-" + dob_s.str[4:6] + "-" + dob_s.str[6:8]),
-        "postcode": text("postcode"),
-    })
+    out = pd.DataFrame(
+        {
+            "unique_id": range(len(records)),
+            "first_name": text("forename"),
+            "surname": text("surname"),
+            # yyyy-mm-dd text, as the historical example reads it (FEBRL's yyyymmdd is rewritten)
+            "dob": (dob_s.str[0:4] + "-" + dob_s.str[4:6] + "-" + dob_s.str[6:8]),
+            "postcode": text("postcode"),
+        }
+    )
     out["first_name_surname_concat"] = out["first_name"] + " " + out["surname"]
     return out.astype(object).where(out.notna(), None)
 
@@ -59,9 +65,15 @@ def _settings(style: Style) -> tuple[Any, list[Any], float, list[Any], Any]:
             block_on("first_name", "surname", "dob"),
             "l.first_name = r.surname and l.surname = r.first_name and l.dob = r.dob",
         ]
-        return (SettingsCreator(link_type="dedupe_only", blocking_rules_to_generate_predictions=blocking,
-                                comparisons=comparisons),
-                deterministic, 0.9, [block_on("dob"), block_on("postcode")], 1e6)
+        return (
+            SettingsCreator(
+                link_type="dedupe_only", blocking_rules_to_generate_predictions=blocking, comparisons=comparisons
+            ),
+            deterministic,
+            0.9,
+            [block_on("dob"), block_on("postcode")],
+            1e6,
+        )
     blocking = [
         block_on("substr(first_name,1,3)", "substr(surname,1,4)"),
         block_on("surname", "dob"),
@@ -74,8 +86,9 @@ def _settings(style: Style) -> tuple[Any, list[Any], float, list[Any], Any]:
         block_on("substr(first_name,1,2)", "substr(surname,1,2)", "substr(dob,1,4)"),
     ]
     comparisons = [
-        cl.ForenameSurnameComparison("first_name", "surname",
-                                     forename_surname_concat_col_name="first_name_surname_concat"),
+        cl.ForenameSurnameComparison(
+            "first_name", "surname", forename_surname_concat_col_name="first_name_surname_concat"
+        ),
         cl.DateOfBirthComparison("dob", input_is_string=True),
         cl.PostcodeComparison("postcode"),
     ]
@@ -84,13 +97,18 @@ def _settings(style: Style) -> tuple[Any, list[Any], float, list[Any], Any]:
         block_on("substr(first_name,1,2)", "surname", "substr(postcode,1,2)"),
         block_on("dob", "postcode"),
     ]
-    return (SettingsCreator(link_type="dedupe_only", blocking_rules_to_generate_predictions=blocking,
-                            comparisons=comparisons),
-            deterministic, 0.6, [block_on("first_name", "surname"), block_on("dob")], 1e7)
+    return (
+        SettingsCreator(
+            link_type="dedupe_only", blocking_rules_to_generate_predictions=blocking, comparisons=comparisons
+        ),
+        deterministic,
+        0.6,
+        [block_on("first_name", "surname"), block_on("dob")],
+        1e7,
+    )
 
 
-def splink_baseline(records: pd.DataFrame, style: Style, *, threshold: float = 0.95,
-                    seed: int = 42) -> pd.Series:
+def splink_baseline(records: pd.DataFrame, style: Style, *, threshold: float = 0.95, seed: int = 42) -> pd.Series:
     """Cluster labels (one per record, in order) from splink's example model for `style`."""
     from splink import DuckDBAPI, Linker
 
@@ -105,10 +123,12 @@ def splink_baseline(records: pd.DataFrame, style: Style, *, threshold: float = 0
         trn.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
         for rule in em_rules:
             trn.estimate_parameters_using_expectation_maximisation(
-                rule, estimate_without_term_frequencies=style == "historical")
+                rule, estimate_without_term_frequencies=style == "historical"
+            )
         pred = linker.inference.predict(threshold_match_probability=0.2)
         clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-            pred, threshold_match_probability=threshold)
+            pred, threshold_match_probability=threshold
+        )
         got = con.execute(f"select unique_id, cluster_id from {clusters.physical_name}").df()
     finally:
         con.close()

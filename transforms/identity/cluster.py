@@ -106,10 +106,13 @@ class ConstrainedUnion:
         return [self.find(i) for i in range(len(self.parent))]
 
 
-def constrained_clusters(n: int, edges: Iterable[tuple[int, int, float, str]], *,
-                         trusted_ids: Iterable[tuple[int, str, str]] = (),
-                         cannot_link: Iterable[tuple[int, int]] = (),
-                         ) -> tuple[list[int], list[tuple[int, int, float, str]]]:
+def constrained_clusters(
+    n: int,
+    edges: Iterable[tuple[int, int, float, str]],
+    *,
+    trusted_ids: Iterable[tuple[int, str, str]] = (),
+    cannot_link: Iterable[tuple[int, int]] = (),
+) -> tuple[list[int], list[tuple[int, int, float, str]]]:
     """Cluster `n` nodes from edges (a, b, probability, kind) taken in the order given.
 
     Edges of kind `forced` always merge; others are refused on a conflict and returned as the
@@ -136,10 +139,16 @@ def canonical_labels(labels: Sequence[int] | np.ndarray) -> np.ndarray:
     return first[inverse]
 
 
-def constrained_clusters_fast(n: int, a: np.ndarray, b: np.ndarray, p: np.ndarray, kinds: np.ndarray, *,
-                              trusted_ids: Iterable[tuple[int, str, str]] = (),
-                              cannot_link: Iterable[tuple[int, int]] = (),
-                              ) -> tuple[np.ndarray, list[tuple[int, int, float, str]]]:
+def constrained_clusters_fast(
+    n: int,
+    a: np.ndarray,
+    b: np.ndarray,
+    p: np.ndarray,
+    kinds: np.ndarray,
+    *,
+    trusted_ids: Iterable[tuple[int, str, str]] = (),
+    cannot_link: Iterable[tuple[int, int]] = (),
+) -> tuple[np.ndarray, list[tuple[int, int, float, str]]]:
     """`constrained_clusters` over edge arrays (a, b, probability, kind; in the order given), with
     labels from `canonical_labels`: the same clusters and the same refused edges.
 
@@ -179,8 +188,9 @@ def constrained_clusters_fast(n: int, a: np.ndarray, b: np.ndarray, p: np.ndarra
             if in_risky[x] and in_risky[y]:
                 cu.add_cannot_link(token, int(local[x]), int(local[y]))
         kinds_picked = np.asarray(kinds, dtype=object)[pick].tolist()
-        for i, x, y, k in zip(pick.tolist(), local[a[pick]].tolist(), local[b[pick]].tolist(), kinds_picked,
-                              strict=True):
+        for i, x, y, k in zip(
+            pick.tolist(), local[a[pick]].tolist(), local[b[pick]].tolist(), kinds_picked, strict=True
+        ):
             if not cu.union(x, y, force=(k == "forced")):
                 refused.append((int(a[i]), int(b[i]), float(p[i]), k))
         labels[nodes] = nodes[np.asarray(cu.labels(), dtype=np.int64)]

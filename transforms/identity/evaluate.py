@@ -44,10 +44,17 @@ def link_quality(predicted: pd.Series, truth: pd.Series) -> dict[str, float]:
     b_f1 = 2 * b_prec * b_rec / (b_prec + b_rec) if b_prec + b_rec else 0.0
     exact = cells[(cells["n"] == cells["ps"]) & (cells["n"] == cells["ts"])]
     return {
-        "records": float(n), "true_persons": float(len(t_size)), "predicted_persons": float(len(p_size)),
-        "pair_precision": precision, "pair_recall": recall, "pair_f1": f1,
-        "true_pairs": true_pairs, "predicted_pairs": pred_pairs,
-        "bcubed_precision": b_prec, "bcubed_recall": b_rec, "bcubed_f1": b_f1,
+        "records": float(n),
+        "true_persons": float(len(t_size)),
+        "predicted_persons": float(len(p_size)),
+        "pair_precision": precision,
+        "pair_recall": recall,
+        "pair_f1": f1,
+        "true_pairs": true_pairs,
+        "predicted_pairs": pred_pairs,
+        "bcubed_precision": b_prec,
+        "bcubed_recall": b_rec,
+        "bcubed_f1": b_f1,
         "exact_cluster_recall": len(exact) / len(t_size) if len(t_size) else 1.0,
         "exact_cluster_precision": len(exact) / len(p_size) if len(p_size) else 1.0,
     }
@@ -70,23 +77,38 @@ def febrl_records(path: Path) -> tuple[pd.DataFrame, pd.Series]:
     raw.columns = [c.strip() for c in raw.columns]
     raw = raw.apply(lambda s: s.str.strip()).replace({"": None})
     truth = raw["rec_id"].str.extract(r"rec-(\d+)-")[0]
-    records = pd.DataFrame({
-        "source": "febrl", "source_key": raw["rec_id"], "agency": "febrl", "agency_id": None,
-        "forename": raw["given_name"], "surname": raw["surname"], "dob": raw["date_of_birth"],
-        "gender": None, "postcode": raw["postcode"],
-    })
+    records = pd.DataFrame(
+        {
+            "source": "febrl",
+            "source_key": raw["rec_id"],
+            "agency": "febrl",
+            "agency_id": None,
+            "forename": raw["given_name"],
+            "surname": raw["surname"],
+            "dob": raw["date_of_birth"],
+            "gender": None,
+            "postcode": raw["postcode"],
+        }
+    )
     return records, truth
 
 
 def historical_records(path: Path) -> tuple[pd.DataFrame, pd.Series]:
     """splink's historical_figures_with_errors_50k as person records and true person labels."""
     raw = pd.read_parquet(path)
-    records = pd.DataFrame({
-        "source": "historical", "source_key": raw["unique_id"].astype(str), "agency": "historical",
-        "agency_id": None, "forename": raw["first_name"], "surname": raw["surname"],
-        "dob": raw["dob"], "gender": raw["gender"].map({"male": "M", "female": "F"}),
-        "postcode": raw["postcode_fake"],
-    })
+    records = pd.DataFrame(
+        {
+            "source": "historical",
+            "source_key": raw["unique_id"].astype(str),
+            "agency": "historical",
+            "agency_id": None,
+            "forename": raw["first_name"],
+            "surname": raw["surname"],
+            "dob": raw["dob"],
+            "gender": raw["gender"].map({"male": "M", "female": "F"}),
+            "postcode": raw["postcode_fake"],
+        }
+    )
     return records, raw["cluster"].astype(str)
 
 
@@ -124,25 +146,34 @@ def blocking_reach(records: pd.DataFrame, truth: pd.Series, rules: list[str] | N
     distinct = f.drop_duplicates(subset=ident)
     keys = pd.concat([distinct[ident], blocking_keys(distinct)], axis=1)
     f = f.merge(keys, on=ident, how="left")
-    same = ("(l.fn is not distinct from r.fn and l.sn is not distinct from r.sn and "
-            "l.dob_s is not distinct from r.dob_s and l.pc is not distinct from r.pc)")
+    same = (
+        "(l.fn is not distinct from r.fn and l.sn is not distinct from r.sn and "
+        "l.dob_s is not distinct from r.dob_s and l.pc is not distinct from r.pc)"
+    )
     ids = "(l.agency = r.agency and l.agency_id = r.agency_id)"
     no_dob = [r for r in rules if "dob" not in r and ".by" not in r]
     con = duckdb.connect()
     try:
         con.register("f", f)
+
         def count(conds: list[str]) -> int:
             if not conds:
                 return 0
             where = " or ".join(f"({c})" for c in conds)
-            return int(con.execute(f"select count(*) from f l join f r on l.t = r.t and l.rid < r.rid "
-                                   f"where {where}").fetchall()[0][0])
-        total = int(con.execute("select count(*) from f l join f r on l.t = r.t and l.rid < r.rid")
-                    .fetchall()[0][0])
+            return int(
+                con.execute(
+                    f"select count(*) from f l join f r on l.t = r.t and l.rid < r.rid where {where}"
+                ).fetchall()[0][0]
+            )
+
+        total = int(con.execute("select count(*) from f l join f r on l.t = r.t and l.rid < r.rid").fetchall()[0][0])
         reached = count([same, ids, *rules])
         reached_no_dob = count([same, ids, *no_dob])
     finally:
         con.close()
-    return {"true_pairs": float(total), "reached": float(reached),
-            "reach": reached / total if total else 1.0,
-            "reach_without_dob": reached_no_dob / total if total else 1.0}
+    return {
+        "true_pairs": float(total),
+        "reached": float(reached),
+        "reach": reached / total if total else 1.0,
+        "reach_without_dob": reached_no_dob / total if total else 1.0,
+    }

@@ -30,8 +30,22 @@ from transforms.identity.deterministic import normalise_name
 logger = logging.getLogger(__name__)
 
 FEATURE_COLUMNS = [
-    "fn", "sn", "sn_parts", "fn_groups", "sn_groups", "fn_canon", "fn_sk", "sn_sk",
-    "dob_s", "by", "bm", "bd", "dob_est", "sex", "pc", "pc_out",
+    "fn",
+    "sn",
+    "sn_parts",
+    "fn_groups",
+    "sn_groups",
+    "fn_canon",
+    "fn_sk",
+    "sn_sk",
+    "dob_s",
+    "by",
+    "bm",
+    "bd",
+    "dob_est",
+    "sex",
+    "pc",
+    "pc_out",
 ]
 
 _SKELETON_DROP = set("aeiouyhw")
@@ -43,9 +57,13 @@ def name_variants() -> dict[str, dict[str, list[str]]]:
     """The name-variant table: {'forenames'|'surnames': {group: [normalised names]}}."""
     text = resources.files("transforms.identity").joinpath("name_variants.yaml").read_text("utf-8")
     raw = yaml.safe_load(text)
-    return {kind: {group: sorted({normalise_name(n) for n in names} | {normalise_name(group)})
-                   for group, names in (raw.get(kind) or {}).items()}
-            for kind in ("forenames", "surnames")}
+    return {
+        kind: {
+            group: sorted({normalise_name(n) for n in names} | {normalise_name(group)})
+            for group, names in (raw.get(kind) or {}).items()
+        }
+        for kind in ("forenames", "surnames")
+    }
 
 
 @lru_cache(maxsize=2)
@@ -92,9 +110,16 @@ def _dob_parts(dob: pd.Series) -> pd.DataFrame:
     by = pd.to_numeric(digits.str[0:4], errors="coerce").astype("Int64")
     bm = pd.to_numeric(digits.str[4:6], errors="coerce").astype("Int64")
     bd = pd.to_numeric(digits.str[6:8], errors="coerce").astype("Int64")
-    return pd.DataFrame({"dob_s": digits.astype(object).where(digits.notna(), None),
-                         "by": by, "bm": bm, "bd": bd,
-                         "dob_est": (bm == 1) & (bd == 1)}, index=dob.index)
+    return pd.DataFrame(
+        {
+            "dob_s": digits.astype(object).where(digits.notna(), None),
+            "by": by,
+            "bm": bm,
+            "bd": bd,
+            "dob_est": (bm == 1) & (bd == 1),
+        },
+        index=dob.index,
+    )
 
 
 def _postcode(pc: pd.Series) -> pd.DataFrame:
@@ -103,9 +128,13 @@ def _postcode(pc: pd.Series) -> pd.DataFrame:
     full = compact.where(compact.str.len() >= 5)
     outward = full.str[:-3].fillna(compact)
     outward = outward.where(outward.str.len() >= 2)
-    return pd.DataFrame({"pc": full.astype(object).where(full.notna(), None),
-                         "pc_out": outward.astype(object).where(outward.notna(), None)},
-                        index=pc.index)
+    return pd.DataFrame(
+        {
+            "pc": full.astype(object).where(full.notna(), None),
+            "pc_out": outward.astype(object).where(outward.notna(), None),
+        },
+        index=pc.index,
+    )
 
 
 def _norm_or_none(series: pd.Series) -> pd.Series:

@@ -26,9 +26,15 @@ from transforms.identity.pseudonym import person_key
 logger = logging.getLogger(__name__)
 
 
-def assign_keys(links: pd.DataFrame, previous: pd.DataFrame, *, secret: str,
-                run_id: str, workdir: Path | None = None,
-                memory_limit: str = LINK_MEMORY_LIMIT) -> tuple[pd.Series, pd.DataFrame]:
+def assign_keys(
+    links: pd.DataFrame,
+    previous: pd.DataFrame,
+    *,
+    secret: str,
+    run_id: str,
+    workdir: Path | None = None,
+    memory_limit: str = LINK_MEMORY_LIMIT,
+) -> tuple[pd.Series, pd.DataFrame]:
     """Person key per row of `links` (source, source_key, cluster) and the run's events.
 
     `previous` holds the last run's map (source, source_key, person_key); it may be empty.
@@ -42,13 +48,27 @@ def assign_keys(links: pd.DataFrame, previous: pd.DataFrame, *, secret: str,
     with scratch_connection(workdir, memory_limit) as con:
         # the string columns are handed over as they are (Arrow-backed under pandas 3), not as
         # millions of Python strings
-        con.register("_links", pd.DataFrame({
-            "source": links["source"].astype(str).array, "source_key": links["source_key"].astype(str).array,
-            "cluster": links["cluster"].to_numpy(dtype=np.int64)}))
-        con.register("_previous", pd.DataFrame({
-            "prow": np.arange(len(previous), dtype=np.int64),
-            "source": previous["source"].astype(str).array, "source_key": previous["source_key"].astype(str).array,
-            "person_key": previous["person_key"].array}))
+        con.register(
+            "_links",
+            pd.DataFrame(
+                {
+                    "source": links["source"].astype(str).array,
+                    "source_key": links["source_key"].astype(str).array,
+                    "cluster": links["cluster"].to_numpy(dtype=np.int64),
+                }
+            ),
+        )
+        con.register(
+            "_previous",
+            pd.DataFrame(
+                {
+                    "prow": np.arange(len(previous), dtype=np.int64),
+                    "source": previous["source"].astype(str).array,
+                    "source_key": previous["source_key"].astype(str).array,
+                    "person_key": previous["person_key"].array,
+                }
+            ),
+        )
         # each record's reference, cluster and the key it held last run (its first row there)
         con.execute("""
             create temp table frame as
@@ -94,7 +114,8 @@ def assign_keys(links: pd.DataFrame, previous: pd.DataFrame, *, secret: str,
         if len(previous):
             con.register("_new", pd.DataFrame({"cluster": clusters, "new": key_arr}))
             # only keys with more than one counterpart are events
-            events = con.execute("""
+            events = con.execute(
+                """
                 with known as (select f.old, n.new from frame f join _new n using (cluster) where f.old is not null)
                 select ? as run_id, 'merge' as event, new as person_key,
                        list(distinct old order by old) as related_person_keys, count(*) as records
@@ -102,7 +123,9 @@ def assign_keys(links: pd.DataFrame, previous: pd.DataFrame, *, secret: str,
                 union all
                 select ?, 'split', old, list(distinct new order by new), count(*)
                 from known group by old having count(distinct new) > 1
-                order by event <> 'merge', person_key""", [run_id, run_id]).df()
+                order by event <> 'merge', person_key""",
+                [run_id, run_id],
+            ).df()
             con.unregister("_new")
             events["records"] = events["records"].astype(int)
             events["related_person_keys"] = events["related_person_keys"].map(list)

@@ -34,8 +34,7 @@ from transforms.memory import release_memory
 
 logger = logging.getLogger(__name__)
 
-RECORD_COLUMNS = ["source", "source_key", "agency", "agency_id", "forename", "surname", "dob",
-                  "gender", "postcode"]
+RECORD_COLUMNS = ["source", "source_key", "agency", "agency_id", "forename", "surname", "dob", "gender", "postcode"]
 # Agencies whose person IDs are trusted to be one per person: two different IDs of one of these
 # agencies are never merged by the model (an analyst can still accept such a pair).
 STRICT_AGENCIES: tuple[str, ...] = ("social_care", "education")
@@ -70,8 +69,10 @@ def is_in(values: pd.Series, among: Any) -> np.ndarray:
     Arrow strings first turns `among` into a Python list (16 s for 3.5M node hashes at London
     scale, against about 1 s here)."""
     value_set = pa.array(among, type=pa.large_string())
-    return np.asarray(pc.is_in(pa.array(values, type=pa.large_string()), value_set=value_set)
-                      .to_numpy(zero_copy_only=False), dtype=bool)
+    return np.asarray(
+        pc.is_in(pa.array(values, type=pa.large_string()), value_set=value_set).to_numpy(zero_copy_only=False),
+        dtype=bool,
+    )
 
 
 def node_hashes(idents: pd.Series) -> np.ndarray:
@@ -84,7 +85,7 @@ def node_hashes(idents: pd.Series) -> np.ndarray:
     # one hex string cut into 32-character pieces: numpy's char functions build two fixed-width
     # unicode arrays on the way (about 7 s and a gigabyte at London scale, against under 1 s)
     text = both.tobytes().hex()
-    return np.array([text[i:i + 32] for i in range(0, len(text), 32)], dtype=object)
+    return np.array([text[i : i + 32] for i in range(0, len(text), 32)], dtype=object)
 
 
 _RAW_IDENTITY = ["agency", "agency_id", "forename", "surname", "dob", "gender", "postcode"]
@@ -113,8 +114,10 @@ def _nodes(records: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
         ident = ident + "\x1f" + rec[c].astype("string").fillna("")
     # unnamed records with an agency ID collapse on that ID; unnamed ones without stay alone:
     # each such record is its own node (and its own raw identity's features)
-    ident = ident.where(named, "id\x1f" + rec["agency"].astype("string").fillna("") + "\x1f"
-                        + rec["agency_id"].astype("string").fillna(""))
+    ident = ident.where(
+        named,
+        "id\x1f" + rec["agency"].astype("string").fillna("") + "\x1f" + rec["agency_id"].astype("string").fillna(""),
+    )
     alone = ~named & rec["agency_id"].isna().to_numpy()
     ident_of = ident.to_numpy(dtype=object)[raw_of]
     refs = _record_ref(records["source"], records["source_key"])
@@ -131,8 +134,12 @@ def _nodes(records: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
         first = np.full(len(uniques), len(codes), dtype=np.int64)
         np.minimum.at(first, codes, np.arange(len(codes), dtype=np.int64))
     else:
-        first = (pd.DataFrame({"node": codes, "ref": refs.to_numpy(dtype=object)})
-                 .sort_values(["node", "ref"], kind="stable").drop_duplicates("node").index.to_numpy())
+        first = (
+            pd.DataFrame({"node": codes, "ref": refs.to_numpy(dtype=object)})
+            .sort_values(["node", "ref"], kind="stable")
+            .drop_duplicates("node")
+            .index.to_numpy()
+        )
     nodes = rec.iloc[raw_of[first]].reset_index(drop=True)
     nodes.insert(0, "node_id", np.arange(len(first)))
     nodes["rep"] = refs.iloc[first].reset_index(drop=True)
@@ -144,9 +151,28 @@ def _nodes(records: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
 
 #: What a node keeps once its features are in the scoring frame.
 _NODE_KEEP = ["node_id", "agency", "agency_id", "rep", "node_hash", "named", "records"]
-_SCORING_COLUMNS = ["node_id", "agency", "agency_id", "det_cluster", "fn", "sn", "sn_parts", "fn_groups",
-                    "sn_groups", "fn_canon", "fn_sk", "sn_sk", "dob_s", "by", "bm", "bd", "dob_est",
-                    "sex", "pc", "pc_out"]
+_SCORING_COLUMNS = [
+    "node_id",
+    "agency",
+    "agency_id",
+    "det_cluster",
+    "fn",
+    "sn",
+    "sn_parts",
+    "fn_groups",
+    "sn_groups",
+    "fn_canon",
+    "fn_sk",
+    "sn_sk",
+    "dob_s",
+    "by",
+    "bm",
+    "bd",
+    "dob_est",
+    "sex",
+    "pc",
+    "pc_out",
+]
 
 
 def _scoring_frame(nodes: pd.DataFrame, named: np.ndarray, det: Any) -> pd.DataFrame:
@@ -172,6 +198,7 @@ def _node_ids(records: pd.DataFrame, node_of: np.ndarray, refs: set[str]) -> dic
 
 def _deterministic_edges(nodes: pd.DataFrame) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """(agency-ID edges, exact name + dob edges) between nodes, as chains within each key."""
+
     def chain(frame: pd.DataFrame, cols: list[str]) -> list[tuple[int, int]]:
         f = frame.dropna(subset=cols).sort_values("node_id")
         if f.empty:
@@ -193,8 +220,7 @@ def family_evidence(nodes: pd.DataFrame, strict_agencies: tuple[str, ...] = STRI
     f = nodes.loc[nodes["agency"].isin(strict_agencies), cols].dropna()
     if f.empty:
         return 0
-    g = f.groupby(["agency", "sn_sk", "dob_s"], sort=False).agg(ids=("agency_id", "nunique"),
-                                                                 fns=("fn", "nunique"))
+    g = f.groupby(["agency", "sn_sk", "dob_s"], sort=False).agg(ids=("agency_id", "nunique"), fns=("fn", "nunique"))
     return int(((g["ids"] > 1) & (g["fns"] > 1)).sum())
 
 
@@ -291,25 +317,43 @@ def link_records(records: pd.DataFrame, options: LinkOptions | None = None, **ov
     clusters = cluster_nodes(ids, scores, opts)
     links = record_links(ids, scores, clusters)
     review = review_queue(ids, scores, clusters, opts)
-    stats = {"records": ids.n_records, "nodes": len(ids.nodes), "scored_nodes": int(ids.nodes["named"].sum()),
-             # -1: scored in chunks, only pairs in the review band or above counted
-             "pairs_scored": -1 if scores.pairs_scored is None else int(scores.pairs_scored),
-             "pairs_in_band": int(len(scores.pairs)), "clusters": int(len(np.unique(clusters.labels))),
-             "refused_edges": len(clusters.refused), "review_pairs": int(len(review)),
-             "model_reused": int(scores.reused), "pairs_reused": scores.pairs_reused,
-             "family_groups": ids.families, "guard_dob": int(ids.guard_dob),
-             "guard_forename": int(ids.guard_forename),
-             "unnamed_joined": ids.unnamed_joined, "unnamed_unjoined": ids.unnamed_unjoined}
+    stats = {
+        "records": ids.n_records,
+        "nodes": len(ids.nodes),
+        "scored_nodes": int(ids.nodes["named"].sum()),
+        # -1: scored in chunks, only pairs in the review band or above counted
+        "pairs_scored": -1 if scores.pairs_scored is None else int(scores.pairs_scored),
+        "pairs_in_band": int(len(scores.pairs)),
+        "clusters": int(len(np.unique(clusters.labels))),
+        "refused_edges": len(clusters.refused),
+        "review_pairs": int(len(review)),
+        "model_reused": int(scores.reused),
+        "pairs_reused": scores.pairs_reused,
+        "family_groups": ids.families,
+        "guard_dob": int(ids.guard_dob),
+        "guard_forename": int(ids.guard_forename),
+        "unnamed_joined": ids.unnamed_joined,
+        "unnamed_unjoined": ids.unnamed_unjoined,
+    }
     logger.info("linkage: %s", stats)
     node_hash = ids.nodes["node_hash"].to_numpy()
     pairs = scores.pairs
-    scored_pairs = pd.DataFrame({
-        "hash_l": node_hash[pairs["node_l"].to_numpy(int)], "hash_r": node_hash[pairs["node_r"].to_numpy(int)],
-        "match_probability": pairs["match_probability"].to_numpy(float),
-        **{c: pairs[c].astype(bool).to_numpy() for c in PAIR_COLUMNS[3:]}})
-    return LinkResult(links=links, review=review, model=scores.model, stats=stats,
-                      scored_pairs=scored_pairs if scores.scored_nodes is not None else None,
-                      scored_nodes=scores.scored_nodes)
+    scored_pairs = pd.DataFrame(
+        {
+            "hash_l": node_hash[pairs["node_l"].to_numpy(int)],
+            "hash_r": node_hash[pairs["node_r"].to_numpy(int)],
+            "match_probability": pairs["match_probability"].to_numpy(float),
+            **{c: pairs[c].astype(bool).to_numpy() for c in PAIR_COLUMNS[3:]},
+        }
+    )
+    return LinkResult(
+        links=links,
+        review=review,
+        model=scores.model,
+        stats=stats,
+        scored_pairs=scored_pairs if scores.scored_nodes is not None else None,
+        scored_nodes=scores.scored_nodes,
+    )
 
 
 def identities(records: pd.DataFrame, opts: LinkOptions) -> Identities:
@@ -317,8 +361,9 @@ def identities(records: pd.DataFrame, opts: LinkOptions) -> Identities:
     the family guard's two parts are on; unnamed records joined (or not) through an agency ID."""
     records = records.reset_index(drop=True)
     nodes, node_of = _nodes(records)
-    node_by_ref = _node_ids(records, node_of,
-                            {r for pair in (opts.accepted or []) + (opts.rejected or []) for r in pair})
+    node_by_ref = _node_ids(
+        records, node_of, {r for pair in (opts.accepted or []) + (opts.rejected or []) for r in pair}
+    )
     id_edges, exact_edges = _deterministic_edges(nodes)
     families = family_evidence(nodes, opts.strict_agencies)
     # unnamed records (missing episodes, MAP assessments) joined to a named node through their
@@ -327,10 +372,13 @@ def identities(records: pd.DataFrame, opts: LinkOptions) -> Identities:
     named_ids = nodes.loc[~unnamed & nodes["agency_id"].notna().to_numpy(), ["agency", "agency_id"]]
     named_keys = set(zip(named_ids["agency"], named_ids["agency_id"], strict=True))
     un = nodes.loc[unnamed, ["agency", "agency_id", "records"]]
-    joined = np.array([(a, i) in named_keys for a, i in zip(un["agency"], un["agency_id"], strict=True)],
-                      dtype=bool)
+    joined = np.array([(a, i) in named_keys for a, i in zip(un["agency"], un["agency_id"], strict=True)], dtype=bool)
     return Identities(
-        nodes=nodes, node_of=node_of, node_by_ref=node_by_ref, id_edges=id_edges, exact_edges=exact_edges,
+        nodes=nodes,
+        node_of=node_of,
+        node_by_ref=node_by_ref,
+        id_edges=id_edges,
+        exact_edges=exact_edges,
         families=families,
         # the guard's two parts: dates of birth that disagree beyond a recording error (a parent or
         # sibling with the child's name) and forenames that disagree outright (twins)
@@ -338,7 +386,10 @@ def identities(records: pd.DataFrame, opts: LinkOptions) -> Identities:
         guard_forename=bool(opts.family_guard) or (opts.family_guard is None and families > 0),
         unnamed_joined=int(un["records"].to_numpy()[joined].sum()) if len(un) else 0,
         unnamed_unjoined=int(un["records"].to_numpy()[~joined].sum()) if len(un) else 0,
-        n_records=len(records), source=records["source"], source_key=records["source_key"])
+        n_records=len(records),
+        source=records["source"],
+        source_key=records["source_key"],
+    )
 
 
 def score_pairs(ids: Identities, opts: LinkOptions) -> Scores:
@@ -348,18 +399,28 @@ def score_pairs(ids: Identities, opts: LinkOptions) -> Scores:
     n = len(nodes)
     named = nodes["named"].to_numpy(dtype=bool)
     n_scored = int(named.sum())
-    pairs = pd.DataFrame({c: pd.Series(dtype="int64") for c in PAIR_COLUMNS[:2]}
-                         | {"match_probability": pd.Series(dtype="float64")}
-                         | {c: pd.Series(dtype="bool") for c in PAIR_COLUMNS[3:]})
+    pairs = pd.DataFrame(
+        {c: pd.Series(dtype="int64") for c in PAIR_COLUMNS[:2]}
+        | {"match_probability": pd.Series(dtype="float64")}
+        | {c: pd.Series(dtype="bool") for c in PAIR_COLUMNS[3:]}
+    )
     if not (opts.use_model and n_scored >= 2):
         return Scores(pairs, {}, False, len(pairs), 0, None)
     model, reused = opts.model, False
     agencies = sorted(str(a) for a in nodes.loc[named & nodes["agency_id"].notna().to_numpy(), "agency"].unique())
-    if model is None and opts.reuse is not None and n_scored <= opts.reuse_max_nodes and compatible(opts.reuse, agencies):
+    if (
+        model is None
+        and opts.reuse is not None
+        and n_scored <= opts.reuse_max_nodes
+        and compatible(opts.reuse, agencies)
+    ):
         model, reused = opts.reuse, True
     # deterministic clusters: the seed labels for training (only needed when training)
-    det = (constrained_clusters(n, [(a, b, 1.0, "forced") for a, b in ids.id_edges + ids.exact_edges])[0]
-           if model is None else np.zeros(n, dtype=np.int64))
+    det = (
+        constrained_clusters(n, [(a, b, 1.0, "forced") for a, b in ids.id_edges + ids.exact_edges])[0]
+        if model is None
+        else np.zeros(n, dtype=np.int64)
+    )
     hashes = nodes["node_hash"][named].reset_index(drop=True)  # Arrow strings, not objects
     # the scoring frame is handed over (nothing here keeps it), and the nodes keep only what
     # clustering and the links need: scoring runs with one copy of the features, not three
@@ -367,13 +428,20 @@ def score_pairs(ids: Identities, opts: LinkOptions) -> Scores:
     ids.nodes = nodes = nodes[_NODE_KEEP]
     release_memory()
     only_new = ~is_in(hashes, opts.known[0]) if reused and opts.known is not None else None
-    pairs, trained, pairs_scored = train_and_predict(frame.pop(), lower=opts.review_lower, seed=opts.seed,
-                                                     model=model, only_new=only_new, workdir=opts.workdir,
-                                                     memory_limit=opts.memory_limit)
+    pairs, trained, pairs_scored = train_and_predict(
+        frame.pop(),
+        lower=opts.review_lower,
+        seed=opts.seed,
+        model=model,
+        only_new=only_new,
+        workdir=opts.workdir,
+        memory_limit=opts.memory_limit,
+    )
     pairs_reused = 0
     if only_new is not None:
-        pairs, pairs_reused = _with_known_pairs(pairs, opts.known[1] if opts.known else None, nodes,
-                                                opts.workdir, opts.memory_limit)
+        pairs, pairs_reused = _with_known_pairs(
+            pairs, opts.known[1] if opts.known else None, nodes, opts.workdir, opts.memory_limit
+        )
     return Scores(pairs, trained, reused, pairs_scored, pairs_reused, hashes.to_numpy(dtype=object))
 
 
@@ -381,10 +449,16 @@ def cluster_nodes(ids: Identities, scores: Scores, opts: LinkOptions) -> Cluster
     """Step 3: constrained clustering of the deterministic edges, the analyst's decisions and the
     model's strong pairs that the family guard does not hold back."""
     nodes, pairs, n = ids.nodes, scores.pairs, len(ids.nodes)
-    accepted_nodes = [(ids.node_by_ref[a], ids.node_by_ref[b]) for a, b in (opts.accepted or [])
-                      if a in ids.node_by_ref and b in ids.node_by_ref]
-    rejected_nodes = [(ids.node_by_ref[a], ids.node_by_ref[b]) for a, b in (opts.rejected or [])
-                      if a in ids.node_by_ref and b in ids.node_by_ref]
+    accepted_nodes = [
+        (ids.node_by_ref[a], ids.node_by_ref[b])
+        for a, b in (opts.accepted or [])
+        if a in ids.node_by_ref and b in ids.node_by_ref
+    ]
+    rejected_nodes = [
+        (ids.node_by_ref[a], ids.node_by_ref[b])
+        for a, b in (opts.rejected or [])
+        if a in ids.node_by_ref and b in ids.node_by_ref
+    ]
     # family guard: a pair whose forenames disagree outright, or whose dates of birth differ in a
     # way no recording error explains (twins, siblings, a parent with the child's name), never
     # links automatically, however high its probability: it goes to clerical review
@@ -396,18 +470,21 @@ def cluster_nodes(ids: Identities, scores: Scores, opts: LinkOptions) -> Cluster
     # strongest first, ties broken by node ids: the engine returns pairs in no fixed order, and
     # constrained clustering is greedy, so the order must not depend on it
     strong = pairs[(pairs["match_probability"] >= opts.threshold) & ~guarded].sort_values(
-        ["match_probability", "node_l", "node_r"], ascending=[False, True, True], kind="stable")
+        ["match_probability", "node_l", "node_r"], ascending=[False, True, True], kind="stable"
+    )
     forced = ids.id_edges + accepted_nodes
     fixed = forced + ids.exact_edges
     edge_a = np.concatenate([np.asarray([e[0] for e in fixed], dtype=np.int64), strong["node_l"].to_numpy(np.int64)])
     edge_b = np.concatenate([np.asarray([e[1] for e in fixed], dtype=np.int64), strong["node_r"].to_numpy(np.int64)])
     edge_p = np.concatenate([np.ones(len(fixed)), strong["match_probability"].to_numpy(float)])
-    edge_kind = np.array(["forced"] * len(forced) + ["exact"] * len(ids.exact_edges) + ["model"] * len(strong),
-                         dtype=object)
+    edge_kind = np.array(
+        ["forced"] * len(forced) + ["exact"] * len(ids.exact_edges) + ["model"] * len(strong), dtype=object
+    )
     strict = nodes[nodes["agency"].isin(opts.strict_agencies) & nodes["agency_id"].notna()]
     trusted = list(zip(strict["node_id"].astype(int), strict["agency"], strict["agency_id"], strict=True))
-    lab, refused = constrained_clusters_fast(n, edge_a, edge_b, edge_p, edge_kind, trusted_ids=trusted,
-                                             cannot_link=rejected_nodes)
+    lab, refused = constrained_clusters_fast(
+        n, edge_a, edge_b, edge_p, edge_kind, trusted_ids=trusted, cannot_link=rejected_nodes
+    )
     return Clusters(lab, refused, guarded, edge_a, edge_b, len(fixed))
 
 
@@ -433,11 +510,15 @@ def record_links(ids: Identities, scores: Scores, clusters: Clusters) -> pd.Data
     singleton = cluster_records == nodes["records"].to_numpy()
     node_prob = np.where(det_tied | singleton | (nodes["records"].to_numpy() > 1), 1.0, best)
     node_prob = np.where(node_prob == 0, 1.0, node_prob)
-    return pd.DataFrame({
-        "source": ids.source.astype(str), "source_key": ids.source_key.astype(str),
-        "cluster": lab[ids.node_of], "match_probability": node_prob[ids.node_of],
-        "cluster_size": cluster_records[ids.node_of],
-    })
+    return pd.DataFrame(
+        {
+            "source": ids.source.astype(str),
+            "source_key": ids.source_key.astype(str),
+            "cluster": lab[ids.node_of],
+            "match_probability": node_prob[ids.node_of],
+            "cluster_size": cluster_records[ids.node_of],
+        }
+    )
 
 
 _REVIEW_COLUMNS = ["source_l", "source_key_l", "source_r", "source_key_r", "match_probability", "reason"]
@@ -451,34 +532,55 @@ def review_queue(ids: Identities, scores: Scores, clusters: Clusters, opts: Link
     if len(pairs):
         band = pairs[(pairs["match_probability"] < opts.threshold) | clusters.guarded]
         band = band[lab[band["node_l"].to_numpy(int)] != lab[band["node_r"].to_numpy(int)]]
-        review_rows.append(pd.DataFrame({"node_l": band["node_l"].astype(int), "node_r": band["node_r"].astype(int),
-                                         "match_probability": band["match_probability"].astype(float),
-                                         "reason": "near threshold"}))
+        review_rows.append(
+            pd.DataFrame(
+                {
+                    "node_l": band["node_l"].astype(int),
+                    "node_r": band["node_r"].astype(int),
+                    "match_probability": band["match_probability"].astype(float),
+                    "reason": "near threshold",
+                }
+            )
+        )
     if clusters.refused:
         rf = pd.DataFrame(clusters.refused, columns=["node_l", "node_r", "match_probability", "kind"])
         rf = rf[lab[rf["node_l"].to_numpy(int)] != lab[rf["node_r"].to_numpy(int)]]
-        review_rows.append(rf.assign(reason="refused: conflicting agency IDs or analyst decision")
-                           .drop(columns="kind"))
-    review = (pd.concat(review_rows, ignore_index=True) if review_rows else
-              pd.DataFrame(columns=["node_l", "node_r", "match_probability", "reason"]))
+        review_rows.append(rf.assign(reason="refused: conflicting agency IDs or analyst decision").drop(columns="kind"))
+    review = (
+        pd.concat(review_rows, ignore_index=True)
+        if review_rows
+        else pd.DataFrame(columns=["node_l", "node_r", "match_probability", "reason"])
+    )
     if not len(review):
         return pd.DataFrame(columns=_REVIEW_COLUMNS)
     rep = ids.nodes["rep"]
     rl = rep.iloc[review["node_l"].to_numpy(int)].to_numpy(dtype=object)
     rr = rep.iloc[review["node_r"].to_numpy(int)].to_numpy(dtype=object)
     lo, hi = np.minimum(rl, rr), np.maximum(rl, rr)
-    return pd.DataFrame({
-        "source_l": [x.split("|", 1)[0] for x in lo], "source_key_l": [x.split("|", 1)[1] for x in lo],
-        "source_r": [x.split("|", 1)[0] for x in hi], "source_key_r": [x.split("|", 1)[1] for x in hi],
-        "match_probability": review["match_probability"].to_numpy(float),
-        "reason": review["reason"].to_numpy(),
-    }).sort_values("match_probability", ascending=False).drop_duplicates(
-        ["source_l", "source_key_l", "source_r", "source_key_r"]).reset_index(drop=True)
+    return (
+        pd.DataFrame(
+            {
+                "source_l": [x.split("|", 1)[0] for x in lo],
+                "source_key_l": [x.split("|", 1)[1] for x in lo],
+                "source_r": [x.split("|", 1)[0] for x in hi],
+                "source_key_r": [x.split("|", 1)[1] for x in hi],
+                "match_probability": review["match_probability"].to_numpy(float),
+                "reason": review["reason"].to_numpy(),
+            }
+        )
+        .sort_values("match_probability", ascending=False)
+        .drop_duplicates(["source_l", "source_key_l", "source_r", "source_key_r"])
+        .reset_index(drop=True)
+    )
 
 
-def _with_known_pairs(new: pd.DataFrame, known: KnownPairs | None, nodes: pd.DataFrame,
-                      workdir: Path | None = None,
-                      memory_limit: str = LINK_MEMORY_LIMIT) -> tuple[pd.DataFrame, int]:
+def _with_known_pairs(
+    new: pd.DataFrame,
+    known: KnownPairs | None,
+    nodes: pd.DataFrame,
+    workdir: Path | None = None,
+    memory_limit: str = LINK_MEMORY_LIMIT,
+) -> tuple[pd.DataFrame, int]:
     """This run's pairs (each with a new identity) and the earlier pairs whose two identities are
     both still here, in node ids, ordered by (node_l, node_r); and how many earlier pairs. `known` is the earlier pairs by
     hash, or a function that reads them: it is called here, once scoring is done, and nothing
@@ -496,20 +598,28 @@ def _with_known_pairs(new: pd.DataFrame, known: KnownPairs | None, nodes: pd.Dat
     # hashes never become Python strings
     with scratch_connection(workdir, memory_limit) as con:
         con.register("_known", table)
-        con.register("_ids", pd.DataFrame({"hash": nodes["node_hash"].astype(str).array,
-                                           "id": nodes["node_id"].to_numpy(np.int64)}))
+        con.register(
+            "_ids",
+            pd.DataFrame({"hash": nodes["node_hash"].astype(str).array, "id": nodes["node_id"].to_numpy(np.int64)}),
+        )
         found = con.execute(
             "with ids as (select hash, min(id) as id from _ids group by hash) "
             "select a.id as a, b.id as b, k.match_probability, "
-            + ", ".join(f"k.{c}::boolean as {c}" for c in flags) +
-            " from _known k join ids a on a.hash = k.hash_l join ids b on b.hash = k.hash_r "
-            "order by k.row").fetchnumpy()
+            + ", ".join(f"k.{c}::boolean as {c}" for c in flags)
+            + " from _known k join ids a on a.hash = k.hash_l join ids b on b.hash = k.hash_r "
+            "order by k.row"
+        ).fetchnumpy()
         con.unregister("_known")
     del table
     a, b = np.asarray(found.pop("a"), dtype=np.int64), np.asarray(found.pop("b"), dtype=np.int64)
-    old = pd.DataFrame({"node_l": np.minimum(a, b), "node_r": np.maximum(a, b),
-                        "match_probability": np.asarray(found.pop("match_probability"), dtype=float),
-                        **{c: np.asarray(found.pop(c), dtype=bool) for c in flags}})
+    old = pd.DataFrame(
+        {
+            "node_l": np.minimum(a, b),
+            "node_r": np.maximum(a, b),
+            "match_probability": np.asarray(found.pop("match_probability"), dtype=float),
+            **{c: np.asarray(found.pop(c), dtype=bool) for c in flags},
+        }
+    )
     del a, b, found
     release_memory()
     out = pd.concat([new.astype(old.dtypes.to_dict()), old], ignore_index=True)

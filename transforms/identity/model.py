@@ -89,6 +89,7 @@ def blocking_keys(frame: pd.DataFrame, cap: int = BLOCK_CAP) -> pd.DataFrame:
     the full postcode (one household). A key held by more than `cap` nodes is set null, so each
     rule compares a node with at most `cap - 1` others and the pairs grow linearly with the
     nodes whatever the names' frequencies."""
+
     def key(*parts: pd.Series) -> pd.Series:
         out = parts[0].astype("string")
         for p in parts[1:]:
@@ -97,16 +98,19 @@ def blocking_keys(frame: pd.DataFrame, cap: int = BLOCK_CAP) -> pd.DataFrame:
         return out.where(counts <= cap).astype(object).where(lambda s: s.notna(), None)
 
     fn, sn = frame["fn"].astype("string"), frame["sn"].astype("string")
-    return pd.DataFrame({
-        "bk_name": key(frame["fn_canon"], frame["sn_sk"]),
-        "bk_fn_pc": key(frame["fn_canon"], frame["pc_out"]),
-        "bk_sn_pc": key(frame["sn_sk"], frame["pc_out"]),
-        "bk_prefix": key(fn.str[:3], sn.str[:4]),
-        "bk_pc": key(frame["pc"]),
-    }, index=frame.index)
+    return pd.DataFrame(
+        {
+            "bk_name": key(frame["fn_canon"], frame["sn_sk"]),
+            "bk_fn_pc": key(frame["fn_canon"], frame["pc_out"]),
+            "bk_sn_pc": key(frame["sn_sk"], frame["pc_out"]),
+            "bk_prefix": key(fn.str[:3], sn.str[:4]),
+            "bk_pc": key(frame["pc"]),
+        },
+        index=frame.index,
+    )
 
-PAIR_COLUMNS = ["node_l", "node_r", "match_probability", "forename_agrees", "surname_agrees",
-                "dob_agrees"]
+
+PAIR_COLUMNS = ["node_l", "node_r", "match_probability", "forename_agrees", "surname_agrees", "dob_agrees"]
 
 TRAINING_BLOCKING = [
     "l.dob_s = r.dob_s",
@@ -121,8 +125,10 @@ def _jw(a: str, b: str) -> str:
 def _name_comparison(col: str, other: str, groups: str, label: str, parts: bool) -> dict[str, Any]:
     l_, r_ = f"{col}_l", f"{col}_r"
     cross_a, cross_b = _jw(f"{col}_l", f"{other}_r"), _jw(f"{other}_l", f"{col}_r")
-    swap = (f"{l_} <> {r_} and (({cross_a} >= 0.92 and {cross_b} >= 0.92) or "
-            f"({col}_l = {other}_r and {cross_b} >= 0.85) or ({other}_l = {col}_r and {cross_a} >= 0.85))")
+    swap = (
+        f"{l_} <> {r_} and (({cross_a} >= 0.92 and {cross_b} >= 0.92) or "
+        f"({col}_l = {other}_r and {cross_b} >= 0.85) or ({other}_l = {col}_r and {cross_a} >= 0.85))"
+    )
     if col == "fn":
         null = f"{l_} is null or {r_} is null"
         swap_level = [{"sql_condition": swap, "label_for_charts": "forename and surname swapped"}]
@@ -131,76 +137,104 @@ def _name_comparison(col: str, other: str, groups: str, label: str, parts: bool)
         null = f"{l_} is null or {r_} is null or ({swap})"
         swap_level = []
     levels: list[dict[str, Any]] = [
-        {"sql_condition": null, "is_null_level": True,
-         "label_for_charts": f"{label} missing" + ("" if col == "fn" else " (or swapped)")},
-        {"sql_condition": f"{l_} = {r_}", "label_for_charts": f"{label} exact",
-         "tf_adjustment_column": col, "tf_adjustment_weight": 1.0},
+        {
+            "sql_condition": null,
+            "is_null_level": True,
+            "label_for_charts": f"{label} missing" + ("" if col == "fn" else " (or swapped)"),
+        },
+        {
+            "sql_condition": f"{l_} = {r_}",
+            "label_for_charts": f"{label} exact",
+            "tf_adjustment_column": col,
+            "tf_adjustment_weight": 1.0,
+        },
         *swap_level,
-        {"sql_condition": f"list_has_any({groups}_l, {groups}_r)",
-         "label_for_charts": f"{label} nickname or variant"},
+        {"sql_condition": f"list_has_any({groups}_l, {groups}_r)", "label_for_charts": f"{label} nickname or variant"},
     ]
     if parts:
-        levels.append({"sql_condition": "len(sn_parts_l) + len(sn_parts_r) > 2 and "
-                                         "list_has_any(sn_parts_l, sn_parts_r)",
-                       "label_for_charts": "one part of a double-barrelled surname"})
+        levels.append(
+            {
+                "sql_condition": "len(sn_parts_l) + len(sn_parts_r) > 2 and list_has_any(sn_parts_l, sn_parts_r)",
+                "label_for_charts": "one part of a double-barrelled surname",
+            }
+        )
     levels += [
-        {"sql_condition": f"damerau_levenshtein({l_}, {r_}) <= 1 or {_jw(l_, r_)} >= 0.94",
-         "label_for_charts": f"{label} one edit"},
-        {"sql_condition": f"{col[:2]}_sk_l = {col[:2]}_sk_r or {_jw(l_, r_)} >= 0.85",
-         "label_for_charts": f"{label} same skeleton or similar"},
+        {
+            "sql_condition": f"damerau_levenshtein({l_}, {r_}) <= 1 or {_jw(l_, r_)} >= 0.94",
+            "label_for_charts": f"{label} one edit",
+        },
+        {
+            "sql_condition": f"{col[:2]}_sk_l = {col[:2]}_sk_r or {_jw(l_, r_)} >= 0.85",
+            "label_for_charts": f"{label} same skeleton or similar",
+        },
         {"sql_condition": "ELSE", "label_for_charts": "different"},
     ]
     return {"output_column_name": label, "comparison_levels": levels}
 
 
 def _dob_comparison() -> dict[str, Any]:
-    return {"output_column_name": "dob", "comparison_levels": [
-        {"sql_condition": "by_l is null or by_r is null", "is_null_level": True,
-         "label_for_charts": "dob missing"},
-        {"sql_condition": "dob_s_l = dob_s_r and not dob_est_l", "label_for_charts": "dob exact"},
-        {"sql_condition": "by_l = by_r and bm_l = bd_r and bd_l = bm_r and bm_l <> bd_l",
-         "label_for_charts": "day and month swapped"},
-        {"sql_condition": "by_l = by_r and (dob_est_l or dob_est_r)",
-         "label_for_charts": "same year, one dob an 01/01 estimate"},
-        {"sql_condition": "damerau_levenshtein(dob_s_l, dob_s_r) <= 1",
-         "label_for_charts": "one digit different"},
-        {"sql_condition": "abs(by_l - by_r) <= 1", "label_for_charts": "within a year"},
-        {"sql_condition": "ELSE", "label_for_charts": "different"},
-    ]}
+    return {
+        "output_column_name": "dob",
+        "comparison_levels": [
+            {"sql_condition": "by_l is null or by_r is null", "is_null_level": True, "label_for_charts": "dob missing"},
+            {"sql_condition": "dob_s_l = dob_s_r and not dob_est_l", "label_for_charts": "dob exact"},
+            {
+                "sql_condition": "by_l = by_r and bm_l = bd_r and bd_l = bm_r and bm_l <> bd_l",
+                "label_for_charts": "day and month swapped",
+            },
+            {
+                "sql_condition": "by_l = by_r and (dob_est_l or dob_est_r)",
+                "label_for_charts": "same year, one dob an 01/01 estimate",
+            },
+            {"sql_condition": "damerau_levenshtein(dob_s_l, dob_s_r) <= 1", "label_for_charts": "one digit different"},
+            {"sql_condition": "abs(by_l - by_r) <= 1", "label_for_charts": "within a year"},
+            {"sql_condition": "ELSE", "label_for_charts": "different"},
+        ],
+    }
 
 
 def _simple(col: str, label: str, partial: str | None = None) -> dict[str, Any]:
     levels: list[dict[str, Any]] = [
-        {"sql_condition": f"{col}_l is null or {col}_r is null", "is_null_level": True,
-         "label_for_charts": f"{label} missing"},
+        {
+            "sql_condition": f"{col}_l is null or {col}_r is null",
+            "is_null_level": True,
+            "label_for_charts": f"{label} missing",
+        },
         {"sql_condition": f"{col}_l = {col}_r", "label_for_charts": f"{label} equal"},
     ]
     if partial:
-        levels.append({"sql_condition": f"{partial}_l = {partial}_r",
-                       "label_for_charts": f"{label} same district"})
+        levels.append({"sql_condition": f"{partial}_l = {partial}_r", "label_for_charts": f"{label} same district"})
     levels.append({"sql_condition": "ELSE", "label_for_charts": "different"})
     return {"output_column_name": label, "comparison_levels": levels}
 
 
 def _postcode_comparison() -> dict[str, Any]:
-    return {"output_column_name": "postcode", "comparison_levels": [
-        {"sql_condition": "pc_out_l is null or pc_out_r is null", "is_null_level": True,
-         "label_for_charts": "postcode missing"},
-        {"sql_condition": "pc_l = pc_r", "label_for_charts": "full postcode equal"},
-        {"sql_condition": "pc_out_l = pc_out_r", "label_for_charts": "same district"},
-        {"sql_condition": "ELSE", "label_for_charts": "different"},
-    ]}
+    return {
+        "output_column_name": "postcode",
+        "comparison_levels": [
+            {
+                "sql_condition": "pc_out_l is null or pc_out_r is null",
+                "is_null_level": True,
+                "label_for_charts": "postcode missing",
+            },
+            {"sql_condition": "pc_l = pc_r", "label_for_charts": "full postcode equal"},
+            {"sql_condition": "pc_out_l = pc_out_r", "label_for_charts": "same district"},
+            {"sql_condition": "ELSE", "label_for_charts": "different"},
+        ],
+    }
 
 
 def _agency_id_comparison(agencies: list[str]) -> dict[str, Any]:
     levels: list[dict[str, Any]] = [
-        {"sql_condition": "agency_id_l is null or agency_id_r is null or agency_l <> agency_r",
-         "is_null_level": True, "label_for_charts": "no comparable agency ID"},
+        {
+            "sql_condition": "agency_id_l is null or agency_id_r is null or agency_l <> agency_r",
+            "is_null_level": True,
+            "label_for_charts": "no comparable agency ID",
+        },
         {"sql_condition": "agency_id_l = agency_id_r", "label_for_charts": "same agency ID"},
     ]
     for a in agencies:
-        levels.append({"sql_condition": f"agency_l = '{a}'",
-                       "label_for_charts": f"different {a} IDs"})
+        levels.append({"sql_condition": f"agency_l = '{a}'", "label_for_charts": f"different {a} IDs"})
     levels.append({"sql_condition": "ELSE", "label_for_charts": "different agency IDs"})
     return {"output_column_name": "agency_id", "comparison_levels": levels}
 
@@ -215,8 +249,9 @@ def _label_pairs(labels: pd.Series) -> int:
     return int((counts * (counts - 1) // 2).sum())
 
 
-def combine_m(em_model: dict[str, Any], label_model: dict[str, Any], label_pairs: int,
-              prior_pairs: float = PRIOR_PAIRS) -> dict[str, Any]:
+def combine_m(
+    em_model: dict[str, Any], label_model: dict[str, Any], label_pairs: int, prior_pairs: float = PRIOR_PAIRS
+) -> dict[str, Any]:
     """EM's m as a prior updated by the labelled pairs: m = (n * m_label + k * m_em) / (n + k)."""
     out = copy.deepcopy(em_model)
     labelled = {c["output_column_name"]: c for c in label_model["comparisons"]}
@@ -269,8 +304,10 @@ def settings(agencies: list[str]) -> dict[str, Any]:
 
 
 def _levels(model: dict[str, Any]) -> list[tuple[str, list[str]]]:
-    return [(c["output_column_name"], [str(lv.get("sql_condition")) for lv in c["comparison_levels"]])
-            for c in model.get("comparisons", [])]
+    return [
+        (c["output_column_name"], [str(lv.get("sql_condition")) for lv in c["comparison_levels"]])
+        for c in model.get("comparisons", [])
+    ]
 
 
 def compatible(saved: dict[str, Any] | None, agencies: list[str]) -> bool:
@@ -279,8 +316,10 @@ def compatible(saved: dict[str, Any] | None, agencies: list[str]) -> bool:
     if not saved:
         return False
     fresh = settings(sorted(agencies))
-    rules = [r if isinstance(r, str) else r.get("blocking_rule")
-             for r in saved.get("blocking_rules_to_generate_predictions", [])]
+    rules = [
+        r if isinstance(r, str) else r.get("blocking_rule")
+        for r in saved.get("blocking_rules_to_generate_predictions", [])
+    ]
     return _levels(saved) == _levels(fresh) and rules == PREDICT_BLOCKING
 
 
@@ -295,12 +334,12 @@ MAX_TRAINING_NODES = 200_000
 LINK_MEMORY_LIMIT = "4GB"
 
 
-def scratch_connection(workdir: Path | None = None,
-                       memory_limit: str = LINK_MEMORY_LIMIT) -> duckdb.DuckDBPyConnection:
+def scratch_connection(workdir: Path | None = None, memory_limit: str = LINK_MEMORY_LIMIT) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB for identity's joins of registered frames, under its memory limit;
     what it spills goes to the pipeline's private work folder when one is given."""
     spill = {"temp_directory": str(Path(workdir) / "scratch")} if workdir else {}
     return duckdb.connect(config={"memory_limit": memory_limit, **ENGINE_CONFIG, **spill})
+
 
 # Above this many identity nodes, pairs are scored in k x k chunks (splink's num_chunks_left/right).
 NODES_PER_CHUNK = 1_000_000
@@ -331,21 +370,20 @@ def _linker(sdf: Any, model: Any) -> Any:
     return Linker(sdf, model, log_level=None, validate_settings=False)
 
 
-def _train(sdf: Any, frame: pd.DataFrame, agencies: list[str], *, deterministic_recall: float,
-           u_pairs: float, seed: int) -> dict[str, Any]:
+def _train(
+    sdf: Any, frame: pd.DataFrame, agencies: list[str], *, deterministic_recall: float, u_pairs: float, seed: int
+) -> dict[str, Any]:
     """Train the model on the registered table `sdf` (whose rows are `frame`); the settings dict."""
     linker = _linker(sdf, settings(agencies))
     trn = linker.training
     try:
-        trn.estimate_probability_two_random_records_match(
-            list[Any](DETERMINISTIC_RULES), recall=deterministic_recall)
+        trn.estimate_probability_two_random_records_match(list[Any](DETERMINISTIC_RULES), recall=deterministic_recall)
     except ValueError as exc:  # no deterministic pair at all: keep splink's default prior
         logger.warning("prior not estimated (%s); using the default", exc)
     trn.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
     for rule in TRAINING_BLOCKING:
         try:
-            trn.estimate_parameters_using_expectation_maximisation(
-                rule, estimate_without_term_frequencies=True)
+            trn.estimate_parameters_using_expectation_maximisation(rule, estimate_without_term_frequencies=True)
         except Exception as exc:  # EM can fail on tiny or degenerate inputs
             logger.warning("EM on %s did not run: %s", rule, exc)
     trained = linker.misc.save_model_to_json()
@@ -360,14 +398,20 @@ def _train(sdf: Any, frame: pd.DataFrame, agencies: list[str], *, deterministic_
     return linker.misc.save_model_to_json()
 
 
-def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
-                      deterministic_recall: float = 0.7, u_pairs: float = 2e6,
-                      model: dict[str, Any] | None = None,
-                      max_training_nodes: int = MAX_TRAINING_NODES,
-                      nodes_per_chunk: int = NODES_PER_CHUNK,
-                      only_new: Any = None,
-                      workdir: Path | None = None,
-                      memory_limit: str = LINK_MEMORY_LIMIT) -> tuple[pd.DataFrame, dict[str, Any], int | None]:
+def train_and_predict(
+    nodes: pd.DataFrame,
+    *,
+    lower: float,
+    seed: int = 42,
+    deterministic_recall: float = 0.7,
+    u_pairs: float = 2e6,
+    model: dict[str, Any] | None = None,
+    max_training_nodes: int = MAX_TRAINING_NODES,
+    nodes_per_chunk: int = NODES_PER_CHUNK,
+    only_new: Any = None,
+    workdir: Path | None = None,
+    memory_limit: str = LINK_MEMORY_LIMIT,
+) -> tuple[pd.DataFrame, dict[str, Any], int | None]:
     """Score pairs of identity nodes; returns (pairs with p >= lower, trained settings dict, pairs
     scored: None when scored in chunks, where only the pairs at or above `lower` are counted).
 
@@ -382,9 +426,11 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
     """
     from splink import DuckDBAPI
 
-    empty = pd.DataFrame({c: pd.Series(dtype="int64") for c in PAIR_COLUMNS[:2]}
-                         | {"match_probability": pd.Series(dtype="float64")}
-                         | {c: pd.Series(dtype="bool") for c in PAIR_COLUMNS[3:]})
+    empty = pd.DataFrame(
+        {c: pd.Series(dtype="int64") for c in PAIR_COLUMNS[:2]}
+        | {"match_probability": pd.Series(dtype="float64")}
+        | {c: pd.Series(dtype="bool") for c in PAIR_COLUMNS[3:]}
+    )
     if len(nodes) < 2:
         return empty, model or {}, 0
     agencies = sorted(a for a in nodes.loc[nodes["agency_id"].notna(), "agency"].unique())
@@ -393,15 +439,17 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
     if workdir is not None:
         Path(workdir).mkdir(parents=True, exist_ok=True, mode=0o700)
     spill = tempfile.mkdtemp(prefix="lantern-link-", dir=str(workdir) if workdir is not None else None)
-    con = duckdb.connect(os.path.join(spill, "link.duckdb"),
-                         config={"memory_limit": memory_limit, **ENGINE_CONFIG,
-                                 "temp_directory": spill})
+    con = duckdb.connect(
+        os.path.join(spill, "link.duckdb"),
+        config={"memory_limit": memory_limit, **ENGINE_CONFIG, "temp_directory": spill},
+    )
     try:
         db_api = DuckDBAPI(connection=con)
         frame = nodes.copy(deep=False)  # copy-on-write: the caller's frame is not changed
         del nodes
-        frame["person_label"] = (frame["agency"].astype(str) + ":" + frame["agency_id"].astype(str)
-                                 ).where(frame["agency_id"].notna(), None)
+        frame["person_label"] = (frame["agency"].astype(str) + ":" + frame["agency_id"].astype(str)).where(
+            frame["agency_id"].notna(), None
+        )
         incremental = only_new is not None and model is not None
         if incremental:
             frame["is_new"] = np.asarray(only_new, dtype=bool)
@@ -412,10 +460,10 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
             sample = training_sample(frame, max_training_nodes, seed)
             # training reads the frame itself (or the sample), as registered pandas: the random
             # sampling of u draws from the rows as the engine scans them
-            tdf = db_api.register(sample, table_name="identity_nodes" if len(sample) == n_frame
-                                  else "training_nodes")
-            trained = _train(tdf, sample, agencies,
-                             deterministic_recall=deterministic_recall, u_pairs=u_pairs, seed=seed)
+            tdf = db_api.register(sample, table_name="identity_nodes" if len(sample) == n_frame else "training_nodes")
+            trained = _train(
+                tdf, sample, agencies, deterministic_recall=deterministic_recall, u_pairs=u_pairs, seed=seed
+            )
             if len(sample) < n_frame:
                 # the prior is matches / pairs: whole clusters were kept, so matches scale with
                 # the nodes and pairs with their square; rescale it to the full set
@@ -442,7 +490,9 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
             # it, so a pair of two new identities is scored once.
             scoring["blocking_rules_to_generate_predictions"] = [
                 {"blocking_rule": f"({r}) and {side}.is_new", "sql_dialect": "duckdb"}
-                for r in PREDICT_BLOCKING for side in ("l", "r")]
+                for r in PREDICT_BLOCKING
+                for side in ("l", "r")
+            ]
         linker = _linker(sdf, scoring)
         if scoring is trained:
             trained = linker.misc.save_model_to_json()
@@ -454,8 +504,9 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
         else:
             # only the pairs in the review band or above are kept, chunk by chunk; how many were
             # scored below it is not counted (NULL)
-            pred = linker.inference.predict(threshold_match_probability=lower, num_chunks_left=chunks,
-                                            num_chunks_right=chunks, warning_mode="never")
+            pred = linker.inference.predict(
+                threshold_match_probability=lower, num_chunks_left=chunks, num_chunks_right=chunks, warning_mode="never"
+            )
             scored = None
         pairs = con.execute(
             f"select node_id_l as node_l, node_id_r as node_r, match_probability, "
@@ -463,7 +514,9 @@ def train_and_predict(nodes: pd.DataFrame, *, lower: float, seed: int = 42,
             f"{_agrees_sql(trained, 'surname')} as surname_agrees, "
             f"{_agrees_sql(trained, 'dob', bottom=2)} as dob_agrees "
             f"from {pred.physical_name} where match_probability >= ? "
-            f"order by node_l, node_r", [lower]).df()  # a fixed order: the engine's is not
+            f"order by node_l, node_r",
+            [lower],
+        ).df()  # a fixed order: the engine's is not
     finally:
         con.close()
         shutil.rmtree(spill, ignore_errors=True)

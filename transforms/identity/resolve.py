@@ -55,12 +55,16 @@ PAIR_CACHE = "raw.linkage_cache_pairs"
 NODE_CACHE = "raw.linkage_cache_nodes"
 
 
-def _known_pairs(con: duckdb.DuckDBPyConnection, model_run_id: str
-                 ) -> tuple[np.ndarray, Callable[[], pa.Table]] | None:
+def _known_pairs(con: duckdb.DuckDBPyConnection, model_run_id: str) -> tuple[np.ndarray, Callable[[], pa.Table]] | None:
     """The identities scored by the last run of model `model_run_id`, and a function that reads
     the pairs it kept (9.4M at London scale: read only when linkage needs them)."""
-    have = {t for (t,) in con.execute("select table_schema || '.' || table_name from information_schema.tables "
-                                      "where table_schema = 'raw' and table_name like 'linkage_cache_%'").fetchall()}
+    have = {
+        t
+        for (t,) in con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_schema = 'raw' and table_name like 'linkage_cache_%'"
+        ).fetchall()
+    }
     if {PAIR_CACHE, NODE_CACHE} - have:
         return None
     stamp = con.execute(f"select distinct model_run_id from {NODE_CACHE}").fetchall()
@@ -69,8 +73,10 @@ def _known_pairs(con: duckdb.DuckDBPyConnection, model_run_id: str
     nodes = _frame(con, f"select node_hash from {NODE_CACHE}")["node_hash"].array
 
     def pairs() -> pa.Table:  # read by linkage once scoring is done, and not kept
-        return con.sql(f"select hash_l, hash_r, match_probability, forename_agrees, surname_agrees, "
-                       f"dob_agrees from {PAIR_CACHE}").to_arrow_table()
+        return con.sql(
+            f"select hash_l, hash_r, match_probability, forename_agrees, surname_agrees, dob_agrees from {PAIR_CACHE}"
+        ).to_arrow_table()
+
     return nodes, pairs
 
 
@@ -78,26 +84,39 @@ def _write_cache(con: duckdb.DuckDBPyConnection, nodes: np.ndarray, pairs: pd.Da
     con.register("_id_cache_nodes", pd.DataFrame({"node_hash": nodes}))
     con.register("_id_cache_pairs", pairs)
     try:
-        con.execute(f"create or replace table {NODE_CACHE} as select node_hash::varchar as node_hash, "
-                    f"?::varchar as model_run_id from _id_cache_nodes", [model_run_id])
+        con.execute(
+            f"create or replace table {NODE_CACHE} as select node_hash::varchar as node_hash, "
+            f"?::varchar as model_run_id from _id_cache_nodes",
+            [model_run_id],
+        )
         con.execute(f"create or replace table {PAIR_CACHE} as select * from _id_cache_pairs")
-        con.execute(f"comment on table {NODE_CACHE} is 'Linkage memo (raw only: hashes of names and dates of "
-                    "birth): identities scored by the model of model_run_id. Dropped by purge and erasure.'")
-        con.execute(f"comment on table {PAIR_CACHE} is 'Linkage memo (raw only): pairs of identities at or above "
-                    "the review band, by identity hash, so the next run scores only pairs with a new identity.'")
+        con.execute(
+            f"comment on table {NODE_CACHE} is 'Linkage memo (raw only: hashes of names and dates of "
+            "birth): identities scored by the model of model_run_id. Dropped by purge and erasure.'"
+        )
+        con.execute(
+            f"comment on table {PAIR_CACHE} is 'Linkage memo (raw only): pairs of identities at or above "
+            "the review band, by identity hash, so the next run scores only pairs with a new identity.'"
+        )
     finally:
         con.unregister("_id_cache_nodes")
         con.unregister("_id_cache_pairs")
 
 
-def _write(con: duckdb.DuckDBPyConnection, links: pd.DataFrame, review: pd.DataFrame,
-           events: pd.DataFrame, run: dict[str, Any], run_id: str,
-           cache: tuple[np.ndarray | None, pd.DataFrame | None] | None = None) -> int:
-    con.register("_id_links", links[["source", "source_key", "person_key", "match_probability",
-                                     "cluster_size"]])
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    links: pd.DataFrame,
+    review: pd.DataFrame,
+    events: pd.DataFrame,
+    run: dict[str, Any],
+    run_id: str,
+    cache: tuple[np.ndarray | None, pd.DataFrame | None] | None = None,
+) -> int:
+    con.register("_id_links", links[["source", "source_key", "person_key", "match_probability", "cluster_size"]])
     text_cols = ["pair_id", "source_l", "source_key_l", "source_key_r", "source_r", "reason"]
     review = review[text_cols[:5] + ["match_probability", "reason"]].astype(
-        {c: "string" for c in text_cols} | {"match_probability": "float64"})
+        {c: "string" for c in text_cols} | {"match_probability": "float64"}
+    )
     con.register("_id_review", review)
     con.register("_id_events", events)
     con.register("_id_run", pd.DataFrame([run]))
@@ -109,49 +128,63 @@ def _write(con: duckdb.DuckDBPyConnection, links: pd.DataFrame, review: pd.DataF
                    person_key::varchar as person_key, match_probability::double as match_probability,
                    cluster_size::integer as cluster_size
             from _id_links order by source, source_key""")
-        con.execute("comment on table core.person_link is 'One row per person-bearing source record: "
-                    "the resolved person_key and the probability of the link that put it there.'")
+        con.execute(
+            "comment on table core.person_link is 'One row per person-bearing source record: "
+            "the resolved person_key and the probability of the link that put it there.'"
+        )
         for col, text in _PERSON_LINK_COMMENTS.items():
             escaped = text.replace("'", "''")
             con.execute(f"comment on column core.person_link.{col} is '{escaped}'")
         # keys: keep first_run, drop records no longer delivered
-        con.execute("""
+        con.execute(
+            """
             create or replace temp table _id_map as
             select l.source, l.source_key, l.person_key, coalesce(m.first_run, ?) as first_run,
                    ? as run_id
             from _id_links l left join core.person_key_map m using (source, source_key)""",
-                    [run_id, run_id])
+            [run_id, run_id],
+        )
         con.execute("delete from core.person_key_map")
-        con.execute("insert into core.person_key_map select source, source_key, person_key, "
-                    "first_run, run_id from _id_map")
+        con.execute(
+            "insert into core.person_key_map select source, source_key, person_key, first_run, run_id from _id_map"
+        )
         # review: decided rows are never dropped; stale pending rows go; new pairs come in
         con.execute("""
             delete from core.link_review
             where decision = 'pending' and pair_id not in (select pair_id from _id_review)""")
-        con.execute("""
+        con.execute(
+            """
             update core.link_review set match_probability = r.match_probability,
                    reason = r.reason, last_seen_run = ?
-            from _id_review r where core.link_review.pair_id = r.pair_id""", [run_id])
-        con.execute("""
+            from _id_review r where core.link_review.pair_id = r.pair_id""",
+            [run_id],
+        )
+        con.execute(
+            """
             insert into core.link_review (pair_id, source_l, source_key_l, source_key_r, source_r,
                    match_probability, reason, decision, first_seen_run, last_seen_run)
             select pair_id, source_l, source_key_l, source_key_r, source_r, match_probability,
                    reason, 'pending', ?, ?
             from _id_review where pair_id not in (select pair_id from core.link_review)""",
-                    [run_id, run_id])
+            [run_id, run_id],
+        )
         if len(events):
-            con.execute("insert into core.person_key_event select run_id, event, person_key, "
-                        "related_person_keys::varchar[], records::integer from _id_events")
-        pending = con.execute("select count(*) from core.link_review where decision = 'pending'"
-                              ).fetchall()[0][0]
-        con.execute("""
+            con.execute(
+                "insert into core.person_key_event select run_id, event, person_key, "
+                "related_person_keys::varchar[], records::integer from _id_events"
+            )
+        pending = con.execute("select count(*) from core.link_review where decision = 'pending'").fetchall()[0][0]
+        con.execute(
+            """
             insert into core.linkage_run (run_id, trained_at, method, model_json, threshold, review_lower,
                    records, nodes, pairs_scored, clusters, review_pending, merges, splits, seconds,
                    model_run_id, trained_nodes)
             select run_id, trained_at, method, model_json, threshold,
                    review_lower, records, nodes, pairs_scored, clusters, ?, merges, splits, seconds,
                    model_run_id, trained_nodes
-            from _id_run""", [pending])
+            from _id_run""",
+            [pending],
+        )
         if cache is not None and cache[0] is not None and cache[1] is not None and run.get("model_run_id"):
             _write_cache(con, cache[0], cache[1], str(run["model_run_id"]))
         else:
@@ -176,8 +209,11 @@ def _frame(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
 
 def _records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every person-bearing record, in a fixed order (node ids follow it)."""
-    return _frame(con, "select source, source_key, agency, agency_id, forename, surname, dob::timestamp as dob, "
-                       "gender, postcode from raw.person_record order by source, source_key")
+    return _frame(
+        con,
+        "select source, source_key, agency, agency_id, forename, surname, dob::timestamp as dob, "
+        "gender, postcode from raw.person_record order by source, source_key",
+    )
 
 
 def _last_model(con: duckdb.DuckDBPyConnection, now: datetime) -> dict[str, Any] | None:
@@ -192,35 +228,68 @@ def _last_model(con: duckdb.DuckDBPyConnection, now: datetime) -> dict[str, Any]
     run_id, trained_at, model_json, trained_nodes = rows[0]
     if trained_at is None or (now - trained_at).days > MAX_MODEL_AGE_DAYS:
         return None
-    return {"run_id": run_id, "trained_at": trained_at, "model": json.loads(model_json),
-            "trained_nodes": int(trained_nodes)}
+    return {
+        "run_id": run_id,
+        "trained_at": trained_at,
+        "model": json.loads(model_json),
+        "trained_nodes": int(trained_nodes),
+    }
 
 
-def resolve_identities(con: duckdb.DuckDBPyConnection, *, secret: str,
-                       threshold: float = DEFAULT_THRESHOLD,
-                       review_lower: float = DEFAULT_REVIEW_LOWER,
-                       run_id: str | None = None, now: datetime | None = None,
-                       use_model: bool = True, seed: int = 42, retrain: bool = False,
-                       retrain_growth: float = RETRAIN_GROWTH,
-                       workdir: Path | None = None,
-                       memory_limit: str = LINK_MEMORY_LIMIT) -> dict[str, Any]:
+def resolve_identities(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    secret: str,
+    threshold: float = DEFAULT_THRESHOLD,
+    review_lower: float = DEFAULT_REVIEW_LOWER,
+    run_id: str | None = None,
+    now: datetime | None = None,
+    use_model: bool = True,
+    seed: int = 42,
+    retrain: bool = False,
+    retrain_growth: float = RETRAIN_GROWTH,
+    workdir: Path | None = None,
+    memory_limit: str = LINK_MEMORY_LIMIT,
+) -> dict[str, Any]:
     """Link `raw.person_record` and (re)write the identity tables in `core`; returns counts.
 
     The last trained model is reused (see RETRAIN_GROWTH) unless `retrain` is set. Scoring's
     database (it holds names) lives in `workdir`, the pipeline's private work folder, under
     `memory_limit` (it spills to disk beyond it)."""
     try:
-        return _resolve(con, secret=secret, threshold=threshold, review_lower=review_lower, run_id=run_id,
-                        now=now, use_model=use_model, seed=seed, retrain=retrain, retrain_growth=retrain_growth,
-                        workdir=workdir, memory_limit=memory_limit)
+        return _resolve(
+            con,
+            secret=secret,
+            threshold=threshold,
+            review_lower=review_lower,
+            run_id=run_id,
+            now=now,
+            use_model=use_model,
+            seed=seed,
+            retrain=retrain,
+            retrain_growth=retrain_growth,
+            workdir=workdir,
+            memory_limit=memory_limit,
+        )
     finally:
         release_memory()  # the frames of a run over every record are gone: give their pages back
 
 
-def _resolve(con: duckdb.DuckDBPyConnection, *, secret: str, threshold: float, review_lower: float,
-             run_id: str | None, now: datetime | None, use_model: bool, seed: int, retrain: bool,
-             retrain_growth: float, workdir: Path | None = None,
-             memory_limit: str = LINK_MEMORY_LIMIT) -> dict[str, Any]:
+def _resolve(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    secret: str,
+    threshold: float,
+    review_lower: float,
+    run_id: str | None,
+    now: datetime | None,
+    use_model: bool,
+    seed: int,
+    retrain: bool,
+    retrain_growth: float,
+    workdir: Path | None = None,
+    memory_limit: str = LINK_MEMORY_LIMIT,
+) -> dict[str, Any]:
     """The body of `resolve_identities`."""
     started = time.perf_counter()
     if workdir is not None:
@@ -235,52 +304,90 @@ def _resolve(con: duckdb.DuckDBPyConnection, *, secret: str, threshold: float, r
     last = _last_model(con, now) if use_model and not retrain else None
     reuse_kw: dict[str, Any] = {}
     if last is not None:
-        reuse_kw = {"reuse": last["model"], "reuse_max_nodes": int(last["trained_nodes"] * (1 + retrain_growth)),
-                    "known": _known_pairs(con, last["run_id"])}
+        reuse_kw = {
+            "reuse": last["model"],
+            "reuse_max_nodes": int(last["trained_nodes"] * (1 + retrain_growth)),
+            "known": _known_pairs(con, last["run_id"]),
+        }
     try:
         # the records go straight to linkage, which drops their names once the identity nodes
         # are made: nothing here holds them (a gigabyte at London scale)
-        result = link_records(_records(con), threshold=threshold, review_lower=review_lower,
-                              accepted=accepted, rejected=rejected, seed=seed, use_model=use_model,
-                              workdir=workdir, memory_limit=memory_limit, **reuse_kw)
+        result = link_records(
+            _records(con),
+            threshold=threshold,
+            review_lower=review_lower,
+            accepted=accepted,
+            rejected=rejected,
+            seed=seed,
+            use_model=use_model,
+            workdir=workdir,
+            memory_limit=memory_limit,
+            **reuse_kw,
+        )
     except Exception:
         if not use_model:
             raise
         logger.exception("probabilistic linkage failed; falling back to deterministic rules")
         method = "deterministic"
-        result = link_records(_records(con), threshold=threshold, review_lower=review_lower,
-                              accepted=accepted, rejected=rejected, use_model=False, workdir=workdir,
-                              memory_limit=memory_limit)
+        result = link_records(
+            _records(con),
+            threshold=threshold,
+            review_lower=review_lower,
+            accepted=accepted,
+            rejected=rejected,
+            use_model=False,
+            workdir=workdir,
+            memory_limit=memory_limit,
+        )
     previous = _frame(con, "select source, source_key, person_key from core.person_key_map")
-    keys, events = assign_keys(result.links, previous, secret=secret, run_id=run_id, workdir=workdir,
-                               memory_limit=memory_limit)
+    keys, events = assign_keys(
+        result.links, previous, secret=secret, run_id=run_id, workdir=workdir, memory_limit=memory_limit
+    )
     release_memory()
     links = result.links.assign(person_key=keys.to_numpy())
     review = review_rows(result.review)
     reused = last is not None and bool(result.stats.get("model_reused"))
     run: dict[str, Any] = {
-        "run_id": run_id, "trained_at": last["trained_at"] if reused and last else now, "method": method,
+        "run_id": run_id,
+        "trained_at": last["trained_at"] if reused and last else now,
+        "method": method,
         "model_run_id": last["run_id"] if reused and last else (run_id if result.model else None),
         "trained_nodes": (last["trained_nodes"] if reused and last else result.stats.get("scored_nodes", 0)),
         "model_json": json.dumps(result.model, default=str) if result.model else None,
-        "threshold": threshold, "review_lower": review_lower,
-        "records": result.stats["records"], "nodes": result.stats["nodes"],
+        "threshold": threshold,
+        "review_lower": review_lower,
+        "records": result.stats["records"],
+        "nodes": result.stats["nodes"],
         "pairs_scored": result.stats["pairs_scored"] if result.stats["pairs_scored"] >= 0 else None,
         "clusters": result.stats["clusters"],
         "merges": int((events["event"] == "merge").sum()) if len(events) else 0,
         "splits": int((events["event"] == "split").sum()) if len(events) else 0,
         "seconds": time.perf_counter() - started,
     }
-    pending = _write(con, links, review, events, run, run_id,
-                     cache=(result.scored_nodes, result.scored_pairs) if method == "splink" else None)
-    counts = {"run_id": run_id, "method": method, "records": int(len(links)),
-              "persons": int(links["person_key"].nunique()) if len(links) else 0,
-              "pairs_scored": run["pairs_scored"], "review_pending": pending,
-              "merges": run["merges"], "splits": run["splits"], "model_reused": reused,
-              "pairs_reused": int(result.stats.get("pairs_reused", 0)),
-              "guard_forename": bool(result.stats.get("guard_forename", 0)),
-              "unnamed_joined": int(result.stats.get("unnamed_joined", 0)),
-              "unnamed_unjoined": int(result.stats.get("unnamed_unjoined", 0)),
-              "seconds": round(time.perf_counter() - started, 2)}
+    pending = _write(
+        con,
+        links,
+        review,
+        events,
+        run,
+        run_id,
+        cache=(result.scored_nodes, result.scored_pairs) if method == "splink" else None,
+    )
+    counts = {
+        "run_id": run_id,
+        "method": method,
+        "records": int(len(links)),
+        "persons": int(links["person_key"].nunique()) if len(links) else 0,
+        "pairs_scored": run["pairs_scored"],
+        "review_pending": pending,
+        "merges": run["merges"],
+        "splits": run["splits"],
+        "model_reused": reused,
+        "pairs_reused": int(result.stats.get("pairs_reused", 0)),
+        "guard_forename": bool(result.stats.get("guard_forename", 0)),
+        "unnamed_joined": int(result.stats.get("unnamed_joined", 0)),
+        "unnamed_unjoined": int(result.stats.get("unnamed_unjoined", 0)),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
     logger.info("identity resolution: %s", counts)
     return counts

@@ -28,8 +28,9 @@ def pair_id(ref_a: str, ref_b: str) -> str:
     return "L" + hashlib.sha256(f"{lo}\x1f{hi}".encode()).hexdigest()[:15]
 
 
-def record_decision(con: duckdb.DuckDBPyConnection, pair_id: str, decision: str, user: str,
-                    *, at: datetime | None = None) -> None:
+def record_decision(
+    con: duckdb.DuckDBPyConnection, pair_id: str, decision: str, user: str, *, at: datetime | None = None
+) -> None:
     """Set an analyst's decision ('accept'|'reject'|'pending') on one pair of core.link_review."""
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {DECISIONS}, not {decision!r}")
@@ -39,21 +40,22 @@ def record_decision(con: duckdb.DuckDBPyConnection, pair_id: str, decision: str,
     when = at or datetime.now()
     con.execute(
         "update core.link_review set decision = ?, decided_by = ?, decided_at = ? where pair_id = ?",
-        [decision, None if decision == "pending" else user, None if decision == "pending" else when,
-         pair_id])
+        [decision, None if decision == "pending" else user, None if decision == "pending" else when, pair_id],
+    )
     logger.info("pair %s: %s by %s", pair_id, decision, user)
 
 
 def decided_pairs(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(accepted, rejected) pairs of record refs from core.link_review (empty when absent)."""
     exists = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'core' "
-        "and table_name = 'link_review'").fetchall()[0][0]
+        "select count(*) from information_schema.tables where table_schema = 'core' and table_name = 'link_review'"
+    ).fetchall()[0][0]
     if not exists:
         return [], []
     rows = con.execute(
         "select source_l || '|' || source_key_l, source_r || '|' || source_key_r, decision "
-        "from core.link_review where decision in ('accept', 'reject')").fetchall()
+        "from core.link_review where decision in ('accept', 'reject')"
+    ).fetchall()
     accepted = [(a, b) for a, b, d in rows if d == "accept"]
     rejected = [(a, b) for a, b, d in rows if d == "reject"]
     return accepted, rejected
@@ -62,6 +64,8 @@ def decided_pairs(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple[str, str]]
 def review_rows(review: pd.DataFrame) -> pd.DataFrame:
     """Review pairs from the linkage with their stable pair_id."""
     out = review.copy()
-    out["pair_id"] = [pair_id(f"{a}|{b}", f"{c}|{d}") for a, b, c, d in zip(
-        out["source_l"], out["source_key_l"], out["source_r"], out["source_key_r"], strict=True)]
+    out["pair_id"] = [
+        pair_id(f"{a}|{b}", f"{c}|{d}")
+        for a, b, c, d in zip(out["source_l"], out["source_key_l"], out["source_r"], out["source_key_r"], strict=True)
+    ]
     return out

@@ -37,21 +37,35 @@ from transforms.sqlrun import execute, transaction
 
 logger = logging.getLogger(__name__)
 
-NETWORK_MARTS = ("marts.peer_evidence", "marts.peer_edge", "marts.peer_group", "marts.peer_group_event",
-                 "marts.group_place", "marts.peer_group_profile", "marts.place_profile", "marts.peer_on_peer")
+NETWORK_MARTS = (
+    "marts.peer_evidence",
+    "marts.peer_edge",
+    "marts.peer_group",
+    "marts.peer_group_event",
+    "marts.group_place",
+    "marts.peer_group_profile",
+    "marts.place_profile",
+    "marts.peer_on_peer",
+)
 
 
-def build_peer_network(con: duckdb.DuckDBPyConnection, params: NetworkParams | None = None,
-                       workers: int = 1) -> dict[str, int]:
+def build_peer_network(
+    con: duckdb.DuckDBPyConnection, params: NetworkParams | None = None, workers: int = 1
+) -> dict[str, int]:
     """(Re)build every network mart except the restricted bridge view; returns row counts, and the
     months whose groups the memo held (`cache.peer_month_hits`) or had to find (`..._misses`).
     `workers` processes find the groups of large months the memo does not hold (1: all here)."""
     p = params or NetworkParams()
     values: dict[str, object] = {
-        "window_days": p.same_place_window_days, "crowd_max": p.same_place_crowd_max,
-        "young_min": p.young_min_age, "young_max": p.young_max_age,
-        "half_life": float(p.half_life_months), "window": p.profile_window_months, "key_places": p.key_places,
-        "vulnerability": list(VULNERABILITY_FACTORS), "days_per_month": DAYS_PER_MONTH,
+        "window_days": p.same_place_window_days,
+        "crowd_max": p.same_place_crowd_max,
+        "young_min": p.young_min_age,
+        "young_max": p.young_max_age,
+        "half_life": float(p.half_life_months),
+        "window": p.profile_window_months,
+        "key_places": p.key_places,
+        "vulnerability": list(VULNERABILITY_FACTORS),
+        "days_per_month": DAYS_PER_MONTH,
     }
     with transaction(con):
         _run(con, "marts/peer_evidence", values)
@@ -88,7 +102,8 @@ def peer_evidence(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The evidence between young people that makes peer groups (pair, relation, date)."""
     return con.execute(
         "select person_key_a, person_key_b, relation, seen_on from marts.peer_evidence "
-        "where young_people order by person_key_a, person_key_b, relation, seen_on").df()
+        "where young_people order by person_key_a, person_key_b, relation, seen_on"
+    ).df()
 
 
 def evidence_months(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -100,24 +115,36 @@ def evidence_months(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 #: The evidence that can make a tie between young people (all of it when min_weight <= 0).
-_TIE_EVIDENCE = ("select person_key_a, person_key_b, relation, seen_on from marts.peer_evidence "
-                 "where young_people and seen_on is not null "
-                 "and ($all_relations or list_contains($relations::varchar[], relation))")
+_TIE_EVIDENCE = (
+    "select person_key_a, person_key_b, relation, seen_on from marts.peer_evidence "
+    "where young_people and seen_on is not null "
+    "and ($all_relations or list_contains($relations::varchar[], relation))"
+)
 
 
 def coded_evidence(con: duckdb.DuckDBPyConnection, params: NetworkParams) -> CodedEvidence:
     """The evidence that can make a tie between young people, coded (in DuckDB) for
     `decayed_pairs_by_month`; relations that weigh nothing stay in the warehouse unless
     min_weight <= 0 (adding 0.0 leaves every sum as it was)."""
-    values = {"all_relations": params.min_weight <= 0,
-              "relations": sorted(r for r, w in params.relation_weights.items() if w != 0)}
-    keys = con.execute(f"with ev as ({_TIE_EVIDENCE}) select person_key_a from ev "
-                       "union select person_key_b from ev", values).fetchall()
+    values = {
+        "all_relations": params.min_weight <= 0,
+        "relations": sorted(r for r, w in params.relation_weights.items() if w != 0),
+    }
+    keys = con.execute(
+        f"with ev as ({_TIE_EVIDENCE}) select person_key_a from ev union select person_key_b from ev", values
+    ).fetchall()
     people = np.array(sorted(str(k) for (k,) in keys), dtype=str)  # Python's order, whatever the collation
-    frames = {"peer_tie_people": pd.DataFrame({"person_key": pd.Series(people, dtype=object),
-                                               "code": np.arange(len(people), dtype=np.int64)}),
-              "peer_tie_relations": pd.DataFrame({"relation": pd.Series(list(params.relation_weights), dtype=object),
-                                                  "weight": [float(w) for w in params.relation_weights.values()]})}
+    frames = {
+        "peer_tie_people": pd.DataFrame(
+            {"person_key": pd.Series(people, dtype=object), "code": np.arange(len(people), dtype=np.int64)}
+        ),
+        "peer_tie_relations": pd.DataFrame(
+            {
+                "relation": pd.Series(list(params.relation_weights), dtype=object),
+                "weight": [float(w) for w in params.relation_weights.values()],
+            }
+        ),
+    }
     for name, frame in frames.items():
         con.register(name, frame)
     try:
@@ -127,15 +154,18 @@ def coded_evidence(con: duckdb.DuckDBPyConnection, params: NetworkParams) -> Cod
             "coalesce(r.weight, 0.0) as weight from ev "
             "join peer_tie_people pa on pa.person_key = ev.person_key_a "
             "join peer_tie_people pb on pb.person_key = ev.person_key_b "
-            "left join peer_tie_relations r on r.relation = ev.relation", values).fetchnumpy()
+            "left join peer_tie_relations r on r.relation = ev.relation",
+            values,
+        ).fetchnumpy()
     finally:
         for name in frames:
             con.unregister(name)
     return CodedEvidence.of(people, rows["a"], rows["b"], rows["day"], rows["weight"])
 
 
-def _groups_by_month(con: duckdb.DuckDBPyConnection, months: list[str], p: NetworkParams, workers: int = 1
-                     ) -> tuple[Iterator[tuple[str, list[Group]]], dict[str, int]]:
+def _groups_by_month(
+    con: duckdb.DuckDBPyConnection, months: list[str], p: NetworkParams, workers: int = 1
+) -> tuple[Iterator[tuple[str, list[Group]]], dict[str, int]]:
     """Each month's peer groups, from the memo where its key is stored, else found (and stored);
     the groups come month by month, as person_key sets, only as tracking asks for them."""
     evidence = coded_evidence(con, p)
@@ -167,17 +197,20 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     caller's script. A worker only runs numpy and igraph on the arrays it is sent, never the
     warehouse connection it inherits, and leaves through os._exit, so no finaliser touches it."""
     methods = multiprocessing.get_all_start_methods()
-    return ProcessPoolExecutor(max_workers=workers,
-                               mp_context=multiprocessing.get_context("fork" if "fork" in methods else None))
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("fork" if "fork" in methods else None)
+    )
 
 
-def _find_groups(evidence: CodedEvidence, todo: list[str], key_of: dict[str, str], p: NetworkParams,
-                 workers: int = 1) -> dict[str, CodedGroups]:
+def _find_groups(
+    evidence: CodedEvidence, todo: list[str], key_of: dict[str, str], p: NetworkParams, workers: int = 1
+) -> dict[str, CodedGroups]:
     """The groups of each month in `todo` (by memo key). Months are independent and each Leiden
     run is seeded on its own, so large months go to worker processes (one per core) while this
     process sums the next months' ties: the groups are the same as finding them one by one."""
-    find = functools.partial(leiden_parts, seed=p.seed, resolution=p.resolution, min_size=p.min_group_size,
-                             objective=p.objective)
+    find = functools.partial(
+        leiden_parts, seed=p.seed, resolution=p.resolution, min_size=p.min_group_size, objective=p.objective
+    )
     new: dict[str, CodedGroups] = {}
     # key -> (the worker's answer, the month's coded pairs and ties, kept in case a worker dies)
     pending: dict[str, tuple[Future[CodedGroups], tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
@@ -239,12 +272,20 @@ def _bridges(evidence: CodedEvidence, groups: pd.DataFrame, p: NetworkParams) ->
         person = ties["person"].to_numpy()
         starts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]])
         own = pd.Series(ties["own"].to_numpy(dtype=object)[starts])
-        lists = pd.Series([part.tolist() for part in np.split(ties["linked"].to_numpy(dtype=object), starts[1:])],
-                          dtype=object)
+        lists = pd.Series(
+            [part.tolist() for part in np.split(ties["linked"].to_numpy(dtype=object), starts[1:])], dtype=object
+        )
         keep = (lists.str.len() + own.notna() >= 2).to_numpy(dtype=bool)
-        out.append(pd.DataFrame({"as_of_month": month, "person_key": evidence.people[person[starts][keep]],
-                                 "group_id": own[keep].where(own[keep].notna(), None).to_numpy(dtype=object),
-                                 "linked_group_ids": lists[keep].to_numpy(dtype=object)}))
+        out.append(
+            pd.DataFrame(
+                {
+                    "as_of_month": month,
+                    "person_key": evidence.people[person[starts][keep]],
+                    "group_id": own[keep].where(own[keep].notna(), None).to_numpy(dtype=object),
+                    "linked_group_ids": lists[keep].to_numpy(dtype=object),
+                }
+            )
+        )
     cols = ["as_of_month", "person_key", "group_id", "linked_group_ids"]
     return pd.concat(out, ignore_index=True)[cols] if out else pd.DataFrame(columns=cols)
 

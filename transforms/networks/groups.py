@@ -55,15 +55,17 @@ TIE_DIGITS = 12
 LEIDEN_ITERATIONS = 10
 
 
-def pair_graph(pairs: pd.DataFrame, *, a: str = "person_key_a", b: str = "person_key_b",
-               weight: str = "weight") -> nx.Graph:
+def pair_graph(
+    pairs: pd.DataFrame, *, a: str = "person_key_a", b: str = "person_key_b", weight: str = "weight"
+) -> nx.Graph:
     """A weighted undirected graph from a frame of pairs (parallel pairs add their weights)."""
     g = nx.Graph()
     if pairs.empty:
         return g
     summed = pairs.groupby([a, b], sort=True, as_index=False)[weight].sum()
-    g.add_weighted_edges_from(zip(summed[a].astype(str), summed[b].astype(str),
-                                  summed[weight].astype(float), strict=True))
+    g.add_weighted_edges_from(
+        zip(summed[a].astype(str), summed[b].astype(str), summed[weight].astype(float), strict=True)
+    )
     return g
 
 
@@ -81,14 +83,19 @@ def decayed_pairs(evidence: pd.DataFrame, as_of_month: str, params: NetworkParam
     age_months = (pd.Timestamp(end) - pd.to_datetime(ev["seen_on"])).dt.days.to_numpy() / DAYS_PER_MONTH
     rel_w = ev["relation"].map(params.relation_weights).fillna(0.0).to_numpy()
     w = rel_w * np.power(0.5, age_months / params.half_life_months)
-    out = (pd.DataFrame({"person_key_a": ev["person_key_a"].to_numpy(),
-                         "person_key_b": ev["person_key_b"].to_numpy(), "weight": w})
-           .groupby(["person_key_a", "person_key_b"], as_index=False, sort=True)["weight"].sum())
+    out = (
+        pd.DataFrame(
+            {"person_key_a": ev["person_key_a"].to_numpy(), "person_key_b": ev["person_key_b"].to_numpy(), "weight": w}
+        )
+        .groupby(["person_key_a", "person_key_b"], as_index=False, sort=True)["weight"]
+        .sum()
+    )
     return out.loc[out["weight"] >= params.min_weight].reset_index(drop=True)
 
 
-def find_communities(graph: nx.Graph, *, seed: int = 42, resolution: float = 1.0,
-                     backend: str = "leiden", objective: str = "modularity") -> list[Group]:
+def find_communities(
+    graph: nx.Graph, *, seed: int = 42, resolution: float = 1.0, backend: str = "leiden", objective: str = "modularity"
+) -> list[Group]:
     """A partition of the graph's nodes into communities (every node in exactly one), largest first.
 
     `objective` is one of `OBJECTIVES` (the networkx backend has modularity only). The default here
@@ -100,7 +107,8 @@ def find_communities(graph: nx.Graph, *, seed: int = 42, resolution: float = 1.0
         if objective != "modularity":
             raise ValueError("the networkx backend optimises modularity only")
         parts: Iterable[Iterable[str]] = nx.community.louvain_communities(
-            graph, weight="weight", resolution=resolution, seed=seed)
+            graph, weight="weight", resolution=resolution, seed=seed
+        )
     elif backend == "leiden":
         parts = _leiden(graph, seed=seed, resolution=resolution, objective=objective)
     else:
@@ -132,8 +140,9 @@ def _leiden(graph: nx.Graph, *, seed: int, resolution: float, objective: str) ->
     return [[nodes[i] for i in members] for members in parts]
 
 
-def part_potts_node_weights(n: int, edges: Sequence[tuple[int, int]] | np.ndarray,
-                            weights: Sequence[float]) -> np.ndarray:
+def part_potts_node_weights(
+    n: int, edges: Sequence[tuple[int, int]] | np.ndarray, weights: Sequence[float]
+) -> np.ndarray:
     """Each node's weight in the `part_potts` objective: strength / sqrt(mean strength of its
     connected part), so that the constant Potts penalty `resolution x n_i x n_j` of two people in
     one part is `resolution x s_i x s_j / s̄_part` (see the module's docstring)."""
@@ -143,15 +152,21 @@ def part_potts_node_weights(n: int, edges: Sequence[tuple[int, int]] | np.ndarra
     e = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
     w = np.asarray(weights, dtype=np.float64)
     strength = np.bincount(e[:, 0], weights=w, minlength=n) + np.bincount(e[:, 1], weights=w, minlength=n)
-    _, part = connected_components(coo_matrix((np.ones(len(e)), (e[:, 0], e[:, 1])), shape=(n, n)),
-                                   directed=False)
+    _, part = connected_components(coo_matrix((np.ones(len(e)), (e[:, 0], e[:, 1])), shape=(n, n)), directed=False)
     mean = np.bincount(part, weights=strength) / np.bincount(part)
     scale = np.sqrt(mean[part])
     return np.divide(strength, scale, out=np.zeros(n), where=scale > 0)
 
 
-def _leiden_edges(n: int, edges: Sequence[tuple[int, int]] | np.ndarray, weights: Sequence[float],
-                  *, seed: int, resolution: float, objective: str = "part_potts") -> list[list[int]]:
+def _leiden_edges(
+    n: int,
+    edges: Sequence[tuple[int, int]] | np.ndarray,
+    weights: Sequence[float],
+    *,
+    seed: int,
+    resolution: float,
+    objective: str = "part_potts",
+) -> list[list[int]]:
     # igraph draws from Python's `random` module unless told otherwise, so a private seeded
     # generator makes the run reproducible.
     import random
@@ -167,11 +182,17 @@ def _leiden_edges(n: int, edges: Sequence[tuple[int, int]] | np.ndarray, weights
             # one Leiden run over every part at once: communities never span two parts (Leiden's
             # communities are connected), so this optimises each part's own objective
             node_weights = part_potts_node_weights(n, edges, weights).tolist()
-            part = ig_graph.community_leiden(objective_function="CPM", weights=weights, resolution=resolution,
-                                             node_weights=node_weights, n_iterations=LEIDEN_ITERATIONS)
+            part = ig_graph.community_leiden(
+                objective_function="CPM",
+                weights=weights,
+                resolution=resolution,
+                node_weights=node_weights,
+                n_iterations=LEIDEN_ITERATIONS,
+            )
         else:
-            part = ig_graph.community_leiden(objective_function="modularity", weights=weights,
-                                             resolution=resolution, n_iterations=LEIDEN_ITERATIONS)
+            part = ig_graph.community_leiden(
+                objective_function="modularity", weights=weights, resolution=resolution, n_iterations=LEIDEN_ITERATIONS
+            )
     finally:
         ig.set_random_number_generator(random)
     return [list(members) for members in part]
@@ -194,8 +215,9 @@ class CodedEvidence:
     """The relation's weight (float64; 0 for a relation without one)."""
 
     @classmethod
-    def of(cls, people: np.ndarray, a: np.ndarray, b: np.ndarray, day: np.ndarray,
-           relation_weight: np.ndarray) -> CodedEvidence:
+    def of(
+        cls, people: np.ndarray, a: np.ndarray, b: np.ndarray, day: np.ndarray, relation_weight: np.ndarray
+    ) -> CodedEvidence:
         """From rows in any order (`people` sorted, codes into it)."""
         a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
         day, w = np.asarray(day, dtype=np.int64), np.asarray(relation_weight, dtype=np.float64)
@@ -220,12 +242,13 @@ def code_evidence(evidence: pd.DataFrame, params: NetworkParams) -> CodedEvidenc
     a_keys = evidence["person_key_a"].to_numpy(dtype=object)[keep].astype(str)
     b_keys = evidence["person_key_b"].to_numpy(dtype=object)[keep].astype(str)
     people, codes = np.unique(np.concatenate([a_keys, b_keys]), return_inverse=True)
-    a, b = codes[: len(a_keys)].astype(np.int64), codes[len(a_keys):].astype(np.int64)
+    a, b = codes[: len(a_keys)].astype(np.int64), codes[len(a_keys) :].astype(np.int64)
     return CodedEvidence.of(people, a, b, day, rel_w[keep])
 
 
-def decayed_pairs_by_month(evidence: CodedEvidence, months: Sequence[str], params: NetworkParams
-                           ) -> Iterator[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
+def decayed_pairs_by_month(
+    evidence: CodedEvidence, months: Sequence[str], params: NetworkParams
+) -> Iterator[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
     """For each month: the pairs (codes a, b, sorted) and their tie at the month's end, as
     `decayed_pairs` computes them (the same terms; the sum in date order, not pandas' order)."""
     n = max(len(evidence.people), 1)
@@ -275,31 +298,57 @@ class CodedGroups:
 
     def groups(self, people: Sequence[str]) -> list[Group]:
         """The groups as sets of person_keys (`people[code]`)."""
-        return [frozenset(people[int(c)] for c in self.members[lo:hi])
-                for lo, hi in zip(self.bounds[:-1], self.bounds[1:], strict=True)]
+        return [
+            frozenset(people[int(c)] for c in self.members[lo:hi])
+            for lo, hi in zip(self.bounds[:-1], self.bounds[1:], strict=True)
+        ]
 
 
-def leiden_parts(a: np.ndarray, b: np.ndarray, weights: np.ndarray, *, seed: int,
-                 resolution: float, min_size: int, objective: str = "part_potts") -> CodedGroups:
+def leiden_parts(
+    a: np.ndarray,
+    b: np.ndarray,
+    weights: np.ndarray,
+    *,
+    seed: int,
+    resolution: float,
+    min_size: int,
+    objective: str = "part_potts",
+) -> CodedGroups:
     """The peer groups of a month's coded pairs, in the order `find_communities` gives (largest
     first, then by lowest person_key), with igraph built straight from the arrays."""
     if len(a) == 0:
         return CodedGroups.of([])
     nodes = np.unique(np.concatenate([a, b]))
     edges = np.column_stack([np.searchsorted(nodes, a), np.searchsorted(nodes, b)])
-    parts = _leiden_edges(len(nodes), edges, np.asarray(weights, dtype=float).tolist(),
-                          seed=seed, resolution=resolution, objective=objective)
+    parts = _leiden_edges(
+        len(nodes),
+        edges,
+        np.asarray(weights, dtype=float).tolist(),
+        seed=seed,
+        resolution=resolution,
+        objective=objective,
+    )
     # codes follow person_key order, so the lowest code is the lowest person_key
     kept = [nodes[np.asarray(p, dtype=np.int64)] for p in parts if len(p) >= min_size]
     return CodedGroups.of(sorted(kept, key=lambda x: (-len(x), int(x.min()))))
 
 
-def leiden_groups(people: Sequence[str], a: np.ndarray, b: np.ndarray, weights: np.ndarray, *,
-                  seed: int, resolution: float, min_size: int, objective: str = "part_potts") -> list[Group]:
+def leiden_groups(
+    people: Sequence[str],
+    a: np.ndarray,
+    b: np.ndarray,
+    weights: np.ndarray,
+    *,
+    seed: int,
+    resolution: float,
+    min_size: int,
+    objective: str = "part_potts",
+) -> list[Group]:
     """The peer groups of a month's coded pairs (codes index `people`): what `find_communities`
     then `peer_groups` give for the same pairs, with igraph built straight from the arrays."""
-    return leiden_parts(a, b, weights, seed=seed, resolution=resolution, min_size=min_size,
-                        objective=objective).groups(people)
+    return leiden_parts(a, b, weights, seed=seed, resolution=resolution, min_size=min_size, objective=objective).groups(
+        people
+    )
 
 
 def _month_end(month: str) -> date:

@@ -45,10 +45,16 @@ def settings_fingerprint(params: NetworkParams) -> bytes:
         igraph_version = str(igraph.__version__)
     except ImportError:  # pragma: no cover - igraph is a dependency
         igraph_version = "none"
-    settings = {"memo_version": MEMO_VERSION, "algorithm": f"igraph.community_leiden/{params.objective}",
-                "igraph": igraph_version, "iterations": LEIDEN_ITERATIONS, "tie_digits": TIE_DIGITS,
-                "resolution": float(params.resolution), "seed": int(params.seed),
-                "min_group_size": int(params.min_group_size)}
+    settings = {
+        "memo_version": MEMO_VERSION,
+        "algorithm": f"igraph.community_leiden/{params.objective}",
+        "igraph": igraph_version,
+        "iterations": LEIDEN_ITERATIONS,
+        "tie_digits": TIE_DIGITS,
+        "resolution": float(params.resolution),
+        "seed": int(params.seed),
+        "min_group_size": int(params.min_group_size),
+    }
     return json.dumps(settings, sort_keys=True).encode()
 
 
@@ -58,8 +64,7 @@ def person_digests(people: np.ndarray) -> np.ndarray:
     return np.frombuffer(joined, dtype=np.uint8).reshape(len(people), 16)
 
 
-def month_key(digests: np.ndarray, a: np.ndarray, b: np.ndarray, ties: np.ndarray,
-              settings: bytes) -> str:
+def month_key(digests: np.ndarray, a: np.ndarray, b: np.ndarray, ties: np.ndarray, settings: bytes) -> str:
     """The memo key of one month: its pairs (in order) with their canonical ties, and the settings."""
     h = hashlib.blake2b(digest_size=20)
     h.update(settings)
@@ -71,10 +76,12 @@ def month_key(digests: np.ndarray, a: np.ndarray, b: np.ndarray, ties: np.ndarra
 
 
 MEMO = MemoTable(
-    name="peer_month_groups", columns=(("group_index", "integer"), ("person_key", "varchar")),
+    name="peer_month_groups",
+    columns=(("group_index", "integer"), ("person_key", "varchar")),
     comment="Memo of each month's peer groups (transforms.networks.memo): one row per memo key x group "
-            "x member; a month without groups has one row with no group. Rebuildable; holds "
-            "pseudonymous person_keys only; dropped by purge and erasure.")
+    "x member; a month without groups has one row with no group. Rebuildable; holds "
+    "pseudonymous person_keys only; dropped by purge and erasure.",
+)
 TABLE = MEMO.qualified
 
 
@@ -95,7 +102,8 @@ def load(con: duckdb.DuckDBPyConnection, keys: Sequence[str], people: np.ndarray
             f"select k.key_id, coalesce(c.group_index, -1) as group_index, coalesce(p.code, -1) as code "
             f"from {TABLE} c join peer_memo_keys k on k.key = c.key "
             "left join peer_memo_people p on p.person_key = c.person_key "
-            "order by k.key_id, c.group_index, p.code").fetchnumpy()
+            "order by k.key_id, c.group_index, p.code"
+        ).fetchnumpy()
     key_id = np.asarray(rows["key_id"], dtype=np.int64)
     index = np.asarray(rows["group_index"], dtype=np.int64)
     code = np.asarray(rows["code"], dtype=np.int64)
@@ -115,8 +123,9 @@ def load(con: duckdb.DuckDBPyConnection, keys: Sequence[str], people: np.ndarray
     return found
 
 
-def save(con: duckdb.DuckDBPyConnection, used: Sequence[str], new: Mapping[str, CodedGroups],
-         people: np.ndarray) -> None:
+def save(
+    con: duckdb.DuckDBPyConnection, used: Sequence[str], new: Mapping[str, CodedGroups], people: np.ndarray
+) -> None:
     """Leave the memo holding exactly the `used` keys: drop the others, add the `new` groups
     (codes into `people`)."""
     with _registered(con, _keys_frame(sorted(set(used)))):
@@ -136,25 +145,33 @@ def save(con: duckdb.DuckDBPyConnection, used: Sequence[str], new: Mapping[str, 
         key_ids.append(np.full(len(g.members), i))
         indexes.append(np.repeat(np.arange(len(g)), sizes))
         codes.append(g.members)
-    rows = pd.DataFrame({"key_id": np.concatenate(key_ids).astype(np.int32),
-                         "group_index": np.concatenate(indexes).astype(np.int32),
-                         "code": np.concatenate(codes).astype(np.int32)})
+    rows = pd.DataFrame(
+        {
+            "key_id": np.concatenate(key_ids).astype(np.int32),
+            "group_index": np.concatenate(indexes).astype(np.int32),
+            "code": np.concatenate(codes).astype(np.int32),
+        }
+    )
     with _registered(con, _keys_frame(keys), _people_frame(people), ("peer_memo_rows", rows)):
         con.execute(f"delete from {TABLE} where key in (select key from peer_memo_keys)")
         # in key order, so that a key's rows sit together and a lookup reads few row groups
-        con.execute(f"insert into {TABLE} select k.key, nullif(r.group_index, -1), p.person_key "
-                    "from peer_memo_rows r join peer_memo_keys k using (key_id) "
-                    "left join peer_memo_people p using (code) order by k.key, r.group_index, p.person_key")
+        con.execute(
+            f"insert into {TABLE} select k.key, nullif(r.group_index, -1), p.person_key "
+            "from peer_memo_rows r join peer_memo_keys k using (key_id) "
+            "left join peer_memo_people p using (code) order by k.key, r.group_index, p.person_key"
+        )
 
 
 def _keys_frame(keys: Sequence[str]) -> tuple[str, pd.DataFrame]:
-    return "peer_memo_keys", pd.DataFrame({"key_id": np.arange(len(keys), dtype=np.int32),
-                                           "key": pd.Series(list(keys), dtype=object)})
+    return "peer_memo_keys", pd.DataFrame(
+        {"key_id": np.arange(len(keys), dtype=np.int32), "key": pd.Series(list(keys), dtype=object)}
+    )
 
 
 def _people_frame(people: np.ndarray) -> tuple[str, pd.DataFrame]:
-    return "peer_memo_people", pd.DataFrame({"code": np.arange(len(people), dtype=np.int32),
-                                             "person_key": pd.Series(people, dtype=object)})
+    return "peer_memo_people", pd.DataFrame(
+        {"code": np.arange(len(people), dtype=np.int32), "person_key": pd.Series(people, dtype=object)}
+    )
 
 
 @contextmanager

@@ -33,8 +33,14 @@ def _default_relation_weights() -> dict[str, float]:
     # turning up at one place within a fortnight mixes groups that share a park: on the sample,
     # giving same_place 0.15 dropped the mean ARI from 0.82 to 0.45 and victim_suspect 0.3 to
     # 0.59. Both stay in marts.peer_edge for the analyst but do not shape the groups (weight 0).
-    return {"co_suspect": 1.0, "victim_suspect": 0.0, "co_victim": 0.5, "missing_together": 1.0,
-            "named_peer": 1.0, "same_place": 0.0}
+    return {
+        "co_suspect": 1.0,
+        "victim_suspect": 0.0,
+        "co_victim": 0.5,
+        "missing_together": 1.0,
+        "named_peer": 1.0,
+        "same_place": 0.0,
+    }
 
 
 #: The mean length of a month in days (365.25 / 12): the one month length of every decay.

@@ -45,8 +45,9 @@ def jaccard(a: Group, b: Group) -> float:
     return len(a & b) / union if union else 0.0
 
 
-def track_groups(monthly: Iterable[tuple[str, Sequence[Group]]], *, threshold: float = 0.3,
-                 prefix: str = "PG") -> tuple[pd.DataFrame, pd.DataFrame]:
+def track_groups(
+    monthly: Iterable[tuple[str, Sequence[Group]]], *, threshold: float = 0.3, prefix: str = "PG"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Stable ids for each month's groups; returns (memberships, events).
 
     memberships: as_of_month, person_key, group_id. events: as_of_month, event, group_id,
@@ -117,10 +118,15 @@ def track_groups(monthly: Iterable[tuple[str, Sequence[Group]]], *, threshold: f
         logger.debug("%s: %d groups", month, len(current))
 
     columns = ["as_of_month", "person_key", "group_id"]
-    members = (pd.DataFrame(dict(zip(columns, (row_months, row_people, row_groups), strict=True)))
-               if row_people else pd.DataFrame([], columns=columns))
-    ev = pd.DataFrame([(e.as_of_month, e.event, e.group_id, list(e.related_group_ids)) for e in events],
-                      columns=["as_of_month", "event", "group_id", "related_group_ids"])
+    members = (
+        pd.DataFrame(dict(zip(columns, (row_months, row_people, row_groups), strict=True)))
+        if row_people
+        else pd.DataFrame([], columns=columns)
+    )
+    ev = pd.DataFrame(
+        [(e.as_of_month, e.event, e.group_id, list(e.related_group_ids)) for e in events],
+        columns=["as_of_month", "event", "group_id", "related_group_ids"],
+    )
     return members, ev
 
 

@@ -19,11 +19,19 @@ from transforms.warehouse import run_models
 logger = logging.getLogger(__name__)
 
 BREAKDOWN_MARTS: tuple[str, ...] = (
-    "marts/breakdown_person", "marts/breakdown_place", "marts/breakdown_time",
-    "marts/repeat_involvement", "marts/victim_suspect_overlap", "marts/referral_gap",
-    "marts/disproportionality", "marts/recording_completeness",
-    "marts/assessment_matrix", "marts/assessment_glm_goods", "marts/unaddressed_context",
-    "marts/map_action", "marts/map_action_summary",
+    "marts/breakdown_person",
+    "marts/breakdown_place",
+    "marts/breakdown_time",
+    "marts/repeat_involvement",
+    "marts/victim_suspect_overlap",
+    "marts/referral_gap",
+    "marts/disproportionality",
+    "marts/recording_completeness",
+    "marts/assessment_matrix",
+    "marts/assessment_glm_goods",
+    "marts/unaddressed_context",
+    "marts/map_action",
+    "marts/map_action_summary",
 )
 
 # the profile's MAP matrix of recorded cells and planning, and its school context (issue 23)
@@ -33,7 +41,9 @@ BREAKDOWN_MARTS += ("marts/assessment_cells", "marts/school_context")
 def build_breakdowns(con: duckdb.DuckDBPyConnection, *, z: float = 1.96) -> dict[str, int]:
     """(Re)build every breakdown mart in one transaction; returns row counts by table."""
     run_models(con, BREAKDOWN_MARTS, params={"z": z})
-    counts = {n.split("/")[1]: int(con.execute(f"select count(*) from {n.replace('/', '.')}").fetchall()[0][0])
-              for n in BREAKDOWN_MARTS}
+    counts = {
+        n.split("/")[1]: int(con.execute(f"select count(*) from {n.replace('/', '.')}").fetchall()[0][0])
+        for n in BREAKDOWN_MARTS
+    }
     logger.info("breakdowns: %s", counts)
     return counts

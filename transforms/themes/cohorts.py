@@ -56,13 +56,21 @@ def cluster_profiles(X: np.ndarray, cfg: CohortConfig = DEFAULT_COHORTS) -> tupl
     best: tuple[float, np.ndarray] | None = None
     for k in range(3, min(cfg.max_k, len(X) - 1, len(distinct)) + 1):
         labels = KMeans(n_clusters=k, n_init=10, random_state=cfg.seed).fit_predict(
-            distinct, sample_weight=counts.astype(float))[inverse]
+            distinct, sample_weight=counts.astype(float)
+        )[inverse]
         if len(set(labels)) < 2:
             continue
         # the silhouette is quadratic in people: on a large borough it is estimated on a fixed,
         # seeded sample of `silhouette_sample` young people
-        s = float(silhouette_score(X.astype(bool), labels, metric="jaccard",
-                                   sample_size=min(len(X), cfg.silhouette_sample), random_state=cfg.seed))
+        s = float(
+            silhouette_score(
+                X.astype(bool),
+                labels,
+                metric="jaccard",
+                sample_size=min(len(X), cfg.silhouette_sample),
+                random_state=cfg.seed,
+            )
+        )
         if best is None or s > best[0]:
             best = (s, labels)
     if best is None:
@@ -70,8 +78,9 @@ def cluster_profiles(X: np.ndarray, cfg: CohortConfig = DEFAULT_COHORTS) -> tupl
     return best[1], best[0]
 
 
-def describe_cohorts(profiles: pd.DataFrame, factors: list[str], cfg: CohortConfig = DEFAULT_COHORTS
-                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def describe_cohorts(
+    profiles: pd.DataFrame, factors: list[str], cfg: CohortConfig = DEFAULT_COHORTS
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Cohort and cohort-factor frames from a people x factors 0/1 frame (no person ids out)."""
     X = profiles[factors].to_numpy(dtype=float)
     if len(X) < cfg.min_size * 2:
@@ -87,13 +96,26 @@ def describe_cohorts(profiles: pd.DataFrame, factors: list[str], cfg: CohortConf
         lift = np.divide(share, overall, out=np.zeros_like(share), where=overall > 0)
         order = np.argsort(-(share * (lift > 1.2)))
         label = " + ".join(factors[i] for i in order[:3] if share[i] >= 0.3) or "mixed, no dominant factor"
-        cohorts.append({"cohort_id": new_id, "young_people": int(len(members)), "label": label,
-                        "mean_factors": round(float(members.sum(axis=1).mean()), 2), "silhouette": round(sil, 4)})
+        cohorts.append(
+            {
+                "cohort_id": new_id,
+                "young_people": int(len(members)),
+                "label": label,
+                "mean_factors": round(float(members.sum(axis=1).mean()), 2),
+                "silhouette": round(sil, 4),
+            }
+        )
         for i, f in enumerate(factors):
-            rows.append({"cohort_id": new_id, "factor": f,
-                         "kind": "vulnerability" if f in VULNERABILITY_FACTORS else "risk",
-                         "share": round(float(share[i]), 4), "all_share": round(float(overall[i]), 4),
-                         "lift": round(float(lift[i]), 3)})
+            rows.append(
+                {
+                    "cohort_id": new_id,
+                    "factor": f,
+                    "kind": "vulnerability" if f in VULNERABILITY_FACTORS else "risk",
+                    "share": round(float(share[i]), 4),
+                    "all_share": round(float(overall[i]), 4),
+                    "lift": round(float(lift[i]), 3),
+                }
+            )
     return pd.DataFrame(cohorts), pd.DataFrame(rows)
 
 
@@ -104,14 +126,15 @@ def build_cohorts(con: duckdb.DuckDBPyConnection, cfg: CohortConfig = DEFAULT_CO
         "select list_concat(vulnerability_factors, risk_factors) as f from marts.person "
         "where birth_year >= year(last_seen) - 19 and len(vulnerability_factors) + len(risk_factors) >= ? "
         "order by person_key",  # a fixed order: the same people give the same cohorts
-        [cfg.min_factors]).fetchall()
-    profiles = pd.DataFrame([[int(f in have) for f in factors] for have in (set(row[0]) for row in people)],
-                            columns=factors)
+        [cfg.min_factors],
+    ).fetchall()
+    profiles = pd.DataFrame(
+        [[int(f in have) for f in factors] for have in (set(row[0]) for row in people)], columns=factors
+    )
     cohorts, cf = describe_cohorts(profiles, factors, cfg)
     if cohorts.empty:
         cohorts = pd.DataFrame(columns=["cohort_id", "young_people", "label", "mean_factors", "silhouette"])
         cf = pd.DataFrame(columns=["cohort_id", "factor", "kind", "share", "all_share", "lift"])
-    run_models(con, ("marts/cohort", "marts/cohort_factor"),
-               frames={"_cohorts": cohorts, "_cohort_factors": cf})
+    run_models(con, ("marts/cohort", "marts/cohort_factor"), frames={"_cohorts": cohorts, "_cohort_factors": cf})
     logger.info("cohorts: %d from %d young people", len(cohorts), len(profiles))
     return {"cohorts": len(cohorts), "young_people_profiled": len(profiles)}

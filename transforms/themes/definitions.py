@@ -30,8 +30,15 @@ logger = logging.getLogger(__name__)
 THEMES = ("cse", "hsb_peer", "syv", "cce", "gang", "online")
 FLAG_COLUMNS = ("cse_flag", "cce_flag", "gang_flag", "knife_flag", "firearm_flag", "dv_flag", "online_flag")
 ROLE_GROUPS: dict[str, tuple[str, ...]] = {"victim": ("victim",), "suspect": ("suspect", "accused")}
-_CONDITIONS = {"id", "offence_group_in", "offence_matches", "flags_any", "not_flags_any",
-               "location_type_in", "involves"}
+_CONDITIONS = {
+    "id",
+    "offence_group_in",
+    "offence_matches",
+    "flags_any",
+    "not_flags_any",
+    "location_type_in",
+    "involves",
+}
 
 
 @dataclass(frozen=True)
@@ -99,8 +106,7 @@ def definitions_dir() -> Path:
 
 def latest_definitions_path() -> Path:
     """The shipped definitions file with the highest version number."""
-    files = sorted(definitions_dir().glob("themes_v*.yaml"),
-                   key=lambda p: int(re.sub(r"\D", "", p.stem) or 0))
+    files = sorted(definitions_dir().glob("themes_v*.yaml"), key=lambda p: int(re.sub(r"\D", "", p.stem) or 0))
     if not files:
         raise FileNotFoundError(f"no themes_v*.yaml in {definitions_dir()}")
     return files[-1]
@@ -132,19 +138,20 @@ def parse_definitions(doc: dict[str, Any]) -> ThemeDefinitions:
                     raise ValueError(f"{name}: involves.role must be one of {sorted(ROLE_GROUPS)}")
                 lo, hi = (int(x) for x in item["age"])
                 inv.append(Involves(item["role"], lo, hi))
-            rules.append(Rule(
-                rule_id=str(r.get("id") or f"{name}_{i + 1}"),
-                offence_group_in=tuple(r.get("offence_group_in", [])),
-                offence_matches=tuple(r.get("offence_matches", [])),
-                flags_any=tuple(r.get("flags_any", [])),
-                not_flags_any=tuple(r.get("not_flags_any", [])),
-                location_type_in=tuple(r.get("location_type_in", [])),
-                involves=tuple(inv),
-            ))
+            rules.append(
+                Rule(
+                    rule_id=str(r.get("id") or f"{name}_{i + 1}"),
+                    offence_group_in=tuple(r.get("offence_group_in", [])),
+                    offence_matches=tuple(r.get("offence_matches", [])),
+                    flags_any=tuple(r.get("flags_any", [])),
+                    not_flags_any=tuple(r.get("not_flags_any", [])),
+                    location_type_in=tuple(r.get("location_type_in", [])),
+                    involves=tuple(inv),
+                )
+            )
         if not rules:
             raise ValueError(f"theme {name} has no rules")
-        themes.append(Theme(name, str(body.get("label") or name), str(body.get("source") or "").strip(),
-                            tuple(rules)))
+        themes.append(Theme(name, str(body.get("label") or name), str(body.get("source") or "").strip(), tuple(rules)))
     return ThemeDefinitions(version, str(doc.get("published") or ""), tuple(themes))
 
 
@@ -175,8 +182,11 @@ def compile_rules(defs: ThemeDefinitions) -> tuple[str, dict[str, object]]:
             if rule.offence_group_in:
                 conds.append(f"list_contains({p(list(rule.offence_group_in))}::varchar[], i.offence_group)")
             if rule.offence_matches:
-                conds.append("(" + " or ".join(f"regexp_matches(lower(i.offence), {p(pat.lower())})"
-                                               for pat in rule.offence_matches) + ")")
+                conds.append(
+                    "("
+                    + " or ".join(f"regexp_matches(lower(i.offence), {p(pat.lower())})" for pat in rule.offence_matches)
+                    + ")"
+                )
             if rule.flags_any:
                 conds.append("(" + " or ".join(f"coalesce(i.{f}, false)" for f in rule.flags_any) + ")")
             if rule.not_flags_any:
@@ -187,14 +197,22 @@ def compile_rules(defs: ThemeDefinitions) -> tuple[str, dict[str, object]]:
                 conds.append(
                     "exists (select 1 from core.involvement v where v.incident_key = i.incident_key "
                     f"and list_contains({p(list(ROLE_GROUPS[inv.role]))}::varchar[], v.role) "
-                    f"and v.age_at_event between {p(inv.age_min)} and {p(inv.age_max)})")
+                    f"and v.age_at_event between {p(inv.age_min)} and {p(inv.age_max)})"
+                )
             where = " and ".join(conds) if conds else "true"
-            selects.append(f"select i.incident_key, {p(theme.theme)}::varchar as theme, "
-                           f"{p(rule.rule_id)}::varchar as rule_id from core.incident i where {where}")
-    body = "\nunion all\n".join(selects) if selects else \
-        "select null::varchar as incident_key, null::varchar as theme, null::varchar as rule_id where false"
-    query = ("select incident_key, theme, min(rule_id) as rule_id, list(distinct rule_id order by rule_id) as rules\n"
-             f"from (\n{body}\n) group by incident_key, theme")
+            selects.append(
+                f"select i.incident_key, {p(theme.theme)}::varchar as theme, "
+                f"{p(rule.rule_id)}::varchar as rule_id from core.incident i where {where}"
+            )
+    body = (
+        "\nunion all\n".join(selects)
+        if selects
+        else "select null::varchar as incident_key, null::varchar as theme, null::varchar as rule_id where false"
+    )
+    query = (
+        "select incident_key, theme, min(rule_id) as rule_id, list(distinct rule_id order by rule_id) as rules\n"
+        f"from (\n{body}\n) group by incident_key, theme"
+    )
     return query, params
 
 
@@ -203,14 +221,30 @@ def definition_rows(defs: ThemeDefinitions) -> list[tuple[str, str, str, str, st
     rows = []
     for t in defs.themes:
         for r in t.rules:
-            as_data = {k: v for k, v in {
-                "offence_group_in": list(r.offence_group_in), "offence_matches": list(r.offence_matches),
-                "flags_any": list(r.flags_any), "not_flags_any": list(r.not_flags_any),
-                "location_type_in": list(r.location_type_in),
-                "involves": [{"role": i.role, "age": [i.age_min, i.age_max]} for i in r.involves],
-            }.items() if v}
-            rows.append((defs.version, defs.published, t.theme, t.label, r.rule_id, r.text(), t.source,
-                         yaml.safe_dump(as_data, sort_keys=False).strip()))
+            as_data = {
+                k: v
+                for k, v in {
+                    "offence_group_in": list(r.offence_group_in),
+                    "offence_matches": list(r.offence_matches),
+                    "flags_any": list(r.flags_any),
+                    "not_flags_any": list(r.not_flags_any),
+                    "location_type_in": list(r.location_type_in),
+                    "involves": [{"role": i.role, "age": [i.age_min, i.age_max]} for i in r.involves],
+                }.items()
+                if v
+            }
+            rows.append(
+                (
+                    defs.version,
+                    defs.published,
+                    t.theme,
+                    t.label,
+                    r.rule_id,
+                    r.text(),
+                    t.source,
+                    yaml.safe_dump(as_data, sort_keys=False).strip(),
+                )
+            )
     return rows
 
 
@@ -225,8 +259,10 @@ def apply_definitions(con: duckdb.DuckDBPyConnection, defs: ThemeDefinitions) ->
             con.execute(stmt)
         mstmts = sql.statements("marts/theme_definition")
         con.execute(mstmts[0])  # create the table
-        con.executemany("insert into marts.theme_definition values (?, ?, ?, ?, ?, ?, ?, ?, 0)",
-                        [list(r) for r in definition_rows(defs)])
+        con.executemany(
+            "insert into marts.theme_definition values (?, ?, ?, ?, ?, ?, ?, ?, 0)",
+            [list(r) for r in definition_rows(defs)],
+        )
         for stmt in mstmts[1:]:
             con.execute(stmt)
         con.execute("""update marts.theme_definition d set incidents = c.n from
@@ -239,5 +275,7 @@ def apply_definitions(con: duckdb.DuckDBPyConnection, defs: ThemeDefinitions) ->
 
 
 def _insert_sql(query: str) -> str:
-    return ("insert into core.incident_theme (incident_key, theme, definitions_version, rule_id, rules) "
-            f"select incident_key, theme, $version, rule_id, rules from ({query})")
+    return (
+        "insert into core.incident_theme (incident_key, theme, definitions_version, rule_id, rules) "
+        f"select incident_key, theme, $version, rule_id, rules from ({query})"
+    )

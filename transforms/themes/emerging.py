@@ -56,8 +56,25 @@ logger = logging.getLogger(__name__)
 _TOKEN = r"(?u)\b[^\W\d_]{3,}\b"
 _TOKEN_RE = re.compile(_TOKEN)  # the vectorizer's tokenizer: `findall` on the lower-cased text
 # words of the recording trade that say nothing about a theme
-_TRADE_WORDS = frozenset({"reported", "reports", "states", "stated", "believed", "location", "suspect",
-                          "victim", "aged", "known", "named", "seen", "told", "says", "said"})
+_TRADE_WORDS = frozenset(
+    {
+        "reported",
+        "reports",
+        "states",
+        "stated",
+        "believed",
+        "location",
+        "suspect",
+        "victim",
+        "aged",
+        "known",
+        "named",
+        "seen",
+        "told",
+        "says",
+        "said",
+    }
+)
 # bump when a change to this module can alter a period's topics for the same inputs: the memo is keyed by it
 EMERGING_VERSION = "emerging-2"  # 2: min_ratio
 
@@ -85,8 +102,10 @@ DEFAULT_EMERGING = EmergingConfig()
 
 def name_tokens(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
     """Lower-case tokens that occur in any forename or surname of raw.person_record."""
-    rows = con.execute("select distinct lower(forename) from raw.person_record where forename is not null "
-                       "union select distinct lower(surname) from raw.person_record where surname is not null").fetchall()
+    rows = con.execute(
+        "select distinct lower(forename) from raw.person_record where forename is not null "
+        "union select distinct lower(surname) from raw.person_record where surname is not null"
+    ).fetchall()
     out: set[str] = set()
     for (name,) in rows:
         out.update(t for t in re.split(r"[^\w]+", str(name)) if t)
@@ -109,31 +128,49 @@ class _Topic:
     month_shares: tuple[float, ...]
 
 
-_TOPIC_COLUMNS = (("topic", "integer"), ("top_terms", "varchar[]"), ("documents", "integer"),
-                  ("baseline_documents", "integer"), ("recent_documents", "integer"),
-                  ("baseline_share", "double"), ("recent_share", "double"), ("p_value", "double"),
-                  ("rising", "boolean"), ("month_documents", "integer[]"), ("month_shares", "double[]"))
+_TOPIC_COLUMNS = (
+    ("topic", "integer"),
+    ("top_terms", "varchar[]"),
+    ("documents", "integer"),
+    ("baseline_documents", "integer"),
+    ("recent_documents", "integer"),
+    ("baseline_share", "double"),
+    ("recent_share", "double"),
+    ("p_value", "double"),
+    ("rising", "boolean"),
+    ("month_documents", "integer[]"),
+    ("month_shares", "double[]"),
+)
 PERIOD_MEMO = MemoTable(
-    "emerging_period", (("topics", "integer"),),
+    "emerging_period",
+    (("topics", "integer"),),
     "Memo of the emerging-theme topic models (transforms/themes/emerging.py): one row per period "
     "used by the last build, keyed by a digest of its documents, months, stop tokens, settings and "
-    "versions, with its number of topics. No text. Rebuildable; dropped by purge and erasure.")
+    "versions, with its number of topics. No text. Rebuildable; dropped by purge and erasure.",
+)
 TOPIC_MEMO = MemoTable(
-    "emerging_topic", _TOPIC_COLUMNS,
+    "emerging_topic",
+    _TOPIC_COLUMNS,
     "Memo of the emerging-theme topic models: one row per topic of a memoised period "
-    "(cache.emerging_period), with its top terms and counts as published. No text.")
+    "(cache.emerging_period), with its top terms and counts as published. No text.",
+)
 
 
-def _fit_period(docs: pd.DataFrame, months: list[str], stop: frozenset[str],
-                cfg: EmergingConfig) -> tuple[_Topic, ...]:
+def _fit_period(docs: pd.DataFrame, months: list[str], stop: frozenset[str], cfg: EmergingConfig) -> tuple[_Topic, ...]:
     """Fit one period's topic model: its topics, in topic order (none when the period is too small)."""
     if len(docs) < max(cfg.topics * 3, cfg.min_df * 2):
         return ()
-    vec = TfidfVectorizer(lowercase=True, token_pattern=_TOKEN, stop_words=sorted(ENGLISH_STOP_WORDS | stop | _TRADE_WORDS),
-                          min_df=cfg.min_df, max_df=cfg.max_df, sublinear_tf=True)
+    vec = TfidfVectorizer(
+        lowercase=True,
+        token_pattern=_TOKEN,
+        stop_words=sorted(ENGLISH_STOP_WORDS | stop | _TRADE_WORDS),
+        min_df=cfg.min_df,
+        max_df=cfg.max_df,
+        sublinear_tf=True,
+    )
     X = vec.fit_transform(docs["text"].tolist())
     month_of = docs["month"].to_numpy()
-    recent = set(months[-cfg.recent:])
+    recent = set(months[-cfg.recent :])
     in_recent = np.isin(month_of, list(recent))
     # topics are fitted on the recent months (where a new theme is densest) with the vocabulary
     # and weights of the whole period; the earlier months are projected onto those topics
@@ -158,12 +195,22 @@ def _fit_period(docs: pd.DataFrame, months: list[str], stop: frozenset[str],
         counts = pd.Series(month_of[mine]).value_counts()
         month_docs = tuple(int(counts.get(m, 0)) for m in months)
         month_totals = [int(totals.get(m, 0)) for m in months]
-        topics.append(_Topic(
-            top_terms=top, documents=int(mine.sum()), baseline_documents=base_docs, recent_documents=recent_docs,
-            baseline_share=round(base_share, 5), recent_share=round(recent_docs / n_recent, 5) if n_recent else 0.0,
-            p_value=p, rising=bool(recent_docs >= cfg.min_docs and p < cfg.p_max), month_documents=month_docs,
-            month_shares=tuple(round(c / n, 5) if n else 0.0 for c, n in zip(month_docs, month_totals, strict=True)),
-        ))
+        topics.append(
+            _Topic(
+                top_terms=top,
+                documents=int(mine.sum()),
+                baseline_documents=base_docs,
+                recent_documents=recent_docs,
+                baseline_share=round(base_share, 5),
+                recent_share=round(recent_docs / n_recent, 5) if n_recent else 0.0,
+                p_value=p,
+                rising=bool(recent_docs >= cfg.min_docs and p < cfg.p_max),
+                month_documents=month_docs,
+                month_shares=tuple(
+                    round(c / n, 5) if n else 0.0 for c, n in zip(month_docs, month_totals, strict=True)
+                ),
+            )
+        )
     return tuple(topics)
 
 
@@ -173,16 +220,25 @@ def _rows(months: list[str], topics: Sequence[_Topic]) -> tuple[list[dict[str, o
     topic_rows, month_rows = [], []
     for t, topic in enumerate(topics):
         topic_id = f"{period_end}/t{t:02d}"
-        topic_rows.append({
-            "period_end": period_end, "period_start": months[0], "topic_id": topic_id,
-            "top_terms": list(topic.top_terms), "documents": topic.documents,
-            "baseline_documents": topic.baseline_documents, "recent_documents": topic.recent_documents,
-            "baseline_share": topic.baseline_share, "recent_share": topic.recent_share,
-            "p_value": topic.p_value, "rising": topic.rising,
-        })
+        topic_rows.append(
+            {
+                "period_end": period_end,
+                "period_start": months[0],
+                "topic_id": topic_id,
+                "top_terms": list(topic.top_terms),
+                "documents": topic.documents,
+                "baseline_documents": topic.baseline_documents,
+                "recent_documents": topic.recent_documents,
+                "baseline_share": topic.baseline_share,
+                "recent_share": topic.recent_share,
+                "p_value": topic.p_value,
+                "rising": topic.rising,
+            }
+        )
         for m, c, share in zip(months, topic.month_documents, topic.month_shares, strict=True):
-            month_rows.append({"period_end": period_end, "topic_id": topic_id, "month": m,
-                               "documents": c, "share": share})
+            month_rows.append(
+                {"period_end": period_end, "topic_id": topic_id, "month": m, "documents": c, "share": share}
+            )
     return topic_rows, month_rows
 
 
@@ -215,19 +271,31 @@ def _periods(docs: pd.DataFrame, stop: frozenset[str], cfg: EmergingConfig) -> t
         # of a text does, so the tokens are the texts' own, without a call per text
         joined = "\n".join(dict.fromkeys(listed)).lower()
         month_stop[str(m)] = frozenset(set(_TOKEN_RE.findall(joined)) & every_stop)
-    salt = digest(EMERGING_VERSION, settings_text(cfg), "\x1f".join(sorted(_TRADE_WORDS)),
-                  sklearn.__version__, np.__version__, scipy.__version__)
+    salt = digest(
+        EMERGING_VERSION,
+        settings_text(cfg),
+        "\x1f".join(sorted(_TRADE_WORDS)),
+        sklearn.__version__,
+        np.__version__,
+        scipy.__version__,
+    )
     # as a NumPy array: an Arrow-backed column is converted again on every searchsorted
     month_col = docs["month"].to_numpy(dtype=object)
     out = []
     for i in range(cfg.min_months - 1, len(all_months)):
-        months = all_months[max(0, i - cfg.window + 1): i + 1]
+        months = all_months[max(0, i - cfg.window + 1) : i + 1]
         # only the stop tokens the period's documents contain can change its vocabulary
         period_stop = frozenset().union(*(month_stop.get(m, frozenset()) for m in months))
-        key = digest(salt, "\x1f".join(months), "\x1f".join(month_digest.get(m, "") for m in months),
-                     "\x1f".join(sorted(period_stop)))
-        rows = slice(int(np.searchsorted(month_col, months[0], side="left")),
-                     int(np.searchsorted(month_col, months[-1], side="right")))
+        key = digest(
+            salt,
+            "\x1f".join(months),
+            "\x1f".join(month_digest.get(m, "") for m in months),
+            "\x1f".join(sorted(period_stop)),
+        )
+        rows = slice(
+            int(np.searchsorted(month_col, months[0], side="left")),
+            int(np.searchsorted(month_col, months[-1], side="right")),
+        )
         out.append(_Period(months, rows, period_stop, key))
     return docs, out
 
@@ -242,8 +310,9 @@ def _frames(periods: Sequence[_Period], known: dict[str, tuple[_Topic, ...]]) ->
     return pd.DataFrame(topic_rows), pd.DataFrame(month_rows)
 
 
-def _complete(docs: pd.DataFrame, periods: Sequence[_Period], known: dict[str, tuple[_Topic, ...]],
-              cfg: EmergingConfig) -> int:
+def _complete(
+    docs: pd.DataFrame, periods: Sequence[_Period], known: dict[str, tuple[_Topic, ...]], cfg: EmergingConfig
+) -> int:
     """Fit every period whose key is not in `known` (adding it); returns how many were fitted."""
     fitted = 0
     for p in periods:
@@ -253,8 +322,9 @@ def _complete(docs: pd.DataFrame, periods: Sequence[_Period], known: dict[str, t
     return fitted
 
 
-def find_emerging(docs: pd.DataFrame, stop: frozenset[str], cfg: EmergingConfig = DEFAULT_EMERGING
-                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def find_emerging(
+    docs: pd.DataFrame, stop: frozenset[str], cfg: EmergingConfig = DEFAULT_EMERGING
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fit every period of the documents' months (`month`, `text`); concatenated topics and counts."""
     docs, periods = _periods(docs, stop, cfg)
     known: dict[str, tuple[_Topic, ...]] = {}
@@ -266,22 +336,62 @@ def _read_memo(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, tup
     """The memoised periods among `keys` (two queries, whatever the number of periods)."""
     expected = dict(PERIOD_MEMO.fetch(con, keys))
     found: dict[str, list[_Topic]] = {k: [] for k in expected}
-    for (key, topic, terms, documents, baseline, recent, baseline_share, recent_share, p_value, rising,
-         month_documents, month_shares) in TOPIC_MEMO.fetch(con, expected):  # ordered by key, topic
+    for (
+        key,
+        topic,
+        terms,
+        documents,
+        baseline,
+        recent,
+        baseline_share,
+        recent_share,
+        p_value,
+        rising,
+        month_documents,
+        month_shares,
+    ) in TOPIC_MEMO.fetch(con, expected):  # ordered by key, topic
         if len(found[key]) == topic:
-            found[key].append(_Topic(tuple(terms), documents, baseline, recent, baseline_share, recent_share,
-                                     p_value, rising, tuple(month_documents), tuple(month_shares)))
+            found[key].append(
+                _Topic(
+                    tuple(terms),
+                    documents,
+                    baseline,
+                    recent,
+                    baseline_share,
+                    recent_share,
+                    p_value,
+                    rising,
+                    tuple(month_documents),
+                    tuple(month_shares),
+                )
+            )
     # a period whose topic rows are not all there is refitted
     return {k: tuple(v) for k, v in found.items() if len(v) == expected[k]}
 
 
 def _memo_frames(keys: Sequence[str], known: dict[str, tuple[_Topic, ...]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     used = sorted(set(keys))
-    periods = pd.DataFrame({"key": pd.Series(used, dtype=object),
-                            "topics": pd.Series([len(known[k]) for k in used], dtype="int32")})
-    rows = [(k, t, list(x.top_terms), x.documents, x.baseline_documents, x.recent_documents, x.baseline_share,
-             x.recent_share, x.p_value, x.rising, list(x.month_documents), list(x.month_shares))
-            for k in used for t, x in enumerate(known[k])]
+    periods = pd.DataFrame(
+        {"key": pd.Series(used, dtype=object), "topics": pd.Series([len(known[k]) for k in used], dtype="int32")}
+    )
+    rows = [
+        (
+            k,
+            t,
+            list(x.top_terms),
+            x.documents,
+            x.baseline_documents,
+            x.recent_documents,
+            x.baseline_share,
+            x.recent_share,
+            x.p_value,
+            x.rising,
+            list(x.month_documents),
+            list(x.month_shares),
+        )
+        for k in used
+        for t, x in enumerate(known[k])
+    ]
     topics = pd.DataFrame(rows, columns=["key", *(c for c, _ in _TOPIC_COLUMNS)])
     return periods, topics
 
@@ -300,15 +410,36 @@ def build_emerging_themes(con: duckdb.DuckDBPyConnection, cfg: EmergingConfig = 
     del docs
     topics, monthly = _frames(periods, known)
     if topics.empty:
-        topics = pd.DataFrame(columns=["period_end", "period_start", "topic_id", "top_terms", "documents",
-                                       "baseline_documents", "recent_documents", "baseline_share",
-                                       "recent_share", "p_value", "rising"])
+        topics = pd.DataFrame(
+            columns=[
+                "period_end",
+                "period_start",
+                "topic_id",
+                "top_terms",
+                "documents",
+                "baseline_documents",
+                "recent_documents",
+                "baseline_share",
+                "recent_share",
+                "p_value",
+                "rising",
+            ]
+        )
         monthly = pd.DataFrame(columns=["period_end", "topic_id", "month", "documents", "share"])
     period_rows, topic_rows = _memo_frames([p.key for p in periods], known)
-    run_models_with_memos(con, ("marts/emerging_theme", "marts/emerging_theme_monthly"),
-                          frames={"_emerging_topics": topics, "_emerging_monthly": monthly},
-                          memos={PERIOD_MEMO: period_rows, TOPIC_MEMO: topic_rows})
+    run_models_with_memos(
+        con,
+        ("marts/emerging_theme", "marts/emerging_theme_monthly"),
+        frames={"_emerging_topics": topics, "_emerging_monthly": monthly},
+        memos={PERIOD_MEMO: period_rows, TOPIC_MEMO: topic_rows},
+    )
     rising = int(topics["rising"].sum()) if len(topics) else 0
-    logger.info("emerging themes: %d topics over %d periods, %d rising; %d periods read from the cache, %d fitted",
-                len(topics), topics["period_end"].nunique() if len(topics) else 0, rising, hits, misses)
+    logger.info(
+        "emerging themes: %d topics over %d periods, %d rising; %d periods read from the cache, %d fitted",
+        len(topics),
+        topics["period_end"].nunique() if len(topics) else 0,
+        rising,
+        hits,
+        misses,
+    )
     return {"topics": len(topics), "rising": rising, "cache_hits": hits, "cache_misses": misses}

@@ -180,8 +180,9 @@ def _irls(y: np.ndarray, X: np.ndarray, w: np.ndarray, iters: int = 50) -> tuple
     return beta, mu, xtwx
 
 
-def _fit(y: np.ndarray, X: np.ndarray,
-         cfg: FarringtonConfig) -> tuple[np.ndarray, np.ndarray, float, np.ndarray, np.ndarray]:
+def _fit(
+    y: np.ndarray, X: np.ndarray, cfg: FarringtonConfig
+) -> tuple[np.ndarray, np.ndarray, float, np.ndarray, np.ndarray]:
     """Fit, reweight past excesses, refit: (beta, mu, dispersion, covariance, weights)."""
     n, p = X.shape
     w = np.ones(n)
@@ -219,14 +220,16 @@ def _seasonal_level(d: np.ndarray, window: int, periods: int) -> np.ndarray:
     return _season_of_month_gap(window, periods)[d % 12]
 
 
-def _limits(mu0: float, var_mu0: float, phi: float, cfg: FarringtonConfig,
-            level_var: float = 0.0, df: int = 0) -> tuple[float, float]:
+def _limits(
+    mu0: float, var_mu0: float, phi: float, cfg: FarringtonConfig, level_var: float = 0.0, df: int = 0
+) -> tuple[float, float]:
     lower, upper = _limits_many(np.array([mu0]), np.array([var_mu0]), np.array([phi]), cfg, np.array([level_var]), df)
     return float(lower[0]), float(upper[0])
 
 
-def _level_variance_many(Y: np.ndarray, mu: np.ndarray, w: np.ndarray, phi: np.ndarray, d: np.ndarray,
-                         q: int, cfg: FarringtonConfig) -> np.ndarray:
+def _level_variance_many(
+    Y: np.ndarray, mu: np.ndarray, w: np.ndarray, phi: np.ndarray, d: np.ndarray, q: int, cfg: FarringtonConfig
+) -> np.ndarray:
     """Variance of the log level between blocks of `level_block` baseline months (0 when off).
 
     The baseline is cut into consecutive blocks of `level_block` months from its most recent
@@ -238,17 +241,17 @@ def _level_variance_many(Y: np.ndarray, mu: np.ndarray, w: np.ndarray, phi: np.n
     variation and are taken off the degrees of freedom."""
     R = Y.shape[0]
     if not cfg.level_block:
-        return np.full(R, cfg.level_cv_floor ** 2)
+        return np.full(R, cfg.level_cv_floor**2)
     block = (d - d.min()) // cfg.level_block
     nb = int(block.max()) + 1
     if nb - q < 1:
-        return np.full(R, cfg.level_cv_floor ** 2)
+        return np.full(R, cfg.level_cv_floor**2)
     B = (block[:, None] == np.arange(nb)[None, :]).astype(float)  # months x blocks
     obs = np.einsum("rn,nb->rb", w * Y, B)
     fit = np.einsum("rn,nb->rb", w * mu, B)
     ratio = np.log(np.maximum(obs, 0.5) / fit)
     noise = phi[:, None] / fit
-    return np.maximum(cfg.level_cv_floor ** 2, (ratio ** 2 - noise).sum(axis=1) / (nb - q))
+    return np.maximum(cfg.level_cv_floor**2, (ratio**2 - noise).sum(axis=1) / (nb - q))
 
 
 def window_start(t0: int, cfg: FarringtonConfig = DEFAULT) -> int:
@@ -287,7 +290,7 @@ def evaluate_month(counts: np.ndarray, t0: int, cfg: FarringtonConfig = DEFAULT)
     y = y_all[idx]
     span = t0 - int(idx[0])
     periods = _seasonal_periods(span, cfg)
-    recent = y_all[max(0, t0 - cfg.limit_months + 1): t0 + 1]
+    recent = y_all[max(0, t0 - cfg.limit_months + 1) : t0 + 1]
     recent_sum = float(np.nansum(recent))
     if y.sum() == 0:
         upper = 0.0
@@ -320,14 +323,17 @@ def evaluate_month(counts: np.ndarray, t0: int, cfg: FarringtonConfig = DEFAULT)
             pval = 2 * special.stdtr(max(len(idx) - X.shape[1], 1), -(abs(beta[1]) / se))
             if pval >= cfg.trend_p or mu0 > y.max():
                 continue
-        var_mu0 = mu0 ** 2 * float(x0 @ cov @ x0)
-        level_var = float(_level_variance_many(y[None, :], mu[None, :], w[None, :], np.array([phi]), d,
-                                               1 + int(with_trend), cfg)[0])
+        var_mu0 = mu0**2 * float(x0 @ cov @ x0)
+        level_var = float(
+            _level_variance_many(y[None, :], mu[None, :], w[None, :], np.array([phi]), d, 1 + int(with_trend), cfg)[0]
+        )
         df = max(len(idx) - X.shape[1], 1)
         lower, upper = _limits(mu0, var_mu0, phi, cfg, level_var, df)
         exceed = bool(y_all[t0] > upper and y_all[t0] >= cfg.min_count and recent_sum >= cfg.limit_sum)
         below = bool(y_all[t0] < lower)
-        var = float(_count_variance(np.array([mu0]), np.array([var_mu0]), np.array([phi]), cfg, np.array([level_var]), df)[0])
+        var = float(
+            _count_variance(np.array([mu0]), np.array([var_mu0]), np.array([phi]), cfg, np.array([level_var]), df)[0]
+        )
         result = MonthResult(mu0, lower, upper, exceed, len(idx), len(present) + 1, with_trend, phi, below, var)
         break
     return result or _NONE
@@ -342,7 +348,9 @@ def evaluate_series(counts: np.ndarray, cfg: FarringtonConfig = DEFAULT) -> list
 _CHUNK = 16384
 
 
-def _irls_many(Y: np.ndarray, X: np.ndarray, w: np.ndarray, iters: int = 50) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _irls_many(
+    Y: np.ndarray, X: np.ndarray, w: np.ndarray, iters: int = 50
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`_irls` for every row of `Y` (one window each) on the shared design `X`: (beta, mu, X'WX).
 
     Row by row arithmetic only (einsum loops, batched LAPACK per matrix), never a matrix product
@@ -375,8 +383,9 @@ def _irls_many(Y: np.ndarray, X: np.ndarray, w: np.ndarray, iters: int = 50) -> 
     return beta, mu, xtwx
 
 
-def _fit_many(Y: np.ndarray, X: np.ndarray,
-              cfg: FarringtonConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _fit_many(
+    Y: np.ndarray, X: np.ndarray, cfg: FarringtonConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """`_fit` for every row of `Y` on the shared design `X`: (beta, mu, dispersion, covariance, weights)."""
     R, n = Y.shape
     p = X.shape[1]
@@ -397,20 +406,32 @@ def _fit_many(Y: np.ndarray, X: np.ndarray,
     return beta, mu, phi, phi[:, None, None] * inv, w
 
 
-def _count_variance(mu0: np.ndarray, var_mu0: np.ndarray, phi: np.ndarray, cfg: FarringtonConfig,
-                    level_var: np.ndarray | None = None, df: int = 0) -> np.ndarray:
+def _count_variance(
+    mu0: np.ndarray,
+    var_mu0: np.ndarray,
+    phi: np.ndarray,
+    cfg: FarringtonConfig,
+    level_var: np.ndarray | None = None,
+    df: int = 0,
+) -> np.ndarray:
     """Variance of the count at t0 the limits rest on: `phi * mu0` (Noufaily's plug-in), or with
     `prediction_interval` the prediction variance `phi * mu0 + var(mu0) + mu0**2 * level_var`."""
     var = phi * mu0
     if cfg.prediction_interval:
-        var = var + var_mu0 + (mu0 ** 2 * level_var if level_var is not None else 0.0)
+        var = var + var_mu0 + (mu0**2 * level_var if level_var is not None else 0.0)
     if cfg.t_quantile and df > 0:
         var = var * (stats.t.ppf(1 - cfg.alpha, df) / stats.norm.ppf(1 - cfg.alpha)) ** 2
     return np.asarray(var, dtype=float)
 
 
-def _limits_many(mu0: np.ndarray, var_mu0: np.ndarray, phi: np.ndarray, cfg: FarringtonConfig,
-                 level_var: np.ndarray | None = None, df: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def _limits_many(
+    mu0: np.ndarray,
+    var_mu0: np.ndarray,
+    phi: np.ndarray,
+    cfg: FarringtonConfig,
+    level_var: np.ndarray | None = None,
+    df: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper limits of windows: the alpha and 1 - alpha quantiles of a negative binomial
     with mean `mu0` and variance `phi * mu0` (Noufaily's plug-in), or, with `prediction_interval`,
     the prediction variance `phi * mu0 + var(mu0) + mu0**2 * level_var`."""
@@ -466,7 +487,7 @@ def _evaluate_complete(Wn: np.ndarray, cfg: FarringtonConfig) -> list[MonthResul
     span = t0 - int(idx[0])
     periods = _seasonal_periods(span, cfg)
     cur = Wn[:, t0]
-    recent_sum = Wn[:, max(0, t0 - cfg.limit_months + 1): t0 + 1].sum(axis=1)
+    recent_sum = Wn[:, max(0, t0 - cfg.limit_months + 1) : t0 + 1].sum(axis=1)
     flag_ok = (cur >= cfg.min_count) & (recent_sum >= cfg.limit_sum)
     zero = Y.sum(axis=1) == 0
     for i in np.flatnonzero(zero):
@@ -505,8 +526,17 @@ def _evaluate_complete(Wn: np.ndarray, cfg: FarringtonConfig) -> list[MonthResul
             lower, upper = _limits_many(mu0[keep], var_mu0, phi[keep], cfg, level_var, df)
             var = _count_variance(mu0[keep], var_mu0, phi[keep], cfg, level_var, df)
             for j, i in enumerate(pending[keep]):
-                out[i] = MonthResult(float(mu0[keep][j]), float(lower[j]), float(upper[j]),
-                                     bool(cur[i] > upper[j] and flag_ok[i]), n, len(levels) + 1, with_trend,
-                                     float(phi[keep][j]), bool(cur[i] < lower[j]), float(var[j]))
+                out[i] = MonthResult(
+                    float(mu0[keep][j]),
+                    float(lower[j]),
+                    float(upper[j]),
+                    bool(cur[i] > upper[j] and flag_ok[i]),
+                    n,
+                    len(levels) + 1,
+                    with_trend,
+                    float(phi[keep][j]),
+                    bool(cur[i] < lower[j]),
+                    float(var[j]),
+                )
             pending = pending[reject]
     return out

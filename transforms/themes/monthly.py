@@ -47,13 +47,17 @@ def method_label(cfg: FarringtonConfig) -> str:
     if cfg.threshold != "nb":
         thr = "2/3-power"
     elif cfg.prediction_interval:
-        thr = (f"negative-binomial prediction limits (level variance by {cfg.level_block}-month blocks, "
-               f"at least {cfg.level_cv_floor:.0%}{', t quantile' if cfg.t_quantile else ''})")
+        thr = (
+            f"negative-binomial prediction limits (level variance by {cfg.level_block}-month blocks, "
+            f"at least {cfg.level_cv_floor:.0%}{', t quantile' if cfg.t_quantile else ''})"
+        )
     else:
         thr = "negative-binomial plug-in"
-    return (f"improved Farrington (Noufaily 2013): b={cfg.years_back}y, w={cfg.window}, "
-            f"{cfg.periods}-level season, {cfg.exclude_recent} recent months excluded, reweight>{cfg.reweight_threshold}, "
-            f"{thr} limit alpha={cfg.alpha}, {cfg.limit_sum}-in-{cfg.limit_months} rule")
+    return (
+        f"improved Farrington (Noufaily 2013): b={cfg.years_back}y, w={cfg.window}, "
+        f"{cfg.periods}-level season, {cfg.exclude_recent} recent months excluded, reweight>{cfg.reweight_threshold}, "
+        f"{thr} limit alpha={cfg.alpha}, {cfg.limit_sum}-in-{cfg.limit_months} rule"
+    )
 
 
 def month_range(first: str, last: str) -> list[str]:
@@ -63,16 +67,34 @@ def month_range(first: str, last: str) -> list[str]:
 
 
 _RESULT_FIELDS = tuple(f.name for f in fields(MonthResult))
-_RESULT_TYPES = {"expected": "Float64", "lower": "Float64", "upper": "Float64", "exceedance": "boolean",
-                 "baseline_months": "Int32", "seasonal_levels": "Int32", "trend": "boolean",
-                 "dispersion": "Float64", "below_expected": "boolean", "variance": "Float64"}
+_RESULT_TYPES = {
+    "expected": "Float64",
+    "lower": "Float64",
+    "upper": "Float64",
+    "exceedance": "boolean",
+    "baseline_months": "Int32",
+    "seasonal_levels": "Int32",
+    "trend": "boolean",
+    "dispersion": "Float64",
+    "below_expected": "boolean",
+    "variance": "Float64",
+}
 #: The same columns as plain numpy types, as results are held while a build runs.
 _FRAME_TYPES = {f: {"Float64": "float64", "boolean": "bool"}.get(t, "int64") for f, t in _RESULT_TYPES.items()}
 FARRINGTON_MEMO = MemoTable(
     "farrington",
-    (("expected", "double"), ("lower", "double"), ("upper", "double"), ("exceedance", "boolean"),
-     ("baseline_months", "integer"), ("seasonal_levels", "integer"), ("trend", "boolean"),
-     ("dispersion", "double"), ("below_expected", "boolean"), ("variance", "double")),
+    (
+        ("expected", "double"),
+        ("lower", "double"),
+        ("upper", "double"),
+        ("exceedance", "boolean"),
+        ("baseline_months", "integer"),
+        ("seasonal_levels", "integer"),
+        ("trend", "boolean"),
+        ("dispersion", "double"),
+        ("below_expected", "boolean"),
+        ("variance", "double"),
+    ),
     "Memo of improved-Farrington results (transforms/themes/monthly.py): one row per distinct window "
     "of monthly counts used by the last build, keyed by a digest of the window values, the settings "
     "and the algorithm version. No series identity. Rebuildable; dropped by purge and erasure.",
@@ -98,7 +120,7 @@ def month_keys(counts: np.ndarray, cfg: FarringtonConfig = DEFAULT) -> list[str]
     # one bit pattern per value: every NaN the same NaN, -0.0 read as 0.0
     c = np.where(np.isnan(c), np.nan, c) + 0.0
     key = _window_key(cfg)
-    return [key(c[window_start(t0, cfg): t0 + 1].tobytes()) for t0 in range(len(c))]
+    return [key(c[window_start(t0, cfg) : t0 + 1].tobytes()) for t0 in range(len(c))]
 
 
 def _month_ordinals(months: pd.Series) -> np.ndarray:
@@ -142,8 +164,13 @@ def _series_keys(full: pd.DataFrame, bounds: Sequence[tuple[int, int]], cfg: Far
     return [k for a, b in bounds for k in month_keys(counts[a:b], cfg)]
 
 
-def _complete(full: pd.DataFrame, bounds: Sequence[tuple[int, int]], keys: Sequence[str],
-              known: pd.DataFrame, cfg: FarringtonConfig) -> pd.DataFrame:
+def _complete(
+    full: pd.DataFrame,
+    bounds: Sequence[tuple[int, int]],
+    keys: Sequence[str],
+    known: pd.DataFrame,
+    cfg: FarringtonConfig,
+) -> pd.DataFrame:
     """`known` (results indexed by key) with every month whose key it lacks evaluated and added.
 
     Each distinct missing window is evaluated once, and windows of the same length are fitted
@@ -184,8 +211,7 @@ def _fetched(rows: pd.DataFrame) -> pd.DataFrame:
     return out.astype(_FRAME_TYPES)
 
 
-def _assemble(full: pd.DataFrame, keys: Sequence[str], known: pd.DataFrame,
-              columns: Sequence[str]) -> pd.DataFrame:
+def _assemble(full: pd.DataFrame, keys: Sequence[str], known: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """The fitted long frame: every series month with its result."""
     if full.empty:
         return pd.DataFrame(columns=list(columns) + list(_RESULT_FIELDS))
@@ -219,23 +245,31 @@ def _drop_stale_memo(con: duckdb.DuckDBPyConnection) -> None:
     """Drop cache.farrington when its columns are not the memo's (a table written by an older
     version of this module, e.g. before `below_expected`): it is rebuildable, and its keys would
     not match anyway (ALGORITHM_VERSION is part of every key)."""
-    cols = [r[0] for r in con.execute(
-        "select column_name from duckdb_columns() where database_name = current_database() "
-        "and schema_name = 'cache' and table_name = ? order by column_index", [FARRINGTON_MEMO.name]).fetchall()]
+    cols = [
+        r[0]
+        for r in con.execute(
+            "select column_name from duckdb_columns() where database_name = current_database() "
+            "and schema_name = 'cache' and table_name = ? order by column_index",
+            [FARRINGTON_MEMO.name],
+        ).fetchall()
+    ]
     if cols and cols != ["key", *FARRINGTON_MEMO.column_names]:
         logger.info("cache.farrington has the columns of an older version: dropped, rebuilt by this run")
         con.execute(f"drop table {FARRINGTON_MEMO.qualified}")
 
 
-def build_theme_monthly(con: duckdb.DuckDBPyConnection, version: str,
-                        cfg: FarringtonConfig = DEFAULT) -> dict[str, int]:
+def build_theme_monthly(
+    con: duckdb.DuckDBPyConnection, version: str, cfg: FarringtonConfig = DEFAULT
+) -> dict[str, int]:
     """(Re)build marts.theme_monthly and marts.place_monthly; returns row and exceedance counts
     and the memo's use (`cache_hits`, `cache_misses`: distinct windows read back, computed)."""
     label = method_label(cfg)
     # months with no delivery: their counts are unknown (NULL, a gap), not zero
-    has_loads = con.execute("select count(*) from duckdb_tables() where database_name = current_database() "
-                            "and schema_name = 'ops' "
-                            "and table_name = 'loads'").fetchall()[0][0]
+    has_loads = con.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database() "
+        "and schema_name = 'ops' "
+        "and table_name = 'loads'"
+    ).fetchall()[0][0]
     undelivered = no_delivery_months(con) if has_loads else []
     con.execute("create or replace temp table _undelivered as select unnest(?::varchar[]) as month", [undelivered])
     for stmt in sql.statements("marts/theme_monthly_series"):
@@ -262,16 +296,32 @@ def build_theme_monthly(con: duckdb.DuckDBPyConnection, version: str,
     fit = fit.assign(definitions_version=version, method=label)
     pfit = _assemble(place_full, place_keys, known, places.columns)
     pfit = pfit.assign(definitions_version=version, method=label)
-    run_models_with_memos(con, ("marts/theme_monthly", "marts/place_monthly"),
-                          frames={"_theme_fit": _typed(fit), "_place_fit": _typed(pfit)},
-                          memos={FARRINGTON_MEMO: _memo_rows(known)})
+    run_models_with_memos(
+        con,
+        ("marts/theme_monthly", "marts/place_monthly"),
+        frames={"_theme_fit": _typed(fit), "_place_fit": _typed(pfit)},
+        memos={FARRINGTON_MEMO: _memo_rows(known)},
+    )
     n_ex = int(fit["exceedance"].sum())
     units = len(theme_keys) + len(place_keys)
-    logger.info("theme_monthly: %d rows, %d exceedances; %d series-months, %d distinct windows: "
-                "%d read from cache.farrington, %d evaluated", len(fit), n_ex, units, len(known), hits, misses)
-    return {"theme_monthly_rows": len(fit), "theme_monthly_exceedances": n_ex,
-            "place_monthly_rows": len(pfit), "place_monthly_exceedances": int(pfit["exceedance"].sum()),
-            "cache_hits": hits, "cache_misses": misses}
+    logger.info(
+        "theme_monthly: %d rows, %d exceedances; %d series-months, %d distinct windows: "
+        "%d read from cache.farrington, %d evaluated",
+        len(fit),
+        n_ex,
+        units,
+        len(known),
+        hits,
+        misses,
+    )
+    return {
+        "theme_monthly_rows": len(fit),
+        "theme_monthly_exceedances": n_ex,
+        "place_monthly_rows": len(pfit),
+        "place_monthly_exceedances": int(pfit["exceedance"].sum()),
+        "cache_hits": hits,
+        "cache_misses": misses,
+    }
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -285,8 +335,9 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return f
 
 
-def mps_ward_series(con: duckdb.DuckDBPyConnection, parquet_paths: Sequence[str], borough: str,
-                    major: Sequence[str]) -> pd.DataFrame:
+def mps_ward_series(
+    con: duckdb.DuckDBPyConnection, parquet_paths: Sequence[str], borough: str, major: Sequence[str]
+) -> pd.DataFrame:
     """Long monthly counts (ward_code, ward_name, month, count) of the MPS ward-level files.
 
     The files are wide (one column per `YYYYMM`); several files (historical and current) may
@@ -298,7 +349,9 @@ def mps_ward_series(con: duckdb.DuckDBPyConnection, parquet_paths: Sequence[str]
     for rank, path in enumerate(parquet_paths):
         rel = con.execute(
             "unpivot (select * from read_parquet(?) where lookup_boroughname = ? and list_contains(?::varchar[], majortext)) "
-            "on columns('^[0-9]{6}$') into name ym value n", [path, borough, list(major)]).df()
+            "on columns('^[0-9]{6}$') into name ym value n",
+            [path, borough, list(major)],
+        ).df()
         rel["rank"] = rank
         frames.append(rel)
     long = pd.concat(frames, ignore_index=True)
@@ -311,5 +364,3 @@ def mps_ward_series(con: duckdb.DuckDBPyConnection, parquet_paths: Sequence[str]
     first = out[out["count"] > 0].groupby("ward_code")["month"].min()
     out = out[out["month"] >= out["ward_code"].map(first).fillna("9999-99")]
     return out[["ward_code", "ward_name", "month", "count"]].sort_values(["ward_code", "month"]).reset_index(drop=True)
-
-
