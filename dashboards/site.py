@@ -12,14 +12,10 @@ from __future__ import annotations
 import html
 import json
 import logging
-import os
-import shutil
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
@@ -245,102 +241,3 @@ class Page:
 
     def html(self) -> str:
         return "\n".join(self.parts)
-
-
-def figure_html(fig: go.Figure) -> str:
-    """A figure as an HTML fragment (plotly.js not included: the page loads it)."""
-    return Page("f").figure(fig)
-
-
-def build_profile(
-    con: duckdb.DuckDBPyConnection, month: str, site: Path, *, small_count: int = 5, commentary: Path | None = None
-) -> list[Path]:
-    """Build the partners' edition for `month` (profile, theme pages, data quality, dictionary,
-    exports) straight into `site/month`, unscanned (tests and previews; the refresh and `lantern
-    publish` use `publish_profile`); returns the files written."""
-    write_plotly_js(site)
-    out = site / month
-    written = build_month(con, month, out, small_count=small_count, commentary=commentary)
-    logger.info("local profile %s: %d files under %s", month, len(written), out)
-    return written
-
-
-class DisclosureError(RuntimeError):
-    """The staged edition failed the disclosure scan: nothing was published."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(f"disclosure scan failed: {len(problems)} problems, first: {problems[0]}")
-        self.problems = problems
-
-
-def _previous(month: str) -> str:
-    y, m = int(month[:4]), int(month[5:7])
-    return f"{y - (m == 1):04d}-{(m - 2) % 12 + 1:02d}"
-
-
-def withdraw(site: Path, month: str) -> None:
-    """Remove a month's edition (the live link and its folder), e.g. for a month with no delivery."""
-    live = site / month
-    if live.is_symlink():
-        target = live.resolve()
-        live.unlink()
-        shutil.rmtree(target, ignore_errors=True)
-    elif live.exists():
-        shutil.rmtree(live)
-
-
-def publish_profile(
-    con: duckdb.DuckDBPyConnection, month: str, site: Path, *, small_count: int = 5, commentary: Path | None = None
-) -> list[Path]:
-    """Build the partners' edition for `month` into a staging folder beside the live one, scan it
-    (with the previous month's edition beside it, at the same threshold as suppression), and only
-    then make it live by swapping one symbolic link (`site/<month>` -> `.<month>.<id>`) with an
-    atomic rename. A failed scan, an error or a kill leaves the previous edition whole and live;
-    staging folders left by a kill are removed by the next publish. Returns the live files."""
-    from dashboards.disclosure import scan_published
-
-    site.mkdir(parents=True, exist_ok=True)
-    write_plotly_js(site)
-    live = site / month
-    current = live.resolve() if live.is_symlink() else None
-    for stale in site.glob(f".{month}.*"):
-        if stale != current and stale.is_dir() and not stale.is_symlink():
-            shutil.rmtree(stale, ignore_errors=True)  # left by a killed or failed publish
-    stage = site / f".{month}.{uuid.uuid4().hex[:12]}"
-    stage.mkdir()
-    try:
-        written = build_month(con, month, stage, small_count=small_count, commentary=commentary)
-        prev = site / _previous(month)
-        problems = scan_published(stage, small_count, previous=prev if prev.is_dir() else None)
-        if problems:
-            raise DisclosureError(problems)
-        if live.exists() and not live.is_symlink():
-            legacy = site / f".{month}.legacy-{uuid.uuid4().hex[:6]}"
-            os.rename(live, legacy)  # an edition published before the link: keep it until swapped
-            os.symlink(legacy.name, live)
-        link = site / f".{month}.link-{uuid.uuid4().hex[:6]}"
-        os.symlink(stage.name, link)
-        os.replace(link, live)  # the atomic step: readers see the old edition or the new, never a mix
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    old = current or None
-    for leftover in site.glob(f".{month}.legacy-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
-    if old is not None and old != stage.resolve():
-        shutil.rmtree(old, ignore_errors=True)
-    logger.info("local profile %s published: %d files", month, len(written))
-    return [live / p.relative_to(stage) for p in written]
-
-
-def build_month(
-    con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count: int = 5, commentary: Path | None = None
-) -> list[Path]:
-    """The partners' edition's pages and exports for `month` written into `out` (no scan)."""
-    from dashboards import dictionary, partners, quality
-
-    out.mkdir(parents=True, exist_ok=True)
-    written = partners.build(con, month, out, small_count=small_count, commentary=commentary)
-    written += quality.build(con, month, out, small_count=small_count)
-    written += dictionary.build(con, month, out)
-    return written

@@ -9,7 +9,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from dashboards import analysts
-from dashboards.site import DisclosureError, publish_profile, withdraw
+from dashboards.profile import DisclosureError, publish_profile, withdraw
 from pipelines import plan
 from pipelines.resources import LanternConfig
 from transforms.extracts.delivery import no_delivery_months

@@ -24,7 +24,7 @@ def built(sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> l
     """Partners' edition (with hostile text planted), analysts' edition and one MAP pack."""
     from dashboards import analysts
     from dashboards.pack import build_pack
-    from dashboards.site import build_profile
+    from dashboards.profile import build_profile
     from tests.browser.fake_marts import fill_missing_marts
 
     tmp = tmp_path_factory.mktemp("browser")

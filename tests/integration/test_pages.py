@@ -142,7 +142,7 @@ def test_dictionary_lists_every_marts_column(site: Path, sample_con: duckdb.Duck
 def test_hostile_text_is_inert(sample_warehouse: Path, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
-    from dashboards.site import build_profile
+    from dashboards.profile import build_profile
     from tests.browser.fake_marts import fill_missing_marts
 
     db = tmp_path / "hostile.duckdb"
@@ -288,7 +288,7 @@ def _shares_of_suppressed(folder: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def two_editions(sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    from dashboards.site import build_profile
+    from dashboards.profile import build_profile
 
     site = tmp_path_factory.mktemp("editions")
     with duckdb.connect(str(sample_warehouse), read_only=True) as con:
@@ -428,7 +428,7 @@ def test_disproportionality_uses_self_defined_ethnicity(site: Path) -> None:
 
 def test_a_missing_column_fails_loudly(sample_warehouse: Path, tmp_path: Path) -> None:
     from dashboards.partners import ContractError
-    from dashboards.site import build_profile
+    from dashboards.profile import build_profile
 
     db = tmp_path / "wh.duckdb"
     shutil.copy(sample_warehouse, db)

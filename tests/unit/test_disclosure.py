@@ -203,7 +203,7 @@ def _fake_build(cell: object):  # type: ignore[no-untyped-def]
 def test_publish_scans_a_staged_edition_and_keeps_the_last_one_when_it_fails(tmp_path: Path, monkeypatch) -> None:
     import pytest
 
-    from dashboards import site as site_mod
+    from dashboards import profile as site_mod
 
     monkeypatch.setattr(site_mod, "build_month", _fake_build(17))
     files = site_mod.publish_profile(None, "2026-10", tmp_path)  # type: ignore[arg-type]
