@@ -17,7 +17,7 @@ from pipelines.settings import load_settings
 from pipelines.sqlcli import Refused, open_analyst_copy
 from transforms.access_log import AccessEntry
 from transforms.filemodes import RESTRICTED, make_dir, umask
-from transforms.themes.definitions import THEMES
+from transforms.themes.definitions import theme_codes
 from transforms.themes.review import review_page, review_tables, suppress
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -25,7 +25,7 @@ _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The arguments of `lantern review`."""
-    p.add_argument("--theme", required=True, choices=THEMES)
+    p.add_argument("--theme", required=True, choices=theme_codes())
     p.add_argument("--from", dest="first", required=True, help="first month YYYY-MM")
     p.add_argument("--to", dest="last", required=True, help="last month YYYY-MM")
     p.add_argument("--out", help="folder to write to (default <build>/review/<theme>_<from>_<to>)")

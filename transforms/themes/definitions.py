@@ -27,7 +27,11 @@ from transforms.sqlrun import transaction
 
 logger = logging.getLogger(__name__)
 
+#: The themes of the shipped definitions when Lantern started (the spec's six). Which themes exist
+#: is data: the definitions file in force decides (`theme_codes`); a new theme is a new versioned
+#: file, and the marts and pages that list themes by row follow it.
 THEMES = ("cse", "hsb_peer", "syv", "cce", "gang", "online")
+_THEME_CODE = re.compile(r"[a-z][a-z0-9_]{1,30}")
 FLAG_COLUMNS = ("cse_flag", "cce_flag", "gang_flag", "knife_flag", "firearm_flag", "dv_flag", "online_flag")
 ROLE_GROUPS: dict[str, tuple[str, ...]] = {"victim": ("victim",), "suspect": ("suspect", "accused")}
 _CONDITIONS = {
@@ -119,8 +123,8 @@ def parse_definitions(doc: dict[str, Any]) -> ThemeDefinitions:
         raise ValueError("theme definitions need a version")
     themes = []
     for name, body in (doc.get("themes") or {}).items():
-        if name not in THEMES:
-            raise ValueError(f"unknown theme {name!r} (themes are {', '.join(THEMES)})")
+        if not isinstance(name, str) or not _THEME_CODE.fullmatch(name):
+            raise ValueError(f"theme code {name!r}: use lower-case letters, digits and _ (2-31 characters)")
         rules = []
         for i, r in enumerate(body.get("rules") or []):
             unknown = set(r) - _CONDITIONS
@@ -153,6 +157,11 @@ def parse_definitions(doc: dict[str, Any]) -> ThemeDefinitions:
             raise ValueError(f"theme {name} has no rules")
         themes.append(Theme(name, str(body.get("label") or name), str(body.get("source") or "").strip(), tuple(rules)))
     return ThemeDefinitions(version, str(doc.get("published") or ""), tuple(themes))
+
+
+def theme_codes(path: Path | None = None) -> tuple[str, ...]:
+    """The theme codes of the definitions in force (default: the latest shipped version)."""
+    return tuple(t.theme for t in load_definitions(path).themes)
 
 
 def load_definitions(path: Path | None = None) -> ThemeDefinitions:
