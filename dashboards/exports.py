@@ -153,10 +153,13 @@ def write_pngs(figs: Sequence[tuple[str, go.Figure]], folder: Path) -> list[Path
     written: list[Path] = []
     for name, fig in figs:
         path = folder / f"{file_stem(name)}.png"
-        try:
-            fig.write_image(str(path), width=1100, height=int(fig.layout.height or 450))
-        except Exception as exc:  # noqa: BLE001 - a missing browser is a reason to skip, not to fail
-            logger.warning("PNG export skipped: %s", str(exc).splitlines()[0] if str(exc) else exc)
-            return written
+        for attempt in (1, 2):  # a browser slow to start on a loaded machine gets a second chance
+            try:
+                fig.write_image(str(path), width=1100, height=int(fig.layout.height or 450))
+                break
+            except Exception as exc:  # noqa: BLE001 - a missing browser is a reason to skip, not to fail
+                if attempt == 2:
+                    logger.warning("PNG export skipped: %s", str(exc).splitlines()[0] if str(exc) else exc)
+                    return written
         written.append(path)
     return written

@@ -332,8 +332,15 @@ def _label_peers(
         for k in _l(keys):
             seen(k, d)
     first.pop(names.child, None)
-    for i, k in enumerate(sorted(first, key=lambda k: (first[k], k))):
+    # adults (a tie whose other side is not a young person) are labelled Adult A, B, ...: only
+    # young people are peers
+    order = sorted(first, key=lambda k: (first[k], k))
+    young = [k for k in order if k not in names.adult]
+    grown = [k for k in order if k in names.adult]
+    for i, k in enumerate(young):
         names.peer[k] = w.peer_label(i)
+    for i, k in enumerate(grown):
+        names.peer[k] = w.peer_label(i, "Adult")
     names.adult -= {k for k in names.adult if k not in names.peer}
 
 
@@ -379,24 +386,41 @@ def _since(
         f"<b>Education</b>: {len(exc)} exclusion{'s' * (len(exc) != 1)} or suspension{'s' * (len(exc) != 1)}"
     )
     named_before = {k for ks in cells.get("named_peer_keys", []) for k in _l(ks)}
+    # a young person harmed by, or harming, this child in one incident is not a peer: they are
+    # counted apart, and their roles are stated per incident in the timeline
+    peer_ties = ties[ties["relation"] != "victim_suspect"]
     if last is not None:
         before = set(ties[ties["seen_on"] <= last]["other"]) | named_before
-        new_peers = [k for k in dict.fromkeys(ties[ties["seen_on"] > last]["other"]) if k not in before]
+        new_peers = [k for k in dict.fromkeys(peer_ties[peer_ties["seen_on"] > last]["other"]) if k not in before]
+        in_incident = [
+            k
+            for k in dict.fromkeys(ties[(ties["seen_on"] > last) & (ties["relation"] == "victim_suspect")]["other"])
+            if k not in before and k not in new_peers
+        ]
         places_before = set(recs[recs["day"] <= last]["place_id"].dropna()) | {
             x for xs in cells.get("named_place_ids", []) for x in _l(xs)
         }
         new_places = [x for x in dict.fromkeys(since["place_id"].dropna()) if x not in places_before]
     else:
-        new_peers = list(dict.fromkeys(ties["other"]))
+        new_peers = list(dict.fromkeys(peer_ties["other"]))
+        in_incident = [
+            k for k in dict.fromkeys(ties[ties["relation"] == "victim_suspect"]["other"]) if k not in new_peers
+        ]
         new_places = list(dict.fromkeys(since["place_id"].dropna()))
     bullets.append(
-        f"<b>Peers linked for the first time</b>: {len(new_peers)}"
+        f"<b>People linked for the first time</b> (together in an incident, missing together, or named): "
+        f"{len(new_peers)}"
         + (
             " (" + ", ".join(names.peer_html(k, with_key=False) for k in new_peers) + "; see the network)"
             if new_peers
             else ""
         )
     )
+    if in_incident:
+        bullets.append(
+            f"<b>Others recorded in an incident with this child for the first time</b> (one as victim, the "
+            f"other as suspect; roles per incident in the timeline): {len(in_incident)}"
+        )
     bullets.append(
         "<b>Places recorded for the first time</b>: "
         + (e("; ".join(names.place_name(x) for x in new_places)) if new_places else "none")

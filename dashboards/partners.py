@@ -110,8 +110,8 @@ CONTRACT: dict[str, tuple[str, ...]] = {
         "ratio_upper",
     ),
     "recording_completeness": ("source", "field", "month", "records", "filled", "share_filled"),
-    "assessment_cells": ("context", "domain", "assessments"),
-    "context_planning": ("context", "with_concern", "with_planned_action"),
+    "assessment_cells": ("month", "context", "domain", "assessments"),
+    "context_planning": ("month", "context", "with_concern", "with_planned_action"),
     "emerging_theme": (
         "period_end",
         "topic_id",
@@ -828,17 +828,25 @@ def assessment_matrix(ctx: Context, p: Page) -> list[Table]:
     con = ctx.con
     tables: list[Table] = []
     p.heading("MAP assessments: the contextual matrix across cases", anchor="map")
-    df = frame(con, "select context, domain, assessments from marts.assessment_cells")
+    # every assessment up to the edition's month (a later edition adds later meetings), each cell
+    # rounded up to a multiple of 5 (`_cumulative`): two editions' matrices never differ by an
+    # exact count of one month's assessments
+    df = frame(
+        con,
+        "select context, domain, sum(assessments) as assessments from marts.assessment_cells "
+        "where month <= ? group by all",
+        [ctx.month],
+    )
     ctxs = CONTEXTS + sorted(set(df["context"].dropna()) - set(CONTEXTS))
     doms = DOMAINS + sorted(set(df["domain"].dropna()) - set(DOMAINS))
     raw = [[int(df[(df.context == c) & (df.domain == d)]["assessments"].sum()) for d in doms] for c in ctxs]
-    z = [[suppress_count(v, ctx.small) for v in row] for row in raw]
+    z = [[_cumulative(v, ctx.small) for v in row] for row in raw]
     p.add_figure(
         figures.heatmap(
             z,
             [d.replace("_", " ") for d in doms],
             [c.replace("_", " ") for c in ctxs],
-            title="MAP assessments recording each cell of the matrix, by context and domain, all assessments to date",
+            title=f"MAP assessments recording each cell of the matrix, by context and domain, meetings to {ctx.month}",
             x_title="Domain of the assessment matrix",
             y_title="Context",
             colour_title="Assessments (count)",
@@ -847,19 +855,25 @@ def assessment_matrix(ctx: Context, p: Page) -> list[Table]:
     )
     t = Table(
         "assessment_matrix",
-        "MAP assessments recording each cell of the matrix (context by domain), all assessments to date",
+        f"MAP assessments recording each cell of the matrix (context by domain), meetings to {ctx.month}",
         ["context"] + [d.replace("_", " ") for d in doms],
         ["label"] + ["count"] * len(doms),
         note="A cell counts when the assessment recorded anything in it: factor codes, Good Lives goods, or text "
-        "(which is never published). No totals are shown.",
+        "(which is never published). Counts to date are rounded up to a multiple of 5 (c: 1 to 5), so that "
+        "comparing two editions never gives one month's assessments. No totals are shown.",
     )
     t.rows = [[c.replace("_", " ")] + z[i] for i, c in enumerate(ctxs)]
     tables.append(t)
     p.add(f"<details><summary>The matrix as a table</summary>{p.table(t)}</details>")
-    plan = frame(con, "select context, with_concern, with_planned_action from marts.context_planning")
+    plan = frame(
+        con,
+        "select context, sum(with_concern) as with_concern, sum(with_planned_action) as with_planned_action "
+        "from marts.context_planning where month <= ? group by all",
+        [ctx.month],
+    )
     got = {r.context: (int(r.with_planned_action), int(r.with_concern)) for r in plan.itertuples()}
     rows = [(c, *got.get(c, (0, 0))) for c in ctxs]
-    shown = _part_of_whole(ctx, rows)
+    shown = [_cumulative_share(n, d, ctx.small) for _, n, d in rows]
     t2 = Table(
         "context_planning",
         "Contexts recorded with vulnerability or risk, and how many have a planned action",
@@ -870,7 +884,8 @@ def assessment_matrix(ctx: Context, p: Page) -> list[Table]:
             "share with a planned action (%)",
         ],
         ["label", "count", "count", "share"],
-        note="A planned action: a planned_actions cell with factor codes or Good Lives goods for the same context.",
+        note="A planned action: a planned_actions cell with factor codes or Good Lives goods for the same context. "
+        "Counts to date rounded up to a multiple of 5 (c: 1 to 5); the share is of the rounded counts.",
     )
     t2.rows = [[c.replace("_", " "), d, n, sh] for (c, _, _), (n, d, sh) in zip(rows, shown, strict=True)]
     tables.append(t2)
@@ -1186,7 +1201,7 @@ def key_findings(ctx: Context, themes: list[str], numbers: dict[str, ThemeNumber
             where = "Borough-wide" if not ward else f"{wards.get(ward, ward)} ward"
             out.append(_flagged(ctx, where, ctx.labels.get(theme, theme), g, word, limit))
         for (place, theme), g in pm[pm[flag]].groupby(["place_name", "theme"], sort=False):
-            what = "all themed incidents" if theme == "all" else ctx.labels.get(theme, theme)
+            what = "all recorded incidents (any offence)" if theme == "all" else ctx.labels.get(theme, theme)
             out.append(_flagged(ctx, f"{place} (a place)", what, g, word, limit))
     rising = [
         r[0]
@@ -1332,6 +1347,22 @@ def commentary_html(path: Path | None) -> str:
 # The contextual picture, in aggregate, with the same disclosure control.
 
 
+def _cumulative(n: int, small: int) -> int | None:
+    """A count to date as published: c (None) from 1 to `small`, else rounded up to a multiple of
+    5, so that two consecutive editions never differ by an exact month's count."""
+    if 1 <= n <= small:
+        return None
+    return -(-n // 5) * 5
+
+
+def _cumulative_share(part: int, whole: int, small: int) -> tuple[int | None, int | None, float | None]:
+    """(part, whole, share %) of counts to date, each rounded as `_cumulative`; the share is of the
+    rounded counts, and not shown beside a c."""
+    p, w = _cumulative(part, small), _cumulative(whole, small)
+    share = round(100 * p / w, 0) if isinstance(p, int) and isinstance(w, int) and w else None
+    return p, w, share
+
+
 def _part_of_whole(ctx: Context, rows: list[tuple[str, int, int]]) -> list[tuple[int | None, int | None, float | None]]:
     """(part, whole, share %) per row with the part, the whole and the rest protected together."""
     led = Ledger(ctx.small)
@@ -1400,7 +1431,7 @@ def overlap_and_referrals(ctx: Context, themes: list[str], p: Page) -> list[Tabl
 
 
 def places_of_concern(ctx: Context, p: Page) -> list[Table]:
-    """Places with the most themed incidents this month, and places above their expected range
+    """Places with the most recorded incidents this month, and places above their expected range
     in the last three months (marts.place_profile, marts.place_monthly)."""
     p.heading("Places of concern", anchor="places")
     names, _ = wards(ctx.con)
@@ -1422,7 +1453,7 @@ def places_of_concern(ctx: Context, p: Page) -> list[Table]:
     df = df[(df["incidents"] > ctx.small) | df["place_id"].isin([k for k, v in flags.items() if v[0]])].head(15)
     t = Table(
         "places_of_concern",
-        f"Places with the most themed incidents in {ctx.month}, and places above their "
+        f"Places with the most recorded incidents (any offence) in {ctx.month}, and places above their "
         "expected range in the last three months",
         [
             "place",

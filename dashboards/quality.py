@@ -157,28 +157,30 @@ def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count:
             else ("share" if str(df[c].dtype).startswith("float") else "label")
             for c in cols
         ]
+        words = {"share_filled": "share filled (%)", "filled": "records with the field filled"}
         t_c = Table(
             "recording_completeness",
             f"Recording completeness, {month}",
-            cols,
+            [words.get(c, c.replace("_", " ")) for c in cols],
             kinds,
-            note="A share is not shown where the records filled, or the records not filled, number from 1 to "
-            f"{small_count} (the share and the records would give them back).",
+            note="Where the records filled, or the records not filled, number from 1 to "
+            f"{small_count}, neither the records filled nor the share is shown (with the records they would "
+            "give the small number back).",
         )
         for _, r in df.iterrows():
             records, filled = int(r.get("records", 0) or 0), int(r.get("filled", 0) or 0)
-            hide_share = (
+            hide = (
                 is_small(filled, small_count)
                 or is_small(records - filled, small_count)
                 or is_small(records, small_count)
             )
             t_c.rows.append(
                 [
-                    suppress_count(int(r[c]), small_count)
+                    (None if hide and c == "filled" else suppress_count(int(r[c]), small_count))
                     if k == "count"
-                    else (None if r[c] != r[c] or hide_share else round(float(r[c]), 3))
+                    else (None if r[c] != r[c] or hide else round(100 * float(r[c]), 1))
                     if k == "share"
-                    else str(r[c])
+                    else str(r[c]).replace("_", " ")
                     for c, k in zip(cols, kinds, strict=True)
                 ]
             )

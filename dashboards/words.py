@@ -154,11 +154,12 @@ def day(value: object) -> str:
     return d.strftime("%d/%m/%Y")
 
 
-def peer_label(n: int) -> str:
-    """Peer A ... Peer Z, Peer AA ...: stable within one pack (by first evidence, then key)."""
+def peer_label(n: int, kind: str = "Peer") -> str:
+    """Peer A ... Peer Z, Peer AA ... (or `kind` A ..., e.g. Adult A): stable within one pack (by
+    first evidence, then key)."""
     letters = ""
     n += 1
     while n:
         n, r = divmod(n - 1, 26)
         letters = chr(65 + r) + letters
-    return f"Peer {letters}"
+    return f"{kind} {letters}"

@@ -3,11 +3,12 @@
 -- goods or only text, which stays in raw), and how many young people. The matrix of what was
 -- recorded, where marts.assessment_matrix counts factor codes only.
 create or replace table marts.assessment_cells as
-select c.context, c.domain, count(distinct c.assessment_id) as assessments,
+select a.month, c.context, c.domain, count(distinct c.assessment_id) as assessments,
        count(distinct c.person_key) as young_people,
        count(distinct c.assessment_id) filter (where len(c.factors) > 0) as with_factors
-from core.assessment_cell c group by all order by 1, 2;
-comment on table marts.assessment_cells is 'One row per context x domain of the MAP matrix: assessments recording the cell at all (factor codes, goods or text), young people, and assessments with factor codes in it.';
+from core.assessment_cell c join core.assessment a using (assessment_id) group by all order by 1, 2, 3;
+comment on table marts.assessment_cells is 'One row per meeting month x context x domain of the MAP matrix: assessments recording the cell at all (factor codes, goods or text), young people, and assessments with factor codes in it.';
+comment on column marts.assessment_cells.month is 'Month of the MAP meeting (YYYY-MM): a page sums the months up to its own.';
 comment on column marts.assessment_cells.context is 'Matrix row: individual, family_home, peer_group, school, neighbourhood.';
 comment on column marts.assessment_cells.domain is 'Matrix column: current_situation, hsb, vulnerability, risk, resilience, strengths, professional_involvement, planned_actions.';
 comment on column marts.assessment_cells.assessments is 'Assessments with this cell recorded.';
@@ -24,10 +25,12 @@ with concern as (
   select distinct assessment_id, context from core.assessment_cell
   where domain = 'planned_actions' and (len(factors) > 0 or len(glm_goods) > 0)
 )
-select c.context, count(*) as with_concern,
+select a.month, c.context, count(*) as with_concern,
        count(*) filter (where p.assessment_id is not null) as with_planned_action
-from concern c left join planned p using (assessment_id, context) group by 1 order by 1;
+from concern c join core.assessment a using (assessment_id)
+left join planned p using (assessment_id, context) group by 1, 2 order by 1, 2;
 comment on table marts.context_planning is 'Per context: MAP assessments recording vulnerability or risk factors in it, and those of them with a planned action for the context.';
+comment on column marts.context_planning.month is 'Month of the MAP meeting (YYYY-MM).';
 comment on column marts.context_planning.context is 'Matrix row: individual, family_home, peer_group, school, neighbourhood.';
 comment on column marts.context_planning.with_concern is 'Assessments with vulnerability or risk factors recorded in the context.';
 comment on column marts.context_planning.with_planned_action is 'Of those, assessments with a planned action (factors or goods) for the context.';
