@@ -44,20 +44,13 @@ from dashboards import pack_figures as pf
 from dashboards import words as w
 from dashboards.reading import definitions_version, frame, has_table, last_load
 from dashboards.site import Page, write_plotly_js
+from transforms.extracts import vocab
 
 logger = logging.getLogger(__name__)
 
-CONTEXTS = ["individual", "family_home", "peer_group", "school", "neighbourhood"]
-DOMAINS = [
-    "current_situation",
-    "hsb",
-    "vulnerability",
-    "risk",
-    "resilience",
-    "strengths",
-    "professional_involvement",
-    "planned_actions",
-]
+# the matrix's rows and columns, in the extract contract's order (transforms/extracts/vocab.py)
+CONTEXTS = list(vocab.CONTEXTS)
+DOMAINS = list(vocab.DOMAINS)
 TIE_RELATIONS = ("co_suspect", "co_victim", "victim_suspect", "missing_together", "named_peer")
 _CELL_COLOUR = {
     "vulnerability": "#fde0c5",

@@ -33,6 +33,7 @@ from dashboards.reading import (
     wards,
 )
 from dashboards.site import Page, Table, page
+from transforms.extracts import vocab
 from transforms.extracts.delivery import no_delivery_months
 
 logger = logging.getLogger(__name__)
@@ -47,17 +48,9 @@ AGE_BANDS = [
 ]
 DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
 HOUR_BLOCKS = ["00-03", "04-07", "08-11", "12-15", "16-19", "20-23"]
-CONTEXTS = ["individual", "family_home", "peer_group", "school", "neighbourhood"]
-DOMAINS = [
-    "current_situation",
-    "hsb",
-    "vulnerability",
-    "risk",
-    "resilience",
-    "strengths",
-    "professional_involvement",
-    "planned_actions",
-]
+# the matrix's rows and columns, in the extract contract's order (transforms/extracts/vocab.py)
+CONTEXTS = list(vocab.CONTEXTS)
+DOMAINS = list(vocab.DOMAINS)
 
 
 # The marts' columns this edition reads, by name (docs/warehouse.md and the marts' column
