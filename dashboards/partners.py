@@ -127,6 +127,7 @@ CONTRACT: dict[str, tuple[str, ...]] = {
     "peer_group_profile": ("as_of_month", "size"),
     "peer_group_event": ("as_of_month", "event"),
     "school_context": ("month", "missing_episodes", "young_people_missing", "exclusions", "young_people_excluded"),
+    "public_crime_monthly": ("month", "lsoa_code", "crime_type", "crimes"),
 }
 
 
@@ -1475,7 +1476,38 @@ def places_of_concern(ctx: Context, p: Page) -> list[Table]:
             ]
         )
     if not t.rows:
-        p.text(f"No place had more than {ctx.small} themed incidents in {ctx.month} or exceeded its expected range.")
+        p.text(f"No place had more than {ctx.small} recorded incidents in {ctx.month} or exceeded its expected range.")
+    p.add_table(t)
+    return [t, *public_context(ctx, p)]
+
+
+def public_context(ctx: Context, p: Page) -> list[Table]:
+    """The public picture of the area: data.police.uk street-level recorded crime (all ages), 12
+    months to the edition's month, by crime type (marts.public_crime_monthly), where loaded."""
+    df = frame(
+        ctx.con,
+        "select crime_type, sum(crimes) as crimes, count(distinct lsoa_code) as areas "
+        "from marts.public_crime_monthly where month between ? and ? group by 1 order by 2 desc, 1",
+        [ctx.window[0], ctx.month],
+    )
+    if df.empty:
+        p.text(
+            "Public context: no data.police.uk street-level files were loaded for these months (drop the "
+            "force's *-street.csv files in a month folder to add all-ages recorded crime for the area)."
+        )
+        return []
+    t = Table(
+        "public_crime",
+        f"Public context: recorded crime of all ages in the area (data.police.uk), {ctx.window[0]} to {ctx.month}",
+        ["crime type", "crimes", "neighbourhoods (LSOAs) with any"],
+        ["label", "count", "count"],
+        note="Published by the police on data.police.uk (all ages, locations approximated by the police); "
+        f"counts from 1 to {ctx.small} are c here as everywhere in this profile.",
+    )
+    t.rows = [
+        [str(r.crime_type), suppress_count(int(r.crimes), ctx.small), suppress_count(int(r.areas), ctx.small)]
+        for r in df.itertuples()
+    ]
     p.add_table(t)
     return [t]
 

@@ -79,3 +79,26 @@ def test_a_street_file_re_sent_in_a_later_month_replaces_and_reaches_the_analyst
     con.close()
     with duckdb.connect(str(target), read_only=True) as copy:
         assert copy.execute("SELECT sum(crimes) FROM marts.public_crime_monthly").fetchall()[0][0] == got
+
+
+def test_public_context_reaches_the_profile_where_loaded(sample_warehouse, tmp_path) -> None:
+    """Where data.police.uk files were loaded, the partners' edition shows all-ages recorded crime
+    for the area beside the places of concern; where none were, it says so."""
+    import shutil
+
+    from dashboards.profile import build_profile
+
+    copy = tmp_path / "wh.duckdb"
+    shutil.copy(sample_warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        month = con.execute("select max(month) from marts.theme_monthly").fetchall()[0][0]
+        before = "\n".join(p.read_text() for p in build_profile(con, month, tmp_path / "a") if p.suffix == ".html")
+        con.execute(
+            "insert into marts.public_crime_monthly values (?, 'E01000001', 'x', 'Anti-social behaviour', 40), "
+            "(?, 'E01000002', 'y', 'Anti-social behaviour', 12), (?, 'E01000001', 'x', 'Robbery', 3)",
+            [month, month, month],
+        )
+        after = "\n".join(p.read_text() for p in build_profile(con, month, tmp_path / "b") if p.suffix == ".html")
+    assert "no data.police.uk street-level files were loaded" in before
+    assert "Public context: recorded crime of all ages" in after and "Anti-social behaviour" in after
+    assert ">52<" in after  # 40 + 12 over the window
