@@ -31,6 +31,7 @@ from transforms.identity.linkage import DEFAULT_REVIEW_LOWER, DEFAULT_THRESHOLD,
 from transforms.identity.model import LINK_MEMORY_LIMIT
 from transforms.identity.review import decided_pairs, review_rows
 from transforms.memory import release_memory
+from transforms.sqlrun import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -41,15 +42,6 @@ logger = logging.getLogger(__name__)
 # MAX_MODEL_AGE_DAYS old, today's comparisons differ from its own, or a retrain is asked for.
 RETRAIN_GROWTH = 0.25
 MAX_MODEL_AGE_DAYS = 366
-
-_PERSON_LINK_COMMENTS = {
-    "source": "Source file stem (police_persons, social_care_referrals, missing_episodes, school_exclusions, map_assessments).",
-    "source_key": "The record key in its source, composite keys joined with | (crime_ref|person_seq).",
-    "person_key": "Pseudonymous person key: a keyed hash (HMAC-SHA256), stable across refreshes while the person's cluster persists.",
-    "match_probability": "Best model match probability tying the record to the rest of its cluster; 1.0 for singletons and deterministic links (shared agency ID, exact name and date of birth, identical identifiers, analyst-accepted).",
-    "cluster_size": "Number of source records resolved to this person_key.",
-}
-
 
 PAIR_CACHE = "raw.linkage_cache_pairs"
 NODE_CACHE = "raw.linkage_cache_nodes"
@@ -120,80 +112,65 @@ def _write(
     con.register("_id_review", review)
     con.register("_id_events", events)
     con.register("_id_run", pd.DataFrame([run]))
-    con.execute("begin transaction")
     try:
-        con.execute("""
-            create or replace table core.person_link as
-            select source::varchar as source, source_key::varchar as source_key,
-                   person_key::varchar as person_key, match_probability::double as match_probability,
-                   cluster_size::integer as cluster_size
-            from _id_links order by source, source_key""")
-        con.execute(
-            "comment on table core.person_link is 'One row per person-bearing source record: "
-            "the resolved person_key and the probability of the link that put it there.'"
-        )
-        for col, text in _PERSON_LINK_COMMENTS.items():
-            escaped = text.replace("'", "''")
-            con.execute(f"comment on column core.person_link.{col} is '{escaped}'")
-        # keys: keep first_run, drop records no longer delivered
-        con.execute(
-            """
-            create or replace temp table _id_map as
-            select l.source, l.source_key, l.person_key, coalesce(m.first_run, ?) as first_run,
-                   ? as run_id
-            from _id_links l left join core.person_key_map m using (source, source_key)""",
-            [run_id, run_id],
-        )
-        con.execute("delete from core.person_key_map")
-        con.execute(
-            "insert into core.person_key_map select source, source_key, person_key, first_run, run_id from _id_map"
-        )
-        # review: decided rows are never dropped; stale pending rows go; new pairs come in
-        con.execute("""
-            delete from core.link_review
-            where decision = 'pending' and pair_id not in (select pair_id from _id_review)""")
-        con.execute(
-            """
-            update core.link_review set match_probability = r.match_probability,
-                   reason = r.reason, last_seen_run = ?
-            from _id_review r where core.link_review.pair_id = r.pair_id""",
-            [run_id],
-        )
-        con.execute(
-            """
-            insert into core.link_review (pair_id, source_l, source_key_l, source_key_r, source_r,
-                   match_probability, reason, decision, first_seen_run, last_seen_run)
-            select pair_id, source_l, source_key_l, source_key_r, source_r, match_probability,
-                   reason, 'pending', ?, ?
-            from _id_review where pair_id not in (select pair_id from core.link_review)""",
-            [run_id, run_id],
-        )
-        if len(events):
+        with transaction(con):
+            for stmt in sql.statements("core/person_link"):
+                con.execute(stmt)
+            # keys: keep first_run, drop records no longer delivered
             con.execute(
-                "insert into core.person_key_event select run_id, event, person_key, "
-                "related_person_keys::varchar[], records::integer from _id_events"
+                """
+                create or replace temp table _id_map as
+                select l.source, l.source_key, l.person_key, coalesce(m.first_run, ?) as first_run,
+                       ? as run_id
+                from _id_links l left join core.person_key_map m using (source, source_key)""",
+                [run_id, run_id],
             )
-        pending = con.execute("select count(*) from core.link_review where decision = 'pending'").fetchall()[0][0]
-        con.execute(
-            """
-            insert into core.linkage_run (run_id, trained_at, method, model_json, threshold, review_lower,
-                   records, nodes, pairs_scored, clusters, review_pending, merges, splits, seconds,
-                   model_run_id, trained_nodes)
-            select run_id, trained_at, method, model_json, threshold,
-                   review_lower, records, nodes, pairs_scored, clusters, ?, merges, splits, seconds,
-                   model_run_id, trained_nodes
-            from _id_run""",
-            [pending],
-        )
-        if cache is not None and cache[0] is not None and cache[1] is not None and run.get("model_run_id"):
-            _write_cache(con, cache[0], cache[1], str(run["model_run_id"]))
-        else:
-            con.execute(f"drop table if exists {NODE_CACHE}")
-            con.execute(f"drop table if exists {PAIR_CACHE}")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+            con.execute("delete from core.person_key_map")
+            con.execute(
+                "insert into core.person_key_map select source, source_key, person_key, first_run, run_id from _id_map"
+            )
+            # review: decided rows are never dropped; stale pending rows go; new pairs come in
+            con.execute("""
+                delete from core.link_review
+                where decision = 'pending' and pair_id not in (select pair_id from _id_review)""")
+            con.execute(
+                """
+                update core.link_review set match_probability = r.match_probability,
+                       reason = r.reason, last_seen_run = ?
+                from _id_review r where core.link_review.pair_id = r.pair_id""",
+                [run_id],
+            )
+            con.execute(
+                """
+                insert into core.link_review (pair_id, source_l, source_key_l, source_key_r, source_r,
+                       match_probability, reason, decision, first_seen_run, last_seen_run)
+                select pair_id, source_l, source_key_l, source_key_r, source_r, match_probability,
+                       reason, 'pending', ?, ?
+                from _id_review where pair_id not in (select pair_id from core.link_review)""",
+                [run_id, run_id],
+            )
+            if len(events):
+                con.execute(
+                    "insert into core.person_key_event select run_id, event, person_key, "
+                    "related_person_keys::varchar[], records::integer from _id_events"
+                )
+            pending = con.execute("select count(*) from core.link_review where decision = 'pending'").fetchall()[0][0]
+            con.execute(
+                """
+                insert into core.linkage_run (run_id, trained_at, method, model_json, threshold, review_lower,
+                       records, nodes, pairs_scored, clusters, review_pending, merges, splits, seconds,
+                       model_run_id, trained_nodes)
+                select run_id, trained_at, method, model_json, threshold,
+                       review_lower, records, nodes, pairs_scored, clusters, ?, merges, splits, seconds,
+                       model_run_id, trained_nodes
+                from _id_run""",
+                [pending],
+            )
+            if cache is not None and cache[0] is not None and cache[1] is not None and run.get("model_run_id"):
+                _write_cache(con, cache[0], cache[1], str(run["model_run_id"]))
+            else:
+                con.execute(f"drop table if exists {NODE_CACHE}")
+                con.execute(f"drop table if exists {PAIR_CACHE}")
     finally:
         for name in ("_id_links", "_id_review", "_id_events", "_id_run"):
             con.unregister(name)
