@@ -72,7 +72,7 @@ def test_changing_a_definition_rethemes_history() -> None:
 @pytest.mark.parametrize(
     "bad",
     [
-        {"version": "x", "themes": {"knife": {"rules": [{"flags_any": ["knife_flag"]}]}}},
+        {"version": "x", "themes": {"Knife Crime!": {"rules": [{"flags_any": ["knife_flag"]}]}}},
         {"version": "x", "themes": {"syv": {"rules": [{"flags_any": ["drop table"]}]}}},
         {"version": "x", "themes": {"syv": {"rules": [{"colour": "red"}]}}},
         {"themes": {"syv": {"rules": [{"flags_any": ["knife_flag"]}]}}},
