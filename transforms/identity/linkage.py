@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from transforms.identity.cluster import constrained_clusters, constrained_clusters_fast
-from transforms.identity.features import prepare_features
+from transforms.identity.features import FEATURE_COLUMNS, prepare_features
 from transforms.identity.model import (
     LINK_MEMORY_LIMIT,
     PAIR_COLUMNS,
@@ -151,28 +151,7 @@ def _nodes(records: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
 
 #: What a node keeps once its features are in the scoring frame.
 _NODE_KEEP = ["node_id", "agency", "agency_id", "rep", "node_hash", "named", "records"]
-_SCORING_COLUMNS = [
-    "node_id",
-    "agency",
-    "agency_id",
-    "det_cluster",
-    "fn",
-    "sn",
-    "sn_parts",
-    "fn_groups",
-    "sn_groups",
-    "fn_canon",
-    "fn_sk",
-    "sn_sk",
-    "dob_s",
-    "by",
-    "bm",
-    "bd",
-    "dob_est",
-    "sex",
-    "pc",
-    "pc_out",
-]
+_SCORING_COLUMNS = ["node_id", "agency", "agency_id", "det_cluster", *FEATURE_COLUMNS]
 
 
 def _scoring_frame(nodes: pd.DataFrame, named: np.ndarray, det: Any) -> pd.DataFrame:
