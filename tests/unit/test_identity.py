@@ -202,6 +202,48 @@ def test_constraints_refuse_conflicting_ids_and_rejected_pairs():
     assert labels[3] == labels[4]
 
 
+def test_dates_of_birth_compatible_only_within_one_recording_error():
+    from transforms.identity.cluster import dobs_compatible
+
+    same = [
+        (20100314, 20100314),
+        (20100304, 20100403),  # day and month swapped
+        (20100314, 20100101),  # an 01/01 estimate in the same year
+        (20100314, 20100315),  # one digit
+        (20100312, 20100321),  # two adjacent digits transposed
+        (20100314, 20110314),  # one digit of the year
+    ]
+    different = [
+        (20080826, 20130414),  # a sibling
+        (19870905, 20090715),  # a parent
+        (20101008, 20100925),  # two weeks apart: two digits
+        (20100314, 20090101),  # an estimate in another year
+    ]
+    for a, b in same:
+        assert dobs_compatible(a, b) and dobs_compatible(b, a), (a, b)
+    for a, b in different:
+        assert not dobs_compatible(a, b) and not dobs_compatible(b, a), (a, b)
+
+
+def test_a_record_without_a_date_of_birth_cannot_chain_a_child_to_a_sibling():
+    """Kwame Amoah born 2008, his brother's record with the same name born 2013, and a police
+    record of that name with no date: the model's two strong pairs would chain the brothers into
+    one person; with the guard's chain part the second merge is refused and goes to review."""
+    import numpy as np
+
+    a, b = np.array([0, 1]), np.array([1, 2])
+    p, kinds = np.array([0.99, 0.98]), np.array(["model", "model"], dtype=object)
+    dobs = np.array([20080826, 0, 20130414])
+    labels, refused = constrained_clusters_fast(3, a, b, p, kinds, dobs=dobs)
+    assert labels[0] == labels[1] != labels[2]
+    assert refused == [(1, 2, 0.98, "model")]
+    labels, refused = constrained_clusters_fast(3, a, b, p, kinds)  # without it: chained
+    assert labels[0] == labels[1] == labels[2] and not refused
+    # an agency's own ID still links whatever the dates say (forced)
+    labels, _ = constrained_clusters_fast(3, a, b, p, np.array(["forced", "forced"], dtype=object), dobs=dobs)
+    assert labels[0] == labels[2]
+
+
 def test_fast_clustering_gives_the_greedy_clusters_and_refusals():
     """Connected components where no constraint can bite, the greedy union elsewhere: the same
     clusters and the same refused edges as taking every edge greedily, on random graphs dense
@@ -229,7 +271,10 @@ def test_fast_clustering_gives_the_greedy_clusters_and_refusals():
             for _ in range(rng.randint(0, 6))
         ]
         cannot = [(x, y) for x, y in ((rng.randrange(n), rng.randrange(n)) for _ in range(3)) if x != y]
-        slow, refused_slow = constrained_clusters(n, edges, trusted_ids=trusted, cannot_link=cannot)
+        # dates of birth (0: none) from a few close and distant ones, for the guard's chain part
+        dobs = np.array([rng.choice([0, 0, 20100314, 20100341, 20100103, 20130414]) for _ in range(n)])
+        dobs = dobs if rng.random() < 0.5 else None
+        slow, refused_slow = constrained_clusters(n, edges, trusted_ids=trusted, cannot_link=cannot, dobs=dobs)
         cols = list(zip(*edges, strict=True)) if edges else [[], [], [], []]
         fast, refused_fast = constrained_clusters_fast(
             n,
@@ -239,6 +284,7 @@ def test_fast_clustering_gives_the_greedy_clusters_and_refusals():
             np.array(cols[3], dtype=object),
             trusted_ids=trusted,
             cannot_link=cannot,
+            dobs=dobs,
         )
         assert (canonical_labels(slow) == fast).all()
         assert refused_fast == refused_slow
@@ -485,8 +531,10 @@ def test_forename_guard_follows_the_data_s_family_evidence():
     assert family_evidence(_nodes(pd.DataFrame(one_child))[0]) == 0
     assert family_evidence(_nodes(pd.DataFrame([{**r, "agency": "police"} for r in twins]))[0]) == 0
     res = link_records(pd.DataFrame(twins), use_model=False)
-    assert res.stats["guard_forename"] == 1 and res.stats["guard_dob"] == 1
+    assert res.stats["guard_forename"] == 1 and res.stats["guard_dob"] == 1 and res.stats["guard_chain"] == 1
     res = link_records(pd.DataFrame(one_child), use_model=False)
-    assert res.stats["guard_forename"] == 0 and res.stats["guard_dob"] == 1
+    assert res.stats["guard_forename"] == 0 and res.stats["guard_dob"] == 1 and res.stats["guard_chain"] == 0
+    res = link_records(pd.DataFrame(one_child), use_model=False, family_guard=True)
+    assert res.stats["guard_chain"] == 1
     res = link_records(pd.DataFrame(one_child), use_model=False, family_guard=False)
-    assert res.stats["guard_forename"] == 0 and res.stats["guard_dob"] == 0
+    assert res.stats["guard_forename"] == 0 and res.stats["guard_dob"] == 0 and res.stats["guard_chain"] == 0

@@ -250,6 +250,8 @@ class Identities:
     families: int
     guard_dob: bool
     guard_forename: bool
+    guard_chain: bool  # the date part held across a cluster, not only pair by pair
+    dob: np.ndarray  # per node: date of birth as YYYYMMDD, 0 where none (the guard's cluster constraint)
     unnamed_joined: int
     unnamed_unjoined: int
     n_records: int
@@ -311,6 +313,7 @@ def link_records(records: pd.DataFrame, options: LinkOptions | None = None, **ov
         "family_groups": ids.families,
         "guard_dob": int(ids.guard_dob),
         "guard_forename": int(ids.guard_forename),
+        "guard_chain": int(ids.guard_chain),
         "unnamed_joined": ids.unnamed_joined,
         "unnamed_unjoined": ids.unnamed_unjoined,
     }
@@ -363,6 +366,12 @@ def identities(records: pd.DataFrame, opts: LinkOptions) -> Identities:
         # sibling with the child's name) and forenames that disagree outright (twins)
         guard_dob=opts.family_guard is not False,
         guard_forename=bool(opts.family_guard) or (opts.family_guard is None and families > 0),
+        # and, when the data shows families, across a cluster: no two dates of birth in one person
+        # that no recording error explains, so a record with no date cannot chain a child to a
+        # same-named sibling or parent (off where families are not seen: historical_50k's true
+        # persons carry dates years apart, and chaining through them is most of its recall)
+        guard_chain=opts.family_guard is not False and (bool(opts.family_guard) or families > 0),
+        dob=pd.to_numeric(nodes["dob_s"], errors="coerce").fillna(0).to_numpy(dtype=np.int64),
         unnamed_joined=int(un["records"].to_numpy()[joined].sum()) if len(un) else 0,
         unnamed_unjoined=int(un["records"].to_numpy()[~joined].sum()) if len(un) else 0,
         n_records=len(records),
@@ -461,8 +470,17 @@ def cluster_nodes(ids: Identities, scores: Scores, opts: LinkOptions) -> Cluster
     )
     strict = nodes[nodes["agency"].isin(opts.strict_agencies) & nodes["agency_id"].notna()]
     trusted = list(zip(strict["node_id"].astype(int), strict["agency"], strict["agency_id"], strict=True))
+    # with the guard's chain part, a cluster never holds two dates of birth no recording error
+    # explains
     lab, refused = constrained_clusters_fast(
-        n, edge_a, edge_b, edge_p, edge_kind, trusted_ids=trusted, cannot_link=rejected_nodes
+        n,
+        edge_a,
+        edge_b,
+        edge_p,
+        edge_kind,
+        trusted_ids=trusted,
+        cannot_link=rejected_nodes,
+        dobs=ids.dob if ids.guard_chain else None,
     )
     return Clusters(lab, refused, guarded, edge_a, edge_b, len(fixed))
 
@@ -524,7 +542,7 @@ def review_queue(ids: Identities, scores: Scores, clusters: Clusters, opts: Link
     if clusters.refused:
         rf = pd.DataFrame(clusters.refused, columns=["node_l", "node_r", "match_probability", "kind"])
         rf = rf[lab[rf["node_l"].to_numpy(int)] != lab[rf["node_r"].to_numpy(int)]]
-        review_rows.append(rf.assign(reason="refused: conflicting agency IDs or analyst decision").drop(columns="kind"))
+        review_rows.append(rf.assign(reason="refused: conflicting agency IDs, dates of birth or analyst decision").drop(columns="kind"))
     review = (
         pd.concat(review_rows, ignore_index=True)
         if review_rows
