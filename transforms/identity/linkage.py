@@ -542,7 +542,9 @@ def review_queue(ids: Identities, scores: Scores, clusters: Clusters, opts: Link
     if clusters.refused:
         rf = pd.DataFrame(clusters.refused, columns=["node_l", "node_r", "match_probability", "kind"])
         rf = rf[lab[rf["node_l"].to_numpy(int)] != lab[rf["node_r"].to_numpy(int)]]
-        review_rows.append(rf.assign(reason="refused: conflicting agency IDs, dates of birth or analyst decision").drop(columns="kind"))
+        review_rows.append(
+            rf.assign(reason="refused: conflicting agency IDs, dates of birth or analyst decision").drop(columns="kind")
+        )
     review = (
         pd.concat(review_rows, ignore_index=True)
         if review_rows
