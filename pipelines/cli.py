@@ -269,7 +269,9 @@ def _cmd_links(args: argparse.Namespace) -> int:
         with read_warehouse(str(s.warehouse)) as con:
             rows = con.execute(
                 "SELECT pair_id, source_l, source_key_l, source_r, source_key_r, round(match_probability, 3), reason "
-                "FROM core.link_review WHERE decision = 'pending' ORDER BY match_probability DESC LIMIT ?",
+                "FROM core.link_review WHERE decision = 'pending' "
+                # pairs the agencies record as two people last: an analyst settles the others first
+                "ORDER BY reason LIKE '%agency records two people', match_probability DESC, pair_id LIMIT ?",
                 [args.limit],
             ).fetchall()
         print("pair_id  record A  record B  probability  reason  (look the records up in raw with proper access)")

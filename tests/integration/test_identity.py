@@ -231,6 +231,26 @@ def test_family_guard_measured_on_the_sample_and_unnamed_records_joined(sample_c
             f"review pairs {results[k].stats['review_pairs']}"
         )
     assert default.stats["guard_forename"] == 1 and default.stats["family_groups"] > 0  # twins seen
+    assert default.stats["guard_chain"] == 1
+    # review pairs whose persons hold different social-care IDs or UPNs are said to be so, and only those
+    review = default.review
+    print("review reasons:", review["reason"].value_counts().to_dict())
+    person = dict(zip(rec["source"] + "|" + rec["source_key"], default.links["cluster"], strict=True))
+    strict = rec[rec["agency"].isin(["social_care", "education"]) & rec["agency_id"].notna()]
+    held: dict = {}
+    for ref, agency, agency_id in zip(
+        strict["source"] + "|" + strict["source_key"], strict["agency"], strict["agency_id"], strict=True
+    ):
+        held.setdefault((person[ref], agency), set()).add(agency_id)
+
+    def two_people(row) -> bool:
+        pl, pr = person[row.source_l + "|" + row.source_key_l], person[row.source_r + "|" + row.source_key_r]
+        return any((pr, ag) in held and not (ids & held[(pr, ag)]) for (p_, ag), ids in held.items() if p_ == pl)
+
+    near = review[review["reason"].str.startswith("near threshold")]
+    flagged = near["reason"] == "near threshold; the agency records two people"
+    assert flagged.sum() > 0
+    assert [two_people(r) for r in near.itertuples()] == flagged.tolist()
     assert wrong["default"] <= wrong["guard off"]
     assert q["default"]["pair_recall"] >= q["guard off"]["pair_recall"] - 0.002
     assert q["default"]["pair_f1"] >= 0.99

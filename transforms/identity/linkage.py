@@ -552,6 +552,13 @@ def review_queue(ids: Identities, scores: Scores, clusters: Clusters, opts: Link
     )
     if not len(review):
         return pd.DataFrame(columns=_REVIEW_COLUMNS)
+    # a pair whose two persons hold different IDs of one strict agency is one the agency records as
+    # two people: said in the reason, so an analyst can look at those last (a duplicate record the
+    # agency made is still found there)
+    two = _two_agency_people(ids.nodes, lab, review["node_l"].to_numpy(int), review["node_r"].to_numpy(int), opts)
+    review.loc[two & (review["reason"] == "near threshold").to_numpy(), "reason"] = (
+        "near threshold; the agency records two people"
+    )
     rep = ids.nodes["rep"]
     rl = rep.iloc[review["node_l"].to_numpy(int)].to_numpy(dtype=object)
     rr = rep.iloc[review["node_r"].to_numpy(int)].to_numpy(dtype=object)
@@ -571,6 +578,33 @@ def review_queue(ids: Identities, scores: Scores, clusters: Clusters, opts: Link
         .drop_duplicates(["source_l", "source_key_l", "source_r", "source_key_r"])
         .reset_index(drop=True)
     )
+
+
+def _two_agency_people(
+    nodes: pd.DataFrame, lab: np.ndarray, a: np.ndarray, b: np.ndarray, opts: LinkOptions
+) -> np.ndarray:
+    """Per pair of nodes: their clusters hold IDs of one strict agency and share none of them."""
+    strict = nodes["agency"].isin(opts.strict_agencies).to_numpy() & nodes["agency_id"].notna().to_numpy()
+    held = pd.DataFrame(
+        {
+            "c": lab[np.flatnonzero(strict)],
+            "agency": nodes["agency"].to_numpy()[strict],
+            "agency_id": nodes["agency_id"].to_numpy()[strict],
+        }
+    ).drop_duplicates()
+    if not len(held) or not len(a):
+        return np.zeros(len(a), dtype=bool)
+    pairs = pd.DataFrame({"i": np.arange(len(a)), "cl": lab[a], "cr": lab[b]})
+    left = pairs.merge(held.rename(columns={"c": "cl"}), on="cl")
+    right = held.rename(columns={"c": "cr", "agency_id": "id_r"})
+    both = left.merge(right, on=["cr", "agency"])  # the agencies both persons hold an ID of
+    if not len(both):
+        return np.zeros(len(a), dtype=bool)
+    shared = both.assign(same=both["agency_id"] == both["id_r"]).groupby(["i", "agency"])["same"].any()
+    differ = shared[~shared].index.get_level_values("i").unique()
+    out = np.zeros(len(a), dtype=bool)
+    out[np.asarray(differ, dtype=np.int64)] = True
+    return out
 
 
 def _with_known_pairs(
