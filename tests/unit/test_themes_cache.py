@@ -285,6 +285,20 @@ def test_emerging_topics_do_not_depend_on_the_order_of_the_documents() -> None:
     pd.testing.assert_frame_equal(a[1], b[1])
 
 
+def test_emerging_periods_fitted_in_workers_are_the_ones_fitted_one_by_one() -> None:
+    """Worker processes (one per core) fit the periods the memo lacks: the marts and the memo are
+    the same, value for value, as when this process fits them one after another."""
+    names = [("Zoe", "Smith"), ("Amir", "Khan"), ("Kai", "Jones")]
+    one, two = _text_warehouse(_documents(13), names), _text_warehouse(_documents(13), names)
+    a = build_emerging_themes(one, _CFG, workers=1)
+    b = build_emerging_themes(two, _CFG, workers=2)
+    memo = "select * from cache.emerging_topic order by all"
+    same = _emerging_marts(one) == _emerging_marts(two) and one.execute(memo).fetchall() == two.execute(memo).fetchall()
+    print(f"\n{a['cache_misses']} periods, {a['topics']} topics one by one; {b['topics']} in workers; same: {same}")
+    assert a == b and a["cache_misses"] >= 2
+    assert same
+
+
 @pytest.mark.parametrize("bad", [np.array([1.0, -0.0, np.nan]), np.array([1.0, 0.0, float("-nan")])])
 def test_window_keys_read_values_not_bit_patterns(bad: np.ndarray) -> None:
     assert month_keys(bad) == month_keys(np.array([1.0, 0.0, np.nan]))

@@ -35,8 +35,11 @@ the new period (and any period whose documents changed) and reads the others bac
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import re
 from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import duckdb
@@ -158,7 +161,14 @@ TOPIC_MEMO = MemoTable(
 
 def _fit_period(docs: pd.DataFrame, months: list[str], stop: frozenset[str], cfg: EmergingConfig) -> tuple[_Topic, ...]:
     """Fit one period's topic model: its topics, in topic order (none when the period is too small)."""
-    if len(docs) < max(cfg.topics * 3, cfg.min_df * 2):
+    return _fit_texts(docs["text"].tolist(), docs["month"].to_numpy(), months, stop, cfg)
+
+
+def _fit_texts(
+    texts: list[str], month_of: np.ndarray, months: list[str], stop: frozenset[str], cfg: EmergingConfig
+) -> tuple[_Topic, ...]:
+    """`_fit_period` on the period's texts and their months (what a worker process is sent)."""
+    if len(texts) < max(cfg.topics * 3, cfg.min_df * 2):
         return ()
     vec = TfidfVectorizer(
         lowercase=True,
@@ -168,8 +178,7 @@ def _fit_period(docs: pd.DataFrame, months: list[str], stop: frozenset[str], cfg
         max_df=cfg.max_df,
         sublinear_tf=True,
     )
-    X = vec.fit_transform(docs["text"].tolist())
-    month_of = docs["month"].to_numpy()
+    X = vec.fit_transform(texts)
     recent = set(months[-cfg.recent :])
     in_recent = np.isin(month_of, list(recent))
     # topics are fitted on the recent months (where a new theme is densest) with the vocabulary
@@ -310,25 +319,79 @@ def _frames(periods: Sequence[_Period], known: dict[str, tuple[_Topic, ...]]) ->
     return pd.DataFrame(topic_rows), pd.DataFrame(month_rows)
 
 
+#: Periods are sent to worker processes when several cores are free and at least this many are to be fitted.
+PARALLEL_MIN_PERIODS = 2
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Forked workers (Python 3.11's default on Linux), as `transforms.networks.build` has them: a
+    worker only runs scikit-learn on the texts it is sent, never the warehouse connection it
+    inherits."""
+    methods = multiprocessing.get_all_start_methods()
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("fork" if "fork" in methods else None)
+    )
+
+
 def _complete(
-    docs: pd.DataFrame, periods: Sequence[_Period], known: dict[str, tuple[_Topic, ...]], cfg: EmergingConfig
+    docs: pd.DataFrame,
+    periods: Sequence[_Period],
+    known: dict[str, tuple[_Topic, ...]],
+    cfg: EmergingConfig,
+    workers: int = 1,
 ) -> int:
-    """Fit every period whose key is not in `known` (adding it); returns how many were fitted."""
-    fitted = 0
-    for p in periods:
-        if p.key not in known:
-            known[p.key] = _fit_period(docs.iloc[p.rows], p.months, p.stop, cfg)
-            fitted += 1
-    return fitted
+    """Fit every period whose key is not in `known` (adding it); returns how many were fitted.
+
+    Periods are independent and each fit is seeded on its own (`cfg.seed`), so with `workers` > 1
+    they are fitted in worker processes, one per core: the topics are the same as fitting them
+    one by one (a test checks it). A worker that dies leaves its period to this process."""
+    # each key once (a key is a digest of everything the fit reads: periods that share one are alike)
+    todo = list({p.key: p for p in periods if p.key not in known}.values())
+    if not todo:
+        return 0
+    texts = docs["text"].to_numpy(dtype=object)
+    month_col = docs["month"].to_numpy(dtype=object)
+
+    def job(p: _Period) -> tuple[list[str], np.ndarray, list[str], frozenset[str], EmergingConfig]:
+        return texts[p.rows].tolist(), month_col[p.rows], p.months, p.stop, cfg
+
+    if workers <= 1 or len(todo) < PARALLEL_MIN_PERIODS:
+        for p in todo:
+            known[p.key] = _fit_texts(*job(p))
+        return len(todo)
+    pending: dict[str, tuple[Future[tuple[_Topic, ...]], _Period]] = {}
+
+    def collect(key: str) -> None:
+        future, p = pending.pop(key)
+        try:
+            known[key] = future.result()
+        except BrokenProcessPool:  # a worker was killed (out of memory?): this process fits it
+            logger.warning("an emerging-themes worker process died; fitting the period in this process")
+            known[key] = _fit_texts(*job(p))
+
+    pool = _pool(workers)
+    try:
+        for p in todo:
+            try:
+                pending[p.key] = (pool.submit(_fit_texts, *job(p)), p)
+            except BrokenProcessPool:
+                known[p.key] = _fit_texts(*job(p))
+            while len(pending) > 2 * workers:  # a bounded queue: the oldest period first
+                collect(next(iter(pending)))
+        while pending:
+            collect(next(iter(pending)))
+    finally:
+        pool.shutdown(cancel_futures=True)
+    return len(todo)
 
 
 def find_emerging(
-    docs: pd.DataFrame, stop: frozenset[str], cfg: EmergingConfig = DEFAULT_EMERGING
+    docs: pd.DataFrame, stop: frozenset[str], cfg: EmergingConfig = DEFAULT_EMERGING, workers: int = 1
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fit every period of the documents' months (`month`, `text`); concatenated topics and counts."""
     docs, periods = _periods(docs, stop, cfg)
     known: dict[str, tuple[_Topic, ...]] = {}
-    _complete(docs, periods, known, cfg)
+    _complete(docs, periods, known, cfg, workers)
     return _frames(periods, known)
 
 
@@ -396,9 +459,12 @@ def _memo_frames(keys: Sequence[str], known: dict[str, tuple[_Topic, ...]]) -> t
     return periods, topics
 
 
-def build_emerging_themes(con: duckdb.DuckDBPyConnection, cfg: EmergingConfig = DEFAULT_EMERGING) -> dict[str, int]:
+def build_emerging_themes(
+    con: duckdb.DuckDBPyConnection, cfg: EmergingConfig = DEFAULT_EMERGING, workers: int = 1
+) -> dict[str, int]:
     """(Re)build marts.emerging_theme and marts.emerging_theme_monthly from the free text in raw;
-    returns counts and the memo's use (`cache_hits`, `cache_misses`: periods read back, fitted)."""
+    returns counts and the memo's use (`cache_hits`, `cache_misses`: periods read back, fitted).
+    `workers` processes fit the periods the memo does not hold (1: all in this process)."""
     docs = con.execute(sql.read("marts/emerging_theme_documents")).df()
     stop = name_tokens(con)
     docs, periods = _periods(docs, stop, cfg)
@@ -406,7 +472,7 @@ def build_emerging_themes(con: duckdb.DuckDBPyConnection, cfg: EmergingConfig = 
     TOPIC_MEMO.ensure(con)
     known = _read_memo(con, [p.key for p in periods])
     hits = len(known)
-    misses = _complete(docs, periods, known, cfg)
+    misses = _complete(docs, periods, known, cfg, workers)
     del docs
     topics, monthly = _frames(periods, known)
     if topics.empty:
