@@ -46,10 +46,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 import scipy
+import scipy.sparse as sp
 import sklearn
 from scipy import stats
 from sklearn.decomposition import NMF
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfTransformer, TfidfVectorizer
+from threadpoolctl import threadpool_limits
 
 import sql
 from transforms.memo import MemoTable, digest, run_models_with_memos, settings_text
@@ -160,17 +162,14 @@ TOPIC_MEMO = MemoTable(
 
 
 def _fit_period(docs: pd.DataFrame, months: list[str], stop: frozenset[str], cfg: EmergingConfig) -> tuple[_Topic, ...]:
-    """Fit one period's topic model: its topics, in topic order (none when the period is too small)."""
+    """Fit one period's topic model: its topics, in topic order (none when the period is too small).
+    This is the reference path (scikit-learn's vectorizer on the texts); a build fits the same
+    matrix from the documents tokenised once (`_fit_tokens`)."""
     return _fit_texts(docs["text"].tolist(), docs["month"].to_numpy(), months, stop, cfg)
 
 
-def _fit_texts(
-    texts: list[str], month_of: np.ndarray, months: list[str], stop: frozenset[str], cfg: EmergingConfig
-) -> tuple[_Topic, ...]:
-    """`_fit_period` on the period's texts and their months (what a worker process is sent)."""
-    if len(texts) < max(cfg.topics * 3, cfg.min_df * 2):
-        return ()
-    vec = TfidfVectorizer(
+def _vectorizer(stop: frozenset[str], cfg: EmergingConfig) -> TfidfVectorizer:
+    return TfidfVectorizer(
         lowercase=True,
         token_pattern=_TOKEN,
         stop_words=sorted(ENGLISH_STOP_WORDS | stop | _TRADE_WORDS),
@@ -178,7 +177,123 @@ def _fit_texts(
         max_df=cfg.max_df,
         sublinear_tf=True,
     )
+
+
+def _fit_texts(
+    texts: list[str], month_of: np.ndarray, months: list[str], stop: frozenset[str], cfg: EmergingConfig
+) -> tuple[_Topic, ...]:
+    """`_fit_period` on the period's texts and their months."""
+    if len(texts) < max(cfg.topics * 3, cfg.min_df * 2):
+        return ()
+    vec = _vectorizer(stop, cfg)
     X = vec.fit_transform(texts)
+    return _fit_matrix(X, np.array(vec.get_feature_names_out()), month_of, months, cfg)
+
+
+@dataclass(frozen=True)
+class _Tokens:
+    """Documents tokenised once, as scikit-learn's vectorizer tokenises them (lower case, `_TOKEN`,
+    stop tokens dropped): per document, its terms in the order they first occur in it and how
+    often. `terms` is the vocabulary in sorted order; `ids` index it."""
+
+    terms: np.ndarray
+    indptr: np.ndarray  # int64, one more than documents
+    ids: np.ndarray  # int32
+    counts: np.ndarray  # int32
+
+    def rows(self, rows: slice) -> _Tokens:
+        """The documents `rows` (a slice), sharing this vocabulary."""
+        a, b = int(self.indptr[rows.start]), int(self.indptr[rows.stop])
+        return _Tokens(self.terms, self.indptr[rows.start : rows.stop + 1] - a, self.ids[a:b], self.counts[a:b])
+
+
+def tokenise(texts: Sequence[str], stop: frozenset[str]) -> _Tokens:
+    """Every document's terms (each distinct text tokenised once); `stop` adds to the English and
+    recording-trade stop words."""
+    every_stop = ENGLISH_STOP_WORDS | stop | _TRADE_WORDS
+    vocabulary: dict[str, int] = {}
+    seen: dict[str, tuple[list[int], list[int]]] = {}
+    indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+    ids: list[int] = []
+    counts: list[int] = []
+    for i, text in enumerate(texts):
+        found = seen.get(text)
+        if found is None:
+            counter: dict[int, int] = {}
+            for token in _TOKEN_RE.findall(text.lower()):
+                if token not in every_stop:
+                    j = vocabulary.setdefault(token, len(vocabulary))
+                    counter[j] = counter.get(j, 0) + 1
+            found = seen[text] = (list(counter), list(counter.values()))
+        ids.extend(found[0])
+        counts.extend(found[1])
+        indptr[i + 1] = len(ids)
+    terms = sorted(vocabulary)
+    rank = np.empty(len(terms), dtype=np.int32)
+    rank[[vocabulary[t] for t in terms]] = np.arange(len(terms), dtype=np.int32)
+    return _Tokens(
+        np.array(terms, dtype=object),
+        indptr,
+        rank[np.asarray(ids, dtype=np.int64)] if ids else np.zeros(0, dtype=np.int32),
+        np.asarray(counts, dtype=np.int32),
+    )
+
+
+def _tfidf(tokens: _Tokens, cfg: EmergingConfig) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The period's TF-IDF matrix and its terms, array for array what `_vectorizer` gives for the
+    same documents: the same terms kept (document frequency within `min_df`..`max_df`), in sorted
+    order, and each row's entries in the order the vectorizer stores them (its terms' first
+    occurrence in the period), so every sum (the rows' norms) adds in the same order."""
+    n_docs = len(tokens.indptr) - 1
+    vocab = len(tokens.terms)
+    ids = tokens.ids.astype(np.int64)
+    df = np.bincount(ids, minlength=vocab)
+    high = cfg.max_df if isinstance(cfg.max_df, int) else cfg.max_df * n_docs
+    low = cfg.min_df if isinstance(cfg.min_df, int) else cfg.min_df * n_docs
+    if high < low:
+        raise ValueError("max_df corresponds to < documents than min_df")
+    keep = (df > 0) & (df <= high) & (df >= low)
+    if not (df > 0).any():
+        raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+    if not keep.any():
+        raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
+    # each term's place in the order the period's documents first use it
+    first = np.full(vocab, len(ids), dtype=np.int64)
+    np.minimum.at(first, ids, np.arange(len(ids), dtype=np.int64))
+    row = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(tokens.indptr))
+    order = np.lexsort((first[ids], row))
+    order = order[keep[ids[order]]]
+    column = (np.cumsum(keep) - 1).astype(np.int32)
+    indptr = np.zeros(n_docs + 1, dtype=np.int32)
+    np.cumsum(np.bincount(row[order], minlength=n_docs), out=indptr[1:])
+    counts = sp.csr_array(
+        (tokens.counts[order].astype(np.float64), column[ids[order]], indptr), shape=(n_docs, int(keep.sum()))
+    )
+    X = TfidfTransformer(norm="l2", use_idf=True, smooth_idf=True, sublinear_tf=True).fit_transform(counts)
+    return X, tokens.terms[keep]
+
+
+def _fit_tokens(tokens: _Tokens, month_of: np.ndarray, months: list[str], cfg: EmergingConfig) -> tuple[_Topic, ...]:
+    """`_fit_period` on the period's documents tokenised (what a worker process is sent)."""
+    if len(tokens.indptr) - 1 < max(cfg.topics * 3, cfg.min_df * 2):
+        return ()
+    X, terms = _tfidf(tokens, cfg)
+    return _fit_matrix(X, terms, month_of, months, cfg)
+
+
+def _fit_matrix(
+    X: sp.csr_matrix, terms: np.ndarray, month_of: np.ndarray, months: list[str], cfg: EmergingConfig
+) -> tuple[_Topic, ...]:
+    """The topics of a period's TF-IDF matrix. Linear algebra runs on one thread: a period is one
+    unit of work (periods run side by side in worker processes), and one thread per fit was twice
+    as fast as two on a shared two-core machine, with the same results."""
+    with threadpool_limits(1):
+        return _topics(X, terms, month_of, months, cfg)
+
+
+def _topics(
+    X: sp.csr_matrix, terms: np.ndarray, month_of: np.ndarray, months: list[str], cfg: EmergingConfig
+) -> tuple[_Topic, ...]:
     recent = set(months[-cfg.recent :])
     in_recent = np.isin(month_of, list(recent))
     # topics are fitted on the recent months (where a new theme is densest) with the vocabulary
@@ -189,7 +304,6 @@ def _fit_texts(
     model = NMF(n_components=k, init="nndsvda", random_state=cfg.seed, max_iter=400)
     model.fit(X[in_recent])
     W = model.transform(X)
-    terms = np.array(vec.get_feature_names_out())
     dominant = np.where(W.max(axis=1) > 0, W.argmax(axis=1), -1)
     totals = pd.Series(month_of).value_counts()
     n_recent, n_base = int(in_recent.sum()), int((~in_recent).sum())
@@ -337,6 +451,7 @@ def _complete(
     docs: pd.DataFrame,
     periods: Sequence[_Period],
     known: dict[str, tuple[_Topic, ...]],
+    stop: frozenset[str],
     cfg: EmergingConfig,
     workers: int = 1,
 ) -> int:
@@ -349,15 +464,16 @@ def _complete(
     todo = list({p.key: p for p in periods if p.key not in known}.values())
     if not todo:
         return 0
-    texts = docs["text"].to_numpy(dtype=object)
+    # every document is tokenised once, not once per period it falls in (twelve)
+    tokens = tokenise(docs["text"].tolist(), stop)
     month_col = docs["month"].to_numpy(dtype=object)
 
-    def job(p: _Period) -> tuple[list[str], np.ndarray, list[str], frozenset[str], EmergingConfig]:
-        return texts[p.rows].tolist(), month_col[p.rows], p.months, p.stop, cfg
+    def job(p: _Period) -> tuple[_Tokens, np.ndarray, list[str], EmergingConfig]:
+        return tokens.rows(p.rows), month_col[p.rows], p.months, cfg
 
     if workers <= 1 or len(todo) < PARALLEL_MIN_PERIODS:
         for p in todo:
-            known[p.key] = _fit_texts(*job(p))
+            known[p.key] = _fit_tokens(*job(p))
         return len(todo)
     pending: dict[str, tuple[Future[tuple[_Topic, ...]], _Period]] = {}
 
@@ -367,15 +483,15 @@ def _complete(
             known[key] = future.result()
         except BrokenProcessPool:  # a worker was killed (out of memory?): this process fits it
             logger.warning("an emerging-themes worker process died; fitting the period in this process")
-            known[key] = _fit_texts(*job(p))
+            known[key] = _fit_tokens(*job(p))
 
     pool = _pool(workers)
     try:
         for p in todo:
             try:
-                pending[p.key] = (pool.submit(_fit_texts, *job(p)), p)
+                pending[p.key] = (pool.submit(_fit_tokens, *job(p)), p)
             except BrokenProcessPool:
-                known[p.key] = _fit_texts(*job(p))
+                known[p.key] = _fit_tokens(*job(p))
             while len(pending) > 2 * workers:  # a bounded queue: the oldest period first
                 collect(next(iter(pending)))
         while pending:
@@ -391,7 +507,7 @@ def find_emerging(
     """Fit every period of the documents' months (`month`, `text`); concatenated topics and counts."""
     docs, periods = _periods(docs, stop, cfg)
     known: dict[str, tuple[_Topic, ...]] = {}
-    _complete(docs, periods, known, cfg, workers)
+    _complete(docs, periods, known, stop, cfg, workers)
     return _frames(periods, known)
 
 
@@ -472,7 +588,7 @@ def build_emerging_themes(
     TOPIC_MEMO.ensure(con)
     known = _read_memo(con, [p.key for p in periods])
     hits = len(known)
-    misses = _complete(docs, periods, known, cfg, workers)
+    misses = _complete(docs, periods, known, stop, cfg, workers)
     del docs
     topics, monthly = _frames(periods, known)
     if topics.empty:
