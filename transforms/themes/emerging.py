@@ -207,9 +207,10 @@ class _Tokens:
         return _Tokens(self.terms, self.indptr[rows.start : rows.stop + 1] - a, self.ids[a:b], self.counts[a:b])
 
 
-def tokenise(texts: Sequence[str], stop: frozenset[str]) -> _Tokens:
+def tokenise(texts: Sequence[str], stop: frozenset[str], only: np.ndarray | None = None) -> _Tokens:
     """Every document's terms (each distinct text tokenised once); `stop` adds to the English and
-    recording-trade stop words."""
+    recording-trade stop words. With `only` (a mask of the documents), the others are left
+    empty: a monthly refresh tokenises the documents of the periods it fits, not all."""
     every_stop = ENGLISH_STOP_WORDS | stop | _TRADE_WORDS
     vocabulary: dict[str, int] = {}
     seen: dict[str, tuple[list[int], list[int]]] = {}
@@ -217,6 +218,9 @@ def tokenise(texts: Sequence[str], stop: frozenset[str]) -> _Tokens:
     ids: list[int] = []
     counts: list[int] = []
     for i, text in enumerate(texts):
+        if only is not None and not only[i]:
+            indptr[i + 1] = len(ids)
+            continue
         found = seen.get(text)
         if found is None:
             counter: dict[int, int] = {}
@@ -464,8 +468,11 @@ def _complete(
     todo = list({p.key: p for p in periods if p.key not in known}.values())
     if not todo:
         return 0
-    # every document is tokenised once, not once per period it falls in (twelve)
-    tokens = tokenise(docs["text"].tolist(), stop)
+    # each document of the periods to fit is tokenised once, not once per period it falls in (twelve)
+    needed = np.zeros(len(docs), dtype=bool)
+    for p in todo:
+        needed[p.rows] = True
+    tokens = tokenise(docs["text"].tolist(), stop, needed)
     month_col = docs["month"].to_numpy(dtype=object)
 
     def job(p: _Period) -> tuple[_Tokens, np.ndarray, list[str], EmergingConfig]:
