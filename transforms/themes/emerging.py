@@ -37,6 +37,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import re
+from array import array
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -213,10 +214,11 @@ def tokenise(texts: Sequence[str], stop: frozenset[str], only: np.ndarray | None
     empty: a monthly refresh tokenises the documents of the periods it fits, not all."""
     every_stop = ENGLISH_STOP_WORDS | stop | _TRADE_WORDS
     vocabulary: dict[str, int] = {}
-    seen: dict[str, tuple[list[int], list[int]]] = {}
+    # machine integers, not Python lists: a London build holds tens of millions of them
+    seen: dict[str, tuple[array[int], array[int]]] = {}
     indptr = np.zeros(len(texts) + 1, dtype=np.int64)
-    ids: list[int] = []
-    counts: list[int] = []
+    ids: array[int] = array("i")
+    counts: array[int] = array("i")
     for i, text in enumerate(texts):
         if only is not None and not only[i]:
             indptr[i + 1] = len(ids)
@@ -228,18 +230,19 @@ def tokenise(texts: Sequence[str], stop: frozenset[str], only: np.ndarray | None
                 if token not in every_stop:
                     j = vocabulary.setdefault(token, len(vocabulary))
                     counter[j] = counter.get(j, 0) + 1
-            found = seen[text] = (list(counter), list(counter.values()))
+            found = seen[text] = (array("i", counter), array("i", counter.values()))
         ids.extend(found[0])
         counts.extend(found[1])
         indptr[i + 1] = len(ids)
+    del seen
     terms = sorted(vocabulary)
     rank = np.empty(len(terms), dtype=np.int32)
     rank[[vocabulary[t] for t in terms]] = np.arange(len(terms), dtype=np.int32)
     return _Tokens(
         np.array(terms, dtype=object),
         indptr,
-        rank[np.asarray(ids, dtype=np.int64)] if ids else np.zeros(0, dtype=np.int32),
-        np.asarray(counts, dtype=np.int32),
+        rank[np.frombuffer(ids, dtype=np.int32)] if len(ids) else np.zeros(0, dtype=np.int32),
+        np.frombuffer(counts, dtype=np.int32).copy(),
     )
 
 
