@@ -48,6 +48,7 @@ def digest(path: str, schemas: tuple[str, ...] = SCHEMAS) -> dict[str, tuple[int
                 if c not in STAMPS
             ]
             exprs = [f'round("{c}", 9)' if t in ("DOUBLE", "FLOAT") else f'"{c}"' for c, t in cols]
+            exprs = exprs or ["0"]  # a table of stamps only (core.person_key_run): its row count
             n, h = con.execute(
                 f'SELECT count(*), coalesce(sum(hash({", ".join(exprs)}))::HUGEINT, 0) FROM "{schema}"."{table}"'
             ).fetchall()[0]

@@ -22,8 +22,9 @@ import duckdb
 #: The schemas compared: what a refresh rebuilds (`raw` is loaded, not rebuilt).
 SCHEMAS = ("core", "marts")
 
-#: Columns naming the run that last wrote a row (`core.person_key_map.run_id`,
-#: `core.link_review.last_seen_run`): every row changes in them every run.
+#: Columns naming the run that last wrote a row: every row changes in them every run. Since
+#: session 10, `core.person_key_map` is a view and its `run_id` one row of `core.person_key_run`;
+#: `core.link_review.last_seen_run` is still on every pair.
 STAMPS = frozenset({"run_id", "last_seen_run"})
 
 #: The network marts keyed by the months' groups: they change wherever a month's groups were found again.
@@ -41,11 +42,14 @@ GROUP_KEYED = frozenset(
 
 
 def _columns(con: duckdb.DuckDBPyConnection, db: str, schemas: tuple[str, ...]) -> dict[str, list[str]]:
-    """table -> its columns in order, for the tables of `schemas` in attached database `db`."""
+    """table -> its columns in order, for the tables of `schemas` in attached database `db`. Views
+    store no rows, so a refresh writes none of theirs: they are not compared."""
     out: dict[str, list[str]] = {}
     for schema, table, column in con.execute(
-        "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE database_name = ? "
-        "AND schema_name IN (SELECT unnest(?::VARCHAR[])) ORDER BY schema_name, table_name, column_index",
+        "SELECT c.schema_name, c.table_name, c.column_name FROM duckdb_columns() c JOIN duckdb_tables() t "
+        "ON t.database_name = c.database_name AND t.schema_name = c.schema_name AND t.table_name = c.table_name "
+        "WHERE c.database_name = ? AND c.schema_name IN (SELECT unnest(?::VARCHAR[])) "
+        "ORDER BY c.schema_name, c.table_name, c.column_index",
         [db, list(schemas)],
     ).fetchall():
         out.setdefault(f"{schema}.{table}", []).append(column)

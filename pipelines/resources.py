@@ -170,6 +170,7 @@ class LanternConfig(dg.ConfigurableResource):
     work: str = ""
     link_memory_limit: str = "4GB"
     network_workers: int = 1
+    theme_workers: int = 1
 
     @classmethod
     def from_settings(cls, s: Settings) -> "LanternConfig":
@@ -183,6 +184,7 @@ class LanternConfig(dg.ConfigurableResource):
             work=str(s.work),
             link_memory_limit=s.link_memory_limit,
             network_workers=s.network_workers,
+            theme_workers=s.theme_workers,
         )
 
 

@@ -12,6 +12,7 @@
 | `LANTERN_MEMORY_LIMIT` | `4GB` | DuckDB's memory limit per process (it spills to disk beyond it) |
 | `LANTERN_LINK_MEMORY_LIMIT` | `4GB` | the same for identity scoring's own database |
 | `LANTERN_NETWORK_WORKERS` | one per core, at most 4 | processes finding the months' peer groups |
+| `LANTERN_THEME_WORKERS` | one per core, at most 4 | processes fitting the emerging-theme periods |
 
 Every value is checked here, once; transforms receive them as arguments and never read the
 environment.
@@ -46,6 +47,7 @@ class Settings:
     memory_limit: str = "4GB"
     link_memory_limit: str = "4GB"
     network_workers: int = 1
+    theme_workers: int = 1
 
     @property
     def analyst_copy(self) -> Path:
@@ -125,6 +127,11 @@ def load_settings(**overrides: object) -> Settings:
         network_workers=_count(
             "LANTERN_NETWORK_WORKERS",
             get("network_workers", "LANTERN_NETWORK_WORKERS", ""),
+            max(1, min(os.cpu_count() or 1, 4)),
+        ),
+        theme_workers=_count(
+            "LANTERN_THEME_WORKERS",
+            get("theme_workers", "LANTERN_THEME_WORKERS", ""),
             max(1, min(os.cpu_count() or 1, 4)),
         ),
     )

@@ -5,6 +5,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.assets.ingest import WAREHOUSE_POOL
+from pipelines.resources import LanternConfig
 from transforms.themes.breakdowns import build_breakdowns
 from transforms.themes.cohorts import build_cohorts
 from transforms.themes.definitions import apply_definitions, load_definitions
@@ -46,12 +47,13 @@ def theme_breakdowns(duckdb: DuckDBResource) -> dg.MaterializeResult:
 
 
 @dg.asset(group_name="themes", kinds={"duckdb", "sklearn"}, deps=["person_marts"], pool=WAREHOUSE_POOL)
-def emerging_themes(duckdb: DuckDBResource) -> dg.MaterializeResult:
+def emerging_themes(duckdb: DuckDBResource, lantern: LanternConfig) -> dg.MaterializeResult:
     """Topics of the crime MO text and MAP assessment notes (TF-IDF + NMF, fitted per period) whose
     share rises: marts.emerging_theme and marts.emerging_theme_monthly. Only topic terms and counts
-    leave `raw`; the text does not."""
+    leave `raw`; the text does not. The periods the memo lacks are fitted in `LANTERN_THEME_WORKERS`
+    processes."""
     with duckdb.get_connection() as con:
-        counts = build_emerging_themes(con)
+        counts = build_emerging_themes(con, workers=lantern.theme_workers)
     return dg.MaterializeResult(metadata=counts)
 
 

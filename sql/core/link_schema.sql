@@ -31,21 +31,30 @@ comment on column core.link_review.decided_at is 'When the decision was recorded
 comment on column core.link_review.first_seen_run is 'Linkage run that first put the pair up for review.';
 comment on column core.link_review.last_seen_run is 'Latest linkage run in which the pair was still up for review.';
 
--- core.person_key_map: one row per person-bearing source record -> the person_key it held at the
--- latest run; read at the next run so keys stay stable.
-create table if not exists core.person_key_map (
+-- core.person_key_record: one row per person-bearing source record -> the person_key it held at
+-- the latest run; read at the next run so keys stay stable. Written as a delta: a run deletes the
+-- records no longer delivered or re-keyed and inserts the new and re-keyed ones, so a row that did
+-- not change is not rewritten. The run that wrote it is in core.person_key_run, not on every row;
+-- core.person_key_map (sql/core/person_key_map.sql) joins the two as the table used to be.
+create table if not exists core.person_key_record (
     source varchar,
     source_key varchar,
     person_key varchar,
-    first_run varchar,
+    first_run varchar
+);
+comment on table core.person_key_record is 'Source record to person_key as of the latest linkage run; carries keys across refreshes. The run that wrote it is core.person_key_run; core.person_key_map shows both.';
+comment on column core.person_key_record.source is 'Source file stem.';
+comment on column core.person_key_record.source_key is 'Record key in its source.';
+comment on column core.person_key_record.person_key is 'Pseudonymous person key held at the latest run.';
+comment on column core.person_key_record.first_run is 'Linkage run that first saw the record.';
+
+-- core.person_key_run: the run stamp of core.person_key_record, one row (every record is mapped by
+-- every run, so the stamp is the same for all of them and lives here, not on 338,000 rows).
+create table if not exists core.person_key_run (
     run_id varchar
 );
-comment on table core.person_key_map is 'Source record to person_key as of the latest linkage run; carries keys across refreshes.';
-comment on column core.person_key_map.source is 'Source file stem.';
-comment on column core.person_key_map.source_key is 'Record key in its source.';
-comment on column core.person_key_map.person_key is 'Pseudonymous person key held at the latest run.';
-comment on column core.person_key_map.first_run is 'Linkage run that first saw the record.';
-comment on column core.person_key_map.run_id is 'Latest linkage run that mapped the record.';
+comment on table core.person_key_run is 'The latest linkage run, which mapped every record of core.person_key_record (one row).';
+comment on column core.person_key_run.run_id is 'Latest linkage run that mapped the records.';
 
 -- core.person_key_event: one row per person_key that merged or split at a linkage run.
 create table if not exists core.person_key_event (

@@ -212,3 +212,22 @@ def test_stacked_farrington_fits_agree_with_one_window_at_a_time() -> None:
                 checked += 1
     print(f"\n{checked} windows: stacked and one-at-a-time agree, worst relative difference {worst:.2e}")
     assert worst < 1e-6
+
+
+@pytest.mark.parametrize("sample", [40, 1000])
+def test_cohort_silhouette_is_scikit_learns_on_the_same_sample(sample: int) -> None:
+    """The silhouette of each k is read from one matrix of Jaccard distances of the seeded sample:
+    the same number, to the bit, as `silhouette_score(sample_size=...)` computes for every k."""
+    from sklearn.metrics import silhouette_score
+
+    from transforms.themes.cohorts import CohortConfig, cluster_profiles
+
+    rng = np.random.default_rng(4)
+    base = rng.random((6, 12)) < 0.3
+    X = (base[rng.integers(0, 6, 300)] ^ (rng.random((300, 12)) < 0.08)).astype(float)
+    cfg = CohortConfig(silhouette_sample=sample)
+    labels, s = cluster_profiles(X, cfg)
+    ref = silhouette_score(X.astype(bool), labels, metric="jaccard", sample_size=min(300, sample), random_state=0)
+    print(f"\nsample {sample}: {len(set(labels))} cohorts, silhouette {s} (scikit-learn's: {ref})")
+    assert len(set(labels)) >= 3
+    assert s == float(ref)

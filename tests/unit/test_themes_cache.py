@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from transforms.themes import emerging
 from transforms.themes.emerging import EmergingConfig, build_emerging_themes, find_emerging
 from transforms.themes.farrington import FarringtonConfig, evaluate_month, window_start
 from transforms.themes.monthly import build_theme_monthly, month_keys
@@ -283,6 +284,46 @@ def test_emerging_topics_do_not_depend_on_the_order_of_the_documents() -> None:
     assert len(a[0]) > 0
     pd.testing.assert_frame_equal(a[0], b[0])
     pd.testing.assert_frame_equal(a[1], b[1])
+
+
+def test_emerging_periods_fitted_in_workers_are_the_ones_fitted_one_by_one() -> None:
+    """Worker processes (one per core) fit the periods the memo lacks: the marts and the memo are
+    the same, value for value, as when this process fits them one after another."""
+    names = [("Zoe", "Smith"), ("Amir", "Khan"), ("Kai", "Jones")]
+    one, two = _text_warehouse(_documents(13), names), _text_warehouse(_documents(13), names)
+    a = build_emerging_themes(one, _CFG, workers=1)
+    b = build_emerging_themes(two, _CFG, workers=2)
+    memo = "select * from cache.emerging_topic order by all"
+    same = _emerging_marts(one) == _emerging_marts(two) and one.execute(memo).fetchall() == two.execute(memo).fetchall()
+    print(f"\n{a['cache_misses']} periods, {a['topics']} topics one by one; {b['topics']} in workers; same: {same}")
+    assert a == b and a["cache_misses"] >= 2
+    assert same
+
+
+def test_documents_tokenised_once_give_the_vectorizers_matrix_array_for_array() -> None:
+    """A build tokenises every document once and cuts each period's TF-IDF matrix from that: the
+    matrix is the vectorizer's one, the same entries in the same order (so every row's norm adds
+    up in the same order), and so are the topics."""
+    docs = pd.DataFrame(_documents(13), columns=["month", "text"])
+    docs.loc[len(docs)] = ["2025-05", "The THE the station Station! phone 2phones zoe-kai"]  # case, digits, names
+    stop = frozenset({"zoe", "amir", "kai"})
+    docs, periods = emerging._periods(docs, stop, _CFG)
+    tokens = emerging.tokenise(docs["text"].tolist(), stop)
+    months = docs["month"].to_numpy(dtype=object)
+    same = 0
+    for p in periods:
+        vec = emerging._vectorizer(p.stop, _CFG)
+        X = vec.fit_transform(docs["text"].iloc[p.rows].tolist())
+        Y, terms = emerging._tfidf(tokens.rows(p.rows), _CFG)
+        assert type(Y) is type(X) and Y.shape == X.shape
+        for a, b in ((X.indptr, Y.indptr), (X.indices, Y.indices), (X.data, Y.data)):
+            assert a.dtype == b.dtype and np.array_equal(a, b)
+        assert list(terms) == list(vec.get_feature_names_out())
+        by_texts = emerging._fit_texts(docs["text"].iloc[p.rows].tolist(), months[p.rows], p.months, p.stop, _CFG)
+        assert emerging._fit_tokens(tokens.rows(p.rows), months[p.rows], p.months, _CFG) == by_texts
+        same += 1
+    print(f"\n{same} periods: the same matrix and topics as the vectorizer's, {len(tokens.terms)} terms")
+    assert same == len(periods) >= 5
 
 
 @pytest.mark.parametrize("bad", [np.array([1.0, -0.0, np.nan]), np.array([1.0, 0.0, float("-nan")])])

@@ -95,6 +95,29 @@ def _write_cache(con: duckdb.DuckDBPyConnection, nodes: np.ndarray, pairs: pd.Da
         con.unregister("_id_cache_pairs")
 
 
+def person_key_map_view(con: duckdb.DuckDBPyConnection) -> None:
+    """`core.person_key_map` as a view of `core.person_key_record` and its run stamp
+    (`core.person_key_run`). A warehouse written before the stamp moved has it as a table, one
+    stamp per row: its rows move to `core.person_key_record` (once) and the table goes."""
+    kind = con.execute(
+        "select table_type from information_schema.tables where table_schema = 'core' and table_name = 'person_key_map'"
+    ).fetchall()
+    if kind and kind[0][0] == "BASE TABLE":
+        with transaction(con):
+            con.execute("delete from core.person_key_record")
+            con.execute(
+                "insert into core.person_key_record select source, source_key, person_key, first_run "
+                "from core.person_key_map"
+            )
+            con.execute("delete from core.person_key_run")
+            con.execute(
+                "insert into core.person_key_run select max(run_id) from core.person_key_map having count(*) > 0"
+            )
+            con.execute("drop table core.person_key_map")
+    for stmt in sql.statements("core/person_key_map"):
+        con.execute(stmt)
+
+
 def _write(
     con: duckdb.DuckDBPyConnection,
     links: pd.DataFrame,
@@ -120,15 +143,22 @@ def _write(
             con.execute(
                 """
                 create or replace temp table _id_map as
-                select l.source, l.source_key, l.person_key, coalesce(m.first_run, ?) as first_run,
-                       ? as run_id
-                from _id_links l left join core.person_key_map m using (source, source_key)""",
-                [run_id, run_id],
+                select l.source, l.source_key, l.person_key, coalesce(m.first_run, ?) as first_run
+                from _id_links l left join core.person_key_record m using (source, source_key)""",
+                [run_id],
             )
-            con.execute("delete from core.person_key_map")
-            con.execute(
-                "insert into core.person_key_map select source, source_key, person_key, first_run, run_id from _id_map"
-            )
+            # a delta: records no longer delivered or re-keyed go, new and re-keyed ones come in;
+            # the rest are not rewritten, and the run stamp is one row (core.person_key_run)
+            con.execute("""
+                delete from core.person_key_record r where not exists (
+                    select 1 from _id_map m
+                    where m.source = r.source and m.source_key = r.source_key and m.person_key = r.person_key)""")
+            con.execute("""
+                insert into core.person_key_record
+                select source, source_key, person_key, first_run from _id_map m where not exists (
+                    select 1 from core.person_key_record r where r.source = m.source and r.source_key = m.source_key)""")
+            con.execute("delete from core.person_key_run")
+            con.execute("insert into core.person_key_run values (?)", [run_id])
             # review: decided rows are never dropped; stale pending rows go; new pairs come in
             con.execute("""
                 delete from core.link_review
@@ -276,6 +306,7 @@ def _resolve(
     run_id = run_id or now.strftime("%Y%m%dT%H%M%S%f")
     for stmt in sql.statements("core/link_schema"):
         con.execute(stmt)
+    person_key_map_view(con)
     accepted, rejected = decided_pairs(con)
     method = "splink" if use_model else "deterministic"
     last = _last_model(con, now) if use_model and not retrain else None

@@ -20,7 +20,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import pairwise_distances, silhouette_score
+from threadpoolctl import threadpool_limits
 
 from transforms.extracts.vocab import RISK_FACTORS, VULNERABILITY_FACTORS
 from transforms.warehouse import run_models
@@ -51,26 +52,31 @@ def cluster_profiles(X: np.ndarray, cfg: CohortConfig = DEFAULT_COHORTS) -> tupl
     for hundreds of thousands of young people)."""
     if len(X) == 0:
         return np.zeros(0, dtype=int), 0.0
+    # one thread: the runs are small (thousands of distinct profiles), and on a shared two-core
+    # machine OpenMP's threads made them five times slower (city borough: 18.1 s, 3.5 s on one
+    # thread, the same cohorts; scikit-learn's k-means does not depend on the number of threads)
+    with threadpool_limits(1):
+        return _cluster(X, cfg)
+
+
+def _cluster(X: np.ndarray, cfg: CohortConfig) -> tuple[np.ndarray, float]:
     distinct, inverse, counts = np.unique(X, axis=0, return_inverse=True, return_counts=True)
     inverse = np.asarray(inverse).reshape(-1)
     best: tuple[float, np.ndarray] | None = None
+    # the silhouette is quadratic in people: on a large borough it is estimated on a fixed, seeded
+    # sample of `silhouette_sample` young people (the one `silhouette_score(sample_size=...)`
+    # draws), the same for every k, so its Jaccard distances are computed once, not once per k
+    sample = np.random.RandomState(cfg.seed).permutation(len(X))[: min(len(X), cfg.silhouette_sample)]
+    distances: np.ndarray | None = None
     for k in range(3, min(cfg.max_k, len(X) - 1, len(distinct)) + 1):
         labels = KMeans(n_clusters=k, n_init=10, random_state=cfg.seed).fit_predict(
             distinct, sample_weight=counts.astype(float)
         )[inverse]
         if len(set(labels)) < 2:
             continue
-        # the silhouette is quadratic in people: on a large borough it is estimated on a fixed,
-        # seeded sample of `silhouette_sample` young people
-        s = float(
-            silhouette_score(
-                X.astype(bool),
-                labels,
-                metric="jaccard",
-                sample_size=min(len(X), cfg.silhouette_sample),
-                random_state=cfg.seed,
-            )
-        )
+        if distances is None:
+            distances = pairwise_distances(X[sample].astype(bool), metric="jaccard")
+        s = float(silhouette_score(distances, labels[sample], metric="precomputed"))
         if best is None or s > best[0]:
             best = (s, labels)
     if best is None:

@@ -35,18 +35,24 @@ the new period (and any period whose documents changed) and reads the others bac
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import re
+from array import array
 from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import pandas as pd
 import scipy
+import scipy.sparse as sp
 import sklearn
 from scipy import stats
 from sklearn.decomposition import NMF
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfTransformer, TfidfVectorizer
+from threadpoolctl import threadpool_limits
 
 import sql
 from transforms.memo import MemoTable, digest, run_models_with_memos, settings_text
@@ -157,10 +163,14 @@ TOPIC_MEMO = MemoTable(
 
 
 def _fit_period(docs: pd.DataFrame, months: list[str], stop: frozenset[str], cfg: EmergingConfig) -> tuple[_Topic, ...]:
-    """Fit one period's topic model: its topics, in topic order (none when the period is too small)."""
-    if len(docs) < max(cfg.topics * 3, cfg.min_df * 2):
-        return ()
-    vec = TfidfVectorizer(
+    """Fit one period's topic model: its topics, in topic order (none when the period is too small).
+    This is the reference path (scikit-learn's vectorizer on the texts); a build fits the same
+    matrix from the documents tokenised once (`_fit_tokens`)."""
+    return _fit_texts(docs["text"].tolist(), docs["month"].to_numpy(), months, stop, cfg)
+
+
+def _vectorizer(stop: frozenset[str], cfg: EmergingConfig) -> TfidfVectorizer:
+    return TfidfVectorizer(
         lowercase=True,
         token_pattern=_TOKEN,
         stop_words=sorted(ENGLISH_STOP_WORDS | stop | _TRADE_WORDS),
@@ -168,8 +178,129 @@ def _fit_period(docs: pd.DataFrame, months: list[str], stop: frozenset[str], cfg
         max_df=cfg.max_df,
         sublinear_tf=True,
     )
-    X = vec.fit_transform(docs["text"].tolist())
-    month_of = docs["month"].to_numpy()
+
+
+def _fit_texts(
+    texts: list[str], month_of: np.ndarray, months: list[str], stop: frozenset[str], cfg: EmergingConfig
+) -> tuple[_Topic, ...]:
+    """`_fit_period` on the period's texts and their months."""
+    if len(texts) < max(cfg.topics * 3, cfg.min_df * 2):
+        return ()
+    vec = _vectorizer(stop, cfg)
+    X = vec.fit_transform(texts)
+    return _fit_matrix(X, np.array(vec.get_feature_names_out()), month_of, months, cfg)
+
+
+@dataclass(frozen=True)
+class _Tokens:
+    """Documents tokenised once, as scikit-learn's vectorizer tokenises them (lower case, `_TOKEN`,
+    stop tokens dropped): per document, its terms in the order they first occur in it and how
+    often. `terms` is the vocabulary in sorted order; `ids` index it."""
+
+    terms: np.ndarray
+    indptr: np.ndarray  # int64, one more than documents
+    ids: np.ndarray  # int32
+    counts: np.ndarray  # int32
+
+    def rows(self, rows: slice) -> _Tokens:
+        """The documents `rows` (a slice), sharing this vocabulary."""
+        a, b = int(self.indptr[rows.start]), int(self.indptr[rows.stop])
+        return _Tokens(self.terms, self.indptr[rows.start : rows.stop + 1] - a, self.ids[a:b], self.counts[a:b])
+
+
+def tokenise(texts: Sequence[str], stop: frozenset[str], only: np.ndarray | None = None) -> _Tokens:
+    """Every document's terms (each distinct text tokenised once); `stop` adds to the English and
+    recording-trade stop words. With `only` (a mask of the documents), the others are left
+    empty: a monthly refresh tokenises the documents of the periods it fits, not all."""
+    every_stop = ENGLISH_STOP_WORDS | stop | _TRADE_WORDS
+    vocabulary: dict[str, int] = {}
+    # machine integers, not Python lists: a London build holds tens of millions of them
+    seen: dict[str, tuple[array[int], array[int]]] = {}
+    indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+    ids: array[int] = array("i")
+    counts: array[int] = array("i")
+    for i, text in enumerate(texts):
+        if only is not None and not only[i]:
+            indptr[i + 1] = len(ids)
+            continue
+        found = seen.get(text)
+        if found is None:
+            counter: dict[int, int] = {}
+            for token in _TOKEN_RE.findall(text.lower()):
+                if token not in every_stop:
+                    j = vocabulary.setdefault(token, len(vocabulary))
+                    counter[j] = counter.get(j, 0) + 1
+            found = seen[text] = (array("i", counter), array("i", counter.values()))
+        ids.extend(found[0])
+        counts.extend(found[1])
+        indptr[i + 1] = len(ids)
+    del seen
+    terms = sorted(vocabulary)
+    rank = np.empty(len(terms), dtype=np.int32)
+    rank[[vocabulary[t] for t in terms]] = np.arange(len(terms), dtype=np.int32)
+    return _Tokens(
+        np.array(terms, dtype=object),
+        indptr,
+        rank[np.frombuffer(ids, dtype=np.int32)] if len(ids) else np.zeros(0, dtype=np.int32),
+        np.frombuffer(counts, dtype=np.int32).copy(),
+    )
+
+
+def _tfidf(tokens: _Tokens, cfg: EmergingConfig) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The period's TF-IDF matrix and its terms, array for array what `_vectorizer` gives for the
+    same documents: the same terms kept (document frequency within `min_df`..`max_df`), in sorted
+    order, and each row's entries in the order the vectorizer stores them (its terms' first
+    occurrence in the period), so every sum (the rows' norms) adds in the same order."""
+    n_docs = len(tokens.indptr) - 1
+    vocab = len(tokens.terms)
+    ids = tokens.ids.astype(np.int64)
+    df = np.bincount(ids, minlength=vocab)
+    high = cfg.max_df if isinstance(cfg.max_df, int) else cfg.max_df * n_docs
+    low = cfg.min_df if isinstance(cfg.min_df, int) else cfg.min_df * n_docs
+    if high < low:
+        raise ValueError("max_df corresponds to < documents than min_df")
+    keep = (df > 0) & (df <= high) & (df >= low)
+    if not (df > 0).any():
+        raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+    if not keep.any():
+        raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
+    # each term's place in the order the period's documents first use it
+    first = np.full(vocab, len(ids), dtype=np.int64)
+    np.minimum.at(first, ids, np.arange(len(ids), dtype=np.int64))
+    row = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(tokens.indptr))
+    order = np.lexsort((first[ids], row))
+    order = order[keep[ids[order]]]
+    column = (np.cumsum(keep) - 1).astype(np.int32)
+    indptr = np.zeros(n_docs + 1, dtype=np.int32)
+    np.cumsum(np.bincount(row[order], minlength=n_docs), out=indptr[1:])
+    counts = sp.csr_array(
+        (tokens.counts[order].astype(np.float64), column[ids[order]], indptr), shape=(n_docs, int(keep.sum()))
+    )
+    X = TfidfTransformer(norm="l2", use_idf=True, smooth_idf=True, sublinear_tf=True).fit_transform(counts)
+    return X, tokens.terms[keep]
+
+
+def _fit_tokens(tokens: _Tokens, month_of: np.ndarray, months: list[str], cfg: EmergingConfig) -> tuple[_Topic, ...]:
+    """`_fit_period` on the period's documents tokenised (what a worker process is sent)."""
+    if len(tokens.indptr) - 1 < max(cfg.topics * 3, cfg.min_df * 2):
+        return ()
+    X, terms = _tfidf(tokens, cfg)
+    return _fit_matrix(X, terms, month_of, months, cfg)
+
+
+def _fit_matrix(
+    X: sp.csr_matrix, terms: np.ndarray, month_of: np.ndarray, months: list[str], cfg: EmergingConfig
+) -> tuple[_Topic, ...]:
+    """The topics of a period's TF-IDF matrix. Linear algebra runs on one thread: a period is one
+    unit of work (periods run side by side in worker processes), and one thread per fit was twice
+    as fast as two on a shared two-core machine, with the same results."""
+    with threadpool_limits(1):
+        return _topics(X, terms, month_of, months, cfg)
+
+
+def _topics(
+    X: sp.csr_matrix, terms: np.ndarray, month_of: np.ndarray, months: list[str], cfg: EmergingConfig
+) -> tuple[_Topic, ...]:
     recent = set(months[-cfg.recent :])
     in_recent = np.isin(month_of, list(recent))
     # topics are fitted on the recent months (where a new theme is densest) with the vocabulary
@@ -180,7 +311,6 @@ def _fit_period(docs: pd.DataFrame, months: list[str], stop: frozenset[str], cfg
     model = NMF(n_components=k, init="nndsvda", random_state=cfg.seed, max_iter=400)
     model.fit(X[in_recent])
     W = model.transform(X)
-    terms = np.array(vec.get_feature_names_out())
     dominant = np.where(W.max(axis=1) > 0, W.argmax(axis=1), -1)
     totals = pd.Series(month_of).value_counts()
     n_recent, n_base = int(in_recent.sum()), int((~in_recent).sum())
@@ -310,25 +440,84 @@ def _frames(periods: Sequence[_Period], known: dict[str, tuple[_Topic, ...]]) ->
     return pd.DataFrame(topic_rows), pd.DataFrame(month_rows)
 
 
+#: Periods are sent to worker processes when several cores are free and at least this many are to be fitted.
+PARALLEL_MIN_PERIODS = 2
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Forked workers (Python 3.11's default on Linux), as `transforms.networks.build` has them: a
+    worker only runs scikit-learn on the texts it is sent, never the warehouse connection it
+    inherits."""
+    methods = multiprocessing.get_all_start_methods()
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("fork" if "fork" in methods else None)
+    )
+
+
 def _complete(
-    docs: pd.DataFrame, periods: Sequence[_Period], known: dict[str, tuple[_Topic, ...]], cfg: EmergingConfig
+    docs: pd.DataFrame,
+    periods: Sequence[_Period],
+    known: dict[str, tuple[_Topic, ...]],
+    stop: frozenset[str],
+    cfg: EmergingConfig,
+    workers: int = 1,
 ) -> int:
-    """Fit every period whose key is not in `known` (adding it); returns how many were fitted."""
-    fitted = 0
-    for p in periods:
-        if p.key not in known:
-            known[p.key] = _fit_period(docs.iloc[p.rows], p.months, p.stop, cfg)
-            fitted += 1
-    return fitted
+    """Fit every period whose key is not in `known` (adding it); returns how many were fitted.
+
+    Periods are independent and each fit is seeded on its own (`cfg.seed`), so with `workers` > 1
+    they are fitted in worker processes, one per core: the topics are the same as fitting them
+    one by one (a test checks it). A worker that dies leaves its period to this process."""
+    # each key once (a key is a digest of everything the fit reads: periods that share one are alike)
+    todo = list({p.key: p for p in periods if p.key not in known}.values())
+    if not todo:
+        return 0
+    # each document of the periods to fit is tokenised once, not once per period it falls in (twelve)
+    needed = np.zeros(len(docs), dtype=bool)
+    for p in todo:
+        needed[p.rows] = True
+    tokens = tokenise(docs["text"].tolist(), stop, needed)
+    month_col = docs["month"].to_numpy(dtype=object)
+
+    def job(p: _Period) -> tuple[_Tokens, np.ndarray, list[str], EmergingConfig]:
+        return tokens.rows(p.rows), month_col[p.rows], p.months, cfg
+
+    if workers <= 1 or len(todo) < PARALLEL_MIN_PERIODS:
+        for p in todo:
+            known[p.key] = _fit_tokens(*job(p))
+        return len(todo)
+    pending: dict[str, tuple[Future[tuple[_Topic, ...]], _Period]] = {}
+
+    def collect(key: str) -> None:
+        future, p = pending.pop(key)
+        try:
+            known[key] = future.result()
+        except BrokenProcessPool:  # a worker was killed (out of memory?): this process fits it
+            logger.warning("an emerging-themes worker process died; fitting the period in this process")
+            known[key] = _fit_tokens(*job(p))
+
+    pool = _pool(workers)
+    try:
+        for p in todo:
+            try:
+                pending[p.key] = (pool.submit(_fit_tokens, *job(p)), p)
+            except BrokenProcessPool:
+                known[p.key] = _fit_tokens(*job(p))
+            while len(pending) > 2 * workers:  # a bounded queue: the oldest period first
+                collect(next(iter(pending)))
+        while pending:
+            collect(next(iter(pending)))
+    finally:
+        pool.shutdown(cancel_futures=True)
+    return len(todo)
 
 
 def find_emerging(
-    docs: pd.DataFrame, stop: frozenset[str], cfg: EmergingConfig = DEFAULT_EMERGING
+    docs: pd.DataFrame, stop: frozenset[str], cfg: EmergingConfig = DEFAULT_EMERGING, workers: int = 1
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fit every period of the documents' months (`month`, `text`); concatenated topics and counts."""
     docs, periods = _periods(docs, stop, cfg)
     known: dict[str, tuple[_Topic, ...]] = {}
-    _complete(docs, periods, known, cfg)
+    _complete(docs, periods, known, stop, cfg, workers)
     return _frames(periods, known)
 
 
@@ -396,9 +585,12 @@ def _memo_frames(keys: Sequence[str], known: dict[str, tuple[_Topic, ...]]) -> t
     return periods, topics
 
 
-def build_emerging_themes(con: duckdb.DuckDBPyConnection, cfg: EmergingConfig = DEFAULT_EMERGING) -> dict[str, int]:
+def build_emerging_themes(
+    con: duckdb.DuckDBPyConnection, cfg: EmergingConfig = DEFAULT_EMERGING, workers: int = 1
+) -> dict[str, int]:
     """(Re)build marts.emerging_theme and marts.emerging_theme_monthly from the free text in raw;
-    returns counts and the memo's use (`cache_hits`, `cache_misses`: periods read back, fitted)."""
+    returns counts and the memo's use (`cache_hits`, `cache_misses`: periods read back, fitted).
+    `workers` processes fit the periods the memo does not hold (1: all in this process)."""
     docs = con.execute(sql.read("marts/emerging_theme_documents")).df()
     stop = name_tokens(con)
     docs, periods = _periods(docs, stop, cfg)
@@ -406,7 +598,7 @@ def build_emerging_themes(con: duckdb.DuckDBPyConnection, cfg: EmergingConfig = 
     TOPIC_MEMO.ensure(con)
     known = _read_memo(con, [p.key for p in periods])
     hits = len(known)
-    misses = _complete(docs, periods, known, cfg)
+    misses = _complete(docs, periods, known, stop, cfg, workers)
     del docs
     topics, monthly = _frames(periods, known)
     if topics.empty:
