@@ -264,18 +264,20 @@ def _scan_xlsx(path: Path) -> list[str]:
     return problems
 
 
-def scan_published(folder: Path, threshold: int = 5, *, previous: Path | None = None) -> list[str]:
+def scan_published(
+    folder: Path, threshold: int = 5, *, previous: Path | None = None, revised: Iterable[str] = ()
+) -> list[str]:
     """Every disclosure problem in the files under `folder`: counts from 1 to `threshold` (the
     threshold suppression used: `LANTERN_SMALL_COUNT`), person keys, and suppressed counts that
     can be worked back from the edition's tables (and from the `previous` edition beside it)."""
     _HIGH[0] = threshold
     try:
-        return _scan(Path(folder), threshold, previous)
+        return _scan(Path(folder), threshold, previous, frozenset(revised))
     finally:
         _HIGH[0] = 5
 
 
-def _scan(folder: Path, threshold: int, previous: Path | None) -> list[str]:
+def _scan(folder: Path, threshold: int, previous: Path | None, revised: frozenset[str] = frozenset()) -> list[str]:
     problems: list[str] = []
     for path in sorted(Path(folder).rglob("*")):
         if not path.is_file() or path.name == "plotly.min.js":
@@ -296,7 +298,7 @@ def _scan(folder: Path, threshold: int, previous: Path | None) -> list[str]:
             problems += _scan_xlsx(path)
     problems += recoverable([folder], threshold)
     if previous is not None and previous.is_dir():
-        problems += [f"with {previous.name}: {p}" for p in recoverable([previous, folder], threshold)]
+        problems += [f"with {previous.name}: {p}" for p in recoverable([previous, folder], threshold, revised)]
     for p in problems:
         logger.warning("disclosure: %s", p)
     return problems
@@ -365,8 +367,9 @@ class Ledger:
     non-zero visible count, unlocked, in a relation reaching the exposed one (nearest first).
     """
 
-    def __init__(self, threshold: int) -> None:
+    def __init__(self, threshold: int, hide: Iterable[str] = ()) -> None:
         self.threshold = threshold
+        self.hide = frozenset(hide)  # counts shown as c whatever their size (small revisions)
         self.values: dict[str, int] = {}
         self.unpublished: set[str] = set()
         self.protected: set[str] = set()
@@ -444,7 +447,11 @@ class Ledger:
     def solve(self, *, allow_locked: bool = True) -> dict[str, int | None]:
         """Suppress; with `allow_locked=False` a count that only a locked count could protect is
         left in `unprotectable` (the caller withdraws what holds it) instead of hiding the lock."""
-        self.hidden = {n for n, v in self.values.items() if n not in self.unpublished and is_small(v, self.threshold)}
+        self.hidden = {
+            n
+            for n, v in self.values.items()
+            if n not in self.unpublished and (is_small(v, self.threshold) or n in self.hide)
+        }
         self.unprotectable: list[str] = []
         for _ in range(len(self.values) + 1):
             bad = [n for n in self.exposed() if n not in self.unprotectable]
@@ -488,35 +495,103 @@ def published_tables(folder: Path) -> list[dict]:
     return found
 
 
-def recoverable(folders: Sequence[Path], threshold: int) -> list[str]:
+def _edition_counts(folder: Path) -> tuple[dict[str, list[tuple[int | str, str]]], list[tuple[str, list[str]]]]:
+    """Every named count one edition shows (value or `c`, and the page showing it), and its
+    tables' declared relations."""
+    counts: dict[str, list[tuple[int | str, str]]] = {}
+    relations: list[tuple[str, list[str]]] = []
+    for t in published_tables(folder):
+        names = {(int(r), int(c)): str(n) for r, c, n in t.get("quantities") or []}
+        for r, row in enumerate(t["rows"]):
+            for c, v in enumerate(row):
+                if (t.get("kinds") or [])[c : c + 1] != ["count"]:
+                    continue
+                name = names.get((r, c), f"{folder.name}/{t['page']}/{t['name']}/{r}/{c}")
+                value: int | str | None = (
+                    SUPPRESSED
+                    if v is None or v == SUPPRESSED
+                    else (int(v) if isinstance(v, int | float) and float(v).is_integer() else None)
+                )
+                if value is None:
+                    continue  # 'no delivery' and the like: not a count
+                counts.setdefault(name, []).append((value, t["page"]))
+        relations += [(str(a), [str(p) for p in b]) for a, b in t.get("relations") or []]
+    return counts, relations
+
+
+def last_shown(folders: Sequence[Path]) -> dict[str, int]:
+    """The last number each named count was shown as, over editions given oldest first (a `c` in a
+    later edition leaves the earlier number: a reader keeps it)."""
+    out: dict[str, int] = {}
+    for folder in folders:
+        for name, seen in _edition_counts(Path(folder))[0].items():
+            numbers = [v for v, _ in seen if isinstance(v, int)]
+            if numbers:
+                out[name] = numbers[0]
+    return out
+
+
+def small_revisions(folder: Path, shown: dict[str, int], threshold: int) -> set[str]:
+    """Counts `folder` shows as a number that differs from the last number an earlier edition
+    showed (`last_shown`) by 1 to `threshold`: the difference is a small count (records added
+    late, or removed) that two editions side by side would let a reader see."""
+    out = set()
+    for name, seen in _edition_counts(Path(folder))[0].items():
+        for v, _ in seen:
+            if isinstance(v, int) and name in shown and 0 < abs(v - shown[name]) <= threshold:
+                out.add(name)
+    return out
+
+
+def recoverable(folders: Sequence[Path], threshold: int, revised: Iterable[str] = ()) -> list[str]:
     """Every suppressed count a reader can narrow to fewer than `threshold` values from what the
     folders publish together (one edition, or two consecutive editions side by side), using every
-    table's declared quantities and relations; and every quantity published two ways."""
+    table's declared quantities and relations; every quantity one edition publishes two ways; and
+    every count revised between the editions by 1 to `threshold` (late records: the revision is
+    itself a small count), or shown as `c` in one and a number in the other. A count revised
+    between editions by more is two quantities, one per edition, so that each edition's
+    relations hold among its own numbers. `revised`: counts the publisher knows changed and hid
+    for it (a `c` beside an earlier number is then not that number)."""
+    editions = [_edition_counts(Path(f)) for f in folders]
+    problems: list[str] = []
+    first_value: dict[str, tuple[int | str, str]] = {}
+    declared = set(revised)
+    revised = set()
+    for folder, (counts, _) in zip(folders, editions, strict=True):
+        for name, seen in counts.items():
+            value, page = seen[0]
+            for other, other_page in seen[1:]:
+                if other != value:
+                    problems.append(f"{other_page}: {name} is {other} here but {value} in {Path(folder).name}/{page}")
+            if name in first_value and first_value[name][0] != value:
+                old, old_at = first_value[name]
+                if isinstance(old, int) and isinstance(value, int):
+                    revised.add(name)  # two numbers: a revision (late records), two quantities
+                    if abs(value - old) <= threshold:
+                        problems.append(
+                            f"{page}: {name} is {value} here but {old} in {old_at}: "
+                            f"a revision of {abs(value - old)}, a small count"
+                        )
+                elif name in declared:
+                    revised.add(name)
+                else:  # a c in one edition and a number in the other: the number unmasks the c
+                    problems.append(f"{page}: {name} is {value} here but {old} in {old_at}")
+            first_value.setdefault(name, (value, f"{Path(folder).name}/{page}"))
     known: dict[str, int | str | None] = {}
     where: dict[str, str] = {}
     relations: list[tuple[str, list[str]]] = []
-    problems: list[str] = []
-    for k, folder in enumerate(folders):
-        for t in published_tables(folder):
-            names = {(int(r), int(c)): str(n) for r, c, n in t.get("quantities") or []}
-            for r, row in enumerate(t["rows"]):
-                for c, v in enumerate(row):
-                    if (t.get("kinds") or [])[c : c + 1] != ["count"]:
-                        continue
-                    name = names.get((r, c), f"{k}/{t['page']}/{t['name']}/{r}/{c}")
-                    value: int | str | None = (
-                        SUPPRESSED
-                        if v is None or v == SUPPRESSED
-                        else (int(v) if isinstance(v, int | float) and float(v).is_integer() else None)
-                    )
-                    if value is None:
-                        continue  # 'no delivery' and the like: not a count
-                    if name in known and known[name] != value:
-                        problems.append(f"{t['page']}: {name} is {value} here but {known[name]} in {where[name]}")
-                    if name not in known or known[name] == SUPPRESSED:
-                        known[name] = value  # the reader keeps whichever edition shows the number
-                        where[name] = f"{folder.name}/{t['page']}"
-            relations += [(str(a), [str(p) for p in b]) for a, b in t.get("relations") or []]
+    for k, (folder, (counts, rels)) in enumerate(zip(folders, editions, strict=True)):
+
+        def own(name: str, k: int = k) -> str:
+            return f"{name}@{k}" if k and name in revised else name
+
+        for name, seen in counts.items():
+            value, page = seen[0]
+            n = own(name)
+            if n not in known or known[n] == SUPPRESSED:
+                known[n] = value  # the reader keeps whichever edition shows the number
+                where[n] = f"{Path(folder).name}/{page}"
+        relations += [(own(a), [own(p) for p in b]) for a, b in rels]
     iv = bounds(known, relations)
     for name, v in known.items():
         if v == SUPPRESSED and too_narrow(*iv[name], threshold):

@@ -161,6 +161,7 @@ class Context:
     months: list[str]
     window: list[str]
     undelivered: frozenset[str] = frozenset()  # months with no delivery: counts unknown, not zero
+    hide: frozenset[str] = frozenset()  # counts shown as c whatever their size (small revisions)
 
     @property
     def period(self) -> str:
@@ -285,7 +286,7 @@ def theme_numbers(ctx: Context, theme: str, withdrawn: frozenset[str] = frozense
     total is one month, all of it small cells) is withdrawn whole: `withdrawn` names it, and the
     page says it is not shown.
     """
-    led = Ledger(ctx.small)
+    led = Ledger(ctx.small, ctx.hide)
     s = monthly_series(ctx, theme)
     window: list[str] = []
     for m, v in zip(s["month"], s["count"], strict=True):
@@ -517,7 +518,7 @@ def repeats(ctx: Context, theme: str) -> Table:
         "side (marts.victim_suspect_overlap) — a pattern across incidents, not a label for a child. "
         f"A share is not shown when its count is c or rests on fewer than {ctx.small} people.",
     )
-    led = Ledger(ctx.small)
+    led = Ledger(ctx.small, ctx.hide)
     rows = []
     for r in rep.itertuples():
         n, d = int(r.repeat_people), int(r.people)
@@ -552,7 +553,7 @@ def disproportionality(ctx: Context, theme: str) -> tuple[Table, object]:
         [theme],
     )
     name = ctx.labels.get(theme, theme)
-    led = Ledger(ctx.small)
+    led = Ledger(ctx.small, ctx.hide)
     notes = []
     for role, g in df.groupby("role", sort=False):
         for dim, gg in g.groupby("dimension"):
@@ -966,10 +967,17 @@ def definitions(ctx: Context, themes: list[str]) -> str:
 
 
 def build(
-    con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count: int = 5, commentary: Path | None = None
+    con: duckdb.DuckDBPyConnection,
+    month: str,
+    out: Path,
+    *,
+    small_count: int = 5,
+    commentary: Path | None = None,
+    hide: frozenset[str] = frozenset(),
 ) -> list[Path]:
     """Write the partners' edition pages and exports for `month` into `out`; returns the files.
-    `commentary`: the analyst's Markdown for the month (inbox `commentary/YYYY-MM.md`)."""
+    `commentary`: the analyst's Markdown for the month (inbox `commentary/YYYY-MM.md`); `hide`:
+    counts to show as `c` whatever their size (revised by a small count since an earlier edition)."""
     # the series start where the theme model starts (its first delivery month): incidents
     # recorded late from before it would otherwise show as a month of zeros
     check_contract(con)
@@ -987,6 +995,7 @@ def build(
         months,
         months_back(month, 12),
         undelivered,
+        hide,
     )
     themes = _themes(ctx)
     written: list[Path] = []
@@ -1359,7 +1368,7 @@ def _cumulative_share(part: int, whole: int, small: int) -> tuple[int | None, in
 
 def _part_of_whole(ctx: Context, rows: list[tuple[str, int, int]]) -> list[tuple[int | None, int | None, float | None]]:
     """(part, whole, share %) per row with the part, the whole and the rest protected together."""
-    led = Ledger(ctx.small)
+    led = Ledger(ctx.small, ctx.hide)
     for i, (_, n, d) in enumerate(rows):
         led.relate(
             led.add(f"{i}/d", d), [led.add(f"{i}/n", n), led.add(f"{i}/rest", d - n, published=False, protect=True)]
@@ -1518,7 +1527,7 @@ def peer_groups(ctx: Context, p: Page) -> list[Table]:
     p.heading("Peer groups", anchor="groups")
     sizes = frame(ctx.con, "select size from marts.peer_group_profile where as_of_month = ?", [ctx.month])
     bands = [("fewer than 5", 0, 4), ("5-9", 5, 9), ("10-19", 10, 19), ("20 or more", 20, 10**6)]
-    led = Ledger(ctx.small)
+    led = Ledger(ctx.small, ctx.hide)
     parts = [led.add(b, int(((sizes["size"] >= lo) & (sizes["size"] <= hi)).sum())) for b, lo, hi in bands]
     led.relate(led.add("all", len(sizes)), parts)
     t = Table(

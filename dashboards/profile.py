@@ -7,8 +7,10 @@ of `site`; this module imports them, and none of them imports it (no import circ
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -16,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from dashboards import dictionary, partners, quality
-from dashboards.disclosure import scan_published
+from dashboards.disclosure import last_shown, scan_published, small_revisions
 from dashboards.site import write_plotly_js
 
 logger = logging.getLogger(__name__)
@@ -77,9 +79,30 @@ def publish_profile(
     stage = site / f".{month}.{uuid.uuid4().hex[:12]}"
     stage.mkdir()
     try:
-        written = build_month(con, month, stage, small_count=small_count, commentary=commentary)
+        # a count that late records (or an erasure) changed by 1 to small_count since the last
+        # number an earlier edition showed for it is shown as c: the revision is a small count
+        # two editions side by side would show (held until it grows, or for good)
+        shown = last_shown(_earlier_editions(site, month))
+        hide: frozenset[str] = frozenset()
+        for _ in range(4):
+            written = build_month(con, month, stage, small_count=small_count, commentary=commentary, hide=hide)
+            more = small_revisions(stage, shown, small_count) - hide
+            if not more:
+                break
+            hide = hide | more
+            shutil.rmtree(stage)
+            stage.mkdir()
         prev = site / _previous(month)
-        problems = scan_published(stage, small_count, previous=prev if prev.is_dir() else None)
+        # the names (never the values) of the counts hidden for a revision, so that the next
+        # edition may show them again once the revision has grown: that number is not the c's
+        revised = set(hide)
+        if prev.is_dir() and (prev / REVISED).is_file():
+            revised |= set(json.loads((prev / REVISED).read_text(encoding="utf-8")))
+        if hide:
+            logger.info("local profile %s: %d counts revised by a small count shown as c", month, len(hide))
+            (stage / REVISED).write_text(json.dumps(sorted(hide)), encoding="utf-8")
+            written.append(stage / REVISED)
+        problems = scan_published(stage, small_count, previous=prev if prev.is_dir() else None, revised=revised)
         if problems:
             raise DisclosureError(problems)
         if live.exists() and not live.is_symlink():
@@ -101,12 +124,31 @@ def publish_profile(
     return [live / p.relative_to(stage) for p in written]
 
 
+#: The names of the counts an edition shows as c because they were revised by a small count.
+REVISED = "revised-counts.json"
+
+
+def _earlier_editions(site: Path, month: str) -> list[Path]:
+    """The live editions before `month`, oldest first."""
+    return sorted(
+        (p for p in site.iterdir() if re.fullmatch(r"\d{4}-\d{2}", p.name) and p.name < month and p.is_dir()),
+        key=lambda p: p.name,
+    )
+
+
 def build_month(
-    con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count: int = 5, commentary: Path | None = None
+    con: duckdb.DuckDBPyConnection,
+    month: str,
+    out: Path,
+    *,
+    small_count: int = 5,
+    commentary: Path | None = None,
+    hide: frozenset[str] = frozenset(),
 ) -> list[Path]:
-    """The partners' edition's pages and exports for `month` written into `out` (no scan)."""
+    """The partners' edition's pages and exports for `month` written into `out` (no scan);
+    `hide`: counts shown as `c` whatever their size."""
     out.mkdir(parents=True, exist_ok=True)
-    written = partners.build(con, month, out, small_count=small_count, commentary=commentary)
+    written = partners.build(con, month, out, small_count=small_count, commentary=commentary, hide=hide)
     written += quality.build(con, month, out, small_count=small_count)
     written += dictionary.build(con, month, out)
     return written
