@@ -495,7 +495,7 @@ def published_tables(folder: Path) -> list[dict]:
     return found
 
 
-def _edition_counts(folder: Path) -> tuple[dict[str, list[tuple[int | str, str]]], list[tuple[str, list[str]]]]:
+def edition_counts(folder: Path) -> tuple[dict[str, list[tuple[int | str, str]]], list[tuple[str, list[str]]]]:
     """Every named count one edition shows (value or `c`, and the page showing it), and its
     tables' declared relations."""
     counts: dict[str, list[tuple[int | str, str]]] = {}
@@ -524,7 +524,7 @@ def last_shown(folders: Sequence[Path]) -> dict[str, int]:
     later edition leaves the earlier number: a reader keeps it)."""
     out: dict[str, int] = {}
     for folder in folders:
-        for name, seen in _edition_counts(Path(folder))[0].items():
+        for name, seen in edition_counts(Path(folder))[0].items():
             numbers = [v for v, _ in seen if isinstance(v, int)]
             if numbers:
                 out[name] = numbers[0]
@@ -536,7 +536,7 @@ def small_revisions(folder: Path, shown: dict[str, int], threshold: int) -> set[
     showed (`last_shown`) by 1 to `threshold`: the difference is a small count (records added
     late, or removed) that two editions side by side would let a reader see."""
     out = set()
-    for name, seen in _edition_counts(Path(folder))[0].items():
+    for name, seen in edition_counts(Path(folder))[0].items():
         for v, _ in seen:
             if isinstance(v, int) and name in shown and 0 < abs(v - shown[name]) <= threshold:
                 out.add(name)
@@ -552,7 +552,7 @@ def recoverable(folders: Sequence[Path], threshold: int, revised: Iterable[str] 
     between editions by more is two quantities, one per edition, so that each edition's
     relations hold among its own numbers. `revised`: counts the publisher knows changed and hid
     for it (a `c` beside an earlier number is then not that number)."""
-    editions = [_edition_counts(Path(f)) for f in folders]
+    editions = [edition_counts(Path(f)) for f in folders]
     problems: list[str] = []
     first_value: dict[str, tuple[int | str, str]] = {}
     declared = set(revised)

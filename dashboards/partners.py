@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -251,6 +252,15 @@ def _by_query(ctx: Context, theme: str, col: str) -> tuple[list[str], list[int]]
         [theme, *_in_window(ctx)],
     )
     return [str(c) for c in df["cat"]], [int(n) for n in df["n"]]
+
+
+_MONTH_COUNT = re.compile(r"[^/]+/\d{4}-\d{2}")
+
+
+def is_month_count(name: str) -> bool:
+    """A theme's count for one month (`ThemeNumbers.month`): locked, so a `c` there was the
+    month's own size (1 to the threshold) in that edition, whatever else it showed."""
+    return bool(_MONTH_COUNT.fullmatch(name))
 
 
 @dataclass

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from dashboards import dictionary, partners, quality
-from dashboards.disclosure import last_shown, scan_published, small_revisions
+from dashboards.disclosure import SUPPRESSED, edition_counts, last_shown, scan_published, small_revisions
 from dashboards.site import write_plotly_js
 
 logger = logging.getLogger(__name__)
@@ -98,6 +98,14 @@ def publish_profile(
         revised = set(hide)
         if prev.is_dir() and (prev / REVISED).is_file():
             revised |= set(json.loads((prev / REVISED).read_text(encoding="utf-8")))
+        # and a month's count that was c for its own size last month and is a number now: late
+        # records took it past the threshold (months are locked: a c there was never secondary)
+        if prev.is_dir():
+            revised |= {
+                n
+                for n, seen in edition_counts(prev)[0].items()
+                if partners.is_month_count(n) and all(v == SUPPRESSED for v, _ in seen)
+            }
         if hide:
             logger.info("local profile %s: %d counts revised by a small count shown as c", month, len(hide))
             (stage / REVISED).write_text(json.dumps(sorted(hide)), encoding="utf-8")

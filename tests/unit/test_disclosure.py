@@ -294,17 +294,17 @@ def test_attack_a_revision_by_a_small_count_is_found_and_a_larger_one_is_not_a_p
     assert recoverable([first, hid], 5, revised={"cse/08", "cse/total"}) == []
 
 
-def _revising_build(values: list[int]):  # type: ignore[no-untyped-def]
-    """Each call publishes the next value for one month's count, through a ledger with `hide`."""
+def _revising_build(values: list[int], name: str = "q"):  # type: ignore[no-untyped-def]
+    """Each call publishes the next value for one count, through a ledger with `hide`."""
     calls = iter(values)
 
     def build(con, month, out, *, small_count=5, commentary=None, hide=frozenset()):  # type: ignore[no-untyped-def]
         value = build.value if hasattr(build, "value") and build.month == month else next(calls)
         build.value, build.month = value, month
         led = Ledger(small_count, hide)
-        led.add("q", value)
-        t = Table("tab", "a table", ["label", "n"], ["label", "count"], rows=[["a", led.get("q")]])
-        t.quantities = {(0, 1): "q"}
+        led.add(name, value)
+        t = Table("tab", "a table", ["label", "n"], ["label", "count"], rows=[["a", led.get(name)]])
+        t.quantities = {(0, 1): name}
         p = Page("t")
         p.add_table(t)
         out.mkdir(parents=True, exist_ok=True)
@@ -328,3 +328,24 @@ def test_publish_shows_a_count_revised_by_a_small_count_as_c_until_the_revision_
     print(shown)
     # 130 and 131 are 2 and 3 more than the 128 last shown: c; 135 is 7 more: shown
     assert shown[0] == 128 and shown[1] in (None, "c") and shown[2] in (None, "c") and shown[3] == 135
+
+
+def test_a_month_that_late_records_take_past_the_threshold_is_published(tmp_path: Path, monkeypatch) -> None:
+    """A month's count (locked: c only for its own size) was 4, shown c; late records make it 9:
+    the next edition shows 9 (the c was 1 to 5, so the revision is one of five values). Any other
+    count that goes from c to a number is still refused: its c may have been a secondary one."""
+    import pytest
+
+    from dashboards import profile as site_mod
+    from dashboards.disclosure import published_tables
+
+    monkeypatch.setattr(site_mod, "build_month", _revising_build([4, 9], "cse/2026-08"))
+    for month in ("2026-08", "2026-09"):
+        site_mod.publish_profile(None, month, tmp_path / "a")  # type: ignore[arg-type]
+    shown = [published_tables(tmp_path / "a" / m)[0]["rows"][0][1] for m in ("2026-08", "2026-09")]
+    print(shown)
+    assert shown[0] in (None, "c") and shown[1] == 9
+    monkeypatch.setattr(site_mod, "build_month", _revising_build([4, 9], "sex/F"))
+    site_mod.publish_profile(None, "2026-08", tmp_path / "b")  # type: ignore[arg-type]
+    with pytest.raises(site_mod.DisclosureError):
+        site_mod.publish_profile(None, "2026-09", tmp_path / "b")  # type: ignore[arg-type]
