@@ -536,10 +536,14 @@ def _publish_analyst_copy(con: duckdb.DuckDBPyConnection, target: Path, schemas:
     shutil.rmtree(parquet_tmp, ignore_errors=True)
     parquet_tmp.mkdir()
     try:
+        # views (e.g. marts.peer_edge, decayed when read) are copied as tables of their rows: the
+        # copy stands alone, and what an analyst reads there is what the view shows
         tables = con.execute(
             "SELECT schema_name, table_name, comment FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND schema_name IN (SELECT unnest(?::VARCHAR[])) ORDER BY ALL",
-            [list(schemas)],
+            "AND schema_name IN (SELECT unnest(?::VARCHAR[])) UNION ALL "
+            "SELECT schema_name, view_name, comment FROM duckdb_views() WHERE database_name = current_database() "
+            "AND NOT internal AND schema_name IN (SELECT unnest(?::VARCHAR[])) ORDER BY ALL",
+            [list(schemas), list(schemas)],
         ).fetchall()
         for schema in schemas:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS analyst.{schema}")

@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 NETWORK_MARTS = (
     "marts.peer_evidence",
+    "marts.peer_edge_undecayed",
+    "marts.peer_edge_decay",
     "marts.peer_edge",
     "marts.peer_group",
     "marts.peer_group_event",
@@ -71,6 +73,8 @@ def build_peer_network(
         _run(con, "marts/peer_evidence", values)
         months = evidence_months(con)
         values["as_of_month"] = months[-1] if months else "1970-01"
+        _run(con, "marts/peer_edge_undecayed", values)
+        _drop_table(con, "marts", "peer_edge")  # a table before the view (warehouses built until session 10)
         _run(con, "marts/peer_edge", values)
         found, memo_counts = _groups_by_month(con, months, p, workers)
         members, events = track_groups(found, threshold=p.match_threshold)
@@ -293,6 +297,16 @@ def _bridges(evidence: CodedEvidence, groups: pd.DataFrame, p: NetworkParams) ->
 def _run(con: duckdb.DuckDBPyConnection, name: str, values: dict[str, object]) -> None:
     for stmt in sql.statements(name):
         execute(con, stmt, values)
+
+
+def _drop_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
+    """Drop `schema.name` if it is a table (not a view)."""
+    if con.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database() "
+        "and schema_name = ? and table_name = ?",
+        [schema, name],
+    ).fetchall()[0][0]:
+        con.execute(f"drop table {schema}.{name}")
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
