@@ -7,7 +7,8 @@ create or replace table marts.peer_edge_undecayed as
 with multi as (
   select person_key_a, person_key_b, relation from marts.peer_evidence group by all having count(*) > 1
 ), multi_evidence as (
-  select e.*, max(seen_on) over (partition by person_key_a, person_key_b, relation) as latest
+  select e.*, pow(0.5, date_diff('day', seen_on, max(seen_on) over (partition by person_key_a, person_key_b, relation))
+                       / $days_per_month / $half_life) as term
   from marts.peer_evidence e semi join multi m using (person_key_a, person_key_b, relation)
 )
 -- most pairs rest on one piece of evidence: their edge is that row, with no list aggregation and
@@ -20,9 +21,10 @@ select person_key_a, person_key_b, relation,
 from marts.peer_evidence e anti join multi m using (person_key_a, person_key_b, relation)
 union all
 select person_key_a, person_key_b, relation,
-       -- rounded: a float sum's last bits depend on the order rows arrive in (12 decimals, so that
-       -- the view's weight, rounded to 9, is the weight decayed in one step to floating-point tolerance)
-       round(sum(pow(0.5, date_diff('day', seen_on, latest) / $days_per_month / $half_life)), 12) as weight_at_last_seen,
+       -- summed in one order (smallest term first), as a float sum's last bits depend on the order
+       -- rows arrive in and this table must come out the same from every build of the same data,
+       -- then rounded to 12 decimals, so that the view's weight (rounded to 9) is the one decayed in one step
+       round(list_sum(list(term order by term)), 12) as weight_at_last_seen,
        count(*) as evidence_count,
        min(seen_on) as first_seen, max(seen_on) as last_seen,
        list_sort(list_distinct(flatten(list(refs)))) as evidence,
