@@ -312,3 +312,31 @@ def test_exact_parts_and_leiden_parts_agree_on_small_parts() -> None:
             differ += abs(q_exact - q_leiden) > 1e-12
     print(f"\n{checked} small parts: exact and Leiden partitions of different quality in {differ}")
     assert checked >= 30 and differ == 0
+
+
+def test_small_parts_solved_together_as_one_by_one() -> None:
+    """`split_month` solves the small parts of a month all at once: the same groups as
+    `part_groups` on each part alone, and the same larger parts as `connected_parts` gives."""
+    from transforms.networks.groups import EXACT_MAX_NODES, connected_parts, part_groups, part_size, split_month
+
+    p = NetworkParams()
+    coded = code_evidence(_random_evidence(seed=17, people=400, rows=1200), p)
+    small = 0
+    for _, a, b, w in decayed_pairs_by_month(coded, MONTHS, p):
+        ties = canonical_ties(w)
+        solved, large = split_month(a, b, ties, resolution=p.resolution, min_size=p.min_group_size)
+        one_by_one, parts = [], []
+        for pa, pb, pw in connected_parts(a, b, ties):
+            n = part_size(pa, pb)
+            if p.min_group_size <= n <= EXACT_MAX_NODES:
+                one_by_one += part_groups(pa, pb, pw, seed=p.seed, resolution=p.resolution, min_size=p.min_group_size)
+            elif n > EXACT_MAX_NODES:
+                parts.append((pa, pb, pw))
+        assert sorted(map(tuple, solved)) == sorted(map(tuple, one_by_one))
+        assert len(large) == len(parts)
+        assert all(
+            all(np.array_equal(x, y) for x, y in zip(u, v, strict=True)) for u, v in zip(large, parts, strict=True)
+        )
+        small += len(solved)
+    print(f"\n{small} groups of small parts, the same solved together as one by one")
+    assert small >= 20

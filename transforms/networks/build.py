@@ -27,16 +27,14 @@ import sql
 from transforms.extracts.vocab import VULNERABILITY_FACTORS
 from transforms.networks import memo
 from transforms.networks.groups import (
-    EXACT_MAX_NODES,
     CodedEvidence,
     CodedGroups,
     Group,
     canonical_ties,
-    connected_parts,
     decayed_pairs_by_month,
     leiden_parts,
     part_groups,
-    part_size,
+    split_month,
 )
 from transforms.networks.params import DAYS_PER_MONTH, NetworkParams
 from transforms.networks.tracking import track_groups
@@ -188,17 +186,7 @@ def _month_units(
     memo); under global `modularity` the whole month is one unit."""
     if p.objective != "part_potts":
         return [], [(a, b, ties)]
-    solved: list[np.ndarray] = []
-    units: list[Unit] = []
-    for pa, pb, pw in connected_parts(a, b, ties):
-        n = part_size(pa, pb)
-        if n < p.min_group_size:
-            continue  # too few people for any group
-        if n <= EXACT_MAX_NODES:
-            solved.extend(part_groups(pa, pb, pw, seed=p.seed, resolution=p.resolution, min_size=p.min_group_size))
-        else:
-            units.append((pa, pb, pw))
-    return solved, units
+    return split_month(a, b, ties, resolution=p.resolution, min_size=p.min_group_size)
 
 
 def find_units(units: list[Unit], *, seed: int, resolution: float, min_size: int, objective: str) -> list[CodedGroups]:

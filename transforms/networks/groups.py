@@ -222,6 +222,67 @@ def connected_parts(
         yield a[sel], b[sel], weights[sel]
 
 
+def split_month(
+    a: np.ndarray, b: np.ndarray, weights: np.ndarray, *, resolution: float, min_size: int
+) -> tuple[list[np.ndarray], list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    """A month's coded pairs (a < b, sorted) and ties cut into connected parts: the `part_potts`
+    groups of the parts of at most `EXACT_MAX_NODES` people, solved here exactly all at once, and
+    the larger parts' pairs, in the order of their lowest code. Parts of fewer than `min_size`
+    people are left out. The same groups as `part_groups` on each small part, with numpy doing
+    the work of all parts of one size together (every part is scored alone, elementwise)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    w = np.asarray(weights, dtype=np.float64)
+    if not len(a):
+        return [], []
+    nodes = np.unique(np.concatenate([a, b]))
+    ea, eb = np.searchsorted(nodes, a), np.searchsorted(nodes, b)
+    m = len(nodes)
+    k, label = connected_components(coo_matrix((np.ones(len(a)), (ea, eb)), shape=(m, m)), directed=False)
+    size = np.bincount(label, minlength=k)
+    edge_part = label[ea]
+    large: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    big = np.flatnonzero((size > EXACT_MAX_NODES) & (size >= min_size))
+    if len(big):
+        order = np.argsort(edge_part, kind="stable")
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(edge_part, minlength=k))])
+        for i in big:
+            sel = order[bounds[i] : bounds[i + 1]]
+            large.append((a[sel], b[sel], w[sel]))
+    solved: list[np.ndarray] = []
+    # each node's rank in its part (nodes ascending), and each part's nodes in that order
+    by_part = np.argsort(label, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(size)])
+    rank = np.empty(m, dtype=np.int64)
+    rank[by_part] = np.arange(m) - starts[label[by_part]]
+    strength = np.bincount(ea, weights=w, minlength=m) + np.bincount(eb, weights=w, minlength=m)
+    mean = np.bincount(label, weights=strength, minlength=k) / np.maximum(size, 1)
+    node_weight = np.divide(strength, np.sqrt(mean[label]), out=np.zeros(m), where=mean[label] > 0)
+    for n in range(max(min_size, 1), EXACT_MAX_NODES + 1):
+        parts = np.flatnonzero(size == n)
+        if not len(parts):
+            continue
+        pos = np.full(k, -1, dtype=np.int64)
+        pos[parts] = np.arange(len(parts))
+        sel = size[edge_part] == n
+        lo, hi = np.minimum(rank[ea[sel]], rank[eb[sel]]), np.maximum(rank[ea[sel]], rank[eb[sel]])
+        gain = np.zeros((len(parts), n, n))
+        np.add.at(gain, (pos[edge_part[sel]], lo, hi), w[sel])
+        members = by_part[starts[parts][:, None] + np.arange(n)[None, :]]  # (parts, n) node indexes
+        nw = node_weight[members]
+        gain -= resolution * np.triu(nw[:, :, None] * nw[:, None, :], 1)
+        labels, same = _partitions(n)
+        quality = np.where(same[None, :, :], gain.reshape(len(parts), 1, n * n), 0.0).sum(axis=2)
+        best = labels[np.argmax(quality, axis=1)]  # (parts, n)
+        for c in range(n):
+            inside = best == c
+            for j in np.flatnonzero(inside.sum(axis=1) >= min_size):
+                solved.append(nodes[members[j][inside[j]]])
+    return solved, large
+
+
 def part_size(a: np.ndarray, b: np.ndarray) -> int:
     """How many people a part's pairs name."""
     return len(np.unique(np.concatenate([a, b])))
