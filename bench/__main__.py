@@ -40,7 +40,12 @@ def _stage(stage: str, borough: Path, warehouse: Path, months: list[str] | None 
     steps = [ln[6:] for ln in p.stderr.splitlines() if ln.startswith("STEPS ")]
     if steps:
         out["steps"] = json.loads(steps[-1])
-    for tag in ("GRAPHS ", "ROWS ", "IDENTITY "):  # figures a stage measured besides its time, merged into its row
+    for tag in (
+        "GRAPHS ",
+        "ROWS ",
+        "IDENTITY ",
+        "DIGEST ",
+    ):  # figures a stage measured besides its time, merged into its row
         lines = [ln[len(tag) :] for ln in p.stderr.splitlines() if ln.startswith(tag)]
         if lines:
             out.update(json.loads(lines[-1]))
@@ -97,6 +102,8 @@ def run_size(name: str, root: Path, full_check: bool) -> list[dict]:
     out.append(_stage("baseline_pandas", borough, work / "pandas.duckdb", before))
     if full_check:
         out.append(_stage("full_refresh", borough, work / "full.duckdb", months))
+        # the increment's core and marts must equal the rebuild's (every table and view)
+        out.append(_stage("rebuild_check", borough, wh, months))
     for r in out:
         r["size"] = name
         if r.get("seconds"):
@@ -175,6 +182,13 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"  the increment left {change['unchanged_share']:.1%} of the months' ties in graph parts it did "
                 f"not change (median largest part: {change['median_largest_part_share']:.1%} of a month's ties)"
+            )
+        same = next((r for r in rows if r.get("stage") == "rebuild_check" and "same_as_rebuild" in r), None)
+        if same:
+            print(
+                f"  the increment's core and marts equal a rebuild from scratch: {same['same_as_rebuild']} "
+                f"({same['tables_compared']} tables and views compared"
+                + (f"; differ: {', '.join(same['tables_differ'])})" if same["tables_differ"] else ")")
             )
         rewritten = next((r for r in rows if r.get("stage") == "row_change" and "added_share" in r), None)
         if rewritten:

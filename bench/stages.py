@@ -301,6 +301,17 @@ def row_change(borough: Path, warehouse: Path, months: list[str]) -> int:
     return int(result["rows"])  # type: ignore[call-overload]
 
 
+def rebuild_check(borough: Path, warehouse: Path, months: list[str]) -> int:
+    """Whether the increment's `core` and `marts` (the warehouse) equal those of the rebuild from
+    scratch (`full.duckdb` beside it), table by table (`bench.digest`, run stamps left out). The
+    result goes to stderr as JSON (`DIGEST`); returns the tables compared."""
+    from bench.digest import check
+
+    result = check(str(warehouse), str(warehouse.parent / "full.duckdb"))
+    sys.stderr.write("DIGEST " + json.dumps(result) + "\n")
+    return int(result["tables_compared"])  # type: ignore[call-overload]
+
+
 STAGES = {
     f.__name__: f
     for f in (
@@ -318,6 +329,7 @@ STAGES = {
         baseline_leiden,
         graph_change,
         row_change,
+        rebuild_check,
     )
 }
 

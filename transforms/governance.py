@@ -536,7 +536,8 @@ def _publish_analyst_copy(con: duckdb.DuckDBPyConnection, target: Path, schemas:
     shutil.rmtree(parquet_tmp, ignore_errors=True)
     parquet_tmp.mkdir()
     try:
-        # views too (e.g. core.person_key_map), written as tables: the copy holds no SQL of the warehouse
+        # views (core.person_key_map, marts.peer_edge decayed when read) are copied as tables of
+        # their rows: the copy stands alone, and what an analyst reads there is what the view shows
         tables = con.execute(
             "SELECT schema_name, table_name, comment FROM duckdb_tables() WHERE database_name = current_database() "
             "AND schema_name IN (SELECT unnest(?::VARCHAR[])) UNION ALL "

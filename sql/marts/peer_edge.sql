@@ -1,35 +1,29 @@
 -- marts.peer_edge: one row per undirected pair of people x relation (person_key_a < person_key_b),
 -- with its evidence, reliability and a weight that decays with time (half-life $half_life months,
 -- measured at the end of $as_of_month, the last month of data).
-create or replace table marts.peer_edge as
-with multi as (
-  select person_key_a, person_key_b, relation from marts.peer_evidence group by all having count(*) > 1
-)
--- most pairs rest on one piece of evidence: their edge is that row, with no list aggregation and
--- no sort (its refs are one source record, or a same_place pair's two with the least first)
-select person_key_a, person_key_b, relation,
-       round(pow(0.5, date_diff('day', seen_on, last_day(strptime($as_of_month || '-01', '%Y-%m-%d')::date))
-                 / $days_per_month / $half_life), 9) as weight,
-       1::bigint as evidence_count, seen_on as first_seen, seen_on as last_seen,
-       refs as evidence, reliability, young_people,
-       case when place_id is not null then [place_id] end as place_ids,
-       $as_of_month as as_of_month
-from marts.peer_evidence e anti join multi m using (person_key_a, person_key_b, relation)
-union all
-select person_key_a, person_key_b, relation,
-       -- rounded: a float sum's last bits depend on the order rows arrive in
-       round(sum(pow(0.5, date_diff('day', seen_on, last_day(strptime($as_of_month || '-01', '%Y-%m-%d')::date))
-                    / $days_per_month / $half_life)), 9) as weight,
-       count(*) as evidence_count,
-       min(seen_on) as first_seen, max(seen_on) as last_seen,
-       list_sort(list_distinct(flatten(list(refs)))) as evidence,
-       any_value(reliability) as reliability,
-       bool_or(young_people) as young_people,
-       list_sort(list_distinct(list(place_id) filter (where place_id is not null))) as place_ids,
-       $as_of_month as as_of_month
-from marts.peer_evidence e semi join multi m using (person_key_a, person_key_b, relation)
-group by person_key_a, person_key_b, relation;
-comment on table marts.peer_edge is 'One row per pair of people x relation: how they are linked, how strongly now (decayed weight), since when, on what evidence and how reliable. A link is not membership of anything.';
+-- A view: the edges are stored undecayed (marts.peer_edge_undecayed, weight at each edge's latest
+-- evidence) and decayed here, when read, to the month of measure kept in marts.peer_edge_decay, so a
+-- month that moves as_of_month rewrites one row, not every edge. The weight is the one decayed in
+-- one step (sum over the evidence of 0.5 ^ (age at the end of as_of_month / half-life), rounded to
+-- 9 decimals) to floating-point tolerance: 0.5 ^ (a + b) = 0.5 ^ a x 0.5 ^ b.
+create or replace table marts.peer_edge_decay as
+select $as_of_month::varchar as as_of_month,
+       last_day(strptime($as_of_month || '-01', '%Y-%m-%d')::date) as as_of_day,
+       $half_life::double as half_life_months,
+       $days_per_month::double as days_per_month;
+create or replace view marts.peer_edge as
+select e.person_key_a, e.person_key_b, e.relation,
+       round(e.weight_at_last_seen
+             * pow(0.5, date_diff('day', e.last_seen, d.as_of_day) / d.days_per_month / d.half_life_months), 9) as weight,
+       e.evidence_count, e.first_seen, e.last_seen, e.evidence, e.reliability, e.young_people, e.place_ids,
+       d.as_of_month
+from marts.peer_edge_undecayed e cross join marts.peer_edge_decay d;
+comment on table marts.peer_edge_decay is 'How marts.peer_edge decays its weights when read: one row, the month at whose end they are measured (the last month with evidence between young people), that day, the half-life and the days in a month.';
+comment on column marts.peer_edge_decay.as_of_month is 'The month at whose end marts.peer_edge measures its weights (YYYY-MM).';
+comment on column marts.peer_edge_decay.as_of_day is 'The last day of as_of_month.';
+comment on column marts.peer_edge_decay.half_life_months is 'An edge''s evidence counts half as much after this many months.';
+comment on column marts.peer_edge_decay.days_per_month is 'The mean length of a month in days (365.25 / 12), the unit of every decay.';
+comment on view marts.peer_edge is 'One row per pair of people x relation: how they are linked, how strongly now (decayed weight), since when, on what evidence and how reliable. A link is not membership of anything. A view over marts.peer_edge_undecayed, decayed when read (marts.peer_edge_decay); the analyst copy holds it as a table.';
 comment on column marts.peer_edge.person_key_a is 'The lower person_key of the pair.';
 comment on column marts.peer_edge.person_key_b is 'The higher person_key of the pair.';
 comment on column marts.peer_edge.relation is 'co_suspect, victim_suspect, co_victim (named in one crime), missing_together (told at the return home interview), named_peer (named at a MAP meeting), same_place (two records at one place within the window).';

@@ -10,9 +10,10 @@ import networkx as nx
 
 
 def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """True when marts.`table` exists, as a table or a view (marts.peer_edge is a view)."""
     return bool(
         con.execute(
-            "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = ?", [table]
+            "select count(*) from duckdb_columns() where schema_name = 'marts' and table_name = ?", [table]
         ).fetchall()[0][0]
     )
 

@@ -154,3 +154,32 @@ def test_a_changed_setting_recomputes_every_month(runs: dict[str, object]) -> No
     assert isinstance(changed, dict) and isinstance(cold, dict)
     assert changed["cache.peer_month_hits"] == 0
     assert changed["cache.peer_month_misses"] == cold["cache.peer_month_misses"]
+
+
+def test_a_month_that_moves_as_of_month_rewrites_no_stored_edge(runs: dict[str, object]) -> None:
+    """Adding the last month moves as_of_month: every weight analysts read in marts.peer_edge (a
+    view) moves with it, but the stored edges (marts.peer_edge_undecayed) change only where the new
+    month changed the evidence: every stored edge that differs is one whose evidence differs."""
+    before, after = runs["marts_before_cold"], runs["marts_after_cold"]
+    assert isinstance(before, dict) and isinstance(after, dict)
+    added = str(runs["added"])
+
+    def rows(table: dict[str, list[tuple]], name: str) -> set[tuple]:
+        return {tuple(tuple(v) if isinstance(v, list) else v for v in row) for row in table[name]}
+
+    stored_before, stored_after = rows(before, "marts.peer_edge_undecayed"), rows(after, "marts.peer_edge_undecayed")
+    gone = stored_before - stored_after
+    new = stored_after - stored_before
+    read_before, read_after = rows(before, "marts.peer_edge"), rows(after, "marts.peer_edge")
+    print(
+        f"\nmonth added {added}: stored edges {len(stored_after)}, {len(new)} new or changed, {len(gone)} gone; "
+        f"read through the view: {len(read_after - read_before)} rows new or changed of {len(read_after)}; "
+        f"as_of_month {before['marts.peer_edge_decay'][0][0]} -> {after['marts.peer_edge_decay'][0][0]}"
+    )
+    assert before["marts.peer_edge_decay"][0][0] < after["marts.peer_edge_decay"][0][0] == added
+    assert len(read_after - read_before) == len(read_after)  # every weight (and as_of_month) moved
+    # the pairs x relations whose evidence differs (the new month's, and any a crowd or window moved)
+    evidence_before, evidence_after = rows(before, "marts.peer_evidence"), rows(after, "marts.peer_evidence")
+    moved = {row[:3] for row in evidence_before ^ evidence_after}
+    assert {row[:3] for row in new | gone} <= moved
+    assert 0 < len(new) < 0.2 * len(stored_after)

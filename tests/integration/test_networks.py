@@ -16,6 +16,8 @@ from transforms.networks.params import NetworkParams
 NETWORK_TABLES = (
     "peer_evidence",
     "peer_edge",
+    "peer_edge_undecayed",
+    "peer_edge_decay",
     "peer_group",
     "peer_group_event",
     "group_place",
@@ -199,6 +201,111 @@ def test_every_edge_traces_to_source_records(sample_con: duckdb.DuckDBPyConnecti
         "count(*) filter (where len(refs) = 2) from marts.peer_evidence"
     ).fetchall()[0]
     assert unordered == 0 and two_records > 0
+
+
+#: marts.peer_edge as a table, decayed when written (until session 10): the weight of each edge at
+#: the end of $as_of_month, summed over its evidence in one step.
+_EDGE_DECAYED_WHEN_WRITTEN = """
+    select person_key_a, person_key_b, relation,
+           round(sum(pow(0.5, date_diff('day', seen_on, last_day(strptime($as_of_month || '-01', '%Y-%m-%d')::date))
+                         / $days_per_month / $half_life)), 9) as weight,
+           count(*) as evidence_count, min(seen_on) as first_seen, max(seen_on) as last_seen,
+           list_sort(list_distinct(flatten(list(refs)))) as evidence, any_value(reliability) as reliability,
+           bool_or(young_people) as young_people,
+           list_sort(list_distinct(list(place_id) filter (where place_id is not null))) as place_ids
+    from marts.peer_evidence group by person_key_a, person_key_b, relation"""
+
+
+def test_peer_edge_decayed_when_read_equals_decayed_when_written(sample_con: duckdb.DuckDBPyConnection) -> None:
+    """marts.peer_edge is a view that decays the stored edges (marts.peer_edge_undecayed) to
+    as_of_month when read: its columns are the table's, and its weights are those the table held
+    (decayed in one step at the end of as_of_month) to floating-point tolerance, at the month of
+    measure and at a month a year later."""
+    from transforms.networks.params import DAYS_PER_MONTH
+
+    kind = sample_con.execute(
+        "select count(*) from duckdb_views() where schema_name = 'marts' and view_name = 'peer_edge'"
+    ).fetchall()[0][0]
+    cols = sample_con.execute("describe marts.peer_edge").fetchall()
+    assert kind == 1
+    assert [(c[0], c[1]) for c in cols] == [
+        ("person_key_a", "VARCHAR"),
+        ("person_key_b", "VARCHAR"),
+        ("relation", "VARCHAR"),
+        ("weight", "DOUBLE"),
+        ("evidence_count", "BIGINT"),
+        ("first_seen", "DATE"),
+        ("last_seen", "DATE"),
+        ("evidence", "VARCHAR[]"),
+        ("reliability", "VARCHAR"),
+        ("young_people", "BOOLEAN"),
+        ("place_ids", cols[10][1]),
+        ("as_of_month", "VARCHAR"),
+    ]
+    as_of, half_life = sample_con.execute("select as_of_month, half_life_months from marts.peer_edge_decay").fetchall()[
+        0
+    ]
+    assert as_of == sample_con.execute("select max(month) from marts.peer_evidence where young_people").fetchall()[0][0]
+    later = f"{int(as_of[:4]) + 1}{as_of[4:]}"
+    keys = "person_key_a, person_key_b, relation"
+    for month, view in (
+        (as_of, "select * from marts.peer_edge"),
+        # the same view's arithmetic with the month of measure a year on
+        (
+            later,
+            "select e.* replace (round(e.weight_at_last_seen * pow(0.5, date_diff('day', e.last_seen, "
+            f"last_day(date '{later}-01')) / {DAYS_PER_MONTH} / {half_life}), 9) as weight_at_last_seen) "
+            "from marts.peer_edge_undecayed e",
+        ),
+    ):
+        params = {"as_of_month": month, "days_per_month": DAYS_PER_MONTH, "half_life": half_life}
+        sample_con.execute(f"create or replace temp table _old as {_EDGE_DECAYED_WHEN_WRITTEN}", params)
+        sample_con.execute(f"create or replace temp table _new as {view}")
+        weight = "weight" if month == as_of else "weight_at_last_seen"
+        n_old, n_new, joined, worst, exact, same_rest = sample_con.execute(f"""
+            select (select count(*) from _old), (select count(*) from _new), count(*),
+                   max(abs(o.weight - n.{weight})), count(*) filter (where o.weight = n.{weight}),
+                   count(*) filter (where o.evidence_count = n.evidence_count and o.first_seen = n.first_seen
+                                    and o.last_seen = n.last_seen and o.evidence = n.evidence
+                                    and o.reliability = n.reliability and o.young_people = n.young_people
+                                    and o.place_ids is not distinct from n.place_ids)
+            from _old o join _new n using ({keys})""").fetchall()[0]
+        print(
+            f"\npeer_edge at the end of {month}: {joined} edges, weights equal to the last bit in {exact}, "
+            f"largest difference {worst:.2e} (tolerance 1e-9: the 9th decimal of a sum rounded twice)"
+        )
+        assert n_old == n_new == joined > 100
+        assert same_rest == joined
+        assert worst <= 1.0000001e-9
+        assert exact >= 0.99 * joined
+    sample_con.execute("drop table _old")
+    sample_con.execute("drop table _new")
+
+
+def test_analyst_copy_holds_peer_edge_as_a_table(sample_warehouse: Path, tmp_path: Path) -> None:
+    """The analyst copy stands alone: the view marts.peer_edge is copied as a table of its rows."""
+    from transforms.governance import publish_analyst_copy
+
+    copy = tmp_path / "pipeline.duckdb"
+    shutil.copy(sample_warehouse, copy)
+    target = tmp_path / "analyst" / "lantern.duckdb"
+    with duckdb.connect(str(copy)) as con:
+        counts = publish_analyst_copy(con, target)
+        rows = con.execute("select * from marts.peer_edge order by all").fetchall()
+    with duckdb.connect(str(target), read_only=True) as con:
+        kind = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = 'peer_edge'"
+        ).fetchall()[0][0]
+        copied = con.execute("select * from marts.peer_edge order by all").fetchall()
+        comment = con.execute(
+            "select comment from duckdb_columns() where schema_name = 'marts' and table_name = 'peer_edge' "
+            "and column_name = 'weight'"
+        ).fetchall()[0][0]
+    print(f"\nanalyst copy: marts.peer_edge {len(copied)} rows, a table")
+    assert kind == 1 and counts["marts.peer_edge"] == len(rows) > 0
+    assert copied == rows
+    assert comment.startswith("Sum over the evidence")
+    assert (target.parent / "parquet" / "marts.peer_edge.parquet").exists()
 
 
 def test_groups_are_stable_and_events_consistent(sample_con: duckdb.DuckDBPyConnection) -> None:

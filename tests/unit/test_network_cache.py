@@ -117,21 +117,21 @@ def test_canonical_ties_forget_the_last_bits_only() -> None:
     assert not np.array_equal(canonical_ties(w), canonical_ties(w * (1 + 1e-9)))
 
 
-def test_month_key_follows_pairs_ties_and_settings() -> None:
+def test_part_key_follows_pairs_ties_and_settings() -> None:
     people = np.array(["P1", "P2", "P3", "P4"])
     digests = memo.person_digests(people)
     a, b, w = np.array([0, 0, 2]), np.array([1, 2, 3]), canonical_ties(np.array([1.0, 0.5, 0.25]))
     base = memo.settings_fingerprint(NetworkParams())
-    key = memo.month_key(digests, a, b, w, base)
-    assert key == memo.month_key(memo.person_digests(people.copy()), a.copy(), b.copy(), w.copy(), base)
+    key = memo.part_key(digests, a, b, w, base)
+    assert key == memo.part_key(memo.person_digests(people.copy()), a.copy(), b.copy(), w.copy(), base)
     others = [
-        memo.month_key(digests, a, np.array([1, 3, 3]), w, base),  # another pair
-        memo.month_key(digests, a, b, canonical_ties(w * (1 + 1e-9)), base),  # another tie
-        memo.month_key(memo.person_digests(np.array(["P1", "P2", "P3", "P5"])), a, b, w, base),  # another person
-        memo.month_key(digests, a, b, w, memo.settings_fingerprint(NetworkParams(resolution=0.03))),
-        memo.month_key(digests, a, b, w, memo.settings_fingerprint(NetworkParams(objective="modularity"))),
-        memo.month_key(digests, a, b, w, memo.settings_fingerprint(NetworkParams(seed=7))),
-        memo.month_key(digests, a, b, w, memo.settings_fingerprint(NetworkParams(min_group_size=4))),
+        memo.part_key(digests, a, np.array([1, 3, 3]), w, base),  # another pair
+        memo.part_key(digests, a, b, canonical_ties(w * (1 + 1e-9)), base),  # another tie
+        memo.part_key(memo.person_digests(np.array(["P1", "P2", "P3", "P5"])), a, b, w, base),  # another person
+        memo.part_key(digests, a, b, w, memo.settings_fingerprint(NetworkParams(resolution=0.03))),
+        memo.part_key(digests, a, b, w, memo.settings_fingerprint(NetworkParams(objective="modularity"))),
+        memo.part_key(digests, a, b, w, memo.settings_fingerprint(NetworkParams(seed=7))),
+        memo.part_key(digests, a, b, w, memo.settings_fingerprint(NetworkParams(min_group_size=4))),
     ]
     assert len({key, *others}) == len(others) + 1
     # what acts before the pair list (decay, relation weights) reaches the key through the ties
@@ -178,3 +178,165 @@ def test_fast_road_is_faster_on_many_months() -> None:
     t_fast = time.perf_counter() - t
     print(f"decayed pairs of {len(months)} months: month by month {t_slow:.2f}s, all at once {t_fast:.2f}s")
     assert fast == slow
+
+
+def _evidence_warehouse(evidence: pd.DataFrame) -> duckdb.DuckDBPyConnection:
+    """An in-memory warehouse holding `evidence` as marts.peer_evidence (all young people)."""
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.register("ev", evidence)
+    con.execute(
+        "create table marts.peer_evidence as select person_key_a, person_key_b, relation, seen_on::date as seen_on, "
+        "strftime(seen_on::date, '%Y-%m') as month, true as young_people from ev"
+    )
+    con.unregister("ev")
+    return con
+
+
+def _cliques(people: list[str], day: date) -> pd.DataFrame:
+    """Co-suspect evidence between every two of `people`, on `day`."""
+    pairs = [(a, b) for i, a in enumerate(people) for b in people[i + 1 :]]
+    return pd.DataFrame(
+        {
+            "person_key_a": [min(a, b) for a, b in pairs],
+            "person_key_b": [max(a, b) for a, b in pairs],
+            "relation": "co_suspect",
+            "seen_on": day,
+        }
+    )
+
+
+def test_a_month_recomputes_only_the_parts_that_changed() -> None:
+    """Groups are found and memoised per connected part: after one person of one part is re-keyed
+    (as identity does when it merges or splits), only that part is found again in each month; the
+    other parts come from the memo, and every month's groups equal a cold run's."""
+    from transforms.networks.build import _groups_by_month
+    from transforms.networks.groups import EXACT_MAX_NODES
+
+    p = NetworkParams()
+    big_a = [f"A{i:02d}" for i in range(10)]  # parts too large to solve exactly: Leiden, memoised
+    big_b = [f"B{i:02d}" for i in range(9)]
+    small = [f"C{i:02d}" for i in range(4)]  # solved exactly, not memoised
+    assert len(big_b) > EXACT_MAX_NODES >= len(small) >= p.min_group_size
+    months = ["2025-01", "2025-02", "2025-03"]
+
+    def evidence(b_people: list[str]) -> pd.DataFrame:
+        rows = [
+            _cliques(big_a[:5], date(2025, 1, 5)),
+            _cliques(big_a[5:], date(2025, 1, 9)),
+            pd.DataFrame(
+                {
+                    "person_key_a": ["A00"],
+                    "person_key_b": ["A05"],
+                    "relation": "co_suspect",
+                    "seen_on": date(2025, 2, 2),
+                }
+            ),
+            _cliques(b_people, date(2025, 1, 20)),
+            _cliques(small, date(2025, 2, 10)),
+        ]
+        return pd.concat(rows, ignore_index=True)
+
+    def run(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, list[frozenset[str]]], dict[str, int]]:
+        groups, counts = _groups_by_month(con, months, p)
+        return {m: g for m, g in groups}, counts
+
+    con = _evidence_warehouse(evidence(big_b))
+    cold, cold_counts = run(con)
+    warm, warm_counts = run(con)
+    # B03 re-keyed as B99 (still the part's highest key): part B's pairs change in every month
+    rekeyed = [*big_b[:3], "B99", *big_b[4:]]
+    con.execute("drop table marts.peer_evidence")
+    after = evidence(sorted(rekeyed))
+    con.register("ev", after)
+    con.execute(
+        "create table marts.peer_evidence as select person_key_a, person_key_b, relation, seen_on::date as seen_on, "
+        "strftime(seen_on::date, '%Y-%m') as month, true as young_people from ev"
+    )
+    changed, changed_counts = run(con)
+    fresh, _ = run(_evidence_warehouse(after))
+    print(f"\ncold {cold_counts}\nwarm {warm_counts}\nre-keyed {changed_counts}\nlast month: {changed[months[-1]]}")
+    # B: a part of 9 each month; A: two cliques of 5 in January (solved exactly), one part of 10 after
+    assert cold_counts["cache.peer_part_misses"] == 3 + 2 and cold_counts["cache.peer_part_hits"] == 0
+    assert warm_counts["cache.peer_part_hits"] == 5 and warm_counts["cache.peer_part_misses"] == 0
+    assert warm == cold
+    assert changed_counts["cache.peer_part_misses"] == 3 and changed_counts["cache.peer_part_hits"] == 2
+    assert changed_counts["cache.peer_month_misses"] == 3  # each month has a changed part
+    assert changed == fresh
+    assert frozenset(rekeyed) in changed[months[-1]] and frozenset(small) in changed[months[-1]]
+
+
+def _cpm_quality(
+    label: np.ndarray, ea: np.ndarray, eb: np.ndarray, w: np.ndarray, nw: np.ndarray, resolution: float
+) -> float:
+    """Constant Potts quality of a partition: ties inside minus resolution x sum n_i n_j over pairs inside."""
+    n = len(label)
+    penalty = sum(nw[i] * nw[j] for i in range(n) for j in range(i + 1, n) if label[i] == label[j])
+    return float(w[label[ea] == label[eb]].sum() - resolution * penalty)
+
+
+def test_exact_parts_and_leiden_parts_agree_on_small_parts() -> None:
+    """A part small enough to solve exactly gets the groups Leiden finds on it (the exact optimum
+    is never worse): checked on the small parts of a year of random evidence."""
+    import igraph as ig
+
+    from transforms.networks.groups import EXACT_MAX_NODES, _exact_cpm, connected_parts, part_size
+
+    p = NetworkParams()
+    coded = code_evidence(_random_evidence(seed=11, people=300, rows=900), p)
+    checked = differ = 0
+    for _, a, b, w in decayed_pairs_by_month(coded, MONTHS, p):
+        for pa, pb, pw in connected_parts(a, b, canonical_ties(w)):
+            n = part_size(pa, pb)
+            if not 2 <= n <= EXACT_MAX_NODES:
+                continue
+            nodes = np.unique(np.concatenate([pa, pb]))
+            ea, eb = np.searchsorted(nodes, pa), np.searchsorted(nodes, pb)
+            s = np.bincount(ea, weights=pw, minlength=n) + np.bincount(eb, weights=pw, minlength=n)
+            nw = s / np.sqrt(s.mean())
+            exact = _exact_cpm(n, ea, eb, pw, nw, p.resolution)
+            g = ig.Graph(n=n, edges=np.column_stack([ea, eb]), directed=False)
+            leiden = np.asarray(
+                g.community_leiden(
+                    objective_function="CPM",
+                    weights=pw.tolist(),
+                    resolution=p.resolution,
+                    node_weights=nw.tolist(),
+                    n_iterations=10,
+                ).membership
+            )
+
+            checked += 1
+            q_exact, q_leiden = (_cpm_quality(x, ea, eb, pw, nw, p.resolution) for x in (exact, leiden))
+            assert q_exact >= q_leiden - 1e-12
+            differ += abs(q_exact - q_leiden) > 1e-12
+    print(f"\n{checked} small parts: exact and Leiden partitions of different quality in {differ}")
+    assert checked >= 30 and differ == 0
+
+
+def test_small_parts_solved_together_as_one_by_one() -> None:
+    """`split_month` solves the small parts of a month all at once: the same groups as
+    `part_groups` on each part alone, and the same larger parts as `connected_parts` gives."""
+    from transforms.networks.groups import EXACT_MAX_NODES, connected_parts, part_groups, part_size, split_month
+
+    p = NetworkParams()
+    coded = code_evidence(_random_evidence(seed=17, people=400, rows=1200), p)
+    small = 0
+    for _, a, b, w in decayed_pairs_by_month(coded, MONTHS, p):
+        ties = canonical_ties(w)
+        solved, large = split_month(a, b, ties, resolution=p.resolution, min_size=p.min_group_size)
+        one_by_one, parts = [], []
+        for pa, pb, pw in connected_parts(a, b, ties):
+            n = part_size(pa, pb)
+            if p.min_group_size <= n <= EXACT_MAX_NODES:
+                one_by_one += part_groups(pa, pb, pw, seed=p.seed, resolution=p.resolution, min_size=p.min_group_size)
+            elif n > EXACT_MAX_NODES:
+                parts.append((pa, pb, pw))
+        assert sorted(map(tuple, solved)) == sorted(map(tuple, one_by_one))
+        assert len(large) == len(parts)
+        assert all(
+            all(np.array_equal(x, y) for x, y in zip(u, v, strict=True)) for u, v in zip(large, parts, strict=True)
+        )
+        small += len(solved)
+    print(f"\n{small} groups of small parts, the same solved together as one by one")
+    assert small >= 20

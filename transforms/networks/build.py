@@ -1,10 +1,13 @@
 """Build the network marts: peer evidence and edges, monthly peer groups, their changes and profiles.
 
 SQL (`sql/marts/peer_*.sql`, `group_place.sql`, `place_profile.sql`) does the joins; Python does
-only the graph work (decay, communities, tracking) between them. Each month's groups are memoised
-in `cache.peer_month_groups` (see `memo`), so a refresh that adds a month runs Leiden once; the
-tracking and every mart are still rebuilt in full, and come out the same with the memo cold or warm.
-The months the memo does not hold are found in worker processes, one per core (`_find_groups`).
+only the graph work (decay, communities, tracking) between them. The groups of each connected part
+of each month's graph are memoised in `cache.peer_month_groups` (see `memo`), so a refresh that adds
+a month runs Leiden on the new month and on the parts that changed (late records, re-keyed
+persons) only; the tracking and every mart are still rebuilt in full, and come out the same with
+the memo cold or warm. The parts the memo does not hold are found in worker processes, one per
+core, a month's parts together (`_find_groups`). `marts.peer_edge` is a view that decays the
+stored edges (`marts.peer_edge_undecayed`) when read.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from transforms.networks.groups import (
     canonical_ties,
     decayed_pairs_by_month,
     leiden_parts,
+    part_groups,
+    split_month,
 )
 from transforms.networks.params import DAYS_PER_MONTH, NetworkParams
 from transforms.networks.tracking import track_groups
@@ -39,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 NETWORK_MARTS = (
     "marts.peer_evidence",
+    "marts.peer_edge_undecayed",
+    "marts.peer_edge_decay",
     "marts.peer_edge",
     "marts.peer_group",
     "marts.peer_group_event",
@@ -52,9 +59,11 @@ NETWORK_MARTS = (
 def build_peer_network(
     con: duckdb.DuckDBPyConnection, params: NetworkParams | None = None, workers: int = 1
 ) -> dict[str, int]:
-    """(Re)build every network mart except the restricted bridge view; returns row counts, and the
-    months whose groups the memo held (`cache.peer_month_hits`) or had to find (`..._misses`).
-    `workers` processes find the groups of large months the memo does not hold (1: all here)."""
+    """(Re)build every network mart except the restricted bridge view; returns row counts, the
+    months with parts to look up whose groups the memo held whole (`cache.peer_month_hits`) or in
+    part (`..._misses`),
+    and the connected parts it held (`cache.peer_part_hits`) or had to find (`..._misses`).
+    `workers` processes find the groups of months with large parts to find (1: all here)."""
     p = params or NetworkParams()
     values: dict[str, object] = {
         "window_days": p.same_place_window_days,
@@ -71,6 +80,8 @@ def build_peer_network(
         _run(con, "marts/peer_evidence", values)
         months = evidence_months(con)
         values["as_of_month"] = months[-1] if months else "1970-01"
+        _run(con, "marts/peer_edge_undecayed", values)
+        _drop_table(con, "marts", "peer_edge")  # a table before the view (warehouses built until session 10)
         _run(con, "marts/peer_edge", values)
         found, memo_counts = _groups_by_month(con, months, p, workers)
         members, events = track_groups(found, threshold=p.match_threshold)
@@ -163,32 +174,87 @@ def coded_evidence(con: duckdb.DuckDBPyConnection, params: NetworkParams) -> Cod
     return CodedEvidence.of(people, rows["a"], rows["b"], rows["day"], rows["weight"])
 
 
+#: One unit of group finding: its pairs (codes a < b, sorted) and canonical ties.
+Unit = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _month_units(
+    a: np.ndarray, b: np.ndarray, ties: np.ndarray, p: NetworkParams
+) -> tuple[list[np.ndarray], list[Unit]]:
+    """A month's graph cut into units of work: under `part_potts` its connected parts (the groups
+    of those small enough to solve exactly, found here, and the larger parts, each a unit for the
+    memo); under global `modularity` the whole month is one unit."""
+    if p.objective != "part_potts":
+        return [], [(a, b, ties)]
+    return split_month(a, b, ties, resolution=p.resolution, min_size=p.min_group_size)
+
+
+def find_units(units: list[Unit], *, seed: int, resolution: float, min_size: int, objective: str) -> list[CodedGroups]:
+    """The groups of each unit (a connected part under `part_potts`, a month otherwise): what a
+    worker process runs."""
+    if objective == "part_potts":
+        return [
+            CodedGroups.of(part_groups(a, b, w, seed=seed, resolution=resolution, min_size=min_size))
+            for a, b, w in units
+        ]
+    return [
+        leiden_parts(a, b, w, seed=seed, resolution=resolution, min_size=min_size, objective=objective)
+        for a, b, w in units
+    ]
+
+
 def _groups_by_month(
     con: duckdb.DuckDBPyConnection, months: list[str], p: NetworkParams, workers: int = 1
 ) -> tuple[Iterator[tuple[str, list[Group]]], dict[str, int]]:
-    """Each month's peer groups, from the memo where its key is stored, else found (and stored);
-    the groups come month by month, as person_key sets, only as tracking asks for them."""
+    """Each month's peer groups: the groups of each of its connected parts, from the memo where the
+    part's key is stored, else found (and stored); the groups come month by month, as person_key
+    sets, only as tracking asks for them."""
     evidence = coded_evidence(con, p)
     memo.ensure_table(con)
     settings = memo.settings_fingerprint(p)
     digests = memo.person_digests(evidence.people)
-    key_of: dict[str, str] = {}  # months with no tie at all have no key (and no group)
+    keys_of: dict[str, list[str]] = {}  # months with no tie at all have no key (and no group)
+    solved_of: dict[str, list[np.ndarray]] = {}
     for month, a, b, w in decayed_pairs_by_month(evidence, months, p):
         if len(a):
-            key_of[month] = memo.month_key(digests, a, b, canonical_ties(w), settings)
-    found = memo.load(con, list(key_of.values()), evidence.people)
-    hits = sum(k in found for k in key_of.values())
-    todo = [m for m, k in key_of.items() if k not in found]
-    new = _find_groups(evidence, todo, key_of, p, workers)
-    memo.save(con, list(key_of.values()), new, evidence.people)
-    logger.info("peer groups: %d months from the memo, %d found", hits, len(todo))
+            solved, units = _month_units(a, b, canonical_ties(w), p)
+            solved_of[month] = solved
+            keys_of[month] = [memo.part_key(digests, ua, ub, uw, settings) for ua, ub, uw in units]
+    used = sorted({k for keys in keys_of.values() for k in keys})
+    found = memo.load(con, used, evidence.people)
+    todo = [m for m, keys in keys_of.items() if any(k not in found for k in keys)]
+    new = _find_groups(evidence, todo, set(used) - found.keys(), p, workers)
+    memo.save(con, used, new, evidence.people)
+    logger.info(
+        "peer groups: %d of %d parts from the memo; %d months whole from it, %d with parts found",
+        len(used) - len(new),
+        len(used),
+        sum(1 for keys in keys_of.values() if keys) - len(todo),
+        len(todo),
+    )
     found.update(new)
     people = evidence.people.tolist()  # one string per person, shared by every month's groups
-    groups = ((m, found[key_of[m]].groups(people) if m in key_of else []) for m in months)
-    return groups, {"cache.peer_month_hits": hits, "cache.peer_month_misses": len(todo)}
+
+    def month_groups(month: str) -> list[Group]:
+        parts = [*solved_of.get(month, [])]
+        for key in keys_of.get(month, []):
+            g = found[key]
+            parts.extend(g.members[lo:hi] for lo, hi in zip(g.bounds[:-1], g.bounds[1:], strict=True))
+        # largest first, then by lowest person_key (codes follow person_key order)
+        return CodedGroups.of(sorted(parts, key=lambda x: (-len(x), int(x.min())))).groups(people)
+
+    groups = ((m, month_groups(m)) for m in months)
+    looked_up = sum(1 for keys in keys_of.values() if keys)  # months with a part too large to solve exactly
+    return groups, {
+        "cache.peer_month_hits": looked_up - len(todo),
+        "cache.peer_month_misses": len(todo),
+        "cache.peer_part_hits": len(used) - len(new),
+        "cache.peer_part_misses": len(new),
+    }
 
 
-#: A month with at least this many ties is sent to a worker process when several cores are free.
+#: A month whose parts to find hold at least this many ties is sent to a worker process when
+#: several cores are free.
 PARALLEL_MIN_TIES = 20_000
 
 
@@ -203,45 +269,57 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 
 def _find_groups(
-    evidence: CodedEvidence, todo: list[str], key_of: dict[str, str], p: NetworkParams, workers: int = 1
+    evidence: CodedEvidence, todo: list[str], missing: set[str], p: NetworkParams, workers: int = 1
 ) -> dict[str, CodedGroups]:
-    """The groups of each month in `todo` (by memo key). Months are independent and each Leiden
-    run is seeded on its own, so large months go to worker processes (one per core) while this
-    process sums the next months' ties: the groups are the same as finding them one by one."""
+    """The groups of each unit whose key is in `missing`, from the months in `todo` that hold them.
+    Units are independent and each Leiden run is seeded from its own part, so a month's missing
+    units go together to a worker process (one per core) when they are large, while this process
+    sums the next months' ties: the groups are the same as finding them one by one."""
     find = functools.partial(
-        leiden_parts, seed=p.seed, resolution=p.resolution, min_size=p.min_group_size, objective=p.objective
+        find_units, seed=p.seed, resolution=p.resolution, min_size=p.min_group_size, objective=p.objective
     )
+    settings = memo.settings_fingerprint(p)
+    digests = memo.person_digests(evidence.people)
     new: dict[str, CodedGroups] = {}
-    # key -> (the worker's answer, the month's coded pairs and ties, kept in case a worker dies)
-    pending: dict[str, tuple[Future[CodedGroups], tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+    # month -> (the worker's answer, the keys and the units, kept in case a worker dies)
+    pending: dict[str, tuple[Future[list[CodedGroups]], list[str], list[Unit]]] = {}
     pool: ProcessPoolExecutor | None = None
+    taken: set[str] = set()
 
-    def collect(key: str) -> None:
-        future, graph = pending.pop(key)
+    def collect(month: str) -> None:
+        future, keys, units = pending.pop(month)
         try:
-            new[key] = future.result()
+            results = future.result()
         except BrokenProcessPool:  # a worker was killed (out of memory?): this process does it
             logger.warning("a network worker process died; finding the month's groups in this process")
-            new[key] = find(*graph)
+            results = find(units)
+        new.update(zip(keys, results, strict=True))
 
     try:
         for month, a, b, w in decayed_pairs_by_month(evidence, todo, p):
-            key = key_of[month]
-            if key in new or key in pending:
+            _, units = _month_units(a, b, canonical_ties(w), p)
+            keys, wanted = [], []
+            for unit in units:
+                key = memo.part_key(digests, *unit, settings)
+                if key in missing and key not in taken:
+                    taken.add(key)
+                    keys.append(key)
+                    wanted.append(unit)
+            if not wanted:
                 continue
-            graph = (a, b, canonical_ties(w))
-            if workers > 1 and len(a) >= PARALLEL_MIN_TIES:
+            ties = sum(len(u[0]) for u in wanted)
+            if workers > 1 and ties >= PARALLEL_MIN_TIES:
                 if pool is None:
                     pool = _pool(workers)
                 try:
-                    pending[key] = (pool.submit(find, *graph), graph)
+                    pending[month] = (pool.submit(find, wanted), keys, wanted)
                 except BrokenProcessPool:
-                    new[key] = find(*graph)
+                    new.update(zip(keys, find(wanted), strict=True))
                 while len(pending) > 2 * workers:  # a bounded queue: the oldest month first
                     collect(next(iter(pending)))
             else:
-                new[key] = find(*graph)
-            logger.debug("%s: %d ties", month, len(a))
+                new.update(zip(keys, find(wanted), strict=True))
+            logger.debug("%s: %d parts, %d ties to find", month, len(wanted), ties)
         while pending:
             collect(next(iter(pending)))
     finally:
@@ -293,6 +371,16 @@ def _bridges(evidence: CodedEvidence, groups: pd.DataFrame, p: NetworkParams) ->
 def _run(con: duckdb.DuckDBPyConnection, name: str, values: dict[str, object]) -> None:
     for stmt in sql.statements(name):
         execute(con, stmt, values)
+
+
+def _drop_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
+    """Drop `schema.name` if it is a table (not a view)."""
+    if con.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database() "
+        "and schema_name = ? and table_name = ?",
+        [schema, name],
+    ).fetchall()[0][0]:
+        con.execute(f"drop table {schema}.{name}")
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:

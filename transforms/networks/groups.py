@@ -34,6 +34,7 @@ function of exactly the pair list a memo is keyed on (`transforms.networks.memo`
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -175,27 +176,213 @@ def _leiden_edges(
 
     if objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r}: use one of {', '.join(OBJECTIVES)}")
+    if objective == "part_potts":
+        # part by part, each with its own seed (`part_groups`): a part's groups depend on that part alone
+        e = np.sort(np.asarray(edges, dtype=np.int64).reshape(-1, 2), axis=1)
+        order = np.lexsort((e[:, 1], e[:, 0]))
+        e, w = e[order], np.asarray(weights, dtype=np.float64)[order]
+        out: list[list[int]] = []
+        seen = np.zeros(n, dtype=bool)
+        for pa, pb, pw in connected_parts(e[:, 0], e[:, 1], w):
+            out.extend(g.tolist() for g in part_groups(pa, pb, pw, seed=seed, resolution=resolution, min_size=1))
+            seen[pa] = seen[pb] = True
+        return out + [[int(i)] for i in np.flatnonzero(~seen)]  # people with no tie: alone
     ig_graph = ig.Graph(n=n, edges=edges, directed=False)
     ig.set_random_number_generator(random.Random(seed))
     try:
-        if objective == "part_potts":
-            # one Leiden run over every part at once: communities never span two parts (Leiden's
-            # communities are connected), so this optimises each part's own objective
-            node_weights = part_potts_node_weights(n, edges, weights).tolist()
-            part = ig_graph.community_leiden(
-                objective_function="CPM",
-                weights=weights,
-                resolution=resolution,
-                node_weights=node_weights,
-                n_iterations=LEIDEN_ITERATIONS,
-            )
-        else:
-            part = ig_graph.community_leiden(
-                objective_function="modularity", weights=weights, resolution=resolution, n_iterations=LEIDEN_ITERATIONS
-            )
+        part = ig_graph.community_leiden(
+            objective_function="modularity", weights=weights, resolution=resolution, n_iterations=LEIDEN_ITERATIONS
+        )
     finally:
         ig.set_random_number_generator(random)
     return [list(members) for members in part]
+
+
+def connected_parts(
+    a: np.ndarray, b: np.ndarray, weights: np.ndarray
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The connected parts of a graph given as pairs (codes a, b and their ties): each part's pairs,
+    in the order given, parts in the order of their lowest code."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    if not len(a):
+        return
+    nodes = np.unique(np.concatenate([a, b]))
+    ea, eb = np.searchsorted(nodes, a), np.searchsorted(nodes, b)
+    n = len(nodes)
+    k, label = connected_components(coo_matrix((np.ones(len(a)), (ea, eb)), shape=(n, n)), directed=False)
+    # labels follow the lowest node of each part (scipy numbers parts as it meets them, by node)
+    edge_part = label[ea]
+    order = np.argsort(edge_part, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(edge_part, minlength=k))])
+    for i in range(k):
+        sel = order[bounds[i] : bounds[i + 1]]
+        yield a[sel], b[sel], weights[sel]
+
+
+def split_month(
+    a: np.ndarray, b: np.ndarray, weights: np.ndarray, *, resolution: float, min_size: int
+) -> tuple[list[np.ndarray], list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    """A month's coded pairs (a < b, sorted) and ties cut into connected parts: the `part_potts`
+    groups of the parts of at most `EXACT_MAX_NODES` people, solved here exactly all at once, and
+    the larger parts' pairs, in the order of their lowest code. Parts of fewer than `min_size`
+    people are left out. The same groups as `part_groups` on each small part, with numpy doing
+    the work of all parts of one size together (every part is scored alone, elementwise)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    w = np.asarray(weights, dtype=np.float64)
+    if not len(a):
+        return [], []
+    nodes = np.unique(np.concatenate([a, b]))
+    ea, eb = np.searchsorted(nodes, a), np.searchsorted(nodes, b)
+    m = len(nodes)
+    k, label = connected_components(coo_matrix((np.ones(len(a)), (ea, eb)), shape=(m, m)), directed=False)
+    size = np.bincount(label, minlength=k)
+    edge_part = label[ea]
+    large: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    big = np.flatnonzero((size > EXACT_MAX_NODES) & (size >= min_size))
+    if len(big):
+        order = np.argsort(edge_part, kind="stable")
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(edge_part, minlength=k))])
+        for i in big:
+            sel = order[bounds[i] : bounds[i + 1]]
+            large.append((a[sel], b[sel], w[sel]))
+    solved: list[np.ndarray] = []
+    # each node's rank in its part (nodes ascending), and each part's nodes in that order
+    by_part = np.argsort(label, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(size)])
+    rank = np.empty(m, dtype=np.int64)
+    rank[by_part] = np.arange(m) - starts[label[by_part]]
+    strength = np.bincount(ea, weights=w, minlength=m) + np.bincount(eb, weights=w, minlength=m)
+    mean = np.bincount(label, weights=strength, minlength=k) / np.maximum(size, 1)
+    node_weight = np.divide(strength, np.sqrt(mean[label]), out=np.zeros(m), where=mean[label] > 0)
+    for n in range(max(min_size, 1), EXACT_MAX_NODES + 1):
+        parts = np.flatnonzero(size == n)
+        if not len(parts):
+            continue
+        pos = np.full(k, -1, dtype=np.int64)
+        pos[parts] = np.arange(len(parts))
+        sel = size[edge_part] == n
+        lo, hi = np.minimum(rank[ea[sel]], rank[eb[sel]]), np.maximum(rank[ea[sel]], rank[eb[sel]])
+        gain = np.zeros((len(parts), n, n))
+        np.add.at(gain, (pos[edge_part[sel]], lo, hi), w[sel])
+        members = by_part[starts[parts][:, None] + np.arange(n)[None, :]]  # (parts, n) node indexes
+        nw = node_weight[members]
+        gain -= resolution * np.triu(nw[:, :, None] * nw[:, None, :], 1)
+        labels, same = _partitions(n)
+        quality = np.where(same[None, :, :], gain.reshape(len(parts), 1, n * n), 0.0).sum(axis=2)
+        best = labels[np.argmax(quality, axis=1)]  # (parts, n)
+        for c in range(n):
+            inside = best == c
+            for j in np.flatnonzero(inside.sum(axis=1) >= min_size):
+                solved.append(nodes[members[j][inside[j]]])
+    return solved, large
+
+
+def part_size(a: np.ndarray, b: np.ndarray) -> int:
+    """How many people a part's pairs name."""
+    return len(np.unique(np.concatenate([a, b])))
+
+
+#: A connected part of at most this many people has its `part_potts` groups found exactly (every
+#: partition of it scored, the best kept), not by Leiden: most parts of a month are this small,
+#: and one Leiden call costs about 0.3 ms however small its graph.
+EXACT_MAX_NODES = 6
+
+
+def part_groups(
+    a: np.ndarray, b: np.ndarray, weights: np.ndarray, *, seed: int, resolution: float, min_size: int
+) -> list[np.ndarray]:
+    """The `part_potts` communities of one connected part (its pairs: codes a < b, sorted, and ties)
+    with at least `min_size` members, as sorted code arrays. Depends on the part alone: Leiden is
+    seeded from `seed` and the part's own pairs (`part_seed`), and a part of at most
+    `EXACT_MAX_NODES` people is solved exactly."""
+    nodes = np.unique(np.concatenate([a, b]))
+    if len(nodes) < min_size:
+        return []
+    ea, eb = np.searchsorted(nodes, a), np.searchsorted(nodes, b)
+    w = np.asarray(weights, dtype=np.float64)
+    strength = np.bincount(ea, weights=w, minlength=len(nodes)) + np.bincount(eb, weights=w, minlength=len(nodes))
+    mean = float(strength.mean())
+    node_weights = strength / np.sqrt(mean) if mean > 0 else np.zeros(len(nodes))
+    if len(nodes) <= EXACT_MAX_NODES:
+        label = _exact_cpm(len(nodes), ea, eb, w, node_weights, resolution)
+    else:
+        import random
+
+        import igraph as ig
+
+        ig_graph = ig.Graph(n=len(nodes), edges=np.column_stack([ea, eb]), directed=False)
+        ig.set_random_number_generator(random.Random(part_seed(seed, ea, eb, w)))
+        try:
+            found = ig_graph.community_leiden(
+                objective_function="CPM",
+                weights=w.tolist(),
+                resolution=resolution,
+                node_weights=node_weights.tolist(),
+                n_iterations=LEIDEN_ITERATIONS,
+            )
+        finally:
+            ig.set_random_number_generator(random)
+        label = np.asarray(found.membership, dtype=np.int64)
+    sizes = np.bincount(label)
+    return [nodes[label == c] for c in range(len(sizes)) if sizes[c] >= min_size]
+
+
+def part_seed(seed: int, ea: np.ndarray, eb: np.ndarray, weights: np.ndarray) -> int:
+    """Leiden's seed for one part: from the settings' seed and the part's pairs (local numbers, in
+    order) and ties, so that a part gets the same groups whatever else its month holds."""
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=8)
+    h.update(np.int64(seed).tobytes())
+    h.update(np.ascontiguousarray(ea, dtype="<i8").tobytes())
+    h.update(np.ascontiguousarray(eb, dtype="<i8").tobytes())
+    h.update(np.ascontiguousarray(weights, dtype="<f8").tobytes())
+    return int.from_bytes(h.digest(), "little") >> 1
+
+
+@functools.cache
+def _partitions(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every partition of n people (labels, one row each, as restricted growth strings), ordered
+    by number of communities then lexicographically, and for each, which pairs (i < j, flattened
+    n x n) share a community."""
+    rows: list[list[int]] = []
+
+    def grow(prefix: list[int], top: int) -> None:
+        if len(prefix) == n:
+            rows.append(prefix)
+            return
+        for c in range(top + 2):
+            grow([*prefix, c], max(top, c))
+
+    if n:
+        grow([0], 0)
+    else:
+        rows.append([])
+    labels = np.array(sorted(rows, key=lambda r: (max(r, default=-1), r)), dtype=np.int64).reshape(-1, n)
+    same = labels[:, :, None] == labels[:, None, :]
+    same &= np.triu(np.ones((n, n), dtype=bool), 1)[None]
+    return labels, same.reshape(len(labels), n * n)
+
+
+def _exact_cpm(
+    n: int, ea: np.ndarray, eb: np.ndarray, w: np.ndarray, node_weights: np.ndarray, resolution: float
+) -> np.ndarray:
+    """The partition of a small part with the highest constant Potts quality
+    (sum over communities of W_in - resolution x sum_{i<j} n_i n_j); ties go to fewer communities,
+    then the first in order."""
+    labels, same = _partitions(n)
+    gain = np.zeros((n, n))
+    np.add.at(gain, (np.minimum(ea, eb), np.maximum(ea, eb)), w)
+    gain -= resolution * np.triu(np.outer(node_weights, node_weights), 1)
+    # elementwise, not a matrix product: each partition's score is summed the same way every time
+    quality = np.where(same, gain.reshape(1, -1), 0.0).sum(axis=1)
+    return labels[int(np.argmax(quality))]
 
 
 @dataclass(frozen=True)
@@ -318,6 +505,13 @@ def leiden_parts(
     first, then by lowest person_key), with igraph built straight from the arrays."""
     if len(a) == 0:
         return CodedGroups.of([])
+    if objective == "part_potts":
+        found = [
+            g
+            for pa, pb, pw in connected_parts(a, b, np.asarray(weights, dtype=np.float64))
+            for g in part_groups(pa, pb, pw, seed=seed, resolution=resolution, min_size=min_size)
+        ]
+        return CodedGroups.of(sorted(found, key=lambda x: (-len(x), int(x.min()))))
     nodes = np.unique(np.concatenate([a, b]))
     edges = np.column_stack([np.searchsorted(nodes, a), np.searchsorted(nodes, b)])
     parts = _leiden_edges(

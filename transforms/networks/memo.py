@@ -1,15 +1,19 @@
-"""A content-addressed memo of each month's peer groups (`cache.peer_month_groups`).
+"""A content-addressed memo of the peer groups of each connected part of each month's graph
+(`cache.peer_month_groups`; one month is one unit under the global `modularity` objective).
 
-Finding a month's communities (Leiden on that month's decayed peer graph) is the costly step of
-the network marts, and when a month of data is added every earlier month's graph is usually the
-same as last time. So a month's groups are stored under a key: a hash (BLAKE2b) of exactly what
-determines them -- the month's pair list (both person_keys and the tie, rounded to
-`groups.TIE_DIGITS` significant digits, in person_key order), the settings that act on that graph
-(objective, resolution, seed, minimum group size, Leiden passes), the igraph version and `MEMO_VERSION`,
-bumped whenever the way groups are found changes. A month whose key is stored is read back;
-the others are computed. Tracking then runs over every month as before, so group ids are the same
-whether the memo was cold or warm. After a run the table holds only the keys that run used, so it
-never grows beyond one entry per month.
+Finding communities (Leiden on a month's decayed peer graph) is the costly step of the network
+marts. Under `part_potts` a connected part's groups depend on that part alone (`groups.part_groups`:
+no global term, Leiden seeded from the part), and when a month of data is added most parts of
+most months are the same as last time, even where identity re-keyed someone elsewhere in the
+month. So a part's groups are stored under a key: a hash (BLAKE2b) of exactly what determines
+them -- the part's pair list (both person_keys and the tie, rounded to `groups.TIE_DIGITS`
+significant digits, in person_key order), the settings that act on that graph (objective,
+resolution, seed, minimum group size, Leiden passes, the size up to which parts are solved
+exactly), the igraph version and `MEMO_VERSION`, bumped whenever the way groups are found
+changes. A part whose key is stored is read back; the others are computed. Parts small enough
+to be solved exactly (`groups.EXACT_MAX_NODES`) are not stored: solving one costs less than
+looking it up. Tracking then runs over every month as before, so group ids are the same whether
+the memo was cold or warm. After a run the table holds only the keys that run used.
 
 The table holds person_keys (pseudonyms) and group numbers only: no names, dates of birth,
 postcodes or free text. `lantern erase` and `purge` drop it with the rest of `cache`.
@@ -28,13 +32,14 @@ import numpy as np
 import pandas as pd
 
 from transforms.memo import MemoTable
-from transforms.networks.groups import LEIDEN_ITERATIONS, TIE_DIGITS, CodedGroups
+from transforms.networks.groups import EXACT_MAX_NODES, LEIDEN_ITERATIONS, TIE_DIGITS, CodedGroups
 from transforms.networks.params import NetworkParams
 
 logger = logging.getLogger(__name__)
 
-#: Bump when the way a month's groups are found changes: every stored month is then recomputed.
-MEMO_VERSION = 2
+#: Bump when the way groups are found changes: every stored part is then recomputed.
+#: 3: the unit is a connected part of a month's graph (was: the whole month).
+MEMO_VERSION = 3
 
 
 def settings_fingerprint(params: NetworkParams) -> bytes:
@@ -54,6 +59,8 @@ def settings_fingerprint(params: NetworkParams) -> bytes:
         "resolution": float(params.resolution),
         "seed": int(params.seed),
         "min_group_size": int(params.min_group_size),
+        "unit": "connected part" if params.objective == "part_potts" else "month",
+        "exact_max_nodes": EXACT_MAX_NODES,
     }
     return json.dumps(settings, sort_keys=True).encode()
 
@@ -64,8 +71,9 @@ def person_digests(people: np.ndarray) -> np.ndarray:
     return np.frombuffer(joined, dtype=np.uint8).reshape(len(people), 16)
 
 
-def month_key(digests: np.ndarray, a: np.ndarray, b: np.ndarray, ties: np.ndarray, settings: bytes) -> str:
-    """The memo key of one month: its pairs (in order) with their canonical ties, and the settings."""
+def part_key(digests: np.ndarray, a: np.ndarray, b: np.ndarray, ties: np.ndarray, settings: bytes) -> str:
+    """The memo key of one unit (a connected part, or a month): its pairs (in order) with their
+    canonical ties, and the settings."""
     h = hashlib.blake2b(digest_size=20)
     h.update(settings)
     h.update(np.int64(len(a)).tobytes())
@@ -78,8 +86,8 @@ def month_key(digests: np.ndarray, a: np.ndarray, b: np.ndarray, ties: np.ndarra
 MEMO = MemoTable(
     name="peer_month_groups",
     columns=(("group_index", "integer"), ("person_key", "varchar")),
-    comment="Memo of each month's peer groups (transforms.networks.memo): one row per memo key x group "
-    "x member; a month without groups has one row with no group. Rebuildable; holds "
+    comment="Memo of the peer groups of each connected part of each month's graph (transforms.networks.memo): "
+    "one row per memo key x group x member; a part without groups has one row with no group. Rebuildable; holds "
     "pseudonymous person_keys only; dropped by purge and erasure.",
 )
 TABLE = MEMO.qualified
@@ -136,7 +144,7 @@ def save(
     key_ids, indexes, codes = [], [], []
     for i, key in enumerate(keys):
         g = new[key]
-        if len(g) == 0:  # a month known to have no group: one row with no member
+        if len(g) == 0:  # a part known to have no group: one row with no member
             key_ids.append(np.array([i]))
             indexes.append(np.array([-1]))
             codes.append(np.array([-1]))
