@@ -403,12 +403,13 @@ class Ledger:
         }
 
     def exposed(self) -> list[str]:
-        """Counts from 1 to the threshold that are suppressed but can be narrowed."""
+        """Counts from 1 to the threshold (or hidden for a small revision) that are suppressed but
+        can be narrowed."""
         iv = bounds(self.known(), self.relations)
         return [
             n
             for n in sorted(self.hidden | self.protected)
-            if is_small(self.values[n], self.threshold) and too_narrow(*iv[n], self.threshold)
+            if (is_small(self.values[n], self.threshold) or n in self.hide) and too_narrow(*iv[n], self.threshold)
         ]
 
     def _partner(self, name: str) -> str | None:

@@ -349,3 +349,17 @@ def test_a_month_that_late_records_take_past_the_threshold_is_published(tmp_path
     site_mod.publish_profile(None, "2026-08", tmp_path / "b")  # type: ignore[arg-type]
     with pytest.raises(site_mod.DisclosureError):
         site_mod.publish_profile(None, "2026-09", tmp_path / "b")  # type: ignore[arg-type]
+
+
+def test_ledger_protects_a_count_hidden_for_a_revision_like_a_small_one() -> None:
+    """A month of 177 hidden because late records revised it by 2: the 12-month total beside the
+    other months would give it back, so a second count is hidden (found on the city borough)."""
+    led = Ledger(5, hide={"m/07"})
+    months = {"m/05": 150, "m/06": 160, "m/07": 177}
+    for n, v in months.items():
+        led.add(n, v, locked=True)
+    led.add("m/12m", sum(months.values()))
+    led.relate("m/12m", list(months))
+    out = led.solve(allow_locked=False)
+    print(out)
+    assert out["m/07"] is None and out["m/12m"] is None and led.exposed() == []
