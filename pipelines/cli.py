@@ -262,6 +262,7 @@ def _cmd_links(args: argparse.Namespace) -> int:
 
     from pipelines.resources import connect_warehouse, read_warehouse
     from pipelines.runs import warehouse_lock
+    from transforms.identity.linkage import TWO_PEOPLE
     from transforms.identity.review import record_decision
 
     s = load_settings()
@@ -271,8 +272,8 @@ def _cmd_links(args: argparse.Namespace) -> int:
                 "SELECT pair_id, source_l, source_key_l, source_r, source_key_r, round(match_probability, 3), reason "
                 "FROM core.link_review WHERE decision = 'pending' "
                 # pairs the agencies record as two people last: an analyst settles the others first
-                "ORDER BY reason LIKE '%agency records two people', match_probability DESC, pair_id LIMIT ?",
-                [args.limit],
+                "ORDER BY reason = ?, match_probability DESC, pair_id LIMIT ?",
+                [TWO_PEOPLE, args.limit],
             ).fetchall()
         print("pair_id  record A  record B  probability  reason  (look the records up in raw with proper access)")
         for r in rows:

@@ -24,7 +24,7 @@ comment on column core.link_review.source_key_l is 'Key of the first record in i
 comment on column core.link_review.source_key_r is 'Key of the second record in its source.';
 comment on column core.link_review.source_r is 'Source file stem of the second record.';
 comment on column core.link_review.match_probability is 'Model match probability of the pair at the last run that scored it.';
-comment on column core.link_review.reason is 'Why the pair is here: near threshold, or refused by a constraint.';
+comment on column core.link_review.reason is 'Why the pair is here: near threshold (with "; the agency records two people" when the two persons hold different social-care IDs or UPNs), or refused by a constraint (agency IDs, dates of birth, an analyst''s decision).';
 comment on column core.link_review.decision is 'pending, accept or reject.';
 comment on column core.link_review.decided_by is 'Who decided (user name), NULL while pending.';
 comment on column core.link_review.decided_at is 'When the decision was recorded.';

@@ -518,6 +518,9 @@ def record_links(ids: Identities, scores: Scores, clusters: Clusters) -> pd.Data
     )
 
 
+#: The review reason of a pair in the band whose persons hold different IDs of one strict agency.
+TWO_PEOPLE = "near threshold; the agency records two people"
+
 _REVIEW_COLUMNS = ["source_l", "source_key_l", "source_r", "source_key_r", "match_probability", "reason"]
 
 
@@ -556,9 +559,7 @@ def review_queue(ids: Identities, scores: Scores, clusters: Clusters, opts: Link
     # two people: said in the reason, so an analyst can look at those last (a duplicate record the
     # agency made is still found there)
     two = _two_agency_people(ids.nodes, lab, review["node_l"].to_numpy(int), review["node_r"].to_numpy(int), opts)
-    review.loc[two & (review["reason"] == "near threshold").to_numpy(), "reason"] = (
-        "near threshold; the agency records two people"
-    )
+    review.loc[two & (review["reason"] == "near threshold").to_numpy(), "reason"] = TWO_PEOPLE
     rep = ids.nodes["rep"]
     rl = rep.iloc[review["node_l"].to_numpy(int)].to_numpy(dtype=object)
     rr = rep.iloc[review["node_r"].to_numpy(int)].to_numpy(dtype=object)
