@@ -174,6 +174,12 @@ class Context:
             f"Symbols: c confidential (a count from 1 to {self.small}, or another count hidden so that none can "
             f"be worked back); 0 none; x not recorded by the source; z not applicable; – a rate or share not "
             f"shown (it would rest on a c or on fewer than {self.small} cases)."
+            + (
+                f" A month shown as c here though earlier editions gave it a number changed by 1 to {self.small} "
+                "through late records: the change is held back until it is larger."
+                if self.hide
+                else ""
+            )
         )
 
 
