@@ -26,6 +26,11 @@ STAMPS = frozenset(
 )
 
 
+#: Run logs: one row per run (or per change a run made), so a warehouse built month by month holds
+#: rows a rebuild from scratch does not. They are not part of the rebuild check.
+RUN_LOGS = frozenset({"core.linkage_run", "core.person_key_event"})
+
+
 def digest(path: str, schemas: tuple[str, ...] = SCHEMAS) -> dict[str, tuple[int, int]]:
     """`{schema.table: (rows, hash)}`; the hash sums each row's hash, so row order does not count;
     run stamps and clocks (`STAMPS`) are left out.
@@ -66,10 +71,17 @@ def compare(a: str, b: str) -> list[str]:
 
 def check(increment: str, rebuild: str) -> dict[str, object]:
     """The benchmark's check that a month added equals a rebuild from scratch: the tables (and
-    views) of `core` and `marts` compared, and those whose digest differs."""
+    views) of `core` and `marts` compared, and those whose digest differs. The run logs
+    (`RUN_LOGS`) are left out: their rows are the runs themselves."""
     da, db = digest(increment), digest(rebuild)
-    differ = sorted(k for k in da.keys() | db.keys() if da.get(k) != db.get(k))
-    return {"tables_compared": len(da.keys() | db.keys()), "tables_differ": differ, "same_as_rebuild": not differ}
+    names = (da.keys() | db.keys()) - RUN_LOGS
+    differ = sorted(k for k in names if da.get(k) != db.get(k))
+    return {
+        "tables_compared": len(names),
+        "tables_differ": differ,
+        "same_as_rebuild": not differ,
+        "run_logs_not_compared": sorted(RUN_LOGS),
+    }
 
 
 if __name__ == "__main__":

@@ -23,7 +23,8 @@ class IdentityConfig(dg.Config):
 def person_identity(duckdb: DuckDBResource, lantern: LanternConfig, config: IdentityConfig) -> dg.MaterializeResult:
     """One person_key per child across police, social care, missing, education and MAP records
     (`core.person_link`); names, dates of birth and postcodes are used here and left behind.
-    The last trained model is reused until the identities grow by `retrain_growth` (or `retrain`)."""
+    The model of the last training month is reused until the next one (records delivered grown by
+    `retrain_growth`, or a year on); `retrain` trains it again (the same model)."""
     with duckdb.get_connection() as con:
         build_staging(con)
         work = Path(lantern.work) if lantern.work else None

@@ -376,14 +376,17 @@ def test_resolve_writes_tables_and_honours_review_decisions(linked):
 
 
 def test_keys_survive_a_growing_extract(linked):
+    """A person's key is their earliest-delivered record's: records delivered later (here the
+    rest of the extract, a month on) never take it, whatever their references."""
     from transforms.identity.resolve import resolve_identities
 
     records, _, _ = linked
-    con = _warehouse(records.iloc[:30])
+    months = pd.Series(["2024-01"] * 30 + ["2024-02"] * (len(records) - 30), index=records.index)
+    con = _warehouse(records.iloc[:30].assign(delivery_month=months.iloc[:30]))
     resolve_identities(con, secret="s", run_id="m1")
     first = dict(con.execute("select source_key, person_key from core.person_link").fetchall())
     con.execute("drop table raw.person_record")
-    con.register("_r", records.assign(ethnicity_code=None, event_date=None, role=None))
+    con.register("_r", records.assign(ethnicity_code=None, event_date=None, role=None, delivery_month=months))
     con.execute("create table raw.person_record as select * from _r")
     resolve_identities(con, secret="s", run_id="m2")
     second = dict(con.execute("select source_key, person_key from core.person_link").fetchall())
@@ -392,28 +395,76 @@ def test_keys_survive_a_growing_extract(linked):
     assert same == len(first)
 
 
-def test_model_reused_until_identities_grow_then_retrained(linked):
-    """The last trained model scores the next runs (training is most of the cost) until the
-    scored identities grow by more than the margin; a reused model gives the same persons."""
+def test_training_months_follow_the_records_delivered():
+    """A training month: the first, then each by which the records delivered so far grew past the
+    margin since the last one, or a year after it; no delivery month at all: every record."""
+    from transforms.identity.resolve import training_month
+
+    months = [f"2020-{m:02d}" for m in range(1, 13)] + [f"2021-{m:02d}" for m in range(1, 13)]
+    steady = [(m, 100) for m in months]
+    # 100, 200 (>125), 300 (>250), 400 (>375), 500 (>500? no) 600 (>500)...
+    assert training_month(steady[:1], 0.25) == "2020-01"
+    assert training_month(steady[:5], 0.25) == "2020-04"
+    assert training_month(steady[:6], 0.25) == "2020-06"
+    # a quiet borough: the year's gap trains again
+    quiet = [("2020-01", 1000)] + [(m, 1) for m in months[1:]]
+    assert training_month(quiet[:12], 0.25) == "2020-01"
+    assert training_month(quiet[:13], 0.25) == "2021-01"
+    assert training_month(quiet[:14], 0.25) == "2021-01"
+    # a month re-sent with more rows moves the plan: the rebuild and the increment see the same
+    assert training_month([("2020-01", 100), ("2020-02", 20)], 0.25) == "2020-01"
+    assert training_month([("2020-01", 100), ("2020-02", 30)], 0.25) == "2020-02"
+    assert training_month([(None, 5), ("2020-01", 100)], 0.25) is None
+
+
+def test_model_trained_on_the_training_months_and_reused_while_they_are_unchanged(linked):
+    """The model is trained on the records delivered up to the last training month and scores
+    the months after it (training is most of the cost); forced, it trains again to the same
+    model; a month that is itself a training month trains anew. Reused or trained again, the
+    persons are those of a warehouse that resolves every month at once."""
     from transforms.identity.model import compatible
     from transforms.identity.resolve import resolve_identities
 
     records, truth, _ = linked
-    con = _warehouse(records)
+    n = len(records)
+    # three deliveries: most records, a few more (under the margin), then many more
+    month = pd.Series(["2024-01"] * (n - 20) + ["2024-02"] * 5 + ["2024-03"] * 15, index=records.index)
+    dated = records.assign(delivery_month=month)
+
+    def upto(m: str) -> pd.DataFrame:
+        return dated[dated["delivery_month"] <= m]
+
+    con = _warehouse(upto("2024-02"))
     c1 = resolve_identities(con, secret="s", run_id="t1")
     c2 = resolve_identities(con, secret="s", run_id="t2")
     runs = con.execute(
-        "select run_id, model_run_id, trained_nodes, trained_at from core.linkage_run order by run_id"
+        "select run_id, model_run_id, trained_nodes, training_month, model_json from core.linkage_run order by run_id"
     ).fetchall()
-    print(f"run 1 reused: {c1['model_reused']}, run 2 reused: {c2['model_reused']}; runs: {runs}")
+    print(f"run 1 reused: {c1['model_reused']}, run 2 reused: {c2['model_reused']}; runs: {[r[:4] for r in runs]}")
     assert not c1["model_reused"] and c2["model_reused"]
-    assert runs[1][1] == "t1" and runs[1][2] == runs[0][2] and runs[1][3] == runs[0][3]
+    assert runs[0][3] == "2024-01" and runs[1][1] == "t1" and runs[1][2] == runs[0][2]
     assert c2["merges"] == 0 and c2["splits"] == 0  # same data, same model: the same persons
-    # forced, or past the growth margin: trained again
+    # forced: trained again, to the same model (training is deterministic to MODEL_DIGITS)
     c3 = resolve_identities(con, secret="s", run_id="t3", retrain=True)
-    c4 = resolve_identities(con, secret="s", run_id="t4", retrain_growth=-0.5)
-    assert not c3["model_reused"] and not c4["model_reused"]
-    model = json.loads(con.execute("select model_json from core.linkage_run where run_id = 't1'").fetchall()[0][0])
+    m3 = con.execute("select model_json from core.linkage_run where run_id = 't3'").fetchall()[0][0]
+    assert not c3["model_reused"] and json.loads(m3) == json.loads(runs[0][4])
+    # the third month grows the records past the margin: a training month, trained anew
+    con.execute("drop table raw.person_record")
+    con.register("_r", dated.assign(ethnicity_code=None, event_date=None, role=None))
+    con.execute("create table raw.person_record as select * from _r")
+    con.unregister("_r")
+    c4 = resolve_identities(con, secret="s", run_id="t4")
+    assert not c4["model_reused"]
+    assert con.execute("select training_month from core.linkage_run where run_id = 't4'").fetchall() == [("2024-03",)]
+    # every month at once, from an empty warehouse: the same model and the same persons and keys
+    fresh = _warehouse(dated)
+    resolve_identities(fresh, secret="s", run_id="f1")
+    same_model = fresh.execute("select model_json from core.linkage_run").fetchall()[0][0]
+    m4 = con.execute("select model_json from core.linkage_run where run_id = 't4'").fetchall()[0][0]
+    assert json.loads(same_model) == json.loads(m4)
+    keys = "select source, source_key, person_key, match_probability from core.person_link order by 1, 2"
+    assert con.execute(keys).fetchall() == fresh.execute(keys).fetchall()
+    model = json.loads(runs[0][4])
     ids = records["agency_id"].astype("string").str.strip()
     agencies = sorted(records.loc[ids.notna() & (ids != ""), "agency"].astype(str).unique())
     assert compatible(model, agencies)
@@ -429,6 +480,8 @@ def test_reused_model_scores_only_pairs_with_a_new_identity(linked):
     from transforms.identity.resolve import resolve_identities
 
     records, _, _ = linked
+    # the last six records come a month later, under the retraining margin: the model is reused
+    records = records.assign(delivery_month=["2024-01"] * (len(records) - 6) + ["2024-02"] * 6)
     part = records.iloc[: len(records) - 6]
 
     def grow(con: duckdb.DuckDBPyConnection) -> None:
@@ -442,19 +495,58 @@ def test_reused_model_scores_only_pairs_with_a_new_identity(linked):
         resolve_identities(con, secret="s", run_id="g1")
         grow(con)
     cached = a.execute("select count(*) from raw.linkage_cache_pairs").fetchall()[0][0]
-    drop_caches(b)  # b scores every pair again with the same model
+    drop_caches(b)  # b trains the same model again (its term frequencies went) and scores every pair
     ca = resolve_identities(a, secret="s", run_id="g2")
     cb = resolve_identities(b, secret="s", run_id="g2")
     print(
         f"memo pairs {cached}; incremental: scored {ca['pairs_scored']}, reused {ca['pairs_reused']}; "
         f"all: scored {cb['pairs_scored']}"
     )
-    assert ca["model_reused"] and cb["model_reused"]
+    assert ca["model_reused"] and not cb["model_reused"]
     assert ca["pairs_reused"] > 0 and cb["pairs_reused"] == 0
     assert ca["pairs_scored"] < cb["pairs_scored"]
     ka = dict(a.execute("select source_key, person_key from core.person_link").fetchall())
     kb = dict(b.execute("select source_key, person_key from core.person_link").fetchall())
     assert ka == kb
+
+
+def test_memo_pairs_follow_blocks_that_cross_the_cap(monkeypatch: pytest.MonkeyPatch):
+    """A capped blocking key is dropped once its block holds more than the cap. When a month's
+    records take a block past it, the pairs that key gave are no longer candidates in a rebuild,
+    so the memo must not keep them either: the increment's pairs equal scoring everything."""
+    from transforms.identity import linkage
+    from transforms.identity import model as model_mod
+
+    monkeypatch.setattr(linkage, "blocking_keys", lambda frame: model_mod.blocking_keys(frame, cap=2))
+    records, _ = _population()
+    extra = [  # no date of birth: only the capped name keys reach them
+        _rec("police_persons", f"K{j}|1", "Kai", "Brown", None, postcode=f"N{j} 1AA") for j in range(3)
+    ] + [_rec("police_persons", f"L{j}|1", "Lena", "Grey", None, postcode=f"S{j} 1AA") for j in range(2)]
+    records = pd.DataFrame(records.to_dict("records") + extra)
+    records["dob"] = pd.to_datetime(records["dob"])
+    later = records["source_key"].isin(["K2|1", "C0|1", "C1|1", "C2|1", "C3|1"]).to_numpy()
+    trained, _, tf = linkage.train_model(records[~later])
+    fixed = {"reuse": trained, "reuse_max_nodes": 10**6, "tf": tf}
+    before = link_records(records[~later], **fixed)
+    rebuild = link_records(records, **fixed)
+    known = pd.Series(before.scored_nodes).isin(pd.Series(rebuild.scored_nodes))
+    increment = link_records(records, known=(before.scored_nodes, before.scored_pairs), **fixed)
+
+    def pairs(r: linkage.LinkResult) -> set[tuple[str, str, float]]:
+        p = r.scored_pairs
+        assert p is not None
+        return {
+            (min(a, b), max(a, b), round(m, 12))
+            for a, b, m in zip(p["hash_l"], p["hash_r"], p["match_probability"], strict=True)
+        }
+
+    print(
+        f"identities whose capped keys changed: {int((~known).sum())} of {len(known)}; pairs: increment "
+        f"{len(pairs(increment))} (reused {increment.stats['pairs_reused']}), rebuild {len(pairs(rebuild))}"
+    )
+    assert (~known).sum() > 0  # blocks crossed the cap
+    assert pairs(increment) == pairs(rebuild)
+    assert increment.links["cluster"].tolist() == rebuild.links["cluster"].tolist()
 
 
 def test_training_and_scoring_log_no_false_settings_error(caplog):

@@ -2,14 +2,16 @@
 
 Rationale. Cluster labels from one linkage run mean nothing in the next; analysts' history (a
 person's incidents, a peer group's members) needs the same `person_key` for the same person month
-after month. Each new cluster therefore inherits the key that most of its records held in the
-previous run (the majority-vote rule used to carry cluster identities through time in evolving
-clustering, e.g. Greene, Doyle & Cunningham 2010, "Tracking the evolution of communities in
-dynamic social networks", ASONAM). When an old key's records now fall in several clusters (a
-split) the cluster holding most of them keeps it; when one cluster holds records of several old
-keys (a merge) it keeps the key of the majority. Every other cluster gets a fresh keyed hash
-(HMAC) of its smallest record reference, salted on the rare collision. Merges and splits are
-returned as events so downstream history stays explainable.
+after month. A person's key is therefore the keyed hash (HMAC) of their **earliest-delivered
+record** (the month whose extract brought it; among records of one month, the least reference),
+salted on the rare collision. A person who gains records keeps their key, since later deliveries
+come later; when two persons merge, the older one's key survives; when a person splits, the part
+holding the earliest record keeps the key. (Until session 11 a merged person kept the key of the
+majority of its records, which depends on the order the months came in: a rebuild from scratch
+could not give the keys a month's increment gave.) The key is a function of `raw` and the
+clusters alone, so a month added to last month's warehouse and a rebuild of every month from an
+empty one give the same keys. The previous run's keys only explain the changes: merges, splits
+and rekeys are returned as events so downstream history stays explainable.
 """
 
 from __future__ import annotations
@@ -34,15 +36,19 @@ def assign_keys(
     run_id: str,
     workdir: Path | None = None,
     memory_limit: str = LINK_MEMORY_LIMIT,
+    delivered: pd.DataFrame | None = None,
 ) -> tuple[pd.Series, pd.DataFrame]:
     """Person key per row of `links` (source, source_key, cluster) and the run's events.
 
-    `previous` holds the last run's map (source, source_key, person_key); it may be empty.
-    Events: run_id, event ('merge'|'split'), person_key, related_person_keys (list), records.
+    `delivered` gives records' delivery months (source, source_key, delivery_month; a record
+    without one counts as earliest, then by reference). A person's key
+    is the keyed hash of their earliest-delivered record, the least reference among those of the
+    same month. `previous` holds the last run's map (source, source_key, person_key); it may be
+    empty, and it only explains the changes. Events: run_id, event ('merge'|'split'|'rekey'),
+    person_key, related_person_keys (list), records.
 
     The joins and counts over every record run in DuckDB (at London scale, 6.5 million records
-    against 6.5 million previous ones: a pandas map of string indexes took 30 s and 3 GB); the
-    choice of keys stays a plain loop over the candidate inheritances, strongest first.
+    against 6.5 million previous ones: a pandas map of string indexes took 30 s and 3 GB).
     """
     columns = ["run_id", "event", "person_key", "related_person_keys", "records"]
     with scratch_connection(workdir, memory_limit) as con:
@@ -69,43 +75,39 @@ def assign_keys(
                 }
             ),
         )
-        # each record's reference, cluster and the key it held last run (its first row there)
+        if delivered is None:
+            delivered = pd.DataFrame({"source": [], "source_key": [], "delivery_month": []}, dtype="string")
+        con.register("_delivered", delivered[["source", "source_key", "delivery_month"]])
+        # each record's reference, cluster, delivery month and the key it held last run (its first
+        # row there)
         con.execute("""
             create temp table frame as
             with prev as (
               select source || '|' || source_key as ref, person_key from _previous
               qualify row_number() over (partition by source || '|' || source_key order by prow) = 1)
-            select l.source || '|' || l.source_key as ref, l.cluster, p.person_key as old
-            from _links l left join prev p on p.ref = l.source || '|' || l.source_key""")
+            , months as (select source, source_key, min(delivery_month)::varchar as month
+              from _delivered group by all)
+            select l.source || '|' || l.source_key as ref, l.cluster, p.person_key as old, d.month
+            from _links l left join prev p on p.ref = l.source || '|' || l.source_key
+            left join months d on d.source = l.source and d.source_key = l.source_key""")
         con.unregister("_links")
+        con.unregister("_delivered")
         con.unregister("_previous")
-        # candidate inheritances, strongest first: (records carried, cluster size, old key, cluster)
-        votes = con.execute("""
-            with size as (select cluster, count(*) as size from frame group by cluster)
-            select v.cluster, v.old from (
-              select cluster, old, count(*) as n from frame where old is not null group by all) v
-            join size using (cluster)
-            order by v.n desc, size.size desc, v.old, v.cluster""").fetchnumpy()
+        # each person's key: the keyed hash of their earliest-delivered record (then the least
+        # reference), a function of the clusters and raw alone
+        reps = con.execute("""
+            select cluster, arg_min(ref, coalesce(month, '') || chr(1) || ref) as rep
+            from frame group by cluster order by rep""").fetchnumpy()
         key_of: dict[int, str] = {}
         taken: set[str] = set()
-        for cluster, old in zip(votes["cluster"].tolist(), votes["old"].tolist(), strict=True):
-            if cluster in key_of or old in taken:
-                continue
-            key_of[cluster] = old
-            taken.add(old)
-        # fresh keys for the rest, from the smallest record reference of each cluster
-        all_old = {k for (k,) in con.execute("select distinct old from frame where old is not null").fetchall()}
-        reps = con.execute("select cluster, min(ref) as rep from frame group by cluster order by cluster").fetchnumpy()
-        clusters = reps["cluster"].astype(np.int64)
-        for cluster, r in zip(clusters.tolist(), reps["rep"].tolist(), strict=True):
-            if cluster in key_of:
-                continue
+        for cluster, r in zip(reps["cluster"].tolist(), reps["rep"].tolist(), strict=True):
             salt, key = 0, person_key(secret, r)
-            while key in taken or (key in all_old and key not in taken):
+            while key in taken:  # a collision of the keyed hash: salted, in order of the references
                 salt += 1
                 key = person_key(secret, f"{r}#{salt}")
             key_of[cluster] = key
             taken.add(key)
+        clusters = np.sort(reps["cluster"].astype(np.int64))
         key_arr = np.array([key_of[c] for c in clusters.tolist()], dtype=object)
         row_cluster = links["cluster"].to_numpy(dtype=np.int64)
         keys = key_arr[np.searchsorted(clusters, row_cluster)] if len(row_cluster) else np.array([], dtype=object)
@@ -113,7 +115,9 @@ def assign_keys(
         events = pd.DataFrame(columns=columns)
         if len(previous):
             con.register("_new", pd.DataFrame({"cluster": clusters, "new": key_arr}))
-            # only keys with more than one counterpart are events
+            # a key with more than one counterpart is a merge or a split; one that became another
+            # key whole (its earliest record erased or re-sent away, or a warehouse keyed by
+            # the earlier rule) is a rekey
             events = con.execute(
                 """
                 with known as (select f.old, n.new from frame f join _new n using (cluster) where f.old is not null)
@@ -123,8 +127,15 @@ def assign_keys(
                 union all
                 select ?, 'split', old, list(distinct new order by new), count(*)
                 from known group by old having count(distinct new) > 1
-                order by event <> 'merge', person_key""",
-                [run_id, run_id],
+                union all
+                select ?, 'rekey', new, list(distinct old order by old), count(*)
+                from known k
+                join (select new from known group by new having count(distinct old) = 1) using (new)
+                join (select old from known group by old having count(distinct new) = 1) using (old)
+                where old <> new
+                group by new
+                order by event <> 'merge', event, person_key""",
+                [run_id, run_id, run_id],
             ).df()
             con.unregister("_new")
             events["records"] = events["records"].astype(int)

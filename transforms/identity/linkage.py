@@ -23,11 +23,13 @@ import pyarrow.compute as pc
 from transforms.identity.cluster import constrained_clusters, constrained_clusters_fast
 from transforms.identity.features import FEATURE_COLUMNS, prepare_features
 from transforms.identity.model import (
+    BLOCKING_KEY_COLUMNS,
     LINK_MEMORY_LIMIT,
     PAIR_COLUMNS,
     blocking_keys,
     compatible,
     scratch_connection,
+    term_frequencies,
     train_and_predict,
 )
 from transforms.memory import release_memory
@@ -73,6 +75,20 @@ def is_in(values: pd.Series, among: Any) -> np.ndarray:
         pc.is_in(pa.array(values, type=pa.large_string()), value_set=value_set).to_numpy(zero_copy_only=False),
         dtype=bool,
     )
+
+
+def node_states(hashes: pd.Series, frame: pd.DataFrame) -> pd.Series:
+    """Each scored identity's hash and which of its capped blocking keys are set
+    (`hash:mask`, BLOCKING_KEY_COLUMNS as bits): the memo's key for the identity's pairs."""
+    mask = np.zeros(len(frame), dtype=np.int64)
+    for bit, c in enumerate(BLOCKING_KEY_COLUMNS):
+        mask |= frame[c].notna().to_numpy(dtype=np.int64) << bit
+    joined = pc.binary_join_element_wise(
+        pa.array(hashes, type=pa.large_string()),
+        pa.array(mask.astype(str), type=pa.large_string()),
+        pa.scalar(":", pa.large_string()),
+    )
+    return pd.Series(pd.arrays.ArrowExtensionArray(joined))
 
 
 def node_hashes(idents: pd.Series) -> np.ndarray:
@@ -234,6 +250,7 @@ class LinkOptions:
     reuse: dict[str, Any] | None = None
     reuse_max_nodes: int = 0
     known: tuple[np.ndarray, KnownPairs] | None = None
+    tf: pd.DataFrame | None = None  # the names' term frequencies kept with `reuse` (`train_model`)
     workdir: Path | None = None
     memory_limit: str = LINK_MEMORY_LIMIT  # of scoring's own database (it spills beyond it)
 
@@ -380,6 +397,38 @@ def identities(records: pd.DataFrame, opts: LinkOptions) -> Identities:
     )
 
 
+def train_model(
+    records: pd.DataFrame, options: LinkOptions | None = None, **overrides: Any
+) -> tuple[dict[str, Any] | None, int, pd.DataFrame | None]:
+    """The model trained on `records` alone (RECORD_COLUMNS), as `score_pairs` would train it,
+    without scoring: a monthly run trains on the records of its training months
+    (`resolve.training_plan`) and scores every record with the result. None if fewer than two
+    records can be scored; with the identity nodes it was trained on and their names' term
+    frequencies (`model.term_frequencies`), which score every month with the model."""
+    opts = replace(options or LinkOptions(), **overrides)
+    ids = identities(records, opts)
+    del records
+    nodes = ids.nodes
+    named = nodes["named"].to_numpy(dtype=bool)
+    n_named = int(named.sum())
+    if n_named < 2:
+        return None, n_named, None
+    det = constrained_clusters(len(nodes), [(a, b, 1.0, "forced") for a, b in ids.id_edges + ids.exact_edges])[0]
+    frame = _scoring_frame(nodes, named, det)
+    del ids, nodes
+    release_memory()
+    tf = term_frequencies(frame)
+    _, trained, _ = train_and_predict(
+        frame,
+        lower=opts.review_lower,
+        seed=opts.seed,
+        workdir=opts.workdir,
+        memory_limit=opts.memory_limit,
+        train_only=True,
+    )
+    return trained, n_named, tf
+
+
 def score_pairs(ids: Identities, opts: LinkOptions) -> Scores:
     """Step 2: the model's pairs at or above the review band (trained, or an earlier model reused
     and only pairs with a new identity scored). Keeps only what clustering needs of the nodes."""
@@ -413,24 +462,30 @@ def score_pairs(ids: Identities, opts: LinkOptions) -> Scores:
     # the scoring frame is handed over (nothing here keeps it), and the nodes keep only what
     # clustering and the links need: scoring runs with one copy of the features, not three
     frame = [_scoring_frame(nodes, named, det)]
+    states = node_states(hashes, frame[0])
     ids.nodes = nodes = nodes[_NODE_KEEP]
     release_memory()
-    only_new = ~is_in(hashes, opts.known[0]) if reused and opts.known is not None else None
+    # an identity is known when the last run scored it with the same capped blocking keys: one
+    # whose key block crossed BLOCK_CAP since (a common name grown past it, or shrunk under it by
+    # an erasure) is scored again, and its earlier pairs are dropped, as a rebuild would
+    only_new = ~is_in(states, opts.known[0]) if reused and opts.known is not None else None
     pairs, trained, pairs_scored = train_and_predict(
         frame.pop(),
         lower=opts.review_lower,
         seed=opts.seed,
         model=model,
         only_new=only_new,
+        tf=opts.tf if reused else None,
         workdir=opts.workdir,
         memory_limit=opts.memory_limit,
     )
     pairs_reused = 0
     if only_new is not None:
+        unchanged = nodes[named].loc[~only_new]  # only their earlier pairs stand
         pairs, pairs_reused = _with_known_pairs(
-            pairs, opts.known[1] if opts.known else None, nodes, opts.workdir, opts.memory_limit
+            pairs, opts.known[1] if opts.known else None, unchanged, opts.workdir, opts.memory_limit
         )
-    return Scores(pairs, trained, reused, pairs_scored, pairs_reused, hashes.to_numpy(dtype=object))
+    return Scores(pairs, trained, reused, pairs_scored, pairs_reused, states.to_numpy(dtype=object))
 
 
 def cluster_nodes(ids: Identities, scores: Scores, opts: LinkOptions) -> Clusters:

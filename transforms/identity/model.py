@@ -405,6 +405,53 @@ def _train(
     return linker.misc.save_model_to_json()
 
 
+# Significant digits a trained model's probabilities keep. EM and the sampling of u sum in the
+# engine's threads, so two trainings on the same records differ in the last bits (measured: 1e-16
+# relative on the city borough); rounded, they are the same model, and a month's increment that
+# reuses it scores exactly as a rebuild that trains it again.
+MODEL_DIGITS = 12
+
+
+def quantised(model: dict[str, Any]) -> dict[str, Any]:
+    """`model` with its m and u probabilities and prior rounded to MODEL_DIGITS significant digits."""
+    out = copy.deepcopy(model)
+    out.pop("linker_uid", None)  # splink's random name for the linker that saved it
+
+    def r(x: Any) -> Any:
+        return float(f"{x:.{MODEL_DIGITS}g}") if isinstance(x, float) else x
+
+    if "probability_two_random_records_match" in out:
+        out["probability_two_random_records_match"] = r(out["probability_two_random_records_match"])
+    for comparison in out.get("comparisons", []):
+        for level in comparison.get("comparison_levels", []):
+            for k in ("m_probability", "u_probability"):
+                if k in level:
+                    level[k] = r(level[k])
+    return out
+
+
+#: The columns whose exact agreement is adjusted by term frequency (the name comparisons).
+TF_COLUMNS = ("fn", "sn")
+
+
+def term_frequencies(frame: pd.DataFrame) -> pd.DataFrame:
+    """The term frequency of each value of TF_COLUMNS among `frame`'s identity nodes, as splink
+    computes it (count / non-null count): `column`, `value`, `tf`. Kept with the model (in `raw`:
+    it holds names), so a pair scores the same in any month the model scores it."""
+    parts = []
+    for c in TF_COLUMNS:
+        v = frame[c].dropna().astype(str)
+        if not len(v):
+            continue
+        counts = v.value_counts(sort=False)
+        parts.append(pd.DataFrame({"column": c, "value": counts.index.astype(str), "tf": counts.to_numpy() / len(v)}))
+    if not parts:
+        return pd.DataFrame(
+            {"column": pd.Series(dtype=str), "value": pd.Series(dtype=str), "tf": pd.Series(dtype=float)}
+        )
+    return pd.concat(parts, ignore_index=True).sort_values(["column", "value"], kind="stable").reset_index(drop=True)
+
+
 def train_and_predict(
     nodes: pd.DataFrame,
     *,
@@ -418,6 +465,8 @@ def train_and_predict(
     only_new: Any = None,
     workdir: Path | None = None,
     memory_limit: str = LINK_MEMORY_LIMIT,
+    train_only: bool = False,
+    tf: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any], int | None]:
     """Score pairs of identity nodes; returns (pairs with p >= lower, trained settings dict, pairs
     scored: None when scored in chunks, where only the pairs at or above `lower` are counted).
@@ -429,7 +478,9 @@ def train_and_predict(
     `only_new` (a boolean per node, with a `model`) scores only pairs with at least one new node.
     `workdir` is the pipeline's private work folder (beside the warehouse, 0700, emptied at the
     start of every run): the scoring database, which holds names, lives there; without one, in a
-    private temporary folder.
+    private temporary folder. With `train_only`, the model is trained (`quantised`) and nothing scored.
+    `tf` (`term_frequencies` of the nodes the model was trained on) fixes the names' term
+    frequencies; without it they are those of `nodes`.
     """
     from splink import DuckDBAPI
 
@@ -477,6 +528,9 @@ def train_and_predict(
                 lam = float(trained.get("probability_two_random_records_match") or 0.0)
                 trained["probability_two_random_records_match"] = lam * len(sample) / n_frame
             del sample, tdf
+            trained = quantised(trained)
+            if train_only:
+                return empty, trained, 0
         # scoring reads a table of this database, not the frame: the engine converts the frame
         # once (not once per chunk), and the frame can go, so at London scale the features are
         # held once, by the engine, which can spill them, instead of by pandas beside it
@@ -487,6 +541,13 @@ def train_and_predict(
         release_memory()
         sdf = db_api.register("identity_nodes_scored", table_name="identity_nodes_scoring")
         scoring = trained
+        lookups = []
+        if tf is not None:
+            for c in TF_COLUMNS:
+                part = tf[tf["column"] == c]
+                lookups.append(
+                    (c, pd.DataFrame({c: part["value"].to_numpy(dtype=object), f"tf_{c}": part["tf"].to_numpy(float)}))
+                )
         if incremental:
             # the model's own rules, each limited to pairs that involve a new identity
             scoring = copy.deepcopy(trained)
@@ -501,8 +562,13 @@ def train_and_predict(
                 for side in ("l", "r")
             ]
         linker = _linker(sdf, scoring)
+        for c, table in lookups:
+            linker.table_management.register_term_frequency_lookup(
+                db_api.register(table, table_name=f"tf_lookup_{c}"), c
+            )
         if scoring is trained:
             trained = linker.misc.save_model_to_json()
+            trained.pop("linker_uid", None)
         # chunks bound the pairs of a full scoring; an incremental one scores few pairs
         chunks = 1 if incremental else max(1, -(-n_frame // nodes_per_chunk))
         if chunks == 1:

@@ -11,8 +11,10 @@ No table written here holds a name, date of birth or postcode.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -27,22 +29,28 @@ import pyarrow as pa
 
 import sql
 from transforms.identity.keys import assign_keys
-from transforms.identity.linkage import DEFAULT_REVIEW_LOWER, DEFAULT_THRESHOLD, link_records
-from transforms.identity.model import LINK_MEMORY_LIMIT
+from transforms.identity.linkage import DEFAULT_REVIEW_LOWER, DEFAULT_THRESHOLD, link_records, train_model
+from transforms.identity.model import LINK_MEMORY_LIMIT, MAX_TRAINING_NODES, settings
 from transforms.identity.review import decided_pairs, review_rows
 from transforms.memory import release_memory
 from transforms.sqlrun import transaction
 
 logger = logging.getLogger(__name__)
 
-# Retraining policy. Training (u by sampling, m by EM and from the labels) is most of a run's
-# cost, and the parameters of a model trained on tens of thousands of identities barely move when
-# one month adds a few per cent more: each run scores with the last trained model until the
-# scored identities have grown by more than RETRAIN_GROWTH since it was trained, it is more than
-# MAX_MODEL_AGE_DAYS old, today's comparisons differ from its own, or a retrain is asked for.
+# Training policy. Training (u by sampling, m by EM and from the labels) is most of a run's cost,
+# and the parameters of a model trained on tens of thousands of identities barely move when one
+# month adds a few per cent more. So the model is trained on the records delivered up to the last
+# *training month* (`training_plan`): the first month, then each month by which the records
+# delivered so far have grown by more than RETRAIN_GROWTH since the training month before, or
+# MAX_TRAINING_GAP months after it. Every month between scores with that model. The plan and the
+# model are functions of `raw` alone (training is deterministic: `model.quantised`), so a month
+# added to last month's warehouse gets the model, pairs and persons a rebuild from scratch gets.
 RETRAIN_GROWTH = 0.25
-MAX_MODEL_AGE_DAYS = 366
+MAX_TRAINING_GAP = 12
+# Part of the training key: a change of how training works must train again.
+TRAINING_VERSION = "2"
 
+TF_CACHE = "raw.linkage_cache_tf"
 PAIR_CACHE = "raw.linkage_cache_pairs"
 NODE_CACHE = "raw.linkage_cache_nodes"
 
@@ -84,7 +92,8 @@ def _write_cache(con: duckdb.DuckDBPyConnection, nodes: np.ndarray, pairs: pd.Da
         con.execute(f"create or replace table {PAIR_CACHE} as select * from _id_cache_pairs")
         con.execute(
             f"comment on table {NODE_CACHE} is 'Linkage memo (raw only: hashes of names and dates of "
-            "birth): identities scored by the model of model_run_id. Dropped by purge and erasure.'"
+            "birth): identities scored by the model of model_run_id, as hash:mask (which capped blocking "
+            "keys were set). Dropped by purge and erasure.'"
         )
         con.execute(
             f"comment on table {PAIR_CACHE} is 'Linkage memo (raw only): pairs of identities at or above "
@@ -126,6 +135,7 @@ def _write(
     run: dict[str, Any],
     run_id: str,
     cache: tuple[np.ndarray | None, pd.DataFrame | None] | None = None,
+    tf: tuple[pd.DataFrame | None, str | None] | None = None,
 ) -> int:
     con.register("_id_links", links[["source", "source_key", "person_key", "match_probability", "cluster_size"]])
     text_cols = ["pair_id", "source_l", "source_key_l", "source_key_r", "source_r", "reason"]
@@ -189,13 +199,15 @@ def _write(
                 """
                 insert into core.linkage_run (run_id, trained_at, method, model_json, threshold, review_lower,
                        records, nodes, pairs_scored, clusters, review_pending, merges, splits, seconds,
-                       model_run_id, trained_nodes)
+                       model_run_id, trained_nodes, training_month, training_key)
                 select run_id, trained_at, method, model_json, threshold,
                        review_lower, records, nodes, pairs_scored, clusters, ?, merges, splits, seconds,
-                       model_run_id, trained_nodes
+                       model_run_id, trained_nodes, training_month::varchar, training_key::varchar
                 from _id_run""",
                 [pending],
             )
+            if tf is not None:  # a model trained here (or none): its term frequencies
+                _write_tf(con, *tf)
             if cache is not None and cache[0] is not None and cache[1] is not None and run.get("model_run_id"):
                 _write_cache(con, cache[0], cache[1], str(run["model_run_id"]))
             else:
@@ -214,33 +226,127 @@ def _frame(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
     return con.sql(query).to_arrow_table().to_pandas(split_blocks=True, self_destruct=True)
 
 
-def _records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every person-bearing record, in a fixed order (node ids follow it)."""
+def _month_column(con: duckdb.DuckDBPyConnection) -> str:
+    """`delivery_month` of raw.person_record (NULL where a hand-made table has none)."""
+    cols = {
+        c
+        for (c,) in con.execute(
+            "select column_name from duckdb_columns() where schema_name = 'raw' and table_name = 'person_record'"
+        ).fetchall()
+    }
+    return "delivery_month" if "delivery_month" in cols else "null::varchar"
+
+
+def _records(con: duckdb.DuckDBPyConnection, up_to: str | None = None) -> pd.DataFrame:
+    """Every person-bearing record (or those delivered up to month `up_to`), in a fixed order
+    (node ids follow it)."""
+    month = _month_column(con)
+    where = ""
+    if up_to is not None:
+        if not re.fullmatch(r"\d{4}-\d{2}", up_to):
+            raise ValueError(f"not a month: {up_to!r}")
+        where = f"where {month} <= '{up_to}'"
     return _frame(
         con,
         "select source, source_key, agency, agency_id, forename, surname, dob::timestamp as dob, "
-        "gender, postcode from raw.person_record order by source, source_key",
+        f"gender, postcode from raw.person_record {where} order by source, source_key",
     )
 
 
-def _last_model(con: duckdb.DuckDBPyConnection, now: datetime) -> dict[str, Any] | None:
-    """The most recent trained splink model, if young enough to reuse."""
-    rows = con.execute("""
+def training_month(counts: list[tuple[str | None, int]], growth: float, max_gap: int = MAX_TRAINING_GAP) -> str | None:
+    """The last training month, from the records delivered each month (`counts`, month order):
+    the first month, then each month by which the records delivered so far exceed those of the
+    training month before by more than `growth`, or `max_gap` months after it. None (train on
+    every record) when a record has no delivery month."""
+    if not counts or any(m is None for m, _ in counts):
+        return None
+    last: tuple[str, int] | None = None
+    last_n = delivered = 0
+    for month, n in counts:
+        assert month is not None
+        delivered += int(n)
+        index = int(month[:4]) * 12 + int(month[5:7])
+        if last is None or delivered > last_n * (1 + growth) or index - last[1] >= max_gap:
+            last, last_n = (month, index), delivered
+    return last[0] if last else None
+
+
+def training_plan(con: duckdb.DuckDBPyConnection, growth: float, seed: int) -> tuple[str | None, str]:
+    """(the last training month, the training key): the key digests the records delivered up to
+    that month, what training is (TRAINING_VERSION, seed, sample size, comparisons), so the stored
+    model is reused exactly while a rebuild from scratch would train the same one."""
+    month = _month_column(con)
+    counts = con.execute(
+        f"select {month} as m, count(*) from raw.person_record group by all order by m nulls first"
+    ).fetchall()
+    training = training_month(counts, growth)
+    where = f"where {month} <= '{training}'" if training is not None else ""
+    n, h = con.execute(
+        "select count(*), coalesce(sum(hash(source, source_key, agency, agency_id, forename, surname, dob, "
+        f"gender, postcode))::hugeint, 0) from raw.person_record {where}"
+    ).fetchall()[0]
+    what = [TRAINING_VERSION, seed, MAX_TRAINING_NODES, training, int(n), str(h), settings([])]
+    key = hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
+    return training, key
+
+
+def _last_model(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, Any] | None:
+    """The stored splink model trained on the records the training key names, if any."""
+    rows = con.execute(
+        """
         select coalesce(model_run_id, run_id), trained_at, model_json, trained_nodes
         from core.linkage_run
-        where method = 'splink' and model_json is not null and trained_nodes is not null
-        order by trained_at desc, run_id desc limit 1""").fetchall()
+        where method = 'splink' and model_json is not null and training_key = ?
+        order by trained_at desc, run_id desc limit 1""",
+        [key],
+    ).fetchall()
     if not rows:
         return None
     run_id, trained_at, model_json, trained_nodes = rows[0]
-    if trained_at is None or (now - trained_at).days > MAX_MODEL_AGE_DAYS:
+    tf = _stored_tf(con, key)
+    if tf is None:  # dropped (a purge or an erasure): trained again, to the same model
         return None
     return {
         "run_id": run_id,
         "trained_at": trained_at,
         "model": json.loads(model_json),
-        "trained_nodes": int(trained_nodes),
+        "trained_nodes": int(trained_nodes or 0),
+        "tf": tf,
     }
+
+
+def _stored_tf(con: duckdb.DuckDBPyConnection, key: str) -> pd.DataFrame | None:
+    """The names' term frequencies kept with the model of training key `key`, if still there."""
+    have = con.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database() "
+        "and schema_name = 'raw' and table_name = 'linkage_cache_tf'"
+    ).fetchall()[0][0]
+    if not have:
+        return None
+    if con.execute(f"select count(*) from {TF_CACHE} where training_key <> ?", [key]).fetchall()[0][0]:
+        return None
+    return _frame(con, f'select "column", value, tf from {TF_CACHE} order by "column", value')
+
+
+def _write_tf(con: duckdb.DuckDBPyConnection, tf: pd.DataFrame | None, key: str | None) -> None:
+    """Keep the term frequencies of a model trained here (in raw: they hold names)."""
+    if tf is None or key is None:
+        con.execute(f"drop table if exists {TF_CACHE}")
+        return
+    con.register("_id_tf", tf)
+    try:
+        con.execute(
+            f'create or replace table {TF_CACHE} as select "column"::varchar as "column", value::varchar as value, '
+            "tf::double as tf, ?::varchar as training_key from _id_tf",
+            [key],
+        )
+        con.execute(
+            f"comment on table {TF_CACHE} is 'Linkage memo (raw only: names): the term frequency of each forename "
+            "and surname among the identities the model of training_key was trained on; every month that model "
+            "scores uses them. Dropped by purge and erasure (the model is then trained again).'"
+        )
+    finally:
+        con.unregister("_id_tf")
 
 
 def resolve_identities(
@@ -260,7 +366,8 @@ def resolve_identities(
 ) -> dict[str, Any]:
     """Link `raw.person_record` and (re)write the identity tables in `core`; returns counts.
 
-    The last trained model is reused (see RETRAIN_GROWTH) unless `retrain` is set. Scoring's
+    The model trained on the training months' records is reused while they are unchanged (see
+    RETRAIN_GROWTH); `retrain` trains it again (the same model). Scoring's
     database (it holds names) lives in `workdir`, the pipeline's private work folder, under
     `memory_limit` (it spills to disk beyond it)."""
     try:
@@ -309,58 +416,70 @@ def _resolve(
     person_key_map_view(con)
     accepted, rejected = decided_pairs(con)
     method = "splink" if use_model else "deterministic"
-    last = _last_model(con, now) if use_model and not retrain else None
-    reuse_kw: dict[str, Any] = {}
-    if last is not None:
-        reuse_kw = {
-            "reuse": last["model"],
-            "reuse_max_nodes": int(last["trained_nodes"] * (1 + retrain_growth)),
-            "known": _known_pairs(con, last["run_id"]),
-        }
+    training, training_key = training_plan(con, retrain_growth, seed) if use_model else (None, None)
+    last = _last_model(con, training_key) if use_model and not retrain and training_key else None
+    common: dict[str, Any] = {
+        "threshold": threshold,
+        "review_lower": review_lower,
+        "accepted": accepted,
+        "rejected": rejected,
+        "seed": seed,
+        "workdir": workdir,
+        "memory_limit": memory_limit,
+    }
+    model, trained_nodes, tf = (last["model"], last["trained_nodes"], last["tf"]) if last else (None, 0, None)
+    trained_tf = None
     try:
+        if use_model and model is None:
+            # trained on the records of the training months only, then scoring every record
+            model, trained_nodes, tf = train_model(_records(con, training), **common)
+            trained_tf = tf
+            release_memory()
+        reuse_kw: dict[str, Any] = {}
+        if model is not None:
+            reuse_kw = {
+                "reuse": model,
+                "reuse_max_nodes": 2**62,
+                "known": _known_pairs(con, last["run_id"]) if last else None,
+                "tf": tf,
+            }
         # the records go straight to linkage, which drops their names once the identity nodes
         # are made: nothing here holds them (a gigabyte at London scale)
-        result = link_records(
-            _records(con),
-            threshold=threshold,
-            review_lower=review_lower,
-            accepted=accepted,
-            rejected=rejected,
-            seed=seed,
-            use_model=use_model,
-            workdir=workdir,
-            memory_limit=memory_limit,
-            **reuse_kw,
-        )
+        result = link_records(_records(con), use_model=use_model, **common, **reuse_kw)
     except Exception:
         if not use_model:
             raise
         logger.exception("probabilistic linkage failed; falling back to deterministic rules")
         method = "deterministic"
-        result = link_records(
-            _records(con),
-            threshold=threshold,
-            review_lower=review_lower,
-            accepted=accepted,
-            rejected=rejected,
-            use_model=False,
-            workdir=workdir,
-            memory_limit=memory_limit,
-        )
+        result = link_records(_records(con), use_model=False, **common)
     previous = _frame(con, "select source, source_key, person_key from core.person_key_map")
+    delivered = _frame(con, f"select source, source_key, {_month_column(con)} as delivery_month from raw.person_record")
     keys, events = assign_keys(
-        result.links, previous, secret=secret, run_id=run_id, workdir=workdir, memory_limit=memory_limit
+        result.links,
+        previous,
+        secret=secret,
+        run_id=run_id,
+        workdir=workdir,
+        memory_limit=memory_limit,
+        delivered=delivered,
     )
+    del delivered
     release_memory()
     links = result.links.assign(person_key=keys.to_numpy())
     review = review_rows(result.review)
+    # the model scored with: the stored one, the one trained here, or (a model that does not
+    # know today's agencies) one `link_records` trained on every record
     reused = last is not None and bool(result.stats.get("model_reused"))
+    if not result.stats.get("model_reused"):
+        trained_nodes = int(result.stats.get("scored_nodes", 0))
     run: dict[str, Any] = {
         "run_id": run_id,
         "trained_at": last["trained_at"] if reused and last else now,
         "method": method,
         "model_run_id": last["run_id"] if reused and last else (run_id if result.model else None),
-        "trained_nodes": (last["trained_nodes"] if reused and last else result.stats.get("scored_nodes", 0)),
+        "trained_nodes": trained_nodes if method == "splink" else 0,
+        "training_month": training if method == "splink" else None,
+        "training_key": training_key if method == "splink" else None,
         "model_json": json.dumps(result.model, default=str) if result.model else None,
         "threshold": threshold,
         "review_lower": review_lower,
@@ -380,6 +499,11 @@ def _resolve(
         run,
         run_id,
         cache=(result.scored_nodes, result.scored_pairs) if method == "splink" else None,
+        # a model trained here keeps its term frequencies; one `link_records` trained on every
+        # record (it did not know today's agencies) keeps none, and is trained again next time
+        tf=(trained_tf if result.stats.get("model_reused") else None, training_key)
+        if method == "splink" and not reused
+        else None,
     )
     counts = {
         "run_id": run_id,
