@@ -40,7 +40,8 @@ def assign_keys(
 ) -> tuple[pd.Series, pd.DataFrame]:
     """Person key per row of `links` (source, source_key, cluster) and the run's events.
 
-    `delivered` gives records' delivery months (source, source_key, delivery_month; a record
+    `delivered` gives records' delivery months (source, source_key, delivery_month; or a
+    `delivery_month` column of `previous`, whose `person_key` is then null for new records; a record
     without one counts as earliest, then by reference). A person's key
     is the keyed hash of their earliest-delivered record, the least reference among those of the
     same month. `previous` holds the last run's map (source, source_key, person_key); it may be
@@ -75,6 +76,8 @@ def assign_keys(
                 }
             ),
         )
+        if delivered is None and "delivery_month" in previous.columns:
+            delivered = previous  # one frame: each record's month and its key last run
         if delivered is None:
             delivered = pd.DataFrame({"source": [], "source_key": [], "delivery_month": []}, dtype="string")
         con.register("_delivered", delivered[["source", "source_key", "delivery_month"]])
@@ -83,7 +86,7 @@ def assign_keys(
         con.execute("""
             create temp table frame as
             with prev as (
-              select source || '|' || source_key as ref, person_key from _previous
+              select source || '|' || source_key as ref, person_key from _previous where person_key is not null
               qualify row_number() over (partition by source || '|' || source_key order by prow) = 1)
             , months as (select source, source_key, min(delivery_month)::varchar as month
               from _delivered group by all)
@@ -113,7 +116,7 @@ def assign_keys(
         keys = key_arr[np.searchsorted(clusters, row_cluster)] if len(row_cluster) else np.array([], dtype=object)
 
         events = pd.DataFrame(columns=columns)
-        if len(previous):
+        if previous["person_key"].notna().any():
             con.register("_new", pd.DataFrame({"cluster": clusters, "new": key_arr}))
             # a key with more than one counterpart is a merge or a split; one that became another
             # key whole (its earliest record erased or re-sent away, or a warehouse keyed by
