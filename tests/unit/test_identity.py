@@ -321,6 +321,8 @@ def test_keys_stable_when_data_grows_and_events_recorded():
 def _warehouse(records: pd.DataFrame) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("create schema raw; create schema core")
+    if "delivery_month" not in records.columns:  # a month unknown: every record trains the model
+        records = records.assign(delivery_month=pd.Series([None] * len(records), index=records.index, dtype="string"))
     con.register("_r", records.assign(ethnicity_code=None, event_date=None, role=None))
     con.execute("create table raw.person_record as select * from _r")
     con.unregister("_r")

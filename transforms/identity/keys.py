@@ -36,16 +36,13 @@ def assign_keys(
     run_id: str,
     workdir: Path | None = None,
     memory_limit: str = LINK_MEMORY_LIMIT,
-    delivered: pd.DataFrame | None = None,
 ) -> tuple[pd.Series, pd.DataFrame]:
     """Person key per row of `links` (source, source_key, cluster) and the run's events.
 
-    `delivered` gives records' delivery months (source, source_key, delivery_month; or a
-    `delivery_month` column of `previous`, whose `person_key` is then null for new records; a record
-    without one counts as earliest, then by reference). A person's key
-    is the keyed hash of their earliest-delivered record, the least reference among those of the
-    same month. `previous` holds the last run's map (source, source_key, person_key); it may be
-    empty, and it only explains the changes. Events: run_id, event ('merge'|'split'|'rekey'),
+    `previous` holds each record's key last run (source, source_key, person_key: null for a new
+    record; it may be empty) and, optionally, its `delivery_month` (a record without one counts as
+    earliest). A person's key is the keyed hash of their earliest-delivered record, the least
+    reference among those of the same month; the last run's keys only explain the changes. Events: run_id, event ('merge'|'split'|'rekey'),
     person_key, related_person_keys (list), records.
 
     The joins and counts over every record run in DuckDB (at London scale, 6.5 million records
@@ -73,14 +70,14 @@ def assign_keys(
                     "source": previous["source"].astype(str).array,
                     "source_key": previous["source_key"].astype(str).array,
                     "person_key": previous["person_key"].array,
+                    "delivery_month": (
+                        previous["delivery_month"].astype("string").array
+                        if "delivery_month" in previous.columns
+                        else pd.array([None] * len(previous), dtype="string")
+                    ),
                 }
             ),
         )
-        if delivered is None and "delivery_month" in previous.columns:
-            delivered = previous  # one frame: each record's month and its key last run
-        if delivered is None:
-            delivered = pd.DataFrame({"source": [], "source_key": [], "delivery_month": []}, dtype="string")
-        con.register("_delivered", delivered[["source", "source_key", "delivery_month"]])
         # each record's reference, cluster, delivery month and the key it held last run (its first
         # row there)
         con.execute("""
@@ -89,12 +86,11 @@ def assign_keys(
               select source || '|' || source_key as ref, person_key from _previous where person_key is not null
               qualify row_number() over (partition by source || '|' || source_key order by prow) = 1)
             , months as (select source, source_key, min(delivery_month)::varchar as month
-              from _delivered group by all)
+              from _previous group by all)
             select l.source || '|' || l.source_key as ref, l.cluster, p.person_key as old, d.month
             from _links l left join prev p on p.ref = l.source || '|' || l.source_key
             left join months d on d.source = l.source and d.source_key = l.source_key""")
         con.unregister("_links")
-        con.unregister("_delivered")
         con.unregister("_previous")
         # each person's key: the keyed hash of their earliest-delivered record (then the least
         # reference), a function of the clusters and raw alone

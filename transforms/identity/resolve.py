@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import shutil
 import time
 from collections.abc import Callable
@@ -219,37 +218,23 @@ def _write(
     return int(pending)
 
 
-def _frame(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
+def _frame(con: duckdb.DuckDBPyConnection, query: str, params: list[Any] | None = None) -> pd.DataFrame:
     """A query's result as pandas, through Arrow, whose buffers are released column by column as
     pandas takes them: the same frame as `.df()` (a DATE must be cast to TIMESTAMP to come out as
     datetime64[us]) at about two thirds of its peak memory."""
-    return con.sql(query).to_arrow_table().to_pandas(split_blocks=True, self_destruct=True)
-
-
-def _month_column(con: duckdb.DuckDBPyConnection) -> str:
-    """`delivery_month` of raw.person_record (NULL where a hand-made table has none)."""
-    cols = {
-        c
-        for (c,) in con.execute(
-            "select column_name from duckdb_columns() where schema_name = 'raw' and table_name = 'person_record'"
-        ).fetchall()
-    }
-    return "delivery_month" if "delivery_month" in cols else "null::varchar"
+    return con.sql(query, params=params).to_arrow_table().to_pandas(split_blocks=True, self_destruct=True)
 
 
 def _records(con: duckdb.DuckDBPyConnection, up_to: str | None = None) -> pd.DataFrame:
     """Every person-bearing record (or those delivered up to month `up_to`), in a fixed order
     (node ids follow it)."""
-    month = _month_column(con)
-    where = ""
-    if up_to is not None:
-        if not re.fullmatch(r"\d{4}-\d{2}", up_to):
-            raise ValueError(f"not a month: {up_to!r}")
-        where = f"where {month} <= '{up_to}'"
+    cols = "source, source_key, agency, agency_id, forename, surname, dob::timestamp as dob, gender, postcode"
+    if up_to is None:
+        return _frame(con, f"select {cols} from raw.person_record order by source, source_key")
     return _frame(
         con,
-        "select source, source_key, agency, agency_id, forename, surname, dob::timestamp as dob, "
-        f"gender, postcode from raw.person_record {where} order by source, source_key",
+        f"select {cols} from raw.person_record where delivery_month <= ? order by source, source_key",
+        [up_to],
     )
 
 
@@ -275,15 +260,14 @@ def training_plan(con: duckdb.DuckDBPyConnection, growth: float, seed: int) -> t
     """(the last training month, the training key): the key digests the records delivered up to
     that month, what training is (TRAINING_VERSION, seed, sample size, comparisons), so the stored
     model is reused exactly while a rebuild from scratch would train the same one."""
-    month = _month_column(con)
     counts = con.execute(
-        f"select {month} as m, count(*) from raw.person_record group by all order by m nulls first"
+        "select delivery_month, count(*) from raw.person_record group by all order by delivery_month nulls first"
     ).fetchall()
     training = training_month(counts, growth)
-    where = f"where {month} <= '{training}'" if training is not None else ""
     n, h = con.execute(
         "select count(*), coalesce(sum(hash(source, source_key, agency, agency_id, forename, surname, dob, "
-        f"gender, postcode))::hugeint, 0) from raw.person_record {where}"
+        "gender, postcode))::hugeint, 0) from raw.person_record where ?::varchar is null or delivery_month <= ?",
+        [training, training],
     ).fetchall()[0]
     what = [TRAINING_VERSION, seed, MAX_TRAINING_NODES, training, int(n), str(h), settings([])]
     key = hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
@@ -456,7 +440,7 @@ def _resolve(
     # two frames of 6.5M references would add about half a gigabyte to identity's peak)
     previous = _frame(
         con,
-        f"select r.source, r.source_key, m.person_key, {_month_column(con)} as delivery_month "
+        "select r.source, r.source_key, m.person_key, r.delivery_month "
         "from raw.person_record r left join core.person_key_map m using (source, source_key)",
     )
     keys, events = assign_keys(
