@@ -558,8 +558,9 @@ def _publish_analyst_copy(con: duckdb.DuckDBPyConnection, target: Path, schemas:
                 [schema, table],
             ).fetchall():
                 con.execute(f"COMMENT ON COLUMN analyst.{name}.{ident(col)} IS {literal(ccomment)}")
-            counts[name] = int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
-            con.execute(f"COPY {name} TO '{parquet_tmp / (name + '.parquet')}' (FORMAT parquet)")
+            # counted and written to Parquet from the copy's table, so a view is evaluated once
+            counts[name] = int(con.execute(f"SELECT count(*) FROM analyst.{name}").fetchall()[0][0])
+            con.execute(f"COPY analyst.{name} TO '{parquet_tmp / (name + '.parquet')}' (FORMAT parquet)")
     finally:
         con.execute("DETACH analyst")
     os.replace(tmp, target)  # readers holding the old file keep it; new readers get the new one

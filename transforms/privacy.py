@@ -57,8 +57,10 @@ SAME_PERSON_SHARE = 0.02
 ANY_PERSON_SHARE = 0.5
 
 
-def _dob_column(con: duckdb.DuckDBPyConnection, name: str, col: str) -> int:
-    """Rows (or distinct values) of a DATE column that look like dates of birth; 0 when it does not."""
+def _dob_column(con: duckdb.DuckDBPyConnection, name: str, col: str, src: str | None = None) -> int:
+    """Rows (or distinct values) of a DATE column of `name` (read from `src`, its materialised rows
+    when it is a view) that look like dates of birth; 0 when it does not."""
+    src = src or name
     cols = {
         c
         for (c,) in con.execute(
@@ -67,12 +69,12 @@ def _dob_column(con: duckdb.DuckDBPyConnection, name: str, col: str) -> int:
     }
     if "person_key" in cols:
         n, same = con.execute(f"""
-            SELECT count(*), count(d.person_key) FROM {name} t
+            SELECT count(*), count(d.person_key) FROM {src} t
             LEFT JOIN _pii_dobs d ON d.person_key = t.person_key AND d.dob = t.{col}
             WHERE t.{col} IS NOT NULL""").fetchall()[0]
         return int(same) if n and same >= 5 and same / n >= SAME_PERSON_SHARE else 0
     n, dobs = con.execute(f"""
-        SELECT count(*), count(p.v) FROM (SELECT DISTINCT CAST({col} AS VARCHAR) AS v FROM {name}
+        SELECT count(*), count(p.v) FROM (SELECT DISTINCT CAST({col} AS VARCHAR) AS v FROM {src}
                                           WHERE {col} IS NOT NULL) t
         LEFT JOIN _pii_values p ON p.v = t.v AND p.kind = 'dob'""").fetchall()[0]
     return int(dobs) if n and dobs / n >= ANY_PERSON_SHARE else 0
@@ -113,7 +115,16 @@ def find_personal_data(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] 
             "SELECT count(*) FROM information_schema.tables WHERE table_schema || '.' || table_name = ?", [table]
         ).fetchall()[0][0]:
             con.execute(f"DELETE FROM _pii_values WHERE kind = 'name' AND v IN (SELECT lower({column}) FROM {table})")
+    views = {
+        f"{s}.{v}"
+        for s, v in con.execute(
+            "SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal "
+            "AND schema_name IN (SELECT unnest(?::VARCHAR[]))",
+            [list(schemas)],
+        ).fetchall()
+    }
     hits: list[Hit] = []
+    materialised = ""
     for schema, table, column, dtype in _tables(con, schemas):
         name = f"{schema}.{table}"
         if column.lower() in FORBIDDEN_COLUMNS:
@@ -128,18 +139,25 @@ def find_personal_data(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] 
             expr = f"CAST({col} AS VARCHAR)"
         else:
             continue
+        if name in views and name != materialised:
+            # a view is evaluated once, into a temporary table its columns are scanned in (not
+            # once per column: marts.peer_edge decays millions of edges when read)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _pii_view AS SELECT * FROM {name}")
+            materialised = name
+        src = "_pii_view" if name in views else name
         if dtype == "DATE":
-            hit = _dob_column(con, name, col)
+            hit = _dob_column(con, name, col, src)
             if hit:
                 hits.append(Hit(name, column, "dob", hit))
             continue
         # every row probes the (smaller) set of raw values; only the values found are made
         # distinct, so a large column of pseudonyms is never hashed into a set of its own
         rows = con.execute(
-            f"SELECT p.kind, count(DISTINCT t.v) FROM (SELECT {expr} AS v FROM {name}) t "
+            f"SELECT p.kind, count(DISTINCT t.v) FROM (SELECT {expr} AS v FROM {src}) t "
             f"JOIN _pii_values p USING (v) GROUP BY 1"
         ).fetchall()
         hits.extend(Hit(name, column, kind, int(n)) for kind, n in rows)
     con.execute("DROP TABLE _pii_values")
     con.execute("DROP TABLE _pii_dobs")
+    con.execute("DROP TABLE IF EXISTS _pii_view")
     return hits

@@ -38,8 +38,19 @@ def test_checks_catch_personal_data_and_bad_counts(sample_warehouse: Path, tmp_p
         "CREATE TABLE marts.fine AS SELECT person_key, month_day FROM (SELECT person_key, "
         "CAST(referral_date AS DATE) AS month_day FROM core.referral)"
     )
+    # views are scanned too (each evaluated once): two in a row, so the scan moves from one to the next
+    con.execute(
+        "CREATE VIEW marts.leak5 AS SELECT l.person_key, r.forename AS label, r.dob AS seen_day FROM "
+        "core.person_link l JOIN raw.person_record r USING (source, source_key) WHERE r.dob IS NOT NULL "
+        "AND length(r.forename) >= 4 AND lower(r.forename) NOT IN ('white', 'black')"
+    )
+    con.execute(
+        "CREATE VIEW marts.leak6 AS SELECT 1 AS n, postcode AS area FROM raw.person_record WHERE postcode IS NOT NULL"
+    )
     out = checks.no_personal_data(con)
     print(out.description)
+    for leak in ("marts.leak5.label", "marts.leak5.seen_day", "marts.leak6.area"):
+        assert leak in out.description, leak
     assert not out.passed and "marts.leak.whoever" in out.description and "core.leak2" in out.description
     assert "marts.leak3.seen_day" in out.description and "core.leak4.some_day" in out.description
     assert "marts.fine" not in out.description
