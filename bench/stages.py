@@ -156,6 +156,17 @@ def identity(borough: Path, warehouse: Path, months: list[str]) -> int:
     return rows, seconds
 
 
+#: seconds of each asset (and check) of the stage's materialisations, written to stderr as STEPS
+_STEPS: dict[str, float] = {}
+
+
+def _steps(result) -> None:  # type: ignore[no-untyped-def]
+    """Add a materialisation's step seconds to `_STEPS` (what `full_refresh` reports per asset)."""
+    for ev in result.get_step_success_events():
+        ms = getattr(ev.event_specific_data, "duration_ms", None) or 0.0
+        _STEPS[ev.step_key or "?"] = round(_STEPS.get(ev.step_key or "?", 0.0) + ms / 1000, 2)
+
+
 def _downstream(group: str, borough: Path, warehouse: Path) -> None:
     from pipelines.runs import all_assets, downstream_keys, materialize
 
@@ -168,7 +179,7 @@ def _downstream(group: str, borough: Path, warehouse: Path) -> None:
         if a.group_names_by_key.get(k) == group and k.to_user_string() in refreshed
     ]
     if keys:
-        materialize(keys, _settings(borough, warehouse))
+        _steps(materialize(keys, _settings(borough, warehouse)))
 
 
 #: The core_marts stage's assets (incident_themes is in the themes group too, and runs once).
@@ -179,7 +190,7 @@ def core_marts(borough: Path, warehouse: Path, months: list[str]) -> int:
     """Core entities, themes of each incident and the person/incident marts."""
     from pipelines.runs import materialize
 
-    materialize(list(CORE_MARTS), _settings(borough, warehouse))
+    _steps(materialize(list(CORE_MARTS), _settings(borough, warehouse)))
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return _rows(con, "SELECT count(*) FROM marts.incident")
 
@@ -205,8 +216,8 @@ def publishing(borough: Path, warehouse: Path, months: list[str]) -> int:
     from pipelines.runs import materialize
 
     s = _settings(borough, warehouse)
-    materialize(["analyst_copy"], s)
-    materialize(["local_profile"], s, months=[months[-1]])
+    _steps(materialize(["analyst_copy"], s))
+    _steps(materialize(["local_profile"], s, months=[months[-1]]))
     return sum(1 for _ in (s.build / "profile").rglob("*.html"))
 
 
@@ -350,6 +361,8 @@ def main(argv: list[str]) -> None:
     else:
         rows = out
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if _STEPS:
+        sys.stderr.write("STEPS " + json.dumps(_STEPS) + "\n")
     sys.stdout.write(
         json.dumps({"stage": stage, "seconds": round(seconds, 3), "rows": rows, "peak_mb": round(peak_mb, 1)}) + "\n"
     )

@@ -666,3 +666,23 @@ def test_the_key_maps_run_stamp_is_one_row_and_a_refresh_rewrites_only_changed_r
     assert con.execute("select run_id, first_run, count(*) from core.person_key_map group by all").fetchall() == [
         ("r3", "r1", len(records))
     ]
+
+
+def test_review_rows_pair_ids_are_pair_id_of_each_row() -> None:
+    """The review table's pair_id, computed in DuckDB for every row at once, is `pair_id` of the
+    row's two refs (order-free, byte order of non-ASCII keys as Python's), row for row."""
+    from transforms.identity.review import review_rows
+
+    rows = pd.DataFrame(
+        {
+            "source_l": ["police_persons", "social_care_referrals", "map_assessments", "police_persons"],
+            "source_key_l": ["P1/24", "R9", "MAPé01", "Z9"],
+            "source_r": ["social_care_referrals", "police_persons", "missing_episodes", "police_persons"],
+            "source_key_r": ["R9", "P1/24", "ME1", "A1"],
+        }
+    )
+    got = review_rows(rows)["pair_id"].tolist()
+    want = [pair_id(f"{a}|{b}", f"{c}|{d}") for a, b, c, d in rows.itertuples(index=False)]
+    print(got)
+    assert got == want and got[0] == got[1] and len(set(got)) == 3
+    assert review_rows(rows.iloc[:0])["pair_id"].tolist() == []

@@ -15,6 +15,7 @@ import logging
 from datetime import datetime
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 logger = logging.getLogger(__name__)
@@ -62,10 +63,19 @@ def decided_pairs(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple[str, str]]
 
 
 def review_rows(review: pd.DataFrame) -> pd.DataFrame:
-    """Review pairs from the linkage with their stable pair_id."""
+    """Review pairs from the linkage with their stable pair_id (`pair_id` of each row, computed in
+    DuckDB: its sha256 and its least/greatest, byte order, are Python's on these refs)."""
     out = review.copy()
-    out["pair_id"] = [
-        pair_id(f"{a}|{b}", f"{c}|{d}")
-        for a, b, c, d in zip(out["source_l"], out["source_key_l"], out["source_r"], out["source_key_r"], strict=True)
-    ]
+    if not len(out):
+        out["pair_id"] = pd.Series([], dtype=object)
+        return out
+    with duckdb.connect() as con:
+        refs = out[["source_l", "source_key_l", "source_r", "source_key_r"]].assign(n=np.arange(len(out)))
+        con.register("review", refs)
+        ids = con.execute(
+            "select 'L' || sha256(least(l, r) || chr(31) || greatest(l, r))[1:15] as pair_id from ("
+            "select source_l || '|' || source_key_l as l, source_r || '|' || source_key_r as r, n "
+            "from review) order by n"
+        ).df()["pair_id"]
+    out["pair_id"] = ids.to_numpy()
     return out
