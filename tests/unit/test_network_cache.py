@@ -238,8 +238,8 @@ def test_a_month_recomputes_only_the_parts_that_changed() -> None:
         return pd.concat(rows, ignore_index=True)
 
     def run(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, list[frozenset[str]]], dict[str, int]]:
-        groups, counts = _groups_by_month(con, months, p)
-        return {m: g for m, g in groups}, counts
+        groups, counts, people = _groups_by_month(con, months, p)
+        return {m: g.groups(people.tolist()) for m, g in groups}, counts
 
     con = _evidence_warehouse(evidence(big_b))
     cold, cold_counts = run(con)

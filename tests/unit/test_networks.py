@@ -20,7 +20,7 @@ from transforms.networks.groups import (
 )
 from transforms.networks.params import RELIABILITY, NetworkParams
 from transforms.networks.real import load_adjacency, load_attributes
-from transforms.networks.tracking import jaccard, track_groups
+from transforms.networks.tracking import jaccard, track_coded, track_groups
 
 NETWORKS = SHARED_DATA / "networks"
 
@@ -240,3 +240,56 @@ def test_part_potts_has_no_global_term() -> None:
         find_communities(small, objective="potts", seed=1)
     with pytest.raises(ValueError, match="objective"):
         NetworkParams(objective="potts")
+
+
+def test_coded_tracking_equals_tracking_of_person_key_sets() -> None:
+    """`track_coded` (groups as person codes, what the pipeline runs) gives `track_groups`'s
+    memberships and events row for row, on months where groups continue, grow, merge, split,
+    are born and die, with ties in overlap broken by id."""
+    import numpy as np
+
+    from transforms.networks.groups import CodedGroups
+
+    rng = random.Random(5)
+    people = np.array(sorted(f"P{i:04d}" for i in range(400)), dtype=object)
+    months, coded = [], []
+    pool = list(range(len(people)))
+    groups: list[list[int]] = [pool[i : i + 6] for i in range(0, 120, 6)]
+    for m in range(18):
+        nxt: list[list[int]] = []
+        for g in groups:
+            r = rng.random()
+            if r < 0.1:
+                continue  # dies
+            if r < 0.25 and len(g) >= 6:
+                nxt += [g[: len(g) // 2], g[len(g) // 2 :]]  # splits
+            else:
+                nxt.append(g[:-1] if rng.random() < 0.3 else g)
+        if len(nxt) > 1 and rng.random() < 0.5:
+            a = nxt.pop(rng.randrange(len(nxt)))
+            nxt[rng.randrange(len(nxt))] = nxt[rng.randrange(len(nxt))] + a  # merges (maybe with itself: no-op)
+        taken = {c for g in nxt for c in g}
+        free = [c for c in pool if c not in taken]
+        rng.shuffle(free)
+        nxt += [free[i : i + rng.randint(3, 7)] for i in range(0, rng.randint(0, 30), 7)]  # births
+        nxt = [sorted(set(g)) for g in nxt if len(set(g)) >= 3]
+        seen: set[int] = set()
+        groups = []
+        for g in nxt:  # disjoint, as a month's groups are
+            g = [c for c in g if c not in seen]
+            seen.update(g)
+            if len(g) >= 3:
+                groups.append(g)
+        groups.sort(key=lambda g: (-len(g), g[0]))
+        month = f"2024-{m + 1:02d}" if m < 12 else f"2025-{m - 11:02d}"
+        months.append((month, [frozenset(people[g].tolist()) for g in groups]))
+        coded.append((month, CodedGroups.of([np.array(g, dtype=np.int64) for g in groups])))
+    coded.insert(9, ("2024-09x", CodedGroups.of([])))  # a month with no group: every group dies
+    months.insert(9, ("2024-09x", []))
+    ref_members, ref_events = track_groups(months, threshold=0.3)
+    members, events = track_coded(coded, people, threshold=0.3)
+    kinds = ref_events["event"].value_counts().to_dict()
+    print(f"\n{len(ref_members)} memberships, events {kinds}")
+    assert {"merge", "split", "birth", "death", "continue"} <= set(kinds)
+    pd.testing.assert_frame_equal(members, ref_members)
+    pd.testing.assert_frame_equal(events, ref_events)

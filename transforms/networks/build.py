@@ -29,7 +29,6 @@ from transforms.networks import memo
 from transforms.networks.groups import (
     CodedEvidence,
     CodedGroups,
-    Group,
     canonical_ties,
     decayed_pairs_by_month,
     leiden_parts,
@@ -37,7 +36,7 @@ from transforms.networks.groups import (
     split_month,
 )
 from transforms.networks.params import DAYS_PER_MONTH, NetworkParams
-from transforms.networks.tracking import track_groups
+from transforms.networks.tracking import track_coded
 from transforms.sqlrun import execute, transaction
 
 logger = logging.getLogger(__name__)
@@ -83,8 +82,8 @@ def build_peer_network(
         _run(con, "marts/peer_edge_undecayed", values)
         _drop_table(con, "marts", "peer_edge")  # a table before the view (warehouses built until session 10)
         _run(con, "marts/peer_edge", values)
-        found, memo_counts = _groups_by_month(con, months, p, workers)
-        members, events = track_groups(found, threshold=p.match_threshold)
+        found, memo_counts, people = _groups_by_month(con, months, p, workers)
+        members, events = track_coded(found, people, threshold=p.match_threshold)
         con.register("peer_group_rows", members)
         con.register("peer_group_event_rows", events)
         _run(con, "marts/peer_group", values)
@@ -205,10 +204,10 @@ def find_units(units: list[Unit], *, seed: int, resolution: float, min_size: int
 
 def _groups_by_month(
     con: duckdb.DuckDBPyConnection, months: list[str], p: NetworkParams, workers: int = 1
-) -> tuple[Iterator[tuple[str, list[Group]]], dict[str, int]]:
+) -> tuple[Iterator[tuple[str, CodedGroups]], dict[str, int], np.ndarray]:
     """Each month's peer groups: the groups of each of its connected parts, from the memo where the
-    part's key is stored, else found (and stored); the groups come month by month, as person_key
-    sets, only as tracking asks for them."""
+    part's key is stored, else found (and stored); the groups come month by month, as codes into
+    the people returned (person_keys in order), only as tracking asks for them."""
     evidence = coded_evidence(con, p)
     memo.ensure_table(con)
     settings = memo.settings_fingerprint(p)
@@ -233,24 +232,27 @@ def _groups_by_month(
         len(todo),
     )
     found.update(new)
-    people = evidence.people.tolist()  # one string per person, shared by every month's groups
 
-    def month_groups(month: str) -> list[Group]:
+    def month_groups(month: str) -> CodedGroups:
         parts = [*solved_of.get(month, [])]
         for key in keys_of.get(month, []):
             g = found[key]
             parts.extend(g.members[lo:hi] for lo, hi in zip(g.bounds[:-1], g.bounds[1:], strict=True))
         # largest first, then by lowest person_key (codes follow person_key order)
-        return CodedGroups.of(sorted(parts, key=lambda x: (-len(x), int(x.min())))).groups(people)
+        return CodedGroups.of(sorted(parts, key=lambda x: (-len(x), int(x.min()))))
 
     groups = ((m, month_groups(m)) for m in months)
     looked_up = sum(1 for keys in keys_of.values() if keys)  # months with a part too large to solve exactly
-    return groups, {
-        "cache.peer_month_hits": looked_up - len(todo),
-        "cache.peer_month_misses": len(todo),
-        "cache.peer_part_hits": len(used) - len(new),
-        "cache.peer_part_misses": len(new),
-    }
+    return (
+        groups,
+        {
+            "cache.peer_month_hits": looked_up - len(todo),
+            "cache.peer_month_misses": len(todo),
+            "cache.peer_part_hits": len(used) - len(new),
+            "cache.peer_part_misses": len(new),
+        },
+        evidence.people,
+    )
 
 
 #: A month whose parts to find hold at least this many ties is sent to a worker process when

@@ -21,8 +21,13 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from transforms.networks.groups import CodedGroups
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +127,101 @@ def track_groups(
         pd.DataFrame(dict(zip(columns, (row_months, row_people, row_groups), strict=True)))
         if row_people
         else pd.DataFrame([], columns=columns)
+    )
+    ev = pd.DataFrame(
+        [(e.as_of_month, e.event, e.group_id, list(e.related_group_ids)) for e in events],
+        columns=["as_of_month", "event", "group_id", "related_group_ids"],
+    )
+    return members, ev
+
+
+def track_coded(
+    monthly: Iterable[tuple[str, CodedGroups]], people: np.ndarray, *, threshold: float = 0.3, prefix: str = "PG"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`track_groups` for groups held as person codes (`CodedGroups`, codes into `people` in
+    person_key order, each month's groups disjoint): the same memberships and events, row for row.
+
+    Each month's overlaps with last month's groups are counted in numpy through an array of each
+    person's group last month, and the memberships are kept as code arrays, turned into
+    person_keys once at the end: at London scale the frozensets of person_key strings of every
+    month's groups were most of the tracking's time."""
+    people = np.asarray(people, dtype=object)
+    counter = 0
+    owner = np.full(len(people), -1, dtype=np.int64)  # each person's group index last month
+    prev_ids: list[str] = []
+    prev_sizes = np.zeros(0, dtype=np.int64)
+    prev_members = np.zeros(0, dtype=np.int64)
+    out_months: list[np.ndarray] = []
+    out_codes: list[np.ndarray] = []
+    out_groups: list[np.ndarray] = []
+    events: list[GroupEvent] = []
+    for month, coded in monthly:
+        sizes = np.diff(coded.bounds)
+        n_cur = len(sizes)
+        if len(np.unique(coded.members)) != len(coded.members):
+            raise ValueError(f"{month}: a person is in two groups of one month (track_groups takes overlapping groups)")
+        cur_of = np.repeat(np.arange(n_cur, dtype=np.int64), sizes)  # group index of each member
+        was = owner[coded.members] if len(coded.members) else np.zeros(0, dtype=np.int64)
+        met = was >= 0
+        links: list[tuple[float, str, int]] = []
+        if met.any() and len(prev_ids):
+            pair, both = np.unique(cur_of[met] * len(prev_ids) + was[met], return_counts=True)
+            ci, pi = pair // len(prev_ids), pair % len(prev_ids)
+            overlap = both / (prev_sizes[pi] + sizes[ci] - both)  # = jaccard, as track_groups computes it
+            ok = overlap >= threshold
+            links = [
+                (o, prev_ids[q], c)
+                for o, q, c in zip(overlap[ok].tolist(), pi[ok].tolist(), ci[ok].tolist(), strict=True)
+            ]
+        links.sort(key=lambda lk: (-lk[0], lk[1], lk[2]))
+        olds_of: dict[int, list[str]] = {}
+        news_of: dict[str, list[int]] = {}
+        for _, pid, c in links:
+            olds_of.setdefault(c, []).append(pid)
+            news_of.setdefault(pid, []).append(c)
+        assigned: dict[int, str] = {}
+        used: set[str] = set()
+        for _, pid, c in links:
+            if c not in assigned and pid not in used:
+                assigned[c] = pid
+                used.add(pid)
+        for c in range(n_cur):
+            if c not in assigned:
+                counter += 1
+                assigned[c] = f"{prefix}{counter:05d}"
+        ids = [assigned[c] for c in range(n_cur)]
+        for c, gid in enumerate(ids):
+            olds = olds_of.get(c, [])
+            if len(olds) > 1:
+                events.append(GroupEvent(month, "merge", gid, tuple(sorted(o for o in olds if o != gid))))
+            elif not olds:
+                events.append(GroupEvent(month, "birth", gid))
+            elif olds[0] == gid and len(news_of[gid]) == 1:
+                events.append(GroupEvent(month, "continue", gid))
+        for pid, news in news_of.items():
+            if len(news) > 1 and pid in used:
+                events.append(
+                    GroupEvent(month, "split", pid, tuple(sorted(assigned[c] for c in news if assigned[c] != pid)))
+                )
+        for pid in prev_ids:
+            if pid not in news_of:
+                events.append(GroupEvent(month, "death", pid))
+        out_months.append(np.full(len(coded.members), month, dtype=object))
+        out_codes.append(coded.members)
+        out_groups.append(np.repeat(np.array(ids, dtype=object), sizes) if n_cur else np.zeros(0, dtype=object))
+        owner[prev_members] = -1
+        owner[coded.members] = cur_of
+        prev_ids, prev_sizes, prev_members = ids, sizes, coded.members
+        logger.debug("%s: %d groups", month, n_cur)
+    columns = ["as_of_month", "person_key", "group_id"]
+    codes = np.concatenate(out_codes) if out_codes else np.zeros(0, dtype=np.int64)
+    members = pd.DataFrame(
+        {
+            "as_of_month": np.concatenate(out_months) if out_months else np.zeros(0, dtype=object),
+            "person_key": people[codes] if len(codes) else np.zeros(0, dtype=object),
+            "group_id": np.concatenate(out_groups) if out_groups else np.zeros(0, dtype=object),
+        },
+        columns=columns,
     )
     ev = pd.DataFrame(
         [(e.as_of_month, e.event, e.group_id, list(e.related_group_ids)) for e in events],
