@@ -159,5 +159,5 @@ def find_personal_data(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] 
         hits.extend(Hit(name, column, kind, int(n)) for kind, n in rows)
     con.execute("DROP TABLE _pii_values")
     con.execute("DROP TABLE _pii_dobs")
-    con.execute("DROP TABLE IF EXISTS _pii_view")
+    con.execute("DROP TABLE IF EXISTS temp._pii_view")
     return hits

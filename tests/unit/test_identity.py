@@ -686,3 +686,8 @@ def test_review_rows_pair_ids_are_pair_id_of_each_row() -> None:
     print(got)
     assert got == want and got[0] == got[1] and len(set(got)) == 3
     assert review_rows(rows.iloc[:0])["pair_id"].tolist() == []
+    gap = rows.astype(object)
+    gap.loc[2, "source_key_r"] = None  # a missing ref: the ids are still pair_id's, row for row
+    assert review_rows(gap)["pair_id"].tolist() == [
+        pair_id(f"{a}|{b}", f"{c}|{d}") for a, b, c, d in gap.itertuples(index=False)
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import date
 
 import networkx as nx
@@ -293,3 +294,29 @@ def test_coded_tracking_equals_tracking_of_person_key_sets() -> None:
     assert {"merge", "split", "birth", "death", "continue"} <= set(kinds)
     pd.testing.assert_frame_equal(members, ref_members)
     pd.testing.assert_frame_equal(events, ref_events)
+
+
+def test_group_ids_do_not_depend_on_other_groups_births() -> None:
+    """A group born in an unrelated part of the graph (a late record, say) leaves every other
+    group's id as it was, in every month: ids come from each group's own birth month and lowest
+    member, not from a count of the groups born before it (which renumbered them all)."""
+    base = [
+        ("2025-01", [frozenset("abcd"), frozenset("efgh")]),
+        ("2025-02", [frozenset("abcd"), frozenset("efghi"), frozenset("mnop")]),
+        ("2025-03", [frozenset("abce"), frozenset("mnopq")]),
+    ]
+    late = [(m, [*g, frozenset("vwxyz")]) if m == "2025-01" else (m, g) for m, g in base]
+
+    def ids(months: list[tuple[str, list[frozenset[str]]]]) -> dict[tuple[str, frozenset[str]], str]:
+        members, _ = track_groups(months, threshold=0.3)
+        grouped = members.groupby(["as_of_month", "group_id"])["person_key"].apply(frozenset).reset_index()
+        return {(r.as_of_month, r.person_key): r.group_id for r in grouped.itertuples()}
+
+    before, after = ids(base), ids(late)
+    print(f"\n{sorted(set(before.values()))}")
+    assert all(after[k] == v for k, v in before.items())
+    assert after[("2025-01", frozenset("vwxyz"))] not in before.values()
+    assert all(re.fullmatch(r"PG\d{4}-[0-9a-f]{8}", g) for g in after.values())
+    assert before[("2025-01", frozenset("abcd"))].startswith("PG2501-") and before[
+        ("2025-02", frozenset("mnop"))
+    ].startswith("PG2502-")

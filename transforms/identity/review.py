@@ -66,12 +66,16 @@ def review_rows(review: pd.DataFrame) -> pd.DataFrame:
     """Review pairs from the linkage with their stable pair_id (`pair_id` of each row, computed in
     DuckDB: its sha256 and its least/greatest, byte order, are Python's on these refs)."""
     out = review.copy()
-    if not len(out):
-        out["pair_id"] = pd.Series([], dtype=object)
+    refs = ["source_l", "source_key_l", "source_r", "source_key_r"]
+    if not len(out) or out[refs].isna().any().any():  # (DuckDB's least/greatest skip a NULL)
+        out["pair_id"] = pd.Series(
+            [pair_id(f"{a}|{b}", f"{c}|{d}") for a, b, c, d in out[refs].itertuples(index=False)],
+            index=out.index,
+            dtype=object,
+        )
         return out
     with duckdb.connect() as con:
-        refs = out[["source_l", "source_key_l", "source_r", "source_key_r"]].assign(n=np.arange(len(out)))
-        con.register("review", refs)
+        con.register("review", out[refs].assign(n=np.arange(len(out))))
         ids = con.execute(
             "select 'L' || sha256(least(l, r) || chr(31) || greatest(l, r))[1:15] as pair_id from ("
             "select source_l || '|' || source_key_l as l, source_r || '|' || source_key_r as r, n "

@@ -17,6 +17,7 @@ Ids are handed out greedily by descending overlap, so each id lives in at most o
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -50,6 +51,23 @@ def jaccard(a: Group, b: Group) -> float:
     return len(a & b) / union if union else 0.0
 
 
+def birth_id(prefix: str, month: str, lowest: str, issued: set[str]) -> str:
+    """A new group's id: its birth month and a digest of the month and its lowest person_key
+    (`PGyymm-` and 8 hex digits), added to `issued`; salted, in the order asked, in the rare case
+    it is already taken. It depends on the group alone, not on how many groups were born before
+    it, so a change in one part of the graph does not renumber the groups of every other part
+    (until session 12 ids were a counter, `PG00001` on, and a late record in one month renumbered
+    every group born after it)."""
+    salt = 0
+    while True:
+        text = f"{month}|{lowest}" + (f"#{salt}" if salt else "")
+        gid = f"{prefix}{month[2:4]}{month[5:7]}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+        if gid not in issued:
+            issued.add(gid)
+            return gid
+        salt += 1
+
+
 def track_groups(
     monthly: Iterable[tuple[str, Sequence[Group]]], *, threshold: float = 0.3, prefix: str = "PG"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -58,17 +76,12 @@ def track_groups(
     memberships: as_of_month, person_key, group_id. events: as_of_month, event, group_id,
     related_group_ids. Months must come in order.
     """
-    counter = 0
+    issued: set[str] = set()
     previous: dict[str, Group] = {}
     row_months: list[str] = []
     row_people: list[str] = []
     row_groups: list[str] = []
     events: list[GroupEvent] = []
-
-    def new_id() -> str:
-        nonlocal counter
-        counter += 1
-        return f"{prefix}{counter:05d}"
 
     for month, groups in monthly:
         current = list(groups)
@@ -96,7 +109,7 @@ def track_groups(
                 used.add(pid)
         for ci in range(len(current)):
             if ci not in assigned:
-                assigned[ci] = new_id()
+                assigned[ci] = birth_id(prefix, month, min(current[ci]), issued)
         for ci, members in enumerate(current):
             gid = assigned[ci]
             row_people.extend(sorted(members))
@@ -146,7 +159,7 @@ def track_coded(
     person_keys once at the end: at London scale the frozensets of person_key strings of every
     month's groups were most of the tracking's time."""
     people = np.asarray(people, dtype=object)
-    counter = 0
+    issued: set[str] = set()
     owner = np.full(len(people), -1, dtype=np.int64)  # each person's group index last month
     prev_ids: list[str] = []
     prev_sizes = np.zeros(0, dtype=np.int64)
@@ -187,8 +200,8 @@ def track_coded(
                 used.add(pid)
         for c in range(n_cur):
             if c not in assigned:
-                counter += 1
-                assigned[c] = f"{prefix}{counter:05d}"
+                # members are in person_key order within a group: the first is the lowest
+                assigned[c] = birth_id(prefix, month, str(people[coded.members[coded.bounds[c]]]), issued)
         ids = [assigned[c] for c in range(n_cur)]
         for c, gid in enumerate(ids):
             olds = olds_of.get(c, [])
