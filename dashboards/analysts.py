@@ -121,8 +121,9 @@ _NETWORK = """<script>
                  x: g.nodes.map(function (n) { return n[1]; }), y: g.nodes.map(function (n) { return n[2]; }),
                  text: g.nodes.map(function (n) { return n[0] + ': ' + n[3] + ' ties in the group'; }),
                  marker: {size: 11, color: '#56B4E9', line: {width: 0.6, color: '#222'}}});
-    var layout = {template: 'plotly_white', height: 560, margin: {l: 10, r: 10, t: 60, b: 10},
-                  title: {text: 'Peer group ' + sel.value + ' as of ' + data.month + ': ' + g.nodes.length +
+    // three short lines: the group's id, its month and size, the reading note (a phone's width)
+    var layout = {template: 'plotly_white', height: 580, margin: {l: 10, r: 10, t: 80, b: 10},
+                  title: {text: 'Peer group ' + sel.value + '<br>as of ' + data.month + ': ' + g.nodes.length +
                                 ' young people<br>(pseudonymous keys on hover; lines have no direction)', font: {size: 14}},
                   xaxis: {visible: false}, yaxis: {visible: false},
                   legend: {orientation: 'h', y: -0.02, yanchor: 'top', x: 0, font: {size: 10}}};
@@ -340,7 +341,7 @@ def _profiles(con: duckdb.DuckDBPyConnection, month: str, names: _Names) -> str:
         if c in df.columns
     ]
     head = [
-        ("Group", ""),
+        ("Group", "nw"),
         ("Size", "n"),
         ("Ages", "nw"),
         ("Girls", "n"),
@@ -460,7 +461,7 @@ def _events(con: duckdb.DuckDBPyConnection, month: str) -> str:
     ]
     return _table(
         "peer_group_event",
-        [("Month", ""), ("Event", ""), ("Group", ""), ("Related groups", "")],
+        [("Month", ""), ("Event", ""), ("Group", "nw"), ("Related groups", "")],
         rows,
         f"Group events, {months[0]} to {month} (formed, grew, split, merged, dissolved).",
     )
