@@ -17,10 +17,11 @@ Ids are handed out greedily by descending overlap, so each id lives in at most o
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -68,6 +69,65 @@ def birth_id(prefix: str, month: str, lowest: str, issued: set[str]) -> str:
         salt += 1
 
 
+def _lowest_in_set(groups: Sequence[Group], i: int) -> str:
+    return min(groups[i])
+
+
+def _lowest_coded(people: np.ndarray, coded: CodedGroups, i: int) -> str:
+    return str(people[coded.members[coded.bounds[i]]])  # in person_key order: the first is the lowest
+
+
+def _match(
+    month: str,
+    links: list[tuple[float, str, int]],
+    n_cur: int,
+    prev_ids: list[str],
+    lowest: Callable[[int], str],
+    prefix: str,
+    issued: set[str],
+    events: list[GroupEvent],
+) -> list[str]:
+    """One month's ids from its links (overlap, old id, new group index) and its events, appended
+    to `events`: continue, birth and merge per new group in order, then splits, then deaths."""
+    links.sort(key=lambda lk: (-lk[0], lk[1], lk[2]))
+    olds_of: dict[int, list[str]] = {}
+    news_of: dict[str, list[int]] = {}
+    for _, pid, ci in links:
+        olds_of.setdefault(ci, []).append(pid)
+        news_of.setdefault(pid, []).append(ci)
+    # greedy: the strongest link first takes the id
+    assigned: dict[int, str] = {}
+    used: set[str] = set()
+    for _, pid, ci in links:
+        if ci not in assigned and pid not in used:
+            assigned[ci] = pid
+            used.add(pid)
+    for ci in range(n_cur):
+        if ci not in assigned:
+            assigned[ci] = birth_id(prefix, month, lowest(ci), issued)
+    ids = [assigned[ci] for ci in range(n_cur)]
+    for ci, gid in enumerate(ids):
+        olds = olds_of.get(ci, [])
+        if len(olds) > 1:
+            events.append(GroupEvent(month, "merge", gid, tuple(sorted(o for o in olds if o != gid))))
+        elif not olds:
+            events.append(GroupEvent(month, "birth", gid))
+        elif olds[0] == gid and len(news_of[gid]) == 1:
+            events.append(GroupEvent(month, "continue", gid))
+    for pid, news in news_of.items():
+        # a split is recorded under the id its closest part keeps; where every part took the
+        # id of another old group (closer to it), the old group's members went into those
+        # groups, and their merge events name it: no split event for an id that is gone
+        if len(news) > 1 and pid in used:
+            events.append(
+                GroupEvent(month, "split", pid, tuple(sorted(assigned[ci] for ci in news if assigned[ci] != pid)))
+            )
+    for pid in prev_ids:
+        if pid not in news_of:
+            events.append(GroupEvent(month, "death", pid))
+    return ids
+
+
 def track_groups(
     monthly: Iterable[tuple[str, Sequence[Group]]], *, threshold: float = 0.3, prefix: str = "PG"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -94,45 +154,21 @@ def track_groups(
                 overlap = both / (len(previous[pid]) + len(c) - both)  # = jaccard(previous[pid], c)
                 if overlap >= threshold:
                     links.append((overlap, pid, ci))
-        links.sort(key=lambda lk: (-lk[0], lk[1], lk[2]))
-        olds_of: dict[int, list[str]] = {}
-        news_of: dict[str, list[int]] = {}
-        for _, pid, ci in links:
-            olds_of.setdefault(ci, []).append(pid)
-            news_of.setdefault(pid, []).append(ci)
-        # greedy: the strongest link first takes the id
-        assigned: dict[int, str] = {}
-        used: set[str] = set()
-        for _, pid, ci in links:
-            if ci not in assigned and pid not in used:
-                assigned[ci] = pid
-                used.add(pid)
-        for ci in range(len(current)):
-            if ci not in assigned:
-                assigned[ci] = birth_id(prefix, month, min(current[ci]), issued)
-        for ci, members in enumerate(current):
-            gid = assigned[ci]
+        ids = _match(
+            month,
+            links,
+            len(current),
+            list(previous),
+            functools.partial(_lowest_in_set, current),
+            prefix,
+            issued,
+            events,
+        )
+        for gid, members in zip(ids, current, strict=True):
             row_people.extend(sorted(members))
             row_months.extend([month] * len(members))
             row_groups.extend([gid] * len(members))
-            olds = olds_of.get(ci, [])
-            if len(olds) > 1:
-                events.append(GroupEvent(month, "merge", gid, tuple(sorted(o for o in olds if o != gid))))
-            elif not olds:
-                events.append(GroupEvent(month, "birth", gid))
-            elif olds[0] == gid and len(news_of[gid]) == 1:
-                events.append(GroupEvent(month, "continue", gid))
-        for pid, news in news_of.items():
-            # a split is recorded under the id its closest part keeps; where every part took the
-            # id of another old group (closer to it), the old group's members went into those
-            # groups, and their merge events name it: no split event for an id that is gone
-            if len(news) > 1 and pid in used:
-                parts = tuple(sorted(assigned[ci] for ci in news if assigned[ci] != pid))
-                events.append(GroupEvent(month, "split", pid, parts))
-        for pid in previous:
-            if pid not in news_of:
-                events.append(GroupEvent(month, "death", pid))
-        previous = {assigned[ci]: members for ci, members in enumerate(current)}
+        previous = dict(zip(ids, current, strict=True))
         logger.debug("%s: %d groups", month, len(current))
 
     columns = ["as_of_month", "person_key", "group_id"]
@@ -186,39 +222,17 @@ def track_coded(
                 (o, prev_ids[q], c)
                 for o, q, c in zip(overlap[ok].tolist(), pi[ok].tolist(), ci[ok].tolist(), strict=True)
             ]
-        links.sort(key=lambda lk: (-lk[0], lk[1], lk[2]))
-        olds_of: dict[int, list[str]] = {}
-        news_of: dict[str, list[int]] = {}
-        for _, pid, c in links:
-            olds_of.setdefault(c, []).append(pid)
-            news_of.setdefault(pid, []).append(c)
-        assigned: dict[int, str] = {}
-        used: set[str] = set()
-        for _, pid, c in links:
-            if c not in assigned and pid not in used:
-                assigned[c] = pid
-                used.add(pid)
-        for c in range(n_cur):
-            if c not in assigned:
-                # members are in person_key order within a group: the first is the lowest
-                assigned[c] = birth_id(prefix, month, str(people[coded.members[coded.bounds[c]]]), issued)
-        ids = [assigned[c] for c in range(n_cur)]
-        for c, gid in enumerate(ids):
-            olds = olds_of.get(c, [])
-            if len(olds) > 1:
-                events.append(GroupEvent(month, "merge", gid, tuple(sorted(o for o in olds if o != gid))))
-            elif not olds:
-                events.append(GroupEvent(month, "birth", gid))
-            elif olds[0] == gid and len(news_of[gid]) == 1:
-                events.append(GroupEvent(month, "continue", gid))
-        for pid, news in news_of.items():
-            if len(news) > 1 and pid in used:
-                events.append(
-                    GroupEvent(month, "split", pid, tuple(sorted(assigned[c] for c in news if assigned[c] != pid)))
-                )
-        for pid in prev_ids:
-            if pid not in news_of:
-                events.append(GroupEvent(month, "death", pid))
+        # members are in person_key order within a group: the first is the lowest
+        ids = _match(
+            month,
+            links,
+            n_cur,
+            prev_ids,
+            functools.partial(_lowest_coded, people, coded),
+            prefix,
+            issued,
+            events,
+        )
         out_months.append(np.full(len(coded.members), month, dtype=object))
         out_codes.append(coded.members)
         out_groups.append(np.repeat(np.array(ids, dtype=object), sizes) if n_cur else np.zeros(0, dtype=object))
