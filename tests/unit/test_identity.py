@@ -669,8 +669,8 @@ def test_the_key_maps_run_stamp_is_one_row_and_a_refresh_rewrites_only_changed_r
 
 
 def test_review_rows_pair_ids_are_pair_id_of_each_row() -> None:
-    """The review table's pair_id, computed in DuckDB for every row at once, is `pair_id` of the
-    row's two refs (order-free, byte order of non-ASCII keys as Python's), row for row."""
+    """The review table's pair_id is `pair_id` of the row's two refs (order-free, non-ASCII keys,
+    a missing ref), row for row."""
     from transforms.identity.review import review_rows
 
     rows = pd.DataFrame(

@@ -222,7 +222,6 @@ def track_coded(
                 (o, prev_ids[q], c)
                 for o, q, c in zip(overlap[ok].tolist(), pi[ok].tolist(), ci[ok].tolist(), strict=True)
             ]
-        # members are in person_key order within a group: the first is the lowest
         ids = _match(
             month,
             links,
