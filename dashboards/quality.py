@@ -100,7 +100,6 @@ def build(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, small_count:
         title=f"Records loaded per delivery month, by source, {months[0] if months else month} to {month}",
         xaxis_title="Delivery month",
         yaxis_title="Records loaded (count)",
-        template="plotly_white",
         colorway=figures.OKABE_ITO,
         height=420,
     )
