@@ -10,6 +10,7 @@ import duckdb
 
 from transforms.extracts.contract import SOURCES
 from transforms.privacy import find_personal_data
+from transforms.sqlrun import has_table
 
 
 @dataclass(frozen=True)
@@ -19,16 +20,6 @@ class CheckOutcome:
     passed: bool
     description: str
     metadata: dict[str, Any] = field(default_factory=dict)
-
-
-def _has(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND schema_name = ? AND table_name = ?",
-            [schema, table],
-        ).fetchall()[0][0]
-    )
 
 
 def rows_reconcile(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
@@ -43,7 +34,7 @@ def rows_reconcile(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
             "SELECT source, sum(n) FROM (SELECT source, rows_removed AS n FROM ops.rows_removed UNION ALL "
             "SELECT source, rows_removed FROM ops.purges WHERE source <> 'quarantine') GROUP BY 1"
         ).fetchall()
-        if _has(con, "ops", "purges")
+        if has_table(con, "ops", "purges")
         else con.execute("SELECT source, sum(rows_removed) FROM ops.rows_removed GROUP BY 1").fetchall()
     )
     bad_sources = []

@@ -27,7 +27,7 @@ import sql
 from transforms.extracts.contract import SOURCE_BY_NAME, SOURCES, Source
 from transforms.extracts.load import NAME_WORD
 from transforms.filemodes import RESTRICTED, umask
-from transforms.sqlrun import ident, literal, transaction
+from transforms.sqlrun import has_table, ident, literal, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -207,16 +207,6 @@ def _tables_with(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...], colum
     ]
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND schema_name = ? AND table_name = ?",
-            [schema, table],
-        ).fetchall()[0][0]
-    )
-
-
 def identify(con: duckdb.DuckDBPyConnection, source: str, key: str) -> Identity | None:
     """The person the record (`source`, `key`) belongs to, with every record, agency ID and name
     of theirs; None when there is no such record."""
@@ -229,7 +219,7 @@ def identify(con: duckdb.DuckDBPyConnection, source: str, key: str) -> Identity 
         "SELECT count(*) FROM raw.person_record WHERE source = ? AND source_key = ?", [source, key]
     ).fetchall()[0][0]
     person = None
-    if _has_table(con, "core", "person_link"):
+    if has_table(con, "core", "person_link"):
         found = con.execute(
             "SELECT person_key FROM core.person_link WHERE source = ? AND source_key = ?", [source, key]
         ).fetchall()
@@ -270,7 +260,7 @@ def identify(con: duckdb.DuckDBPyConnection, source: str, key: str) -> Identity 
 
 def is_tombstoned(con: duckdb.DuckDBPyConnection, secret: str, source: str, key: str) -> bool:
     """Whether the record (`source`, `key`) was erased."""
-    if not _has_table(con, "ops", "erasure_tombstone"):
+    if not has_table(con, "ops", "erasure_tombstone"):
         return False
     return bool(
         con.execute(
@@ -424,7 +414,7 @@ def erase(con: duckdb.DuckDBPyConnection, ident: Identity, *, secret: str, user:
                     ).fetchall()[0][0]
                     deleted += int(n)
                     touched.add(table)
-            if _has_table(con, "core", "link_review"):
+            if has_table(con, "core", "link_review"):
                 n = con.execute(
                     "DELETE FROM core.link_review WHERE (source_l, source_key_l) IN (SELECT (source, source_key) "
                     "FROM _erase) OR (source_r, source_key_r) IN (SELECT (source, source_key) FROM _erase)"
@@ -451,7 +441,7 @@ def erase(con: duckdb.DuckDBPyConnection, ident: Identity, *, secret: str, user:
 
 def pending_erasures(con: duckdb.DuckDBPyConnection) -> int:
     """Erasures whose rebuild, files or warehouse rewrite have not completed."""
-    if not _has_table(con, "ops", "erasure_pending"):
+    if not has_table(con, "ops", "erasure_pending"):
         return 0
     return int(con.execute("SELECT count(*) FROM ops.erasure_pending").fetchall()[0][0])
 

@@ -7,6 +7,7 @@ the SQL models.
   `$window_days`); a statement naming a parameter that is not given fails loudly.
 * `literal`, `ident`: SQL quoting, where a value cannot be a parameter (COMMENT ON, identifiers).
 * `changed(con, stmt, params)`: rows an INSERT, UPDATE or DELETE changed.
+* `has_table(con, schema, table)`: whether a table (not a view) exists.
 * `model_order(models)`: SQL models in dependency order, read from the SQL itself (the tables a
   model creates and the tables it reads), never from a hand-kept list.
 """
@@ -38,6 +39,17 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
             pass
         raise
     con.execute("COMMIT")
+
+
+def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """`schema.table` is a table (not a view) of the connection's database."""
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = ? AND table_name = ?",
+            [schema, table],
+        ).fetchall()[0][0]
+    )
 
 
 @lru_cache(maxsize=4096)

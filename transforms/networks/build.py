@@ -39,7 +39,7 @@ from transforms.networks.groups import (
 )
 from transforms.networks.params import DAYS_PER_MONTH, NetworkParams
 from transforms.networks.tracking import track_coded
-from transforms.sqlrun import execute, transaction
+from transforms.sqlrun import execute, has_table, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +126,10 @@ def _group_scope(con: duckdb.DuckDBPyConnection, values: dict[str, object]) -> b
     `sql/marts/peer_group_inputs.sql`). Erasure and purge drop `cache`, so the next run rebuilds."""
     fingerprint = _group_fingerprint(values)
     _run(con, "marts/peer_group_inputs", values)
-    kept = all(_has(con, t) for t in ("marts.peer_group", *(n.replace("/", ".") for n in GROUP_KEYED), GROUP_INPUTS))
+    kept = all(
+        has_table(con, *t.split("."))
+        for t in ("marts.peer_group", *(n.replace("/", ".") for n in GROUP_KEYED), GROUP_INPUTS)
+    )
     if kept:
         stored = con.execute(f"select distinct fingerprint from {GROUP_INPUTS}").fetchall()
         kept = stored == [(fingerprint,)]
@@ -200,18 +203,6 @@ def _group_keyed_marts(con: duckdb.DuckDBPyConnection, values: dict[str, object]
         "cache.peer_group_months_recomputed": int(recomputed),
         "cache.peer_group_months_kept": int(total - recomputed),
     }
-
-
-def _has(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    """`schema.name` is a table (not a view) of the warehouse."""
-    schema, name = qualified.split(".")
-    return bool(
-        con.execute(
-            "select count(*) from duckdb_tables() where database_name = current_database() "
-            "and schema_name = ? and table_name = ?",
-            [schema, name],
-        ).fetchall()[0][0]
-    )
 
 
 def build_peer_bridge(con: duckdb.DuckDBPyConnection, params: NetworkParams | None = None) -> dict[str, int]:
@@ -496,7 +487,7 @@ def _run(con: duckdb.DuckDBPyConnection, name: str, values: dict[str, object]) -
 
 def _drop_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
     """Drop `schema.name` if it is a table (not a view)."""
-    if _has(con, f"{schema}.{name}"):
+    if has_table(con, schema, name):
         con.execute(f"drop table {schema}.{name}")
 
 
