@@ -32,13 +32,6 @@ def volume_usual(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource)
 
 
 @dg.asset_check(asset="person_marts", blocking=True)
-def no_personal_data(duckdb: DuckDBResource) -> dg.AssetCheckResult:
-    """No names, dates of birth, postcodes or free text in core or marts."""
-    with duckdb.get_connection() as con:
-        return _result(checks.no_personal_data(con), dg.AssetCheckSeverity.ERROR)
-
-
-@dg.asset_check(asset="person_marts", blocking=True)
 def no_orphan_keys(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     """Every key in the marts points at a person or incident that exists."""
     with duckdb.get_connection() as con:
@@ -87,7 +80,6 @@ ASSET_CHECKS = [
     published_counts_suppressed,
     rows_reconcile,
     volume_usual,
-    no_personal_data,
     no_orphan_keys,
     completeness_steady,
     review_backlog_steady,

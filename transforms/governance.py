@@ -27,6 +27,7 @@ import sql
 from transforms.extracts.contract import SOURCE_BY_NAME, SOURCES, Source
 from transforms.extracts.load import NAME_WORD
 from transforms.filemodes import RESTRICTED, umask
+from transforms.privacy import Hit, find_personal_data
 from transforms.sqlrun import has_table, ident, literal, transaction
 
 logger = logging.getLogger(__name__)
@@ -508,10 +509,25 @@ def rewrite_warehouse(path: Path, work: Path) -> None:
         shutil.rmtree(spill, ignore_errors=True)
 
 
+class PersonalDataFound(RuntimeError):
+    """The analyst copy about to be published holds names, dates of birth or postcodes of `raw`:
+    it is not published (the last one stays)."""
+
+    def __init__(self, hits: list[Hit]) -> None:
+        self.hits = hits
+        shown = "; ".join(f"{h.table}.{h.column} ({h.kind})" for h in hits[:10])
+        more = f" and {len(hits) - 10} more" if len(hits) > 10 else ""
+        super().__init__(f"personal data found: {shown}{more}; the analyst copy was not published")
+
+
 def publish_analyst_copy(
     con: duckdb.DuckDBPyConnection, target: Path, schemas: tuple[str, ...] = ("core", "marts")
 ) -> dict[str, int]:
-    """Write `schemas` to a separate DuckDB file (and Parquet) atomically; returns rows per table."""
+    """Write `schemas` to a separate DuckDB file (and Parquet) atomically; returns rows per table.
+
+    The new copy is scanned for personal data (`transforms.privacy`) before it replaces the last
+    one: every table and view it holds, whichever asset wrote it. On a hit nothing is published,
+    the last copy stays, and `PersonalDataFound` says where."""
     with umask(RESTRICTED):  # the copy, its WAL and the Parquet: 0640, folders 0750
         return _publish_analyst_copy(con, target, schemas)
 
@@ -551,8 +567,15 @@ def _publish_analyst_copy(con: duckdb.DuckDBPyConnection, target: Path, schemas:
             # counted and written to Parquet from the copy's table, so a view is evaluated once
             counts[name] = int(con.execute(f"SELECT count(*) FROM analyst.{name}").fetchall()[0][0])
             con.execute(f"COPY analyst.{name} TO '{parquet_tmp / (name + '.parquet')}' (FORMAT parquet)")
+        # what is about to be published, scanned as it will be read: views are tables here
+        hits = find_personal_data(con, schemas, database="analyst")
     finally:
         con.execute("DETACH analyst")
+    if hits:
+        tmp.unlink(missing_ok=True)
+        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+        shutil.rmtree(parquet_tmp, ignore_errors=True)
+        raise PersonalDataFound(hits)
     os.replace(tmp, target)  # readers holding the old file keep it; new readers get the new one
     parquet = target.parent / "parquet"
     shutil.rmtree(parquet, ignore_errors=True)

@@ -17,6 +17,7 @@ import duckdb
 
 from transforms.extracts.contract import SOURCE_BY_NAME
 from transforms.extracts.vocab import VOCABULARIES
+from transforms.sqlrun import ident
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,17 @@ logger = logging.getLogger(__name__)
 FORBIDDEN_COLUMNS = frozenset(
     {c.name for s in SOURCE_BY_NAME.values() for c in s.columns if c.personal} | {"date_of_birth"}
 )
+
+
+def _exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    """`schema.name` is a table or a view of the connection's own database."""
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
+            "AND table_schema = ? AND table_name = ?",
+            [schema, name],
+        ).fetchall()[0][0]
+    )
 
 
 @dataclass(frozen=True)
@@ -37,13 +49,16 @@ class Hit:
     example_count: int
 
 
-def _tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
+def _tables(
+    con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...], database: str | None = None
+) -> list[tuple[str, str, str, str]]:
     return [
         tuple(r)
         for r in con.execute(
             "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema IN (SELECT unnest(?::VARCHAR[])) ORDER BY ALL",
-            [list(schemas)],
+            "WHERE table_catalog = coalesce(?, current_database()) "
+            "AND table_schema IN (SELECT unnest(?::VARCHAR[])) ORDER BY table_schema, table_name, ordinal_position",
+            [database, list(schemas)],
         ).fetchall()
     ]
 
@@ -57,17 +72,10 @@ SAME_PERSON_SHARE = 0.02
 ANY_PERSON_SHARE = 0.5
 
 
-def _dob_column(con: duckdb.DuckDBPyConnection, name: str, col: str, src: str | None = None) -> int:
-    """Rows (or distinct values) of a DATE column of `name` (read from `src`, its materialised rows
-    when it is a view) that look like dates of birth; 0 when it does not."""
-    src = src or name
-    cols = {
-        c
-        for (c,) in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema || '.' || table_name = ?", [name]
-        ).fetchall()
-    }
-    if "person_key" in cols:
+def _dob_column(con: duckdb.DuckDBPyConnection, src: str, col: str, keyed: bool) -> int:
+    """Rows (or distinct values) of a DATE column `col` of `src` (a table, or a view's materialised
+    rows) that look like dates of birth; 0 when it does not. `keyed`: the table has person_key."""
+    if keyed:
         n, same = con.execute(f"""
             SELECT count(*), count(d.person_key) FROM {src} t
             LEFT JOIN _pii_dobs d ON d.person_key = t.person_key AND d.dob = t.{col}
@@ -80,22 +88,34 @@ def _dob_column(con: duckdb.DuckDBPyConnection, name: str, col: str, src: str | 
     return int(dobs) if n and dobs / n >= ANY_PERSON_SHARE else 0
 
 
-def find_personal_data(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] = ("core", "marts")) -> list[Hit]:
-    """Every column in `schemas` that holds a name, date of birth or postcode from `raw`."""
-    con.execute("""
+def find_personal_data(
+    con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] = ("core", "marts"), database: str | None = None
+) -> list[Hit]:
+    """Every column in `schemas` that holds a name, date of birth or postcode from `raw`.
+
+    `database`: the attached database whose `schemas` are scanned (the analyst copy before it is
+    published); by default the connection's own. The names, dates of birth and postcodes looked
+    for are always those of the connection's `raw`."""
+    if not _exists(con, "raw", "person_record"):  # a warehouse with no person records yet
+        con.execute("CREATE OR REPLACE TEMP TABLE _pii_noone AS SELECT * FROM (VALUES "
+                    "(NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR, NULL::DATE, NULL::VARCHAR)) "
+                    "t(source, source_key, forename, surname, dob, postcode) WHERE false")
+    records = "raw.person_record" if _exists(con, "raw", "person_record") else "_pii_noone"
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _pii_values AS
         SELECT DISTINCT lower(trim(v)) AS v, kind FROM (
-          SELECT forename AS v, 'name' AS kind FROM raw.person_record
-          UNION ALL SELECT surname, 'name' FROM raw.person_record
-          UNION ALL SELECT strftime(dob, '%d/%m/%Y'), 'dob' FROM raw.person_record
-          UNION ALL SELECT CAST(dob AS VARCHAR), 'dob' FROM raw.person_record
-          UNION ALL SELECT postcode, 'postcode' FROM raw.person_record
+          SELECT forename AS v, 'name' AS kind FROM {records}
+          UNION ALL SELECT surname, 'name' FROM {records}
+          UNION ALL SELECT strftime(dob, '%d/%m/%Y'), 'dob' FROM {records}
+          UNION ALL SELECT CAST(dob AS VARCHAR), 'dob' FROM {records}
+          UNION ALL SELECT postcode, 'postcode' FROM {records}
         ) WHERE v IS NOT NULL AND length(trim(v)) >= 4""")
     # each person's dates of birth, for the DATE columns of tables keyed by person (made once)
-    con.execute("""
+    links = "core.person_link" if _exists(con, "core", "person_link") else "(SELECT source, source_key, NULL::VARCHAR AS person_key FROM _pii_noone)"
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _pii_dobs AS
-        SELECT DISTINCT l.person_key, r.dob FROM core.person_link l
-        JOIN raw.person_record r USING (source, source_key) WHERE r.dob IS NOT NULL""")
+        SELECT DISTINCT l.person_key, r.dob FROM {links} l
+        JOIN {records} r USING (source, source_key) WHERE r.dob IS NOT NULL""")
     # Words that are also surnames but here are vocabulary ('white', 'black'), structure (a
     # dimension called 'ward', a column 'hall') or public reference names (a ward, school or place)
     # are not personal data where they appear as such.
@@ -111,53 +131,61 @@ def find_personal_data(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] 
         ("core.place", "name"),
         ("core.place_alias", "alias"),
     ):
-        if con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema || '.' || table_name = ?", [table]
-        ).fetchall()[0][0]:
+        if _exists(con, *table.split(".")):
             con.execute(f"DELETE FROM _pii_values WHERE kind = 'name' AND v IN (SELECT lower({column}) FROM {table})")
+    db = database or con.execute("SELECT current_database()").fetchall()[0][0]
     views = {
-        f"{s}.{v}"
+        (s, v)
         for s, v in con.execute(
-            "SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal "
+            "SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal AND database_name = ? "
             "AND schema_name IN (SELECT unnest(?::VARCHAR[]))",
-            [list(schemas)],
+            [db, list(schemas)],
         ).fetchall()
     }
+    by_table: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for schema, table, column, dtype in _tables(con, schemas, db):
+        by_table.setdefault((schema, table), []).append((column, dtype))
     hits: list[Hit] = []
-    materialised = ""
-    for schema, table, column, dtype in _tables(con, schemas):
+    for (schema, table), columns in by_table.items():
         name = f"{schema}.{table}"
-        if column.lower() in FORBIDDEN_COLUMNS:
-            hits.append(Hit(name, column, "forbidden column", 0))
+        src = f"{ident(db)}.{ident(schema)}.{ident(table)}"
+        scanned: list[tuple[str, str]] = []  # (column, expression of its values as text)
+        dates: list[str] = []
+        for column, dtype in columns:
+            if column.lower() in FORBIDDEN_COLUMNS:
+                hits.append(Hit(name, column, "forbidden column", 0))
+                continue
+            col = ident(column)
+            if dtype == "VARCHAR":
+                scanned.append((column, f"lower(trim({col}))"))
+            elif dtype.endswith("[]"):
+                scanned.append((column, f"lower(trim(CAST(unnest({col}) AS VARCHAR)))"))
+            elif dtype == "DATE":
+                dates.append(column)
+        if not scanned and not dates:
             continue
-        col = '"' + column.replace('"', '""') + '"'
-        if dtype == "VARCHAR":
-            expr = f"lower(trim({col}))"
-        elif dtype.endswith("[]"):
-            expr = f"lower(trim(CAST(unnest({col}) AS VARCHAR)))"
-        elif dtype == "DATE":
-            expr = f"CAST({col} AS VARCHAR)"
-        else:
-            continue
-        if name in views and name != materialised:
+        if (schema, table) in views:
             # a view is evaluated once, into a temporary table its columns are scanned in (not
             # once per column: marts.peer_edge decays millions of edges when read)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _pii_view AS SELECT * FROM {name}")
-            materialised = name
-        src = "_pii_view" if name in views else name
-        if dtype == "DATE":
-            hit = _dob_column(con, name, col, src)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _pii_view AS SELECT * FROM {src}")
+            src = "_pii_view"
+        keyed = any(c == "person_key" for c, _ in columns)
+        for column in dates:
+            hit = _dob_column(con, src, ident(column), keyed)
             if hit:
                 hits.append(Hit(name, column, "dob", hit))
-            continue
-        # every row probes the (smaller) set of raw values; only the values found are made
-        # distinct, so a large column of pseudonyms is never hashed into a set of its own
-        rows = con.execute(
-            f"SELECT p.kind, count(DISTINCT t.v) FROM (SELECT {expr} AS v FROM {src}) t "
-            f"JOIN _pii_values p USING (v) GROUP BY 1"
-        ).fetchall()
-        hits.extend(Hit(name, column, kind, int(n)) for kind, n in rows)
+        if scanned:
+            # every text column of the table in one query (one scan of the table, not one per
+            # column); each row probes the (smaller) set of raw values, and only the values
+            # found are made distinct, so a column of pseudonyms is never hashed into a set
+            union = " UNION ALL ".join(f"SELECT {i} AS c, {expr} AS v FROM {src}" for i, (_, expr) in enumerate(scanned))
+            found = con.execute(
+                f"SELECT t.c, p.kind, count(DISTINCT t.v) FROM ({union}) t JOIN _pii_values p USING (v) "
+                "GROUP BY ALL ORDER BY ALL"
+            ).fetchall()
+            hits.extend(Hit(name, scanned[c][0], kind, int(n)) for c, kind, n in found)
     con.execute("DROP TABLE _pii_values")
     con.execute("DROP TABLE _pii_dobs")
     con.execute("DROP TABLE IF EXISTS temp._pii_view")
+    con.execute("DROP TABLE IF EXISTS temp._pii_noone")
     return hits

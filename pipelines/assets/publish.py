@@ -89,7 +89,8 @@ def partitioned_assets(monthly: dg.PartitionsDefinition) -> list[dg.AssetsDefini
             group_name="publish",
             kinds={"html", "plotly"},
             partitions_def=monthly,
-            deps=["raw_extracts", *MART_ASSETS],
+            # after the analyst copy, whose privacy scan blocks what follows it in a run
+            deps=["raw_extracts", *MART_ASSETS, "analyst_copy"],
             backfill_policy=dg.BackfillPolicy.single_run(),
             tags=plan.tags("monthly", "partners"),
         )(local_profile),
@@ -97,7 +98,7 @@ def partitioned_assets(monthly: dg.PartitionsDefinition) -> list[dg.AssetsDefini
             group_name="publish",
             kinds={"html", "plotly"},
             partitions_def=monthly,
-            deps=[*MART_ASSETS, *NETWORK_ASSETS],
+            deps=[*MART_ASSETS, *NETWORK_ASSETS, "analyst_copy"],
             tags=plan.tags("on_request", "restricted"),
         )(analysts_edition),
     ]

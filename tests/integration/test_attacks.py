@@ -20,6 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
@@ -189,6 +190,59 @@ def test_exports_guard_headers_and_cells_and_stay_in_the_exports_folder(own, tmp
     assert list(x.columns)[0] == "'=cmd" and x.iloc[0, 0] == "'  =1+1"
     assert run_sql(own, "SELECT 1", fmt="csv", out=str(tmp_path / "elsewhere.csv")) == 2
     assert not (tmp_path / "elsewhere.csv").exists()
+
+
+# --- what the copy publishes -------------------------------------------------------------------
+
+
+def test_a_mart_written_after_the_person_marts_cannot_carry_a_name_into_the_copy(own) -> None:
+    """The privacy scan was a check on `person_marts`: the network and theme marts are written
+    after it, so a name one of them carried was published in the analyst copy unscanned (and in
+    a first refresh, never scanned at all). The copy is scanned now, before it replaces the old."""
+    from transforms.governance import PersonalDataFound
+
+    before = own.analyst_copy.read_bytes()
+    parquet_before = sorted(p.name for p in (own.analyst_copy.parent / "parquet").iterdir())
+    with duckdb.connect(str(own.warehouse)) as con:
+        (surname,) = con.execute(
+            "SELECT surname FROM raw.person_record WHERE length(surname) >= 6 AND lower(surname) NOT IN "
+            "(SELECT lower(name) FROM core.place UNION ALL SELECT lower(ward_name) FROM core.ward) "
+            "ORDER BY surname LIMIT 1"
+        ).fetchall()[0]
+        assert surname.encode() not in before
+        # as a late mart would: a table, and a view (the copy holds views as tables of their rows)
+        con.execute(
+            "CREATE TABLE marts.group_nickname AS SELECT group_id, ? AS nickname FROM marts.peer_group LIMIT 3",
+            [surname],
+        )
+        with pytest.raises(PersonalDataFound) as caught:
+            publish_analyst_copy(con, own.analyst_copy)
+        assert "marts.group_nickname.nickname" in str(caught.value)
+        con.execute("DROP TABLE marts.group_nickname")
+        con.execute(f"CREATE VIEW marts.place_nickname AS SELECT place_id, '{surname}' AS nick FROM core.place")
+        with pytest.raises(PersonalDataFound) as caught:
+            publish_analyst_copy(con, own.analyst_copy)
+        assert "marts.place_nickname.nick" in str(caught.value)
+    # the old copy stays published, untouched; nothing of the refused one is left beside it
+    assert own.analyst_copy.read_bytes() == before
+    assert sorted(p.name for p in (own.analyst_copy.parent / "parquet").iterdir()) == parquet_before
+    assert _hits(_files(own.analyst_copy.parent), [surname]) == []
+
+
+def test_the_privacy_scan_guards_the_copy_and_the_pages_wait_for_it() -> None:
+    """In the pipeline the scan is the analyst copy's own blocking check, after every asset that
+    writes core or marts; the partners' edition follows it, so a failed scan stops the pages too."""
+    from pipelines.definitions import build_definitions
+    from pipelines.settings import load_settings
+
+    graph = build_definitions(load_settings()).get_repository_def().asset_graph
+    copy = dg.AssetKey("analyst_copy")
+    (check,) = [k for k in graph.asset_check_keys if k.name == "no_personal_data"]
+    assert check.asset_key == copy
+    assert graph.get_check_spec(check).blocking
+    writers = {"person_marts", "peer_network", "bridging_view", "theme_monthly", "emerging_themes"}
+    assert writers <= {k.to_user_string() for k in graph.get(copy).parent_keys}
+    assert copy in graph.get(dg.AssetKey("local_profile")).parent_keys
 
 
 # --- readers never break a refresh ---------------------------------------------------------------

@@ -25,7 +25,7 @@ def test_code_location_loads_with_expected_parts() -> None:
     assert repo.get_sensor_def("inbox_sensor").default_status == dg.DefaultSensorStatus.RUNNING
     raw = repo.assets_defs_by_key[dg.AssetKey("raw_extracts")]
     assert raw.partitions_def is not None and raw.backfill_policy == dg.BackfillPolicy.single_run()
-    checks = {c.name for c in repo.asset_checks_defs_by_key}
+    checks = {c.name for c in repo.asset_graph.asset_check_keys}
     assert {
         "rows_reconcile",
         "no_personal_data",
