@@ -17,7 +17,7 @@ import duckdb
 
 from transforms.extracts.contract import SOURCE_BY_NAME
 from transforms.extracts.vocab import VOCABULARIES
-from transforms.sqlrun import ident
+from transforms.sqlrun import has_table, ident
 
 logger = logging.getLogger(__name__)
 
@@ -26,17 +26,6 @@ logger = logging.getLogger(__name__)
 FORBIDDEN_COLUMNS = frozenset(
     {c.name for s in SOURCE_BY_NAME.values() for c in s.columns if c.personal} | {"date_of_birth"}
 )
-
-
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    """`schema.name` is a table or a view of the connection's own database."""
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
-            "AND table_schema = ? AND table_name = ?",
-            [schema, name],
-        ).fetchall()[0][0]
-    )
 
 
 @dataclass(frozen=True)
@@ -88,6 +77,13 @@ def _dob_column(con: duckdb.DuckDBPyConnection, src: str, col: str, keyed: bool)
     return int(dobs) if n and dobs / n >= ANY_PERSON_SHARE else 0
 
 
+_NO_RECORDS = (
+    "(SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS source_key, NULL::VARCHAR AS forename, "
+    "NULL::VARCHAR AS surname, NULL::DATE AS dob, NULL::VARCHAR AS postcode WHERE false)"
+)
+_NO_LINKS = "(SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS source_key, NULL::VARCHAR AS person_key WHERE false)"
+
+
 def find_personal_data(
     con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] = ("core", "marts"), database: str | None = None
 ) -> list[Hit]:
@@ -96,11 +92,9 @@ def find_personal_data(
     `database`: the attached database whose `schemas` are scanned (the analyst copy before it is
     published); by default the connection's own. The names, dates of birth and postcodes looked
     for are always those of the connection's `raw`."""
-    if not _exists(con, "raw", "person_record"):  # a warehouse with no person records yet
-        con.execute("CREATE OR REPLACE TEMP TABLE _pii_noone AS SELECT * FROM (VALUES "
-                    "(NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR, NULL::DATE, NULL::VARCHAR)) "
-                    "t(source, source_key, forename, surname, dob, postcode) WHERE false")
-    records = "raw.person_record" if _exists(con, "raw", "person_record") else "_pii_noone"
+    # a warehouse with no person records or links yet has nothing to look for but the columns
+    records = "raw.person_record" if has_table(con, "raw", "person_record", views=True) else _NO_RECORDS
+    links = "core.person_link" if has_table(con, "core", "person_link", views=True) else _NO_LINKS
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _pii_values AS
         SELECT DISTINCT lower(trim(v)) AS v, kind FROM (
@@ -111,7 +105,6 @@ def find_personal_data(
           UNION ALL SELECT postcode, 'postcode' FROM {records}
         ) WHERE v IS NOT NULL AND length(trim(v)) >= 4""")
     # each person's dates of birth, for the DATE columns of tables keyed by person (made once)
-    links = "core.person_link" if _exists(con, "core", "person_link") else "(SELECT source, source_key, NULL::VARCHAR AS person_key FROM _pii_noone)"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _pii_dobs AS
         SELECT DISTINCT l.person_key, r.dob FROM {links} l
@@ -131,7 +124,7 @@ def find_personal_data(
         ("core.place", "name"),
         ("core.place_alias", "alias"),
     ):
-        if _exists(con, *table.split(".")):
+        if has_table(con, *table.split("."), views=True):
             con.execute(f"DELETE FROM _pii_values WHERE kind = 'name' AND v IN (SELECT lower({column}) FROM {table})")
     db = database or con.execute("SELECT current_database()").fetchall()[0][0]
     views = {
@@ -178,7 +171,9 @@ def find_personal_data(
             # every text column of the table in one query (one scan of the table, not one per
             # column); each row probes the (smaller) set of raw values, and only the values
             # found are made distinct, so a column of pseudonyms is never hashed into a set
-            union = " UNION ALL ".join(f"SELECT {i} AS c, {expr} AS v FROM {src}" for i, (_, expr) in enumerate(scanned))
+            union = " UNION ALL ".join(
+                f"SELECT {i} AS c, {expr} AS v FROM {src}" for i, (_, expr) in enumerate(scanned)
+            )
             found = con.execute(
                 f"SELECT t.c, p.kind, count(DISTINCT t.v) FROM ({union}) t JOIN _pii_values p USING (v) "
                 "GROUP BY ALL ORDER BY ALL"
@@ -187,5 +182,4 @@ def find_personal_data(
     con.execute("DROP TABLE _pii_values")
     con.execute("DROP TABLE _pii_dobs")
     con.execute("DROP TABLE IF EXISTS temp._pii_view")
-    con.execute("DROP TABLE IF EXISTS temp._pii_noone")
     return hits

@@ -41,15 +41,14 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("COMMIT")
 
 
-def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    """`schema.table` is a table (not a view) of the connection's database."""
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND schema_name = ? AND table_name = ?",
-            [schema, table],
-        ).fetchall()[0][0]
+def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, *, views: bool = False) -> bool:
+    """`schema.table` is a table (with `views`, a table or a view) of the connection's database."""
+    among = (
+        "information_schema.tables WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?"
+        if views
+        else "duckdb_tables() WHERE database_name = current_database() AND schema_name = ? AND table_name = ?"
     )
+    return bool(con.execute(f"SELECT count(*) FROM {among}", [schema, table]).fetchall()[0][0])
 
 
 @lru_cache(maxsize=4096)
