@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import shutil
+import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -532,53 +533,66 @@ def publish_analyst_copy(
         return _publish_analyst_copy(con, target, schemas)
 
 
+#: The private folder (0700) a copy is written and scanned in, inside the analyst folder: only
+#: the pipeline's user can enter it, so no analyst reads a copy that is not yet scanned.
+STAGING_PREFIX = ".staging-"
+
+
 def _publish_analyst_copy(con: duckdb.DuckDBPyConnection, target: Path, schemas: tuple[str, ...]) -> dict[str, int]:
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp.duckdb")
-    tmp.unlink(missing_ok=True)
-    con.execute("ATTACH ? AS analyst", [str(tmp)])
+    # what a killed publish left (never published, perhaps never scanned), and the names earlier
+    # versions staged under in the analysts' own folder
+    for stale in [*target.parent.glob(f"{STAGING_PREFIX}*"), target.parent / "parquet.tmp"]:
+        shutil.rmtree(stale, ignore_errors=True)
+    for stale in (target.with_suffix(".tmp.duckdb"), target.with_suffix(".tmp.duckdb.wal")):
+        stale.unlink(missing_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=target.parent))  # 0700
     counts: dict[str, int] = {}
-    parquet_tmp = target.parent / "parquet.tmp"
-    shutil.rmtree(parquet_tmp, ignore_errors=True)
-    parquet_tmp.mkdir()
     try:
-        # views (core.person_key_map, marts.peer_edge decayed when read) are copied as tables of
-        # their rows: the copy stands alone, and what an analyst reads there is what the view shows
-        tables = con.execute(
-            "SELECT schema_name, table_name, comment FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND schema_name IN (SELECT unnest(?::VARCHAR[])) UNION ALL "
-            "SELECT schema_name, view_name, comment FROM duckdb_views() WHERE database_name = current_database() "
-            "AND NOT internal AND schema_name IN (SELECT unnest(?::VARCHAR[])) ORDER BY ALL",
-            [list(schemas), list(schemas)],
-        ).fetchall()
-        for schema in schemas:
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS analyst.{schema}")
-        for schema, table, comment in tables:
-            name = f"{schema}.{table}"
-            con.execute(f"CREATE TABLE analyst.{name} AS SELECT * FROM {name}")
-            if comment:
-                con.execute(f"COMMENT ON TABLE analyst.{name} IS {literal(comment)}")
-            for col, ccomment in con.execute(
-                "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = current_database() "
-                "AND schema_name = ? AND table_name = ? AND comment IS NOT NULL",
-                [schema, table],
-            ).fetchall():
-                con.execute(f"COMMENT ON COLUMN analyst.{name}.{ident(col)} IS {literal(ccomment)}")
-            # counted and written to Parquet from the copy's table, so a view is evaluated once
-            counts[name] = int(con.execute(f"SELECT count(*) FROM analyst.{name}").fetchall()[0][0])
-            con.execute(f"COPY analyst.{name} TO '{parquet_tmp / (name + '.parquet')}' (FORMAT parquet)")
-        # what is about to be published, scanned as it will be read: views are tables here
-        hits = find_personal_data(con, schemas, database="analyst")
+        tmp = staging / target.name
+        parquet_tmp = staging / "parquet"
+        parquet_tmp.mkdir()
+        con.execute("ATTACH ? AS analyst", [str(tmp)])
+        try:
+            # views (core.person_key_map, marts.peer_edge decayed when read) are copied as tables of
+            # their rows: the copy stands alone, and what an analyst reads there is what the view shows
+            tables = con.execute(
+                "SELECT schema_name, table_name, comment FROM duckdb_tables() "
+                "WHERE database_name = current_database() AND schema_name IN (SELECT unnest(?::VARCHAR[])) "
+                "UNION ALL SELECT schema_name, view_name, comment FROM duckdb_views() "
+                "WHERE database_name = current_database() AND NOT internal "
+                "AND schema_name IN (SELECT unnest(?::VARCHAR[])) ORDER BY ALL",
+                [list(schemas), list(schemas)],
+            ).fetchall()
+            for schema in schemas:
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS analyst.{ident(schema)}")
+            for schema, table, comment in tables:
+                name, copy = f"{ident(schema)}.{ident(table)}", f"analyst.{ident(schema)}.{ident(table)}"
+                con.execute(f"CREATE TABLE {copy} AS SELECT * FROM {name}")
+                if comment:
+                    con.execute(f"COMMENT ON TABLE {copy} IS {literal(comment)}")
+                for col, ccomment in con.execute(
+                    "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = current_database() "
+                    "AND schema_name = ? AND table_name = ? AND comment IS NOT NULL",
+                    [schema, table],
+                ).fetchall():
+                    con.execute(f"COMMENT ON COLUMN {copy}.{ident(col)} IS {literal(ccomment)}")
+                # counted from the copy's table, so a view is evaluated once
+                counts[f"{schema}.{table}"] = int(con.execute(f"SELECT count(*) FROM {copy}").fetchall()[0][0])
+            # what is about to be published, scanned as it will be read: views are tables here
+            hits = find_personal_data(con, schemas, database="analyst")
+            if hits:
+                raise PersonalDataFound(hits)
+            for schema, table, _ in tables:  # Parquet of a scanned copy only
+                out = parquet_tmp / f"{schema}.{table}.parquet"
+                con.execute(f"COPY analyst.{ident(schema)}.{ident(table)} TO {literal(str(out))} (FORMAT parquet)")
+        finally:
+            con.execute("DETACH analyst")
+        os.replace(tmp, target)  # readers holding the old file keep it; new readers get the new one
+        parquet = target.parent / "parquet"
+        shutil.rmtree(parquet, ignore_errors=True)
+        parquet_tmp.rename(parquet)
     finally:
-        con.execute("DETACH analyst")
-    if hits:
-        tmp.unlink(missing_ok=True)
-        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
-        shutil.rmtree(parquet_tmp, ignore_errors=True)
-        raise PersonalDataFound(hits)
-    os.replace(tmp, target)  # readers holding the old file keep it; new readers get the new one
-    parquet = target.parent / "parquet"
-    shutil.rmtree(parquet, ignore_errors=True)
-    parquet_tmp.rename(parquet)
+        shutil.rmtree(staging, ignore_errors=True)  # on a hit, an error or success alike
     logger.info("analyst copy: %d tables -> %s", len(counts), target)
     return counts

@@ -84,6 +84,24 @@ _NO_RECORDS = (
 _NO_LINKS = "(SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS source_key, NULL::VARCHAR AS person_key WHERE false)"
 
 
+def _what_to_look_for(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+    """The person records and their links the scan takes its values from. Only a warehouse that
+    holds no person-bearing record yet may have neither (it has nothing to look for but the
+    columns); otherwise a missing one is an error: the scan never passes for want of values."""
+    if has_table(con, "raw", "person_record", views=True):
+        if not has_table(con, "core", "person_link", views=True):
+            raise RuntimeError("privacy scan: core.person_link is missing, so dates of birth cannot be checked")
+        return "raw.person_record", "core.person_link"
+    for source in SOURCE_BY_NAME.values():
+        if any(c.personal for c in source.columns) and has_table(con, "raw", source.name):
+            if con.execute(f"SELECT count(*) FROM raw.{ident(source.name)}").fetchall()[0][0]:
+                raise RuntimeError(
+                    f"privacy scan: raw.{source.name} holds records but raw.person_record is missing, "
+                    "so there is nothing to look for"
+                )
+    return _NO_RECORDS, _NO_LINKS
+
+
 def find_personal_data(
     con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] = ("core", "marts"), database: str | None = None
 ) -> list[Hit]:
@@ -92,9 +110,7 @@ def find_personal_data(
     `database`: the attached database whose `schemas` are scanned (the analyst copy before it is
     published); by default the connection's own. The names, dates of birth and postcodes looked
     for are always those of the connection's `raw`."""
-    # a warehouse with no person records or links yet has nothing to look for but the columns
-    records = "raw.person_record" if has_table(con, "raw", "person_record", views=True) else _NO_RECORDS
-    links = "core.person_link" if has_table(con, "core", "person_link", views=True) else _NO_LINKS
+    records, links = _what_to_look_for(con)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _pii_values AS
         SELECT DISTINCT lower(trim(v)) AS v, kind FROM (

@@ -219,7 +219,8 @@ def test_a_mart_written_after_the_person_marts_cannot_carry_a_name_into_the_copy
             publish_analyst_copy(con, own.analyst_copy)
         assert "marts.group_nickname.nickname" in str(caught.value)
         con.execute("DROP TABLE marts.group_nickname")
-        con.execute(f"CREATE VIEW marts.place_nickname AS SELECT place_id, '{surname}' AS nick FROM core.place")
+        quoted = surname.replace("'", "''")
+        con.execute(f"CREATE VIEW marts.place_nickname AS SELECT place_id, '{quoted}' AS nick FROM core.place")
         with pytest.raises(PersonalDataFound) as caught:
             publish_analyst_copy(con, own.analyst_copy)
         assert "marts.place_nickname.nick" in str(caught.value)
@@ -227,6 +228,72 @@ def test_a_mart_written_after_the_person_marts_cannot_carry_a_name_into_the_copy
     assert own.analyst_copy.read_bytes() == before
     assert sorted(p.name for p in (own.analyst_copy.parent / "parquet").iterdir()) == parquet_before
     assert _hits(_files(own.analyst_copy.parent), [surname]) == []
+
+
+def test_an_unscanned_copy_is_never_where_analysts_can_read_it(own, monkeypatch) -> None:
+    """While the new copy is scanned, and after a scan or a copy that fails half way, nothing of it
+    is in the analysts' folder: it is written in a folder only the pipeline's user can enter, and
+    removed on any failure. (It was written beside the published copy, 0640, Parquet first.)"""
+    import transforms.governance as governance
+
+    folder = own.analyst_copy.parent
+    published = sorted(p.relative_to(folder) for p in folder.rglob("*"))
+    seen: list[tuple[str, int]] = []
+    real_scan = governance.find_personal_data
+
+    def scan_and_look(con, schemas, database=None):  # type: ignore[no-untyped-def]
+        for p in folder.iterdir():
+            seen.append((p.name, stat.S_IMODE(p.stat().st_mode)))
+        return real_scan(con, schemas, database=database)
+
+    monkeypatch.setattr(governance, "find_personal_data", scan_and_look)
+    with duckdb.connect(str(own.warehouse)) as con:
+        publish_analyst_copy(con, own.analyst_copy)
+    staged = [(n, m) for n, m in seen if n.startswith(governance.STAGING_PREFIX)]
+    assert len(staged) == 1 and staged[0][1] == 0o700, seen  # only its owner can enter it
+    assert {n for n, _ in seen} - {staged[0][0]} <= {"lantern.duckdb", "parquet"}, seen
+
+    def broken_scan(con, schemas, database=None):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the scan failed half way")
+
+    monkeypatch.setattr(governance, "find_personal_data", broken_scan)
+    before = own.analyst_copy.read_bytes()
+    with duckdb.connect(str(own.warehouse)) as con, pytest.raises(RuntimeError, match="half way"):
+        publish_analyst_copy(con, own.analyst_copy)
+    assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == published
+    assert own.analyst_copy.read_bytes() == before
+
+
+def test_the_scan_never_passes_for_want_of_values(own) -> None:
+    """Without `raw.person_record` the scan has nothing to look for; it fails rather than pass."""
+    from transforms.privacy import find_personal_data
+
+    with duckdb.connect(str(own.warehouse)) as con:
+        con.execute("ALTER VIEW raw.person_record RENAME TO person_record_elsewhere")
+        with pytest.raises(RuntimeError, match="nothing to look for"):
+            find_personal_data(con)
+
+
+def test_a_failed_scan_stops_the_run_before_the_profile(own) -> None:
+    """In a run, a name in a late mart fails the copy's blocking check: the run fails, the last
+    copy stays and the month's profile is not built."""
+    from pipelines.runs import materialize
+
+    with duckdb.connect(str(own.warehouse)) as con:
+        month = con.execute("SELECT max(delivery_month) FROM ops.loads WHERE status = 'loaded'").fetchall()[0][0]
+        (surname,) = con.execute(
+            "SELECT surname FROM raw.person_record WHERE length(surname) >= 6 AND lower(surname) NOT IN "
+            "(SELECT lower(name) FROM core.place UNION ALL SELECT lower(ward_name) FROM core.ward) "
+            "ORDER BY surname LIMIT 1"
+        ).fetchall()[0]
+        con.execute("CREATE TABLE marts.group_nickname AS SELECT 'PG0000-0' AS group_id, ? AS nickname", [surname])
+    before = own.analyst_copy.read_bytes()
+    with pytest.raises(Exception) as caught:
+        materialize(["analyst_copy", "local_profile"], own, months=[month])
+    print(f"the run failed: {str(caught.value).splitlines()[0]}")
+    assert "no_personal_data" in str(caught.value)
+    assert own.analyst_copy.read_bytes() == before
+    assert not (own.build / "profile" / month).exists()
 
 
 def test_the_privacy_scan_guards_the_copy_and_the_pages_wait_for_it() -> None:
