@@ -1,14 +1,7 @@
 -- marts.group_place: one row per peer group x month x place: how a group's members were seen at a
 -- place over the $window months up to the month (incidents, found after missing, named at MAP).
 -- The bipartite group-place view from which an analyst chooses the contexts to assess.
--- Kept per (as_of_month, group_id): the rows of the groups in _pg_scope are inserted (every group
--- on a full build; on a refresh, the groups whose members or whose members' inputs changed, whose
--- old rows transforms/networks/build.py has deleted).
-create table if not exists marts.group_place (
-  as_of_month varchar, group_id varchar, place_id varchar, incidents bigint, found_after_missing bigint,
-  named_at_map bigint, members_seen bigint
-);
-insert into marts.group_place
+create or replace table marts.group_place as
 with seen as (
   select v.person_key, i.place_id, cast(i.occurred_at as date) as seen_on, 'incident' as how, i.incident_key as ref
   from core.involvement v join core.incident i using (incident_key)
@@ -24,10 +17,10 @@ with seen as (
   select person_key, place_id, how, ref,
          strftime(date_trunc('month', seen_on) + to_months(k), '%Y-%m') as as_of_month
   from seen, range($window) as r(k)
-  where seen_on is not null and person_key in (select distinct person_key from _pg_scope)
+  where seen_on is not null and person_key in (select distinct person_key from marts.peer_group)
 ), hits as (
   select g.as_of_month, g.group_id, s.place_id, s.how, s.ref, g.person_key
-  from _pg_scope g
+  from marts.peer_group g
   join seen_months s using (person_key, as_of_month)
 ), refs as (
   -- each record once per group and place: one distinct for the three counts

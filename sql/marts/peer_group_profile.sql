@@ -2,29 +2,20 @@
 -- (size, ages, sexes, schools and wards spanned), what happened around it over the $window months
 -- up to the month (incidents by theme), the share of members with each vulnerability factor
 -- ($vulnerability), members recorded as both victim and suspect, and its key places.
--- Kept per (as_of_month, group_id), as marts.group_place is: the groups of _pg_scope are inserted.
-create table if not exists marts.peer_group_profile (
-  as_of_month varchar, group_id varchar, size bigint, age_min bigint, age_max bigint, age_median double,
-  girls bigint, boys bigint, sex_other_or_unknown bigint, schools varchar[], school_count bigint,
-  wards varchar[], ward_count bigint, incidents bigint, cse_incidents bigint, hsb_peer_incidents bigint,
-  syv_incidents bigint, cce_incidents bigint, gang_incidents bigint, online_incidents bigint,
-  vulnerability struct(factor varchar, members bigint, "share" double)[],
-  victim_and_suspect_members bigint, victim_and_suspect_share double, key_places varchar[]
-);
-insert into marts.peer_group_profile
+create or replace table marts.peer_group_profile as
 with months as (
   -- month numbers (year * 12 + month - 1) join faster than 'YYYY-MM' strings made row by row
   select distinct as_of_month,
          year(strptime(as_of_month || '-01', '%Y-%m-%d')) * 12 + month(strptime(as_of_month || '-01', '%Y-%m-%d')) - 1 as month_no,
          strptime(as_of_month || '-01', '%Y-%m-%d')::date - to_months($window - 1) as window_start,
          last_day(strptime(as_of_month || '-01', '%Y-%m-%d')::date) as window_end
-  from _pg_scope
+  from marts.peer_group
 ), members as (
-  select distinct person_key from _pg_scope
+  select distinct person_key from marts.peer_group
 ), g as (
   select g.as_of_month, m.month_no, g.group_id, g.person_key, m.window_start, m.window_end,
          year(m.window_end) - p.birth_year as age, p.sex
-  from _pg_scope g join months m using (as_of_month) left join marts.person p using (person_key)
+  from marts.peer_group g join months m using (as_of_month) left join marts.person p using (person_key)
 ), spread as not materialized (
   -- an incident counts in the $window months from its own: each involvement is spread over those
   -- months and met by an equi-join on (person, month), not by every membership of the person
@@ -108,7 +99,7 @@ with months as (
          list_transform(list_sort(list({'members': -members_seen,
                                         'records': -(incidents + found_after_missing + named_at_map),
                                         'place_id': place_id}))[1:$key_places], lambda x: x.place_id) as key_places
-  from marts.group_place semi join _pg_scope using (as_of_month, group_id) group by all
+  from marts.group_place group by all
 ), base as (
   select as_of_month, group_id, count(*) as size,
          min(age) as age_min, max(age) as age_max, median(age) as age_median,

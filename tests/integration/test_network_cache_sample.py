@@ -1,8 +1,5 @@
 """The memo of monthly peer groups on the sample borough: cold and warm runs give the same marts,
-a month added reuses every earlier month, and a changed setting recomputes them all. The
-group-keyed marts (group_place, peer_group_profile) kept from the last run for the groups that
-did not change come out the same as recomputed for every group, after a month added and after a
-late change to an old record."""
+a month added reuses every earlier month, and a changed setting recomputes them all."""
 
 from __future__ import annotations
 
@@ -28,24 +25,8 @@ def _copy(warehouse: Path, to: Path) -> Path:
     if wal.exists():
         shutil.copy(wal, to.with_name(to.name + ".wal"))
     with duckdb.connect(str(to)) as con:
-        _cold(con)
+        con.execute("drop table if exists cache.peer_month_groups")
     return to
-
-
-def _cold(con: duckdb.DuckDBPyConnection) -> None:
-    """No memo of groups and no digests of the group-keyed marts' inputs: every group computed."""
-    con.execute("drop table if exists cache.peer_month_groups")
-    con.execute("drop table if exists cache.peer_group_inputs")
-
-
-#: What a refresh keeps from the last run: the memo, the digests and the marts they describe.
-KEPT = (
-    "cache.peer_month_groups",
-    "cache.peer_group_inputs",
-    "marts.peer_group",
-    "marts.group_place",
-    "marts.peer_group_profile",
-)
 
 
 def _build(path: Path, params: NetworkParams | None = None, workers: int = 1) -> tuple[dict[str, int], float]:
@@ -101,86 +82,32 @@ def runs(sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> di
     out["marts_before_warm"] = _marts(before)
 
     after = _copy(sample_warehouse, tmp / "after.duckdb")
-    with duckdb.connect(str(after)) as con:  # the memo and the marts as the earlier refresh left them
+    with duckdb.connect(str(after)) as con:  # the memo as the earlier refresh left it
         con.execute(f"attach '{before}' as before (read_only)")
         con.execute("create schema if not exists cache")
-        for table in KEPT:
-            con.execute(f"create or replace table {table} as select * from before.{table}")
+        con.execute("create table cache.peer_month_groups as select * from before.cache.peer_month_groups")
     out["after_warm"], out["t_after_warm"] = _build(after)
     out["marts_after_warm"] = _marts(after)
-    # a late change to old records of one group's members (an earlier exclusion at another school,
-    # a referral's factors, an incident's place), as a re-sent month brings: kept from the run before
-    late = tmp / "late.duckdb"
-    shutil.copy(after, late)
-    with duckdb.connect(str(late)) as con:
-        out["late_change"] = _late_change(con)
-    out["late_warm"], out["t_late_warm"] = _build(late)
-    out["marts_late_warm"] = _marts(late)
-    with duckdb.connect(str(late)) as con:
-        _cold(con)
-    out["late_cold"], out["t_late_cold"] = _build(late)
-    out["marts_late_cold"] = _marts(late)
     with duckdb.connect(str(after)) as con:
-        _cold(con)
+        con.execute("drop table cache.peer_month_groups")
     out["after_cold"], out["t_after_cold"] = _build(after)
     out["marts_after_cold"] = _marts(after)
     # every month again from a cold memo, each sent to one of two worker processes
     with duckdb.connect(str(after)) as con:
-        _cold(con)
+        con.execute("drop table cache.peer_month_groups")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(network_build, "PARALLEL_MIN_TIES", 0)
         out["parallel"], out["t_parallel"] = _build(after, workers=2)
     out["marts_parallel"] = _marts(after)
     out["changed"], out["t_changed"] = _build(after, NetworkParams(resolution=0.03))
-    for name in (
-        "before_cold",
-        "before_warm",
-        "after_warm",
-        "after_cold",
-        "late_warm",
-        "late_cold",
-        "parallel",
-        "changed",
-    ):
+    for name in ("before_cold", "before_warm", "after_warm", "after_cold", "parallel", "changed"):
         c = out[name]
         assert isinstance(c, dict)
         print(
             f"{name:12s} hits {c['cache.peer_month_hits']:3d} misses {c['cache.peer_month_misses']:3d} "
-            f"group-months recomputed {c['cache.peer_group_months_recomputed']:5d} "
-            f"kept {c['cache.peer_group_months_kept']:5d} in {out['t_' + name]:.2f}s"
+            f"in {out['t_' + name]:.2f}s"
         )
     return out
-
-
-def _late_change(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
-    """Change old inputs of members of one group of an early month, in place; returns what changed."""
-    month, group = con.execute(
-        "select as_of_month, group_id from marts.peer_group_profile where size >= 3 "
-        "order by as_of_month, group_id limit 1 offset 5"
-    ).fetchall()[0]
-    members = [
-        k
-        for (k,) in con.execute(
-            "select person_key from marts.peer_group where as_of_month = ? and group_id = ? order by person_key",
-            [month, group],
-        ).fetchall()
-    ]
-    day = f"{month}-01"
-    # a new exclusion at a school none of them was known at, a referral with a new factor, both
-    # dated in the group's month; and one member's sex corrected
-    con.execute(
-        "insert into core.exclusion (person_key, school_urn, start_date) values (?, 'URN-LATE', ?::date)",
-        [members[0], day],
-    )
-    con.execute(
-        "insert into core.referral (referral_id, person_key, referral_date, assessment_factors) "
-        "values ('REF-LATE', ?, ?::date, ['bereavement'])",
-        [members[1], day],
-    )
-    con.execute(
-        "update marts.person set sex = case when sex = 'F' then 'M' else 'F' end where person_key = ?", [members[2]]
-    )
-    return {"month": month, "group": group, "members": members}
 
 
 def test_cold_and_warm_memo_give_identical_marts(runs: dict[str, object]) -> None:
@@ -256,42 +183,3 @@ def test_a_month_that_moves_as_of_month_rewrites_no_stored_edge(runs: dict[str, 
     moved = {row[:3] for row in evidence_before ^ evidence_after}
     assert {row[:3] for row in new | gone} <= moved
     assert 0 < len(new) < 0.2 * len(stored_after)
-
-
-def test_group_keyed_marts_kept_for_unchanged_groups_equal_a_rebuild(runs: dict[str, object]) -> None:
-    """A month added: the groups whose members and members' inputs did not change keep last run's
-    rows of group_place and peer_group_profile, and the marts equal those computed for every group."""
-    warm, cold = runs["after_warm"], runs["after_cold"]
-    assert isinstance(warm, dict) and isinstance(cold, dict)
-    total = cold["cache.peer_group_months_recomputed"]
-    print(f"month added: {warm['cache.peer_group_months_recomputed']} of {total} group-months recomputed")
-    assert cold["cache.peer_group_months_kept"] == 0
-    assert warm["cache.peer_group_months_recomputed"] + warm["cache.peer_group_months_kept"] == total
-    assert 0 < warm["cache.peer_group_months_recomputed"] < total
-    a, b = runs["marts_after_warm"], runs["marts_after_cold"]
-    assert isinstance(a, dict) and isinstance(b, dict)
-    for table in ("marts.group_place", "marts.peer_group_profile"):
-        assert a[table] == b[table], table
-
-
-def test_a_late_change_to_old_records_recomputes_the_groups_it_reaches(runs: dict[str, object]) -> None:
-    """Old records of one early group's members changed in place (a school, a factor, a sex): that
-    group is recomputed from its month on, its profile shows the change, and every mart equals a
-    rebuild of every group."""
-    warm, cold, change = runs["late_warm"], runs["late_cold"], runs["late_change"]
-    assert isinstance(warm, dict) and isinstance(cold, dict) and isinstance(change, dict)
-    total = cold["cache.peer_group_months_recomputed"]
-    print(
-        f"late change to {change['group']} ({change['month']}): "
-        f"{warm['cache.peer_group_months_recomputed']} of {total} group-months recomputed"
-    )
-    assert 0 < warm["cache.peer_group_months_recomputed"] < total
-    a, b = runs["marts_late_warm"], runs["marts_late_cold"]
-    assert isinstance(a, dict) and isinstance(b, dict)
-    for table in a:
-        assert a[table] == b[table], table
-    before = {r[:2]: r for r in runs["marts_after_cold"]["marts.peer_group_profile"]}  # type: ignore[index]
-    now = {r[:2]: r for r in a["marts.peer_group_profile"]}
-    key = (change["month"], change["group"])
-    assert now[key] != before[key]
-    assert "URN-LATE" in now[key][9] and "URN-LATE" not in before[key][9]  # schools

@@ -13,7 +13,6 @@ stored edges (`marts.peer_edge_undecayed`) when read.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import multiprocessing
 from collections.abc import Iterator
@@ -26,7 +25,6 @@ import pandas as pd
 
 import sql
 from transforms.extracts.vocab import VULNERABILITY_FACTORS
-from transforms.memo import digest as memo_digest
 from transforms.networks import memo
 from transforms.networks.groups import (
     CodedEvidence,
@@ -88,121 +86,16 @@ def build_peer_network(
         members, events = track_coded(found, people, threshold=p.match_threshold)
         con.register("peer_group_rows", members)
         con.register("peer_group_event_rows", events)
-        kept = _group_scope(con, values)
         _run(con, "marts/peer_group", values)
         _run(con, "marts/peer_group_event", values)
         con.unregister("peer_group_rows")
         con.unregister("peer_group_event_rows")
-        scope_counts = _group_keyed_marts(con, values, kept)
-        for name in ("marts/place_profile", "marts/peer_on_peer"):
+        for name in ("marts/group_place", "marts/peer_group_profile", "marts/place_profile", "marts/peer_on_peer"):
             _run(con, name, values)
-    return {**{t: _count(con, t) for t in NETWORK_MARTS}, **memo_counts, **scope_counts}
-
-
-#: The marts kept per (as_of_month, group_id): a refresh recomputes only the groups whose members,
-#: or whose members' inputs from the group's month back, changed (`_group_scope`).
-GROUP_KEYED = ("marts/group_place", "marts/peer_group_profile")
-#: Each person's inputs to them, one digest per person x month, as the last run found them.
-GROUP_INPUTS = "cache.peer_group_inputs"
-#: Bump when what the group-keyed marts read changes in a way the text of their SQL does not show.
-GROUP_INPUTS_VERSION = 1
-
-
-def _group_fingerprint(values: dict[str, object]) -> str:
-    """What, besides the members and their inputs, shapes a group's rows in the group-keyed marts."""
-    settings = json.dumps({k: values[k] for k in ("window", "key_places", "vulnerability")}, sort_keys=True)
-    texts = [sql.read(n) for n in ("marts/peer_group_inputs", *GROUP_KEYED)]
-    return memo_digest(str(GROUP_INPUTS_VERSION), settings, *texts)
-
-
-def _group_scope(con: duckdb.DuckDBPyConnection, values: dict[str, object]) -> bool:
-    """Before `marts.peer_group` is rewritten from the registered `peer_group_rows`: find the
-    groups (as_of_month, group_id) the group-keyed marts must recompute, into `_pg_dirty`, and
-    store this run's input digests. True when the other groups' rows may be kept: the marts and
-    last run's digests exist under the same settings and SQL. A group is recomputed when its
-    members differ from last run's (a group born, lost, grown, shrunk or re-keyed; a group only
-    last run had is deleted), or when one of its members has an input row added, removed or
-    changed in the group's month or before (every input acts from its own month on: see
-    `sql/marts/peer_group_inputs.sql`). Erasure and purge drop `cache`, so the next run rebuilds."""
-    fingerprint = _group_fingerprint(values)
-    _run(con, "marts/peer_group_inputs", values)
-    kept = all(
-        has_table(con, *t.split("."))
-        for t in ("marts.peer_group", *(n.replace("/", ".") for n in GROUP_KEYED), GROUP_INPUTS)
-    )
-    if kept:
-        stored = con.execute(f"select distinct fingerprint from {GROUP_INPUTS}").fetchall()
-        kept = stored == [(fingerprint,)]
-    if kept:
-        con.execute(f"""
-            create or replace temp table _pg_dirty as
-            with new_inputs as (select person_key, month_no, rows_in, hash_sum, hash_xor from _peer_group_inputs),
-            old_inputs as (select person_key, month_no, rows_in, hash_sum, hash_xor from {GROUP_INPUTS}),
-            changed as (
-              select person_key, min(month_no) as from_month from (
-                (select * from new_inputs except select * from old_inputs)
-                union all (select * from old_inputs except select * from new_inputs)
-              ) group by all
-            ), new_members as (
-              select as_of_month::varchar as as_of_month, group_id::varchar as group_id,
-                     person_key::varchar as person_key from peer_group_rows
-            ), old_members as (
-              select as_of_month, group_id, person_key from marts.peer_group
-            ), moved as (
-              (select * from new_members except select * from old_members)
-              union all (select * from old_members except select * from new_members)
-            )
-            select as_of_month, group_id from moved
-            union
-            select g.as_of_month, g.group_id from new_members g join changed c using (person_key)
-            where year(strptime(g.as_of_month || '-01', '%Y-%m-%d')) * 12
-                  + month(strptime(g.as_of_month || '-01', '%Y-%m-%d')) - 1 >= c.from_month""")
-    con.execute("create schema if not exists cache")
-    con.execute(
-        f"create or replace table {GROUP_INPUTS} as select $fingerprint as fingerprint, * from _peer_group_inputs",
-        {"fingerprint": fingerprint},
-    )
-    con.execute(
-        f"comment on table {GROUP_INPUTS} is 'Digests of each person''s inputs to the group-keyed network marts "
-        "by month (person_key pseudonyms and hashes only): what the last run computed them from.'"
-    )
-    con.execute("drop table _peer_group_inputs")
-    return kept
-
-
-def _group_keyed_marts(con: duckdb.DuckDBPyConnection, values: dict[str, object], kept: bool) -> dict[str, int]:
-    """(Re)write the group-keyed marts: every group, or (`kept`) the groups of `_pg_dirty` only,
-    whose old rows are deleted first. Returns the group-months recomputed and kept."""
-    if kept:
-        con.execute(
-            "create or replace temp table _pg_scope as "
-            "select g.* from marts.peer_group g semi join _pg_dirty d using (as_of_month, group_id)"
-        )
-        for name in GROUP_KEYED:
-            table = name.replace("/", ".")
-            con.execute(
-                f"delete from {table} t using _pg_dirty d where t.as_of_month = d.as_of_month and t.group_id = d.group_id"
-            )
-    else:
-        con.execute("create or replace temp view _pg_scope as select * from marts.peer_group")
-        for name in GROUP_KEYED:
-            con.execute(f"drop table if exists {name.replace('/', '.')}")
-    for name in GROUP_KEYED:
-        _run(con, name, values)
-    total, recomputed = con.execute(
-        "select (select count(*) from (select distinct as_of_month, group_id from marts.peer_group)), "
-        "(select count(*) from (select distinct as_of_month, group_id from _pg_scope))"
-    ).fetchall()[0]
-    if kept:
-        con.execute("drop table _pg_scope")
-        con.execute("drop table _pg_dirty")
-    else:
-        con.execute("drop view _pg_scope")
-    logger.info("group-keyed marts: %d of %d group-months recomputed", recomputed, total)
-    return {
-        "cache.peer_group_months_recomputed": int(recomputed),
-        "cache.peer_group_months_kept": int(total - recomputed),
-    }
+        # the digests session 13 kept per group-month (reverted: its marts ran out of memory at
+        # London size inside this transaction; docs/performance.md, session 14)
+        con.execute("drop table if exists cache.peer_group_inputs")
+    return {**{t: _count(con, t) for t in NETWORK_MARTS}, **memo_counts}
 
 
 def build_peer_bridge(con: duckdb.DuckDBPyConnection, params: NetworkParams | None = None) -> dict[str, int]:
