@@ -606,6 +606,56 @@ def test_capped_blocking_keys_bound_the_pairs_of_a_common_name():
         assert keys[col].value_counts().max() <= 10 if keys[col].notna().any() else True
 
 
+def test_blocking_keys_are_codes_of_their_parts_and_swapped_names_meet():
+    """The keys are integer codes: two identities share a key exactly when its parts agree, and
+    `bk_fs` of a record meets `bk_sf` of one with forename and surname swapped."""
+    from transforms.identity.model import blocking_keys
+
+    rows = [
+        _rec("police_persons", "A", "Amara", "Okafor", "2009-03-01", postcode="E8 1AB"),
+        _rec("police_persons", "B", "Okafor", "Amara", "2009-03-01", postcode="E8 1AB"),
+        _rec("police_persons", "C", "Amara", "Okafor", "2011-07-02", postcode="N1 2CD"),
+        _rec("police_persons", "D", "Amara", None, None, postcode=None),
+    ]
+    keys = blocking_keys(prepare_features(pd.DataFrame(rows)))
+    print(keys.to_dict("list"))
+    assert keys["bk_fs"].iloc[0] == keys["bk_sf"].iloc[1] and keys["bk_sf"].iloc[0] == keys["bk_fs"].iloc[1]
+    assert keys["bk_fs"].iloc[0] != keys["bk_fs"].iloc[1]
+    assert keys["bk_name"].iloc[0] == keys["bk_name"].iloc[2]  # same names, another birth and postcode
+    assert keys["bk_name_by"].iloc[0] != keys["bk_name_by"].iloc[2]  # another birth year
+    assert keys["bk_pc"].iloc[0] == keys["bk_pc"].iloc[1] != keys["bk_pc"].iloc[2]
+    assert keys.iloc[3][["bk_name", "bk_fs", "bk_sf", "bk_pc", "bk_name_by"]].isna().all()  # a part missing
+
+
+def test_raw_identity_codes_number_tuples_as_pandas_groups_them():
+    """`_tuple_codes` then `_first_seen_codes` number the rows' tuples as `groupby(...).ngroup()`
+    with `sort=False, dropna=False` does: a missing value is a value, order of first appearance."""
+    from transforms.identity.linkage import _first_seen_codes, _tuple_codes
+
+    rng = np.random.default_rng(3)
+    n = 5000
+    frame = pd.DataFrame(
+        {
+            "a": pd.array(rng.choice(["x", "y", None], n), dtype="string"),
+            "b": rng.choice([1.0, 2.0, np.nan], n),
+            "c": pd.to_datetime(rng.choice(["2010-01-01", "2011-02-03", None], n)),
+            "d": pd.Series(rng.choice(["p", "q", "r", None], n), dtype=object),
+        }
+    )
+    expected = frame.groupby(list(frame.columns), dropna=False, sort=False).ngroup().to_numpy()
+    got = _first_seen_codes(_tuple_codes([frame[c] for c in frame.columns]))
+    print(f"{int(expected.max()) + 1} groups")
+    assert (got == expected).all()
+
+
+def test_person_keys_are_person_key_of_each():
+    from transforms.identity.pseudonym import person_key, person_keys
+
+    reps = ["police_persons|K1", "social_care_referrals|Ü-7", "", "x" * 200]
+    assert person_keys("s3cret", reps) == [person_key("s3cret", r) for r in reps]
+    assert person_keys("other", reps[:1]) != person_keys("s3cret", reps[:1])
+
+
 def test_forename_guard_follows_the_data_s_family_evidence():
     """Twins with two social-care IDs are evidence that distinct children share surname and date of
     birth: the forename part of the guard is then on by default; without such evidence it is

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from transforms.identity.model import LINK_MEMORY_LIMIT, scratch_connection
-from transforms.identity.pseudonym import person_key
+from transforms.identity.pseudonym import person_key, person_keys
 
 logger = logging.getLogger(__name__)
 
@@ -99,8 +99,11 @@ def assign_keys(
             from frame group by cluster order by rep""").fetchnumpy()
         key_of: dict[int, str] = {}
         taken: set[str] = set()
-        for cluster, r in zip(reps["cluster"].tolist(), reps["rep"].tolist(), strict=True):
-            salt, key = 0, person_key(secret, r)
+        rep_list = reps["rep"].tolist()
+        for cluster, r, first_key in zip(
+            reps["cluster"].tolist(), rep_list, person_keys(secret, rep_list), strict=True
+        ):
+            salt, key = 0, first_key
             while key in taken:  # a collision of the keyed hash: salted, in order of the references
                 salt += 1
                 key = person_key(secret, f"{r}#{salt}")

@@ -79,8 +79,8 @@ def _known_pairs(con: duckdb.DuckDBPyConnection, model_run_id: str) -> tuple[np.
     return nodes, pairs
 
 
-def _write_cache(con: duckdb.DuckDBPyConnection, nodes: np.ndarray, pairs: pd.DataFrame, model_run_id: str) -> None:
-    con.register("_id_cache_nodes", pd.DataFrame({"node_hash": nodes}))
+def _write_cache(con: duckdb.DuckDBPyConnection, nodes: Any, pairs: pd.DataFrame, model_run_id: str) -> None:
+    con.register("_id_cache_nodes", pd.DataFrame({"node_hash": pd.Series(nodes).array}))
     con.register("_id_cache_pairs", pairs)
     try:
         con.execute(
