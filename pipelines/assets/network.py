@@ -6,7 +6,7 @@ from dagster_duckdb import DuckDBResource
 from pipelines import plan
 from pipelines.assets.ingest import WAREHOUSE_POOL
 from pipelines.resources import LanternConfig
-from transforms.networks import NetworkParams, build_peer_bridge, build_peer_network
+from transforms.networks import NetworkParams, build_group_profiles, build_peer_bridge, build_peer_network
 
 
 class NetworkConfig(dg.Config):
@@ -34,8 +34,8 @@ class NetworkConfig(dg.Config):
 @dg.asset(group_name="network", kinds={"duckdb"}, deps=["person_marts"], pool=WAREHOUSE_POOL)
 def peer_network(duckdb: DuckDBResource, config: NetworkConfig, lantern: LanternConfig) -> dg.MaterializeResult:
     """Peer evidence and edges (each with source records and reliability), monthly peer groups
-    with stable ids and their births, deaths, merges and splits, group and place profiles, and
-    the peer-on-peer overlap (marts.peer_* , group_place, place_profile)."""
+    with stable ids and their births, deaths, merges and splits (marts.peer_evidence, peer_edge,
+    peer_group, peer_group_event); their profiles are `group_profiles`."""
     with duckdb.get_connection() as con:
         counts = build_peer_network(con, config.params(), workers=lantern.network_workers)
     return dg.MaterializeResult(
@@ -43,6 +43,17 @@ def peer_network(duckdb: DuckDBResource, config: NetworkConfig, lantern: Lantern
             (f"rows_{k.split('.')[1]}" if k.startswith("marts.") else k.replace(".", "_")): v for k, v in counts.items()
         }
     )
+
+
+@dg.asset(group_name="network", kinds={"duckdb"}, deps=["peer_network"], pool=WAREHOUSE_POOL)
+def group_profiles(duckdb: DuckDBResource, config: NetworkConfig) -> dg.MaterializeResult:
+    """Each month's group and place profiles and the peer-on-peer overlap (marts.group_place,
+    peer_group_profile, place_profile, peer_on_peer), rebuilt from the committed groups in a
+    transaction of their own (the network's one transaction ran out of memory at London with
+    them inside it)."""
+    with duckdb.get_connection() as con:
+        counts = build_group_profiles(con, config.params())
+    return dg.MaterializeResult(metadata={f"rows_{k.split('.')[1]}": v for k, v in counts.items()})
 
 
 @dg.asset(

@@ -17,7 +17,7 @@ from transforms.filemodes import PUBLIC, RESTRICTED, umask
 
 # the marts the pages read: base marts, themes and trends, networks (for the analysts' edition)
 MART_ASSETS = ["person_marts", "incident_themes", "theme_monthly", "theme_breakdowns", "emerging_themes"]
-NETWORK_ASSETS = ["peer_network"]
+NETWORK_ASSETS = ["peer_network", "group_profiles"]
 
 
 def local_profile(

@@ -307,7 +307,7 @@ def test_the_privacy_scan_guards_the_copy_and_the_pages_wait_for_it() -> None:
     (check,) = [k for k in graph.asset_check_keys if k.name == "no_personal_data"]
     assert check.asset_key == copy
     assert graph.get_check_spec(check).blocking
-    writers = {"person_marts", "peer_network", "bridging_view", "theme_monthly", "emerging_themes"}
+    writers = {"person_marts", "peer_network", "group_profiles", "bridging_view", "theme_monthly", "emerging_themes"}
     assert writers <= {k.to_user_string() for k in graph.get(copy).parent_keys}
     assert copy in graph.get(dg.AssetKey("local_profile")).parent_keys
 

@@ -64,3 +64,62 @@ def test_kill_mid_load_then_rerun(tmp_path: Path) -> None:
     assert stray2 == 0 and raw2 >= raw
     files = sum(1 for m in months for f in (SAMPLE / m).iterdir() if f.suffix == ".csv") + 2 * len(months)
     assert len(loads2) == files
+
+
+def test_a_run_stopped_between_the_groups_and_their_profiles(
+    sample_settings, sample_warehouse: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """The group and place profiles are a transaction of their own after the groups
+    (`group_profiles`, after `peer_network`). A run that fails inside it, after one profile is
+    written, rolls that back; the analyst copy waits for both, so nothing is republished; the
+    next run rebuilds the profiles from the committed groups as an uninterrupted run makes them."""
+    import dataclasses
+    import shutil
+
+    import pytest
+
+    from pipelines.runs import materialize
+    from transforms.governance import publish_analyst_copy
+    from transforms.networks import build as network_build
+    from transforms.networks.build import GROUP_PROFILE_MARTS
+
+    wh = tmp_path / "data" / "wh.duckdb"
+    wh.parent.mkdir()
+    shutil.copy(sample_warehouse, wh)
+    s = dataclasses.replace(sample_settings, warehouse=wh, build=tmp_path / "build")
+
+    def marts() -> dict[str, list[tuple]]:
+        with duckdb.connect(str(wh), read_only=True) as con:
+            return {t: con.execute(f"select * from {t} order by all").fetchall() for t in GROUP_PROFILE_MARTS}
+
+    with duckdb.connect(str(wh)) as con:
+        publish_analyst_copy(con, s.analyst_copy)
+        # stale profiles, as a run that stopped before it rebuilt them would leave them
+        con.execute(
+            "delete from marts.group_place where as_of_month = (select max(as_of_month) from marts.group_place)"
+        )
+    stale = marts()
+    copy_before = s.analyst_copy.read_bytes()
+    copy_stamp = s.analyst_copy.stat().st_mtime_ns
+    real_run = network_build._run
+
+    def stop_after_group_place(con, name, values):  # type: ignore[no-untyped-def]
+        if name == "marts/peer_group_profile":
+            raise RuntimeError("the process stopped half way through the profiles")
+        real_run(con, name, values)
+
+    monkeypatch.setattr(network_build, "_run", stop_after_group_place)
+    with pytest.raises(Exception) as caught:
+        materialize(["peer_network", "group_profiles", "analyst_copy"], s)
+    assert "half way" in str(caught.value)
+    assert marts() == stale  # group_place written inside the transaction, rolled back
+    assert s.analyst_copy.read_bytes() == copy_before  # nothing downstream ran
+
+    monkeypatch.setattr(network_build, "_run", real_run)
+    materialize(["peer_network", "group_profiles", "analyst_copy"], s)
+    with duckdb.connect(str(sample_warehouse), read_only=True) as con:
+        uninterrupted = {t: con.execute(f"select * from {t} order by all").fetchall() for t in GROUP_PROFILE_MARTS}
+    rebuilt = marts()
+    print(f"\ngroup_place rows: stale {len(stale['marts.group_place'])}, rebuilt {len(rebuilt['marts.group_place'])}")
+    assert rebuilt == uninterrupted and rebuilt != stale
+    assert s.analyst_copy.stat().st_mtime_ns != copy_stamp  # published once both were done

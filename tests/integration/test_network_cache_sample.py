@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from transforms.networks import NetworkParams, build_peer_bridge, build_peer_network
+from transforms.networks import NetworkParams, build_group_profiles, build_peer_bridge, build_peer_network
 from transforms.networks import build as network_build
 from transforms.networks.build import NETWORK_MARTS
 
@@ -33,6 +33,7 @@ def _build(path: Path, params: NetworkParams | None = None, workers: int = 1) ->
     with duckdb.connect(str(path)) as con:
         t = time.perf_counter()
         counts = build_peer_network(con, params, workers=workers)
+        counts.update(build_group_profiles(con, params))
         build_peer_bridge(con, params)
         return counts, time.perf_counter() - t
 

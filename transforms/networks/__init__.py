@@ -8,7 +8,7 @@
 * `real`: the same code path on published gang networks (London, Montreal).
 """
 
-from transforms.networks.build import build_peer_bridge, build_peer_network
+from transforms.networks.build import build_group_profiles, build_peer_bridge, build_peer_network
 from transforms.networks.params import NetworkParams
 
-__all__ = ["NetworkParams", "build_peer_bridge", "build_peer_network"]
+__all__ = ["NetworkParams", "build_group_profiles", "build_peer_bridge", "build_peer_network"]

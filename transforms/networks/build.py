@@ -41,30 +41,27 @@ from transforms.sqlrun import execute, has_table, transaction
 
 logger = logging.getLogger(__name__)
 
-NETWORK_MARTS = (
+#: what `build_peer_network` writes, in one transaction
+PEER_NETWORK_MARTS = (
     "marts.peer_evidence",
     "marts.peer_edge_undecayed",
     "marts.peer_edge_decay",
     "marts.peer_edge",
     "marts.peer_group",
     "marts.peer_group_event",
+)
+#: what `build_group_profiles` writes from them, in a transaction of its own
+GROUP_PROFILE_MARTS = (
     "marts.group_place",
     "marts.peer_group_profile",
     "marts.place_profile",
     "marts.peer_on_peer",
 )
+NETWORK_MARTS = PEER_NETWORK_MARTS + GROUP_PROFILE_MARTS
 
 
-def build_peer_network(
-    con: duckdb.DuckDBPyConnection, params: NetworkParams | None = None, workers: int = 1
-) -> dict[str, int]:
-    """(Re)build every network mart except the restricted bridge view; returns row counts, the
-    months with parts to look up whose groups the memo held whole (`cache.peer_month_hits`) or in
-    part (`..._misses`),
-    and the connected parts it held (`cache.peer_part_hits`) or had to find (`..._misses`).
-    `workers` processes find the groups of months with large parts to find (1: all here)."""
-    p = params or NetworkParams()
-    values: dict[str, object] = {
+def _values(p: NetworkParams) -> dict[str, object]:
+    return {
         "window_days": p.same_place_window_days,
         "crowd_max": p.same_place_crowd_max,
         "young_min": p.young_min_age,
@@ -75,6 +72,20 @@ def build_peer_network(
         "vulnerability": list(VULNERABILITY_FACTORS),
         "days_per_month": DAYS_PER_MONTH,
     }
+
+
+def build_peer_network(
+    con: duckdb.DuckDBPyConnection, params: NetworkParams | None = None, workers: int = 1
+) -> dict[str, int]:
+    """(Re)build the peer evidence, edges, monthly groups and their events (`PEER_NETWORK_MARTS`)
+    in one transaction; returns row counts, the
+    months with parts to look up whose groups the memo held whole (`cache.peer_month_hits`) or in
+    part (`..._misses`),
+    and the connected parts it held (`cache.peer_part_hits`) or had to find (`..._misses`).
+    `workers` processes find the groups of months with large parts to find (1: all here).
+    The group and place profiles built from them are `build_group_profiles`'s."""
+    p = params or NetworkParams()
+    values = _values(p)
     with transaction(con):
         _run(con, "marts/peer_evidence", values)
         months = evidence_months(con)
@@ -90,12 +101,26 @@ def build_peer_network(
         _run(con, "marts/peer_group_event", values)
         con.unregister("peer_group_rows")
         con.unregister("peer_group_event_rows")
-        for name in ("marts/group_place", "marts/peer_group_profile", "marts/place_profile", "marts/peer_on_peer"):
-            _run(con, name, values)
         # the digests session 13 kept per group-month (reverted: its marts ran out of memory at
         # London size inside this transaction; docs/performance.md, session 14)
         con.execute("drop table if exists cache.peer_group_inputs")
-    return {**{t: _count(con, t) for t in NETWORK_MARTS}, **memo_counts}
+    return {**{t: _count(con, t) for t in PEER_NETWORK_MARTS}, **memo_counts}
+
+
+def build_group_profiles(con: duckdb.DuckDBPyConnection, params: NetworkParams | None = None) -> dict[str, int]:
+    """(Re)build the group and place profiles and the peer-on-peer overlap (`GROUP_PROFILE_MARTS`)
+    from the evidence and groups `build_peer_network` committed, in a transaction of their own:
+    at London size the network's one transaction held too much to build them inside it too
+    (docs/performance.md, sessions 15 and 16). They are rebuilt whole from what is committed, so a
+    run that stops between the two leaves them as the last run made them, and the next run
+    rebuilds them; nothing downstream (the analyst copy, the pages) runs in between."""
+    values = _values(params or NetworkParams())
+    months = evidence_months(con)
+    values["as_of_month"] = months[-1] if months else "1970-01"
+    with transaction(con):
+        for name in ("marts/group_place", "marts/peer_group_profile", "marts/place_profile", "marts/peer_on_peer"):
+            _run(con, name, values)
+    return {t: _count(con, t) for t in GROUP_PROFILE_MARTS}
 
 
 def build_peer_bridge(con: duckdb.DuckDBPyConnection, params: NetworkParams | None = None) -> dict[str, int]:
