@@ -84,15 +84,16 @@ with months as (
   select g.as_of_month, g.group_id, f.factor, count(distinct g.person_key) as members
   from g join first_factor f on f.person_key = g.person_key and f.first_seen <= g.window_end group by all
 ), vuln as (
-  -- sorted after aggregating (the factor leads each struct and is unique in a group): an ordered
-  -- aggregate sorts every input row first
+  -- each group's counts by factor as a map, then one struct per factor of $vulnerability (sorted,
+  -- as the factor leads each struct): a list aggregate of a struct for every group x factor
+  -- (13.7 million at London scale) took about 20 s
   select b.as_of_month, b.group_id,
-         list_sort(list({'factor': v.factor, 'members': coalesce(mf.members, 0),
-                         'share': round(coalesce(mf.members, 0) / b.size, 3)})) as vulnerability
+         list_transform(list_sort($vulnerability::varchar[]), lambda f: {
+           'factor': f, 'members': coalesce(mf.counts[f], 0),
+           'share': round(coalesce(mf.counts[f], 0) / b.size, 3)}) as vulnerability
   from (select as_of_month, group_id, count(*) as size from g group by all) b
-  cross join (select unnest($vulnerability) as factor) v
-  left join member_factors mf on mf.as_of_month = b.as_of_month and mf.group_id = b.group_id and mf.factor = v.factor
-  group by all
+  left join (select as_of_month, group_id, map(list(factor), list(members)) as counts
+             from member_factors group by all) mf using (as_of_month, group_id)
 ), places as (
   select as_of_month, group_id,
          -- most members seen first, then most records, then by id: sorted after aggregating
