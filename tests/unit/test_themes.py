@@ -214,6 +214,29 @@ def test_stacked_farrington_fits_agree_with_one_window_at_a_time() -> None:
     assert worst < 1e-6
 
 
+def test_the_memo_frame_of_columns_is_the_frame_of_results() -> None:
+    """The expected levels' memo is built from `evaluate_windows_columns` (no object per window):
+    the same frame, value for value, as one built from `evaluate_windows`' results, over windows
+    with an expected level, with none (too short, a gap) and all zero."""
+    from transforms.themes.farrington import evaluate_windows, evaluate_windows_columns
+    from transforms.themes.monthly import _columns_frame, _results_frame
+
+    rng = np.random.default_rng(5)
+    frames = []
+    for length in (4, 30, 67):
+        windows = rng.poisson(rng.gamma(1, 4, (40, 1)), (40, length)).astype(float)
+        windows[:5] = 0.0
+        windows[5:8, 2] = np.nan
+        keys = [f"w{length}-{i}" for i in range(len(windows))]
+        a = _columns_frame(keys, [evaluate_windows_columns(windows)])
+        b = _results_frame(keys, evaluate_windows(windows))
+        pd.testing.assert_frame_equal(a, b)
+        frames.append(a)
+    both = pd.concat(frames)
+    print(f"\n{len(both)} windows, {int(both['expected'].isna().sum())} with no expected level: frames equal")
+    assert both["expected"].isna().any() and both["expected"].notna().any()
+
+
 @pytest.mark.parametrize("sample", [40, 1000])
 def test_cohort_silhouette_is_scikit_learns_on_the_same_sample(sample: int) -> None:
     """The silhouette of each k is read from one matrix of Jaccard distances of the seeded sample:

@@ -103,7 +103,8 @@ logger = logging.getLogger(__name__)
 
 # bump when a change to this module can alter a MonthResult for the same window and settings:
 # the memos of transforms/themes/monthly.py are keyed by it
-ALGORITHM_VERSION = "farrington-4"  # 2: stacked fits; 3: below_expected; 4: prediction limits
+# 2: stacked fits; 3: below_expected; 4: prediction limits; 5: X'WX as two-operand sums (rounding)
+ALGORITHM_VERSION = "farrington-5"
 
 
 @dataclass(frozen=True)
@@ -359,6 +360,9 @@ def _irls_many(
     R, p = Y.shape[0], X.shape[1]
     beta = np.zeros((R, p))
     beta[:, 0] = np.log(np.maximum((Y * w).sum(axis=1) / w.sum(axis=1), 0.1))
+    # each row's X'WX as one two-operand product with the products of X's columns (a loop of
+    # sums per row like the three-operand einsum, about 2.5 times quicker)
+    XX = (X[:, :, None] * X[:, None, :]).reshape(X.shape[0], p * p)
     active = np.arange(R)
     for _ in range(iters):
         b, y, ww = beta[active], Y[active], w[active]
@@ -366,7 +370,7 @@ def _irls_many(
         mu = np.exp(eta)
         z = eta + (y - mu) / mu
         Wt = ww * mu
-        A = np.einsum("rn,ni,nj->rij", Wt, X, X)
+        A = np.einsum("rn,nk->rk", Wt, XX).reshape(-1, p, p)
         rhs = np.einsum("rn,ni->ri", Wt * z, X)
         try:
             new = np.linalg.solve(A, rhs[:, :, None])[:, :, 0]
@@ -379,7 +383,7 @@ def _irls_many(
         if not len(active):
             break
     mu = np.exp(_clip20(np.einsum("rp,np->rn", beta, X)))
-    xtwx = np.einsum("rn,ni,nj->rij", w * mu, X, X)
+    xtwx = np.einsum("rn,nk->rk", w * mu, XX).reshape(R, p, p)
     return beta, mu, xtwx
 
 
@@ -399,7 +403,7 @@ def _fit_many(
         if step == 1 or not cfg.reweight_threshold:
             break
         Xs = X[None, :, :] * np.sqrt(w * mu)[:, :, None]
-        h = np.clip(np.einsum("rij,rjk,rik->ri", Xs, inv, Xs), 0, 0.999)
+        h = np.clip(np.einsum("rik,rik->ri", np.einsum("rij,rjk->rik", Xs, inv), Xs), 0, 0.999)
         r = 1.5 * (np.power(Y, 2 / 3) * np.power(mu, -1 / 6) - np.sqrt(mu)) / np.sqrt(phi[:, None] * (1 - h))
         w = np.where(r > cfg.reweight_threshold, 1.0 / np.maximum(r, 1e-9) ** 2, 1.0)
         w = w * n / w.sum(axis=1, keepdims=True)
@@ -453,36 +457,78 @@ def _limits_many(
     return lower, upper
 
 
-def evaluate_windows(windows: np.ndarray, cfg: FarringtonConfig = DEFAULT) -> list[MonthResult]:
-    """`evaluate_month(w, len(w) - 1, cfg)` for every row `w` of a 2-D stack of windows of equal
-    length (t0 is each window's last month), the complete windows fitted together."""
+#: the float fields of a `MonthResult` (None when the month has no expected level)
+_FLOATS = ("expected", "lower", "upper", "dispersion", "variance")
+_BOOLS = ("exceedance", "trend", "below_expected")
+_INTS = ("baseline_months", "seasonal_levels")
+
+
+def _columns(size: int) -> dict[str, np.ndarray]:
+    """Empty columns of `size` results, every row the result of no expected level (`_NONE`)."""
+    cols = {f: np.full(size, np.nan) for f in _FLOATS}
+    cols.update({f: np.zeros(size, dtype=bool) for f in _BOOLS})
+    cols.update({f: np.zeros(size, dtype=np.int64) for f in _INTS})
+    cols["none"] = np.ones(size, dtype=bool)
+    return cols
+
+
+def _put(cols: dict[str, np.ndarray], i: int, res: MonthResult) -> None:
+    if res is _NONE:
+        return
+    for f in (*_FLOATS, *_BOOLS, *_INTS):
+        cols[f][i] = getattr(res, f)
+    cols["none"][i] = False
+
+
+def evaluate_windows_columns(windows: np.ndarray, cfg: FarringtonConfig = DEFAULT) -> dict[str, np.ndarray]:
+    """`evaluate_windows` as columns (one array per field of `MonthResult`, NaN for None), and
+    `none`: the rows with no expected level. What the memo of `transforms/themes/monthly.py`
+    stores, without a Python object per window (1.4M windows in a London build)."""
     Wn = np.asarray(windows, dtype=float)
     if Wn.ndim != 2:
         raise ValueError("evaluate_windows takes a 2-D array: one window a row")
     B, L = Wn.shape
-    out: list[MonthResult | None] = [None] * B
+    cols = _columns(B)
     t0 = L - 1
     gaps = np.isnan(Wn).any(axis=1)
     for i in np.flatnonzero(gaps):  # a missing month: the window's own baseline
-        out[i] = evaluate_month(Wn[i], t0, cfg)
+        _put(cols, int(i), evaluate_month(Wn[i], t0, cfg))
     for lo in range(0, B, _CHUNK):
         rows = np.arange(lo, min(B, lo + _CHUNK))
         rows = rows[~gaps[rows]]
         if len(rows):
-            for i, res in zip(rows, _evaluate_complete(Wn[rows], cfg), strict=True):
-                out[i] = res
-    return [r if r is not None else _NONE for r in out]
+            _evaluate_complete(Wn[rows], cfg, cols, rows)
+    return cols
 
 
-def _evaluate_complete(Wn: np.ndarray, cfg: FarringtonConfig) -> list[MonthResult]:
-    """`evaluate_windows` for windows with no missing month: `evaluate_month`, stacked."""
+def evaluate_windows(windows: np.ndarray, cfg: FarringtonConfig = DEFAULT) -> list[MonthResult]:
+    """`evaluate_month(w, len(w) - 1, cfg)` for every row `w` of a 2-D stack of windows of equal
+    length (t0 is each window's last month), the complete windows fitted together."""
+    cols = evaluate_windows_columns(windows, cfg)
+    floats = [cols[f].tolist() for f in _FLOATS]
+    bools = [cols[f].tolist() for f in _BOOLS]
+    ints = [cols[f].tolist() for f in _INTS]
+    out: list[MonthResult] = []
+    for i, none in enumerate(cols["none"].tolist()):
+        if none:
+            out.append(_NONE)
+            continue
+        e, lo, up, disp, var = (c[i] for c in floats)
+        exc, trend, below = (c[i] for c in bools)
+        n, levels = (c[i] for c in ints)
+        out.append(MonthResult(e, lo, up, exc, n, levels, trend, disp, below, var))
+    return out
+
+
+def _evaluate_complete(Wn: np.ndarray, cfg: FarringtonConfig, cols: dict[str, np.ndarray], at: np.ndarray) -> None:
+    """`evaluate_windows` for windows with no missing month (`evaluate_month`, stacked), written
+    into rows `at` of `cols`; a window with no expected level leaves its row as it is."""
     R, L = Wn.shape
     t0 = L - 1
     idx = _baseline_positions(t0, cfg)
     n = len(idx)
     if n < cfg.min_baseline:
-        return [_NONE] * R
-    out: list[MonthResult] = [_NONE] * R
+        return
     Y = Wn[:, idx]
     span = t0 - int(idx[0])
     periods = _seasonal_periods(span, cfg)
@@ -490,8 +536,27 @@ def _evaluate_complete(Wn: np.ndarray, cfg: FarringtonConfig) -> list[MonthResul
     recent_sum = Wn[:, max(0, t0 - cfg.limit_months + 1) : t0 + 1].sum(axis=1)
     flag_ok = (cur >= cfg.min_count) & (recent_sum >= cfg.limit_sum)
     zero = Y.sum(axis=1) == 0
-    for i in np.flatnonzero(zero):
-        out[i] = MonthResult(0.0, 0.0, 0.0, bool(cur[i] > 0.0 and flag_ok[i]), n, 1, False, 1.0, False, 0.0)
+
+    def put(rows: np.ndarray, **values: object) -> None:
+        target = at[rows]
+        for f, v in values.items():
+            cols[f][target] = v
+        cols["none"][target] = False
+
+    zrows = np.flatnonzero(zero)
+    put(
+        zrows,
+        expected=0.0,
+        lower=0.0,
+        upper=0.0,
+        exceedance=(cur[zrows] > 0.0) & flag_ok[zrows],
+        baseline_months=n,
+        seasonal_levels=1,
+        trend=False,
+        dispersion=1.0,
+        below_expected=False,
+        variance=0.0,
+    )
     d = t0 - idx
     level = _seasonal_level(d, cfg.window, periods)
     present = [k for k in range(1, periods) if np.any(level == k)]
@@ -525,18 +590,18 @@ def _evaluate_complete(Wn: np.ndarray, cfg: FarringtonConfig) -> list[MonthResul
             df = max(n - X.shape[1], 1)
             lower, upper = _limits_many(mu0[keep], var_mu0, phi[keep], cfg, level_var, df)
             var = _count_variance(mu0[keep], var_mu0, phi[keep], cfg, level_var, df)
-            for j, i in enumerate(pending[keep]):
-                out[i] = MonthResult(
-                    float(mu0[keep][j]),
-                    float(lower[j]),
-                    float(upper[j]),
-                    bool(cur[i] > upper[j] and flag_ok[i]),
-                    n,
-                    len(levels) + 1,
-                    with_trend,
-                    float(phi[keep][j]),
-                    bool(cur[i] < lower[j]),
-                    float(var[j]),
-                )
+            kept = pending[keep]
+            put(
+                kept,
+                expected=mu0[keep],
+                lower=lower,
+                upper=upper,
+                exceedance=(cur[kept] > upper) & flag_ok[kept],
+                baseline_months=n,
+                seasonal_levels=len(levels) + 1,
+                trend=with_trend,
+                dispersion=phi[keep],
+                below_expected=cur[kept] < lower,
+                variance=var,
+            )
             pending = pending[reject]
-    return out

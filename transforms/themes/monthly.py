@@ -35,7 +35,7 @@ from transforms.themes.farrington import (
     DEFAULT,
     FarringtonConfig,
     MonthResult,
-    evaluate_windows,
+    evaluate_windows_columns,
     window_start,
 )
 
@@ -189,13 +189,20 @@ def _complete(
     todo_keys = np.array(list(todo), dtype=object)
     where = np.array(list(todo.values()), dtype=np.int64)
     new_keys: list[str] = []
-    new: list[MonthResult] = []
+    new: list[dict[str, np.ndarray]] = []
     for rel in np.unique(where[:, 1]):
         sel = np.flatnonzero(where[:, 1] == rel)
         windows = counts[where[sel, 0][:, None] - rel + np.arange(rel + 1)[None, :]]
         new_keys.extend(todo_keys[sel].tolist())
-        new.extend(evaluate_windows(windows, cfg))
-    return pd.concat([known, _results_frame(new_keys, new)]) if len(known) else _results_frame(new_keys, new)
+        new.append(evaluate_windows_columns(windows, cfg))
+    frame = _columns_frame(new_keys, new)
+    return pd.concat([known, frame]) if len(known) else frame
+
+
+def _columns_frame(keys: Sequence[str], parts: Sequence[dict[str, np.ndarray]]) -> pd.DataFrame:
+    """`_results_frame` of `farrington.evaluate_windows_columns`' parts, one after another."""
+    cols = {f: np.concatenate([p[f] for p in parts]).astype(_FRAME_TYPES[f]) for f in _RESULT_FIELDS}
+    return pd.DataFrame(cols, index=pd.Index(np.asarray(keys, dtype=object), name="key"))
 
 
 def _results_frame(keys: Sequence[str], results: Sequence[MonthResult]) -> pd.DataFrame:
